@@ -1,0 +1,72 @@
+"""doorstroom_match: competence-distance matching for doorstroom coaching.
+
+Help job coaches in the Flemish social economy move workers on to regular jobs: score the
+distance between a worker's competences and a vacancy's cut-off score, explain every gap, turn
+gaps into a development plan, rank vacancies and internship places, assign workers to scarce
+places, and run the weekly batch.
+
+The public API is what ``__all__`` lists; every module whose name starts with ``_`` is private.
+Importing the package loads no model and changes no global state.
+"""
+
+from __future__ import annotations
+
+from ._exceptions import (
+    BackendUnavailableError,
+    DoorstroomError,
+    DuplicateIdError,
+    EmptyInputError,
+    FeedError,
+    LevelError,
+    NotFittedError,
+    UnknownCompetenceError,
+    ValidationError,
+)
+from .competences import (
+    LEVEL_LABELS,
+    Competence,
+    CompetenceDictionary,
+    default_dictionary,
+)
+from .core import distance_matrix, topk_by_distance
+from .plan import DevelopmentPlan, PlanItem, development_plan
+from .profiles import KINDS, Rating, Vacancy, WorkerProfile, aggregate_ratings
+from .ranking import Gap, Match, Matcher, RankingWeights, match
+
+__version__ = "0.1.0"
+
+__all__ = [
+    # data
+    "WorkerProfile",
+    "Vacancy",
+    "Rating",
+    "aggregate_ratings",
+    "KINDS",
+    "LEVEL_LABELS",
+    "Competence",
+    "CompetenceDictionary",
+    "default_dictionary",
+    # matching
+    "match",
+    "Matcher",
+    "Match",
+    "Gap",
+    "RankingWeights",
+    "distance_matrix",
+    "topk_by_distance",
+    # plans
+    "development_plan",
+    "DevelopmentPlan",
+    "PlanItem",
+    # errors
+    "DoorstroomError",
+    "ValidationError",
+    "LevelError",
+    "UnknownCompetenceError",
+    "DuplicateIdError",
+    "EmptyInputError",
+    "NotFittedError",
+    "FeedError",
+    "BackendUnavailableError",
+    "__version__",
+]

@@ -1,0 +1,246 @@
+"""Every input check of the package and its message.
+
+Messages name the field, what is allowed and what was received, and never contain personal
+data beyond a worker id.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+
+from ._exceptions import DuplicateIdError, EmptyInputError, LevelError, ValidationError
+from .competences import LEVEL_LABELS, CompetenceDictionary, normalise_name
+
+__all__ = [
+    "check_level",
+    "check_levels_mapping",
+    "check_weights_mapping",
+    "check_id",
+    "check_unique_ids",
+    "check_non_empty",
+    "check_int",
+    "check_number",
+    "check_level_array",
+    "check_weight_array",
+]
+
+_LABEL_TO_LEVEL = {normalise_name(label): level for level, label in LEVEL_LABELS.items()}
+_ALLOWED_LEVELS = "one of 1..4 (onvoldoende..zeer goed)"
+
+
+def check_level(value: Any, field: str) -> int:
+    """Parse one level given as 1..4, an integral float, a digit string or a Dutch label.
+
+    Parameters
+    ----------
+    value : int, float, or str
+        ``3``, ``3.0``, ``"3"``, ``"goed"``, ``"Zeer Goed"``.
+    field : str
+        What the level belongs to, for the message (``"level for 'samenwerken'"``).
+
+    Returns
+    -------
+    int
+        The level, 1..4.
+
+    Raises
+    ------
+    LevelError
+        Out of range (0, 5), fractional (2.5), NaN, boolean or an unknown label.
+    """
+    if isinstance(value, bool) or value is None:
+        raise LevelError(f"{field} == {value!r}, must be {_ALLOWED_LEVELS}")
+    if isinstance(value, str):
+        text = value.strip()
+        if text.isdigit():
+            return check_level(int(text), field)
+        level = _LABEL_TO_LEVEL.get(normalise_name(text))
+        if level is None:
+            raise LevelError(
+                f"{field} == {value!r} is not a known level label; must be {_ALLOWED_LEVELS} "
+                f"or a label: {', '.join(repr(v) for v in LEVEL_LABELS.values())}"
+            )
+        return level
+    if isinstance(value, numbers.Integral):
+        level = int(value)
+    elif isinstance(value, numbers.Real):
+        fvalue = float(value)
+        if math.isnan(fvalue) or not fvalue.is_integer():
+            raise LevelError(f"{field} == {value!r}, must be {_ALLOWED_LEVELS}")
+        level = int(fvalue)
+    else:
+        raise LevelError(
+            f"{field} must be an int 1..4 or a Dutch level label, got {type(value).__name__}"
+        )
+    if level not in LEVEL_LABELS:
+        raise LevelError(f"{field} == {value!r}, must be {_ALLOWED_LEVELS}")
+    return level
+
+
+def check_levels_mapping(
+    mapping: Any, dictionary: CompetenceDictionary, field: str, *, owner: str
+) -> dict[str, int]:
+    """Resolve names and parse levels of a competence -> level mapping.
+
+    Two names that resolve to the same competence (``zelfstandigheid`` and
+    ``zelfredzaamheid``) are an error, never a silent overwrite.
+    """
+    if mapping is None:
+        return {}
+    if not isinstance(mapping, Mapping):
+        raise ValidationError(
+            f"{field} of {owner} must be a mapping competence -> level, "
+            f"got {type(mapping).__name__}"
+        )
+    out: dict[str, int] = {}
+    seen_as: dict[str, str] = {}
+    for name, value in mapping.items():
+        cid = dictionary.resolve(name, field_name=f"competence in {field} of {owner}")
+        if cid in out:
+            raise DuplicateIdError(
+                f"{field} of {owner}: {name!r} and {seen_as[cid]!r} both name competence {cid!r}"
+            )
+        out[cid] = check_level(value, f"{field} level for {cid!r} of {owner}")
+        seen_as[cid] = name
+    return out
+
+
+def check_weights_mapping(
+    weights: Any, dictionary: CompetenceDictionary, required: Mapping[str, int], *, owner: str
+) -> dict[str, float]:
+    """Resolve and check per-competence weights: finite, > 0, only for required competences."""
+    if weights is None:
+        return {}
+    if not isinstance(weights, Mapping):
+        raise ValidationError(
+            f"weights of {owner} must be a mapping competence -> weight, "
+            f"got {type(weights).__name__}"
+        )
+    out: dict[str, float] = {}
+    for name, value in weights.items():
+        cid = dictionary.resolve(name, field_name=f"competence in weights of {owner}")
+        if cid not in required:
+            raise ValidationError(
+                f"weights of {owner}: competence {cid!r} has a weight but is not in the "
+                f"requirements ({', '.join(required) or 'none'})"
+            )
+        out[cid] = check_number(value, f"weight for {cid!r} of {owner}", low=0.0, low_open=True)
+    return out
+
+
+def check_id(value: Any, field: str) -> str:
+    """An id: a non-empty string (an int is turned into its decimal string)."""
+    if isinstance(value, bool) or value is None:
+        raise ValidationError(f"{field} must be a non-empty string, got {value!r}")
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(f"{field} must be a non-empty string, got {value!r}")
+    return value
+
+
+def check_unique_ids(items: Iterable[Any], what: str) -> list[str]:
+    """The ``id`` of each item, raising DuplicateIdError on the first repeat."""
+    seen: set[str] = set()
+    ids = []
+    for item in items:
+        iid = item.id
+        if iid in seen:
+            raise DuplicateIdError(f"duplicate {what} id {iid!r}: ids must be unique")
+        seen.add(iid)
+        ids.append(iid)
+    return ids
+
+
+def check_non_empty(items: Any, what: str) -> list[Any]:
+    """A list of the items, raising EmptyInputError when there are none."""
+    if items is None:
+        raise EmptyInputError(f"{what} must hold at least one item, got None")
+    seq = list(items)
+    if not seq:
+        raise EmptyInputError(f"{what} must hold at least one item, got 0")
+    return seq
+
+
+def check_int(value: Any, field: str, *, low: int | None = None, high: int | None = None) -> int:
+    """An integer (integral floats accepted) within [low, high]."""
+    if isinstance(value, bool) or value is None:
+        raise ValidationError(f"{field} must be an integer, got {value!r}")
+    if isinstance(value, numbers.Integral):
+        ivalue = int(value)
+    elif isinstance(value, numbers.Real) and float(value).is_integer():
+        ivalue = int(value)
+    elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        ivalue = int(value)
+    else:
+        raise ValidationError(f"{field} must be an integer, got {value!r}")
+    if low is not None and ivalue < low:
+        raise ValidationError(f"{field} must be >= {low}, got {value!r}")
+    if high is not None and ivalue > high:
+        raise ValidationError(f"{field} must be <= {high}, got {value!r}")
+    return ivalue
+
+
+def check_number(
+    value: Any,
+    field: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+) -> float:
+    """A finite real number within bounds (``low_open``: strictly above ``low``)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValidationError(f"{field} must be a finite number, got {value!r}")
+    fvalue = float(value)
+    if not math.isfinite(fvalue):
+        raise ValidationError(f"{field} must be a finite number, got {value!r}")
+    if low is not None and (fvalue <= low if low_open else fvalue < low):
+        raise ValidationError(f"{field} must be {'>' if low_open else '>='} {low}, got {value!r}")
+    if high is not None and fvalue > high:
+        raise ValidationError(f"{field} must be <= {high}, got {value!r}")
+    return fvalue
+
+
+def check_level_array(
+    array: Any, name: str, *, ndim: int = 2, allow_zero: bool = True
+) -> np.ndarray:
+    """A level array as int8, every value in 0..4 (0 = not rated / not required).
+
+    Raises
+    ------
+    ValidationError
+        Wrong dimensionality, non-integral values, NaN, or values outside 0..4.
+    """
+    arr = np.asarray(array)
+    if arr.ndim != ndim:
+        raise ValidationError(f"{name} must be a {ndim}-d array, got shape {arr.shape}")
+    if arr.dtype.kind == "b" or arr.dtype.kind not in "iuf":
+        raise ValidationError(f"{name} must hold integer levels, got dtype {arr.dtype}")
+    if arr.dtype.kind == "f":
+        if np.isnan(arr).any():
+            raise LevelError(f"{name} contains NaN; levels must be integers 0..4")
+        if not np.all(np.mod(arr, 1) == 0):
+            raise LevelError(f"{name} contains fractional values; levels must be integers 0..4")
+    lo = 0 if allow_zero else 1
+    if arr.size and (arr.min() < lo or arr.max() > 4):
+        bad = arr[(arr < lo) | (arr > 4)].flat[0]
+        raise LevelError(f"{name} contains {bad!r}; levels must be in {lo}..4")
+    return arr.astype(np.int8, copy=False)
+
+
+def check_weight_array(array: Any, name: str, shape: tuple[int, ...]) -> np.ndarray:
+    """A float32 weight array of the given shape, finite and >= 0."""
+    arr = np.asarray(array, dtype=np.float32)
+    if arr.shape != shape:
+        raise ValidationError(f"{name} must have shape {shape}, got {arr.shape}")
+    if not np.isfinite(arr).all():
+        raise ValidationError(f"{name} must be finite, got NaN or inf")
+    if arr.size and arr.min() < 0:
+        raise ValidationError(f"{name} must be >= 0, got {arr.min()!r}")
+    return arr

@@ -1,0 +1,85 @@
+"""Belgian postcodes to coordinates, and commute distances as the crow flies.
+
+The table ``data/be_postcodes.csv`` holds one centroid per postcode (the mean of its places),
+after bpost's list geocoded with OpenStreetMap (© OpenStreetMap contributors, ODbL). It is good
+enough for a commute filter, not a travel-time model.
+"""
+
+from __future__ import annotations
+
+import csv
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+
+__all__ = ["postcode_coordinates", "unit_vectors", "haversine_km", "EARTH_RADIUS_KM"]
+
+EARTH_RADIUS_KM = 6371.0
+
+
+@lru_cache(maxsize=1)
+def _table() -> dict[str, tuple[float, float]]:
+    text = resources.files("doorstroom_match").joinpath("data/be_postcodes.csv").read_text("utf-8")
+    return {
+        row["postcode"]: (float(row["lat"]), float(row["lon"]))
+        for row in csv.DictReader(text.splitlines())
+    }
+
+
+def postcode_coordinates(postcodes) -> np.ndarray:
+    """Latitude and longitude of each postcode.
+
+    Parameters
+    ----------
+    postcodes : sequence of str or None
+
+    Returns
+    -------
+    ndarray of shape (n, 2), dtype float64
+        ``nan`` rows for missing or unknown postcodes.
+    """
+    table = _table()
+    out = np.full((len(postcodes), 2), np.nan)
+    for i, pc in enumerate(postcodes):
+        if pc is None:
+            continue
+        hit = table.get(str(pc).strip())
+        if hit is not None:
+            out[i] = hit
+    return out
+
+
+def unit_vectors(coords: np.ndarray) -> np.ndarray:
+    """Coordinates as 3-d unit vectors, so great-circle closeness is an inner product.
+
+    Parameters
+    ----------
+    coords : ndarray of shape (n, 2)
+        Latitude, longitude in degrees; ``nan`` rows stay ``nan``.
+
+    Returns
+    -------
+    ndarray of shape (n, 3), dtype float64
+    """
+    lat = np.radians(coords[:, 0])
+    lon = np.radians(coords[:, 1])
+    return np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=1)
+
+
+def haversine_km(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Great-circle distance in km between coordinate rows of ``a`` and ``b``.
+
+    Parameters
+    ----------
+    a : ndarray of shape (n, 2)
+    b : ndarray of shape (m, 2)
+
+    Returns
+    -------
+    ndarray of shape (n, m)
+        ``nan`` where either coordinate is unknown.
+    """
+    ua, ub = unit_vectors(np.asarray(a, float)), unit_vectors(np.asarray(b, float))
+    cos = np.clip(ua @ ub.T, -1.0, 1.0)
+    return EARTH_RADIUS_KM * np.arccos(cos)

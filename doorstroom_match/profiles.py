@@ -1,0 +1,560 @@
+"""Worker profiles, vacancies and internship places, and ratings from several raters.
+
+A :class:`WorkerProfile` holds what a coach measured: a level 1..4 per competence. A
+:class:`Vacancy` holds what a regular job (``kind="vacancy"``) or a partner internship place
+(``"tbs"``, ``"bvs"``, ``"enclave"``) demands: a minimum level per competence, the cut-off score.
+Both resolve competence names against a :class:`~doorstroom_match.competences.CompetenceDictionary`
+on construction, so a typo fails early with a did-you-mean.
+
+Worker profiles are personal data: their ``repr`` shows only the id.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+from ._exceptions import ValidationError
+from ._validation import (
+    check_id,
+    check_int,
+    check_level,
+    check_levels_mapping,
+    check_number,
+    check_weights_mapping,
+)
+from .competences import CompetenceDictionary, default_dictionary
+
+__all__ = [
+    "KINDS",
+    "RATER_WEIGHTS",
+    "WorkerProfile",
+    "Vacancy",
+    "Rating",
+    "AggregatedRatings",
+    "aggregate_ratings",
+]
+
+#: The kinds of place: a regular vacancy and the three kinds of partner internship place.
+KINDS: tuple[str, ...] = ("vacancy", "tbs", "bvs", "enclave")
+
+#: Default weight of each rater in :func:`aggregate_ratings`: the self-assessment counts least.
+RATER_WEIGHTS: dict[str, float] = {"assessor": 1.0, "begeleider": 1.0, "zelf": 0.5}
+
+_RATER_ALIASES = {
+    "assessor": "assessor",
+    "assessment": "assessor",
+    "assessmentcentrum": "assessor",
+    "begeleider": "begeleider",
+    "werkvloerbegeleider": "begeleider",
+    "supervisor": "begeleider",
+    "zelf": "zelf",
+    "zelfbeoordeling": "zelf",
+    "self": "zelf",
+}
+
+
+def _freeze(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
+    return MappingProxyType(dict(mapping))
+
+
+def _parse_date(value: Any, field_name: str) -> _dt.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, _dt.datetime):
+        return value.date()
+    if isinstance(value, _dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return _dt.date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            pass
+    raise ValidationError(f"{field_name} must be an ISO date (YYYY-MM-DD), got {value!r}")
+
+
+def _optional_str(value: Any, field_name: str) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str):
+        raise ValidationError(f"{field_name} must be a string, got {type(value).__name__}")
+    return value.strip() or None
+
+
+@dataclass(frozen=True, eq=True, repr=False)
+class WorkerProfile:
+    """A worker's measured competences and the facts that decide a match.
+
+    Parameters
+    ----------
+    id : str
+        The worker's id; the only personal field that may appear in logs and messages.
+    competences : mapping of str to int or str
+        Competence name (any known name, label or alias) -> level, as 1..4 or the Dutch
+        labels ``onvoldoende``, ``matig``, ``goed``, ``zeer goed`` (case-insensitive).
+        A competence left out is *not rated*: a vacancy that requires it sees it as not
+        demonstrated.
+    job_target : str, optional
+        The job target (*jobdoelwit*) in the coach's words ("magazijnier").
+    postcode : str, optional
+        Home postcode, for commute filters.
+    contract : str, optional
+        ``"maatwerk"`` or ``"LDE"``.
+    lde_end_date : date or ISO str, optional
+        End of the five-year LDE term; assignment can give priority to terms ending soon.
+    regime, transport : str, optional
+        Working-time regime (``voltijds``, ``4/5``, ``halftijds``) and means of transport.
+    max_commute_km : float, optional
+        The farthest the worker can travel, as the crow flies.
+    coach : str, optional
+        The coach's id, to group the weekly bulletin.
+    limits : sequence of str
+        Physical or medical limits (personal data: never logged).
+    priority : int, default=0
+        A coach's priority; higher goes first in assignment.
+    disagreements : sequence of str
+        Competences on which raters disagreed by two levels or more (set by
+        :meth:`from_ratings`).
+    extra : mapping
+        Any other field of the input record, kept as is.
+    dictionary : CompetenceDictionary, optional
+        Resolves names; the default dictionary when None.
+
+    Examples
+    --------
+    >>> w = WorkerProfile("W1", {"samenwerken": "goed", "Zelfredzaamheid": 2})
+    >>> dict(w.competences)
+    {'samenwerken': 3, 'zelfstandigheid': 2}
+    """
+
+    id: str
+    competences: Mapping[str, int]
+    job_target: str | None = None
+    postcode: str | None = None
+    contract: str | None = None
+    lde_end_date: _dt.date | None = None
+    regime: str | None = None
+    transport: str | None = None
+    max_commute_km: float | None = None
+    coach: str | None = None
+    limits: tuple[str, ...] = ()
+    priority: int = 0
+    disagreements: tuple[str, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    dictionary: CompetenceDictionary | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        wid = check_id(self.id, "worker id")
+        set_ = object.__setattr__
+        set_(self, "id", wid)
+        dictionary = self.dictionary or default_dictionary()
+        set_(self, "dictionary", dictionary)
+        owner = f"worker {wid!r}"
+        set_(
+            self,
+            "competences",
+            _freeze(check_levels_mapping(self.competences, dictionary, "competences", owner=owner)),
+        )
+        set_(self, "job_target", _optional_str(self.job_target, f"job_target of {owner}"))
+        set_(self, "postcode", _optional_str(self.postcode, f"postcode of {owner}"))
+        set_(self, "contract", _optional_str(self.contract, f"contract of {owner}"))
+        set_(self, "regime", _optional_str(self.regime, f"regime of {owner}"))
+        set_(self, "transport", _optional_str(self.transport, f"transport of {owner}"))
+        set_(self, "coach", _optional_str(self.coach, f"coach of {owner}"))
+        set_(self, "lde_end_date", _parse_date(self.lde_end_date, f"lde_end_date of {owner}"))
+        if self.max_commute_km is not None:
+            set_(
+                self,
+                "max_commute_km",
+                check_number(self.max_commute_km, f"max_commute_km of {owner}", low=0.0),
+            )
+        set_(self, "priority", check_int(self.priority, f"priority of {owner}"))
+        set_(self, "limits", tuple(str(x) for x in (self.limits or ())))
+        set_(
+            self,
+            "disagreements",
+            tuple(dictionary.resolve(c) for c in (self.disagreements or ())),
+        )
+        set_(self, "extra", _freeze(self.extra or {}))
+
+    def __repr__(self) -> str:  # personal data stays out of logs and tracebacks
+        return f"WorkerProfile(id={self.id!r}, {len(self.competences)} competences rated)"
+
+    def level(self, competence: str) -> int:
+        """The worker's level on a competence, 0 when not rated."""
+        return self.competences.get(self.dictionary.resolve(competence), 0)
+
+    @classmethod
+    def from_ratings(
+        cls,
+        id: str,
+        ratings: Iterable[Rating | Mapping[str, Any]],
+        *,
+        rater_weights: Mapping[str, float] | None = None,
+        dictionary: CompetenceDictionary | None = None,
+        **fields: Any,
+    ) -> WorkerProfile:
+        """Build a profile from ratings by several raters (see :func:`aggregate_ratings`).
+
+        Competences on which raters disagree by two levels or more are listed in
+        ``disagreements`` so the coach sees them.
+        """
+        agg = aggregate_ratings(
+            ratings, rater_weights=rater_weights, dictionary=dictionary, worker_id=str(id)
+        )
+        return cls(
+            id,
+            agg.levels,
+            disagreements=agg.disagreements,
+            dictionary=dictionary,
+            **fields,
+        )
+
+    @classmethod
+    def from_record(
+        cls, record: Mapping[str, Any], *, dictionary: CompetenceDictionary | None = None
+    ) -> WorkerProfile:
+        """Build a profile from a JSON-like record (a line of ``workers.jsonl``).
+
+        The record has ``id`` and ``competences`` (or ``ratings``); known optional fields are
+        taken over, any other field lands in ``extra``.
+        """
+        if not isinstance(record, Mapping):
+            raise ValidationError(f"a worker record must be an object, got {type(record).__name__}")
+        if "id" not in record:
+            raise ValidationError("worker record has no 'id'")
+        known = {f for f in cls.__dataclass_fields__ if f not in ("dictionary", "extra")}
+        kwargs = {k: v for k, v in record.items() if k in known}
+        extra = {k: v for k, v in record.items() if k not in known and k != "ratings"}
+        if "limits" in kwargs and isinstance(kwargs["limits"], str):
+            kwargs["limits"] = (kwargs["limits"],)
+        if record.get("ratings") and not record.get("competences"):
+            wid = kwargs.pop("id")
+            kwargs.pop("competences", None)
+            return cls.from_ratings(
+                wid, record["ratings"], dictionary=dictionary, extra=extra, **kwargs
+            )
+        if "competences" not in record:
+            raise ValidationError(
+                f"worker record {check_id(record['id'], 'worker id')!r} has neither "
+                "'competences' nor 'ratings'"
+            )
+        return cls(dictionary=dictionary, extra=extra, **kwargs)
+
+    def to_record(self) -> dict[str, Any]:
+        """The profile as a JSON-serialisable record (inverse of :meth:`from_record`)."""
+        rec: dict[str, Any] = {"id": self.id, "competences": dict(self.competences)}
+        for name in (
+            "job_target",
+            "postcode",
+            "contract",
+            "regime",
+            "transport",
+            "max_commute_km",
+            "coach",
+        ):
+            value = getattr(self, name)
+            if value is not None:
+                rec[name] = value
+        if self.lde_end_date is not None:
+            rec["lde_end_date"] = self.lde_end_date.isoformat()
+        if self.limits:
+            rec["limits"] = list(self.limits)
+        if self.priority:
+            rec["priority"] = self.priority
+        if self.disagreements:
+            rec["disagreements"] = list(self.disagreements)
+        rec.update(self.extra)
+        return rec
+
+
+@dataclass(frozen=True, eq=True)
+class Vacancy:
+    """A regular vacancy or a partner internship place, with its cut-off score.
+
+    Parameters
+    ----------
+    id : str
+        Unique id of the vacancy or place.
+    title : str
+        Job title as the employer wrote it.
+    description : str, default=""
+        Free text.
+    kind : {'vacancy', 'tbs', 'bvs', 'enclave'}, default='vacancy'
+        A regular vacancy, or a partner internship place: *terbeschikkingstelling*,
+        *beroepsverkennende stage* (observation, 1 to 5 days) or an *enclave*.
+    requirements : mapping of str to int or str
+        The cut-off score: competence -> minimum level (1..4 or a Dutch label).
+    weights : mapping of str to float, optional
+        Weight of a shortfall per required competence; defaults to the dictionary's weight.
+    capacity : int, default=1
+        How many workers the place can take (>= 0).
+    employer, postcode, post, occupation_uri, regime : str, optional
+        ``post`` is the work post (a BVS worker does at most two at one company, on different
+        posts); ``occupation_uri`` an ESCO occupation, when known.
+    valid_until : date or ISO str, optional
+        Last day the vacancy is open.
+    bvs_days : int, optional
+        Length of a BVS in days (1..5).
+    extra : mapping
+        Any other field of the input record.
+    dictionary : CompetenceDictionary, optional
+        Resolves names; the default dictionary when None.
+
+    Examples
+    --------
+    >>> v = Vacancy("V1", "magazijnier", requirements={"samenwerken": "goed"})
+    >>> dict(v.requirements), dict(v.weights)
+    ({'samenwerken': 3}, {'samenwerken': 1.5})
+    """
+
+    id: str
+    title: str
+    description: str = ""
+    kind: str = "vacancy"
+    requirements: Mapping[str, int] = field(default_factory=dict)
+    weights: Mapping[str, float] | None = None
+    capacity: int = 1
+    employer: str | None = None
+    postcode: str | None = None
+    post: str | None = None
+    occupation_uri: str | None = None
+    regime: str | None = None
+    valid_until: _dt.date | None = None
+    bvs_days: int | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    dictionary: CompetenceDictionary | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        vid = check_id(self.id, "vacancy id")
+        set_ = object.__setattr__
+        set_(self, "id", vid)
+        owner = f"vacancy {vid!r}"
+        dictionary = self.dictionary or default_dictionary()
+        set_(self, "dictionary", dictionary)
+        if not isinstance(self.title, str) or not self.title.strip():
+            raise ValidationError(f"title of {owner} must be a non-empty string, got {self.title!r}")
+        if self.description is None:
+            set_(self, "description", "")
+        elif not isinstance(self.description, str):
+            raise ValidationError(
+                f"description of {owner} must be a string, got {type(self.description).__name__}"
+            )
+        kind = self.kind.strip().lower() if isinstance(self.kind, str) else self.kind
+        if kind not in KINDS:
+            raise ValidationError(f"kind of {owner} must be one of {KINDS}, got {self.kind!r}")
+        set_(self, "kind", kind)
+        req = check_levels_mapping(self.requirements, dictionary, "requirements", owner=owner)
+        set_(self, "requirements", _freeze(req))
+        given = check_weights_mapping(self.weights, dictionary, req, owner=owner)
+        set_(self, "weights", _freeze({c: given.get(c, dictionary.weight(c)) for c in req}))
+        set_(self, "capacity", check_int(self.capacity, f"capacity of {owner}", low=0))
+        for name in ("employer", "postcode", "post", "occupation_uri", "regime"):
+            set_(self, name, _optional_str(getattr(self, name), f"{name} of {owner}"))
+        set_(self, "valid_until", _parse_date(self.valid_until, f"valid_until of {owner}"))
+        if self.bvs_days is not None:
+            set_(self, "bvs_days", check_int(self.bvs_days, f"bvs_days of {owner}", low=1, high=5))
+        set_(self, "extra", _freeze(self.extra or {}))
+
+    @property
+    def is_internship(self) -> bool:
+        """True for partner internship places (TBS, BVS, enclave)."""
+        return self.kind != "vacancy"
+
+    @property
+    def text(self) -> str:
+        """Title and description, for text matching."""
+        return f"{self.title}. {self.description}".strip() if self.description else self.title
+
+    @classmethod
+    def from_record(
+        cls, record: Mapping[str, Any], *, dictionary: CompetenceDictionary | None = None
+    ) -> Vacancy:
+        """Build a vacancy from a JSON-like record (a line of ``feed.jsonl``)."""
+        if not isinstance(record, Mapping):
+            raise ValidationError(
+                f"a vacancy record must be an object, got {type(record).__name__}"
+            )
+        if "id" not in record:
+            raise ValidationError("vacancy record has no 'id'")
+        if "title" not in record:
+            raise ValidationError(
+                f"vacancy record {check_id(record['id'], 'vacancy id')!r} has no 'title'"
+            )
+        known = {f for f in cls.__dataclass_fields__ if f not in ("dictionary", "extra")}
+        kwargs = {k: v for k, v in record.items() if k in known and v is not None}
+        extra = {k: v for k, v in record.items() if k not in known}
+        return cls(dictionary=dictionary, extra=extra, **kwargs)
+
+    def to_record(self) -> dict[str, Any]:
+        """The vacancy as a JSON-serialisable record (inverse of :meth:`from_record`)."""
+        rec: dict[str, Any] = {
+            "id": self.id,
+            "title": self.title,
+            "description": self.description,
+            "kind": self.kind,
+            "requirements": dict(self.requirements),
+            "capacity": self.capacity,
+        }
+        if any(w != self.dictionary.weight(c) for c, w in self.weights.items()):
+            rec["weights"] = dict(self.weights)
+        for name in ("employer", "postcode", "post", "occupation_uri", "regime", "bvs_days"):
+            value = getattr(self, name)
+            if value is not None:
+                rec[name] = value
+        if self.valid_until is not None:
+            rec["valid_until"] = self.valid_until.isoformat()
+        rec.update(self.extra)
+        return rec
+
+
+# --------------------------------------------------------------------------- ratings
+
+
+@dataclass(frozen=True)
+class Rating:
+    """One rating: a rater's level for a competence, optionally for one behavioural indicator.
+
+    Parameters
+    ----------
+    rater : {'assessor', 'begeleider', 'zelf'}
+        Assessment centre, work-floor supervisor, or the worker's self-assessment.
+    competence : str
+        Competence name.
+    level : int or str
+        1..4 or a Dutch label.
+    indicator : str, optional
+        The behavioural indicator ("reports when a task is finished"); ratings of several
+        indicators of one competence by one rater are averaged first.
+    day : str, optional
+        When it was observed, for the record.
+    """
+
+    rater: str
+    competence: str
+    level: int | str
+    indicator: str | None = None
+    day: str | None = None
+
+
+@dataclass(frozen=True)
+class AggregatedRatings:
+    """Result of :func:`aggregate_ratings`.
+
+    Attributes
+    ----------
+    levels : dict of str to int
+        Competence id -> aggregated level 1..4.
+    means : dict of str to float
+        Competence id -> the weighted mean before rounding.
+    by_rater : dict of str to dict of str to float
+        Competence id -> rater -> that rater's (indicator-averaged) level.
+    disagreements : tuple of str
+        Competence ids where two raters differ by two levels or more.
+    """
+
+    levels: dict[str, int]
+    means: dict[str, float]
+    by_rater: dict[str, dict[str, float]]
+    disagreements: tuple[str, ...]
+
+
+def _rater_key(rater: Any, worker_id: str) -> str:
+    key = str(rater).strip().lower().replace("-", "").replace(" ", "")
+    if key not in _RATER_ALIASES:
+        raise ValidationError(
+            f"rater of a rating for worker {worker_id!r} must be one of "
+            f"{sorted(set(_RATER_ALIASES.values()))}, got {rater!r}"
+        )
+    return _RATER_ALIASES[key]
+
+
+def aggregate_ratings(
+    ratings: Iterable[Rating | Mapping[str, Any]],
+    *,
+    rater_weights: Mapping[str, float] | None = None,
+    dictionary: CompetenceDictionary | None = None,
+    worker_id: str = "?",
+) -> AggregatedRatings:
+    """Aggregate ratings by several raters into one level per competence.
+
+    The rule, in a coach's words: first each rater's indicator scores for a competence are
+    averaged; then the raters' levels are averaged with weights (assessor 1, work-floor
+    supervisor 1, self-assessment 0.5 by default, because self-assessment is the least
+    objective source); the mean is rounded to the nearest level, and a mean exactly half-way
+    is rounded *down*, so a cut-off is never passed on a coin toss. A competence on which two
+    raters differ by two levels or more is flagged in ``disagreements`` instead of being
+    silently averaged away.
+
+    Parameters
+    ----------
+    ratings : iterable of Rating or mapping
+        Each with ``rater``, ``competence``, ``level`` and optionally ``indicator``.
+    rater_weights : mapping of str to float, optional
+        Overrides :data:`RATER_WEIGHTS`.
+
+    Examples
+    --------
+    >>> agg = aggregate_ratings([
+    ...     {"rater": "assessor", "competence": "initiatief", "level": 2},
+    ...     {"rater": "zelf", "competence": "initiatief", "level": 4},
+    ... ])
+    >>> agg.levels, agg.disagreements
+    ({'initiatief': 3}, ('initiatief',))
+    """
+    dictionary = dictionary or default_dictionary()
+    weights = dict(RATER_WEIGHTS)
+    if rater_weights:
+        for rater, w in rater_weights.items():
+            weights[_rater_key(rater, worker_id)] = check_number(
+                w, f"rater weight for {rater!r}", low=0.0, low_open=True
+            )
+    scores: dict[str, dict[str, list[int]]] = {}
+    for i, r in enumerate(ratings):
+        if isinstance(r, Rating):
+            rec: Mapping[str, Any] = r.__dict__
+        elif isinstance(r, Mapping):
+            rec = r
+        else:
+            raise ValidationError(
+                f"rating {i} for worker {worker_id!r} must be a Rating or a mapping, "
+                f"got {type(r).__name__}"
+            )
+        for key in ("rater", "competence", "level"):
+            if key not in rec:
+                raise ValidationError(f"rating {i} for worker {worker_id!r} has no {key!r}")
+        cid = dictionary.resolve(rec["competence"], field_name=f"competence of rating {i}")
+        rater = _rater_key(rec["rater"], worker_id)
+        level = check_level(rec["level"], f"level of rating {i} for {cid!r} of worker {worker_id!r}")
+        scores.setdefault(cid, {}).setdefault(rater, []).append(level)
+    if not scores:
+        raise ValidationError(f"ratings for worker {worker_id!r} are empty")
+    levels: dict[str, int] = {}
+    means: dict[str, float] = {}
+    by_rater: dict[str, dict[str, float]] = {}
+    flagged = []
+    for cid, per_rater in scores.items():
+        avg = {rater: float(np.mean(vals)) for rater, vals in per_rater.items()}
+        by_rater[cid] = avg
+        total_w = sum(weights[r] for r in avg)
+        mean = sum(weights[r] * v for r, v in avg.items()) / total_w
+        means[cid] = mean
+        # round half down: 2.5 -> 2 (conservative for a cut-off)
+        levels[cid] = int(min(4, max(1, np.ceil(mean - 0.5 - 1e-9))))
+        if max(avg.values()) - min(avg.values()) >= 2:
+            flagged.append(cid)
+    return AggregatedRatings(levels, means, by_rater, tuple(flagged))
+
+
+def as_list(items: Sequence[Any] | Any) -> list[Any]:
+    """A list of items; a single object becomes a one-element list."""
+    if isinstance(items, WorkerProfile | Vacancy):
+        return [items]
+    return list(items)
