@@ -276,6 +276,9 @@ class Matcher:
     on_date : date, optional
         Exclude vacancies whose ``valid_until`` lies before this date.
     dictionary : CompetenceDictionary, optional
+    fit_text : bool, default=True
+        Fit the text encoder on the vacancy texts in :meth:`fit`. Set False for an encoder
+        fitted beforehand (a fixed vocabulary keeps cached vectors valid week after week).
     block_rows : int, optional
         Workers per scoring block (memory bound).
     """
@@ -292,6 +295,7 @@ class Matcher:
         require_cutoff: bool = False,
         on_date: _dt.date | None = None,
         dictionary: CompetenceDictionary | None = None,
+        fit_text: bool = True,
         block_rows: int | None = None,
     ) -> None:
         self.weights = weights
@@ -303,6 +307,7 @@ class Matcher:
         self.require_cutoff = require_cutoff
         self.on_date = on_date
         self.dictionary = dictionary
+        self.fit_text = fit_text
         self.block_rows = block_rows
 
     # ------------------------------------------------------------------ fit
@@ -325,13 +330,21 @@ class Matcher:
         self.dictionary_ = self.dictionary or default_dictionary()
         self.hard_ = tuple(self.dictionary_.resolve(c) for c in self.hard_competences)
 
-    def fit(self, vacancies: Sequence[Vacancy | Mapping[str, Any]]) -> Matcher:
+    def fit(
+        self,
+        vacancies: Sequence[Vacancy | Mapping[str, Any]],
+        *,
+        vacancy_vectors: np.ndarray | None = None,
+    ) -> Matcher:
         """Prepare the vacancies for ranking.
 
         Parameters
         ----------
         vacancies : sequence of Vacancy or records
             At least one, unique ids.
+        vacancy_vectors : ndarray of shape (n_vacancies, d), optional
+            Text vectors of the vacancies computed beforehand (e.g. from the embedding cache
+            of the weekly batch) with the same encoder as ``text``; skips encoding them.
 
         Returns
         -------
@@ -366,12 +379,23 @@ class Matcher:
         self._vac_xyz = unit_vectors(postcode_coordinates([v.postcode for v in vacs]))
         self.encoder_ = None
         if self.text is not None and w.text > 0:
-            from .text import make_encoder
+            if hasattr(self.text, "encode"):
+                enc = self.text
+            else:
+                from .text import make_encoder
 
-            enc = make_encoder(self.text)
-            enc.fit([v.text for v in vacs])
+                enc = make_encoder(self.text)
+            if self.fit_text:
+                enc.fit([v.text for v in vacs])
             self.encoder_ = enc
-            self._vac_vecs = np.asarray(enc.encode([v.text for v in vacs]), dtype=np.float32)
+            if vacancy_vectors is None:
+                vacancy_vectors = enc.encode([v.text for v in vacs])
+            vecs = np.asarray(vacancy_vectors, dtype=np.float32)
+            if vecs.ndim != 2 or vecs.shape[0] != len(vacs):
+                raise ValidationError(
+                    f"vacancy_vectors must have shape ({len(vacs)}, d), got {vecs.shape}"
+                )
+            self._vac_vecs = vecs
         self._vac_occ = None
         if self.occupations is not None and w.occupation > 0:
             self._vac_occ = self._occupation_codes(
