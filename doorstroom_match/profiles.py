@@ -246,6 +246,13 @@ class WorkerProfile:
                 f"worker record {check_id(record['id'], 'worker id')!r} has neither "
                 "'competences' nor 'ratings'"
             )
+        if record.get("ratings") and "disagreements" not in kwargs:
+            # The consolidated levels are the coach's; the raw ratings still tell where raters
+            # disagree, which the coach must see.
+            agg = aggregate_ratings(
+                record["ratings"], dictionary=dictionary, worker_id=str(record["id"])
+            )
+            kwargs["disagreements"] = agg.disagreements
         return cls(dictionary=dictionary, extra=extra, **kwargs)
 
     def to_record(self) -> dict[str, Any]:

@@ -157,3 +157,11 @@ def test_worker_record_with_ratings():
            "coach": "C1"}
     w = WorkerProfile.from_record(rec)
     assert w.level("stiptheid") == 3 and w.coach == "C1"
+
+
+def test_record_with_levels_and_ratings_keeps_levels_and_flags_disagreement():
+    rec = {"id": "W3", "competences": {"initiatief": 3},
+           "ratings": [{"rater": "assessor", "competence": "initiatief", "level": 2},
+                       {"rater": "zelf", "competence": "initiatief", "level": 4}]}
+    w = WorkerProfile.from_record(rec)
+    assert w.level("initiatief") == 3 and w.disagreements == ("initiatief",)

@@ -1,0 +1,314 @@
+"""Reference data for the generator: ESCO occupations, O*NET work styles, Flemish postcodes.
+
+Everything here is read from the shared reference data (see ``shared/data/README.md``), found by
+:func:`shared_data_dir`. Tables are parsed once per directory and cached. Only the generator
+needs this module; :func:`datasets.load_sample` does not.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+__all__ = [
+    "ENV_VAR",
+    "WORK_STYLE_MAP",
+    "ReferenceData",
+    "is_flemish_postcode",
+    "load_reference",
+    "shared_data_dir",
+]
+
+#: Environment variable that points at the shared reference data folder.
+ENV_VAR = "DOORSTROOM_SHARED_DATA"
+_REPO = Path(__file__).resolve().parents[1]
+
+#: Competence id -> the O*NET work styles whose mean importance grounds its requirement.
+#: Competences without a work-style relative (``fysieke_mogelijkheden``) or with a strong
+#: dependence on the kind of job (literacy, Dutch) get an ISCO-based term, see ``_ISCO_SHIFT``.
+WORK_STYLE_MAP: dict[str, tuple[str, ...]] = {
+    "samenwerken": ("Cooperation",),
+    "zelfstandigheid": ("Independence",),
+    "initiatief": ("Initiative",),
+    "flexibiliteit": ("Adaptability/Flexibility",),
+    "leervermogen": ("Analytical Thinking", "Innovation"),
+    "motivatie": ("Achievement/Effort", "Persistence"),
+    "nauwkeurigheid": ("Attention to Detail",),
+    "discipline": ("Dependability", "Integrity"),
+    "gezag_aanvaarden": ("Self-Control", "Cooperation"),
+    "stressbestendigheid": ("Stress Tolerance",),
+    "conflicthantering": ("Self-Control",),
+    "voorkomen": ("Social Orientation",),
+    "fysieke_mogelijkheden": (),
+    "lezen_schrijven_rekenen": ("Analytical Thinking", "Attention to Detail"),
+    "communicatie": ("Social Orientation", "Concern for Others"),
+    "taalkennis_nederlands": ("Social Orientation",),
+    "werkorganisatie": ("Independence", "Achievement/Effort"),
+    "verantwoordelijkheid": ("Dependability", "Integrity"),
+    "houding": ("Integrity", "Cooperation"),
+    "werktempo": ("Achievement/Effort", "Persistence"),
+    "stiptheid": ("Dependability",),
+    "assertiviteit": ("Leadership",),
+    "klantvriendelijkheid": ("Concern for Others", "Social Orientation"),
+}
+
+# fmt: off
+# Importance (1..5 scale) of physical fitness by ISCO major group: no O*NET work style covers it.
+_PHYSICAL_BY_MAJOR = {
+    "0": 4.5, "1": 2.0, "2": 2.0, "3": 2.5, "4": 2.2,
+    "5": 3.4, "6": 4.2, "7": 4.0, "8": 3.7, "9": 4.3,
+}
+# Shift of the work-style importance by ISCO major group, for competences whose weight depends
+# on the skill level of the job more than on its attitude profile.
+_ISCO_SHIFT = {
+    "lezen_schrijven_rekenen": {"1": 0.5, "2": 0.6, "3": 0.4, "4": 0.5, "8": -0.2, "9": -0.5},
+    "taalkennis_nederlands": {"1": 0.5, "2": 0.6, "3": 0.3, "4": 0.6, "5": 0.3, "8": -0.3,
+                              "9": -0.4},
+}
+# Crosswalk match types, most exact first: an occupation takes the profile of its best matches.
+_MATCH_RANK = {"exactMatch": 0, "closeMatch": 1, "narrowMatch": 2, "broadMatch": 3,
+               "exactISCO": 4}
+
+# Main Flemish towns: postcode -> (name shown for the postcode, weight). Other postcodes weigh
+# 1 plus 0.5 per extra place (merged municipalities are larger).
+_TOWNS: dict[str, tuple[str, float]] = {
+    "2000": ("Antwerpen", 40), "9000": ("Gent", 40), "8000": ("Brugge", 15),
+    "3000": ("Leuven", 15), "2800": ("Mechelen", 14), "9300": ("Aalst", 12),
+    "3500": ("Hasselt", 12), "3600": ("Genk", 12), "8500": ("Kortrijk", 12),
+    "9100": ("Sint-Niklaas", 11), "8400": ("Oostende", 11), "8800": ("Roeselare", 9),
+    "2300": ("Turnhout", 8), "1800": ("Vilvoorde", 7), "9200": ("Dendermonde", 7),
+    "2500": ("Lier", 6), "3800": ("Sint-Truiden", 6), "2200": ("Herentals", 5),
+    "2400": ("Mol", 5), "2440": ("Geel", 6), "8900": ("Ieper", 6), "9400": ("Ninove", 5),
+    "9700": ("Oudenaarde", 5), "9500": ("Geraardsbergen", 5), "8700": ("Tielt", 4),
+    "3300": ("Tienen", 5), "1500": ("Halle", 6), "9600": ("Ronse", 5),
+    "3700": ("Tongeren", 5), "2100": ("Deurne", 10), "2140": ("Borgerhout", 9),
+    "2600": ("Berchem", 7), "2018": ("Antwerpen", 10), "2060": ("Antwerpen", 9),
+    "2170": ("Merksem", 6), "9040": ("Sint-Amandsberg", 5), "9050": ("Gentbrugge", 5),
+    "3290": ("Diest", 4), "3200": ("Aarschot", 4), "3580": ("Beringen", 5),
+    "3630": ("Maasmechelen", 5), "8200": ("Sint-Andries", 6), "9120": ("Beveren", 6),
+    "9160": ("Lokeren", 6), "8870": ("Izegem", 4), "8930": ("Menen", 5),
+    "1700": ("Dilbeek", 5), "1730": ("Asse", 4), "2900": ("Schoten", 4),
+    "2930": ("Brasschaat", 5), "3530": ("Houthalen-Helchteren", 4), "9800": ("Deinze", 4),
+    "2640": ("Mortsel", 4),
+}
+# fmt: on
+
+
+def is_flemish_postcode(postcode: str | int) -> bool:
+    """True for postcodes of the Flemish Region (1500-3999 and 8000-9999).
+
+    Examples
+    --------
+    >>> is_flemish_postcode("9000"), is_flemish_postcode(1000), is_flemish_postcode("4000")
+    (True, False, False)
+    """
+    try:
+        code = int(postcode)
+    except (TypeError, ValueError):
+        return False
+    return 1500 <= code <= 3999 or 8000 <= code <= 9999
+
+
+def _candidates() -> list[tuple[str, Path]]:
+    out = []
+    env = os.environ.get(ENV_VAR)
+    if env:
+        out.append((f"${ENV_VAR}", Path(env)))
+    out.append(("<repo>/../shared/data", _REPO.parent / "shared" / "data"))
+    out.append(("<repo>/shared/data", _REPO / "shared" / "data"))
+    return out
+
+
+def shared_data_dir() -> Path:
+    """The folder with the shared reference data (``esco_nl/``, ``onet/``, ``geo/``).
+
+    Looked up in this order: the environment variable ``DOORSTROOM_SHARED_DATA``, then
+    ``<repo>/../shared/data``, then ``<repo>/shared/data``. When the variable is set it must
+    point at a valid folder: an explicit setting is never silently replaced by a fallback.
+
+    Raises
+    ------
+    FileNotFoundError
+        No candidate holds ``esco_nl/occupations.csv``; the message names every place tried.
+    """
+    tried = []
+    for name, path in _candidates():
+        if (path / "esco_nl" / "occupations.csv").is_file():
+            return path
+        tried.append(f"{name} = {path}")
+        if name.startswith("$"):
+            break
+    raise FileNotFoundError(
+        "shared reference data not found (need esco_nl/occupations.csv, onet/, geo/); tried "
+        + "; ".join(tried)
+        + f". Set {ENV_VAR} to the folder, or put shared/data beside or inside the repository."
+    )
+
+
+@dataclass(frozen=True)
+class ReferenceData:
+    """Parsed reference tables, as arrays aligned on occupation / postcode rows.
+
+    Attributes
+    ----------
+    uri, label, description, isco : ndarray of str, shape (n_occupations,)
+        ESCO occupation uri, Dutch preferred label, description and ISCO-08 4-digit group.
+    alt_labels : tuple of tuple of str, length n_occupations
+        Alternative labels (blank for held-out rows, see ``shared/data/README.md``).
+    importance : ndarray of float32, shape (n_occupations, n_competences)
+        Importance (1..5) of each competence of ``competence_ids`` for the occupation, from the
+        O*NET work styles via the ESCO-O*NET crosswalk; occupations without a crosswalk take
+        the mean of their ISCO group (4, 3, 2 or 1 digits, whichever is known first).
+    from_crosswalk : ndarray of bool, shape (n_occupations,)
+        True where ``importance`` comes from the crosswalk rather than the ISCO fallback.
+    competence_ids : tuple of str
+        Column order of ``importance``.
+    postcode, place : ndarray of str, shape (n_postcodes,)
+        Flemish postcodes (unique) and the town shown for each.
+    postcode_weight : ndarray of float64, shape (n_postcodes,)
+        Sampling weight, higher for the main towns; sums to 1.
+    """
+
+    uri: np.ndarray
+    label: np.ndarray
+    alt_labels: tuple[tuple[str, ...], ...]
+    description: np.ndarray
+    isco: np.ndarray
+    importance: np.ndarray
+    from_crosswalk: np.ndarray
+    competence_ids: tuple[str, ...]
+    postcode: np.ndarray
+    place: np.ndarray
+    postcode_weight: np.ndarray
+
+
+def _read_csv(path: Path, delimiter: str = ",") -> list[dict[str, str]]:
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh, delimiter=delimiter))
+
+
+def _importance(
+    occ: list[dict[str, str]], data: Path, competence_ids: tuple[str, ...]
+) -> tuple[np.ndarray, np.ndarray]:
+    styles: dict[str, dict[str, float]] = defaultdict(dict)
+    for row in _read_csv(data / "onet" / "work_styles.tsv", delimiter="\t"):
+        styles[row["O*NET-SOC Code"]][row["Element Name"]] = float(row["Data Value"])
+    best: dict[str, tuple[int, list[str]]] = {}
+    for row in _read_csv(data / "onet" / "esco_onet_crosswalk.csv"):
+        code = row["onet_code"]
+        if code not in styles:
+            code = code[:8] + ".00"
+            if code not in styles:
+                continue
+        rank = _MATCH_RANK.get(row["match_type"], 9)
+        have = best.get(row["esco_uri"])
+        if have is None or rank < have[0]:
+            best[row["esco_uri"]] = (rank, [code])
+        elif rank == have[0]:
+            have[1].append(code)
+
+    n, c = len(occ), len(competence_ids)
+    imp = np.full((n, c), np.nan)
+    found = np.zeros(n, dtype=bool)
+    for i, row in enumerate(occ):
+        hit = best.get(row["uri"])
+        if hit is None:
+            continue
+        found[i] = True
+        for j, cid in enumerate(competence_ids):
+            names = WORK_STYLE_MAP.get(cid, ())
+            if names:
+                imp[i, j] = np.mean([styles[code][s] for code in hit[1] for s in names])
+
+    # ISCO fallback: the mean profile of crosswalked occupations sharing the longest prefix.
+    isco = [row["isco_group"] for row in occ]
+    sums: dict[str, list] = {}
+    for i in np.flatnonzero(found):
+        for k in range(0, 5):
+            acc = sums.setdefault(isco[i][:k], [np.zeros(c), 0])
+            acc[0] += np.nan_to_num(imp[i])
+            acc[1] += 1
+    for i in np.flatnonzero(~found):
+        for k in (4, 3, 2, 1, 0):
+            acc = sums.get(isco[i][:k])
+            if acc is not None:
+                imp[i] = acc[0] / acc[1]
+                break
+
+    major = [g[:1] for g in isco]
+    for j, cid in enumerate(competence_ids):
+        if cid == "fysieke_mogelijkheden":
+            imp[:, j] = [_PHYSICAL_BY_MAJOR.get(m, 3.0) for m in major]
+        elif cid in _ISCO_SHIFT:
+            imp[:, j] += [_ISCO_SHIFT[cid].get(m, 0.0) for m in major]
+        elif cid not in WORK_STYLE_MAP:
+            imp[:, j] = 3.5  # a competence of a custom dictionary: middling importance
+    return np.clip(np.nan_to_num(imp, nan=3.5), 1.0, 5.0).astype(np.float32), found
+
+
+def _postcodes(data: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    places: dict[str, list[str]] = {}
+    for row in _read_csv(data / "geo" / "be_postcodes.csv"):
+        if is_flemish_postcode(row["postcode"]):
+            places.setdefault(row["postcode"], []).append(row["place"])
+    codes = sorted(places)
+    names, weights = [], []
+    for code in codes:
+        town = _TOWNS.get(code)
+        if town is not None:
+            names.append(town[0])
+            weights.append(town[1])
+        else:
+            names.append(places[code][0])
+            weights.append(1.0 + 0.5 * (len(places[code]) - 1))
+    w = np.asarray(weights, dtype=np.float64)
+    return np.asarray(codes), np.asarray(names), w / w.sum()
+
+
+@lru_cache(maxsize=4)
+def _load(data: Path, competence_ids: tuple[str, ...]) -> ReferenceData:
+    occ = _read_csv(data / "esco_nl" / "occupations.csv")
+    importance, found = _importance(occ, data, competence_ids)
+    codes, names, weights = _postcodes(data)
+    return ReferenceData(
+        uri=np.asarray([r["uri"] for r in occ]),
+        label=np.asarray([r["preferred_label"] for r in occ]),
+        alt_labels=tuple(
+            tuple(a.strip() for a in r["alt_labels"].split("|") if a.strip()) for r in occ
+        ),
+        description=np.asarray([r["description"] for r in occ]),
+        isco=np.asarray([r["isco_group"] for r in occ]),
+        importance=importance,
+        from_crosswalk=found,
+        competence_ids=competence_ids,
+        postcode=codes,
+        place=names,
+        postcode_weight=weights,
+    )
+
+
+def load_reference(
+    competence_ids: tuple[str, ...], data_dir: str | Path | None = None
+) -> ReferenceData:
+    """Load (once, then from cache) the reference tables for these competence columns.
+
+    Parameters
+    ----------
+    competence_ids : tuple of str
+        Column order of the importance matrix (usually ``default_dictionary().ids``).
+    data_dir : path, optional
+        The shared data folder; default :func:`shared_data_dir`.
+    """
+    path = Path(data_dir) if data_dir is not None else shared_data_dir()
+    if not (path / "esco_nl" / "occupations.csv").is_file():
+        raise FileNotFoundError(
+            f"data_dir {str(path)!r} holds no esco_nl/occupations.csv; expected the shared "
+            "reference data folder (esco_nl/, onet/, geo/)"
+        )
+    return _load(path.resolve(), tuple(competence_ids))
