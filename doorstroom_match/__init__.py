@@ -31,6 +31,7 @@ from .competences import (
 from .core import distance_matrix, topk_by_distance
 from .plan import DevelopmentPlan, PlanItem, development_plan
 from .profiles import KINDS, Rating, Vacancy, WorkerProfile, aggregate_ratings
+from .proposals import RequirementProposal, propose_requirements
 from .ranking import Gap, Match, Matcher, RankingWeights, match
 
 __version__ = "0.1.0"
@@ -54,6 +55,8 @@ __all__ = [
     "RankingWeights",
     "distance_matrix",
     "topk_by_distance",
+    "propose_requirements",
+    "RequirementProposal",
     # plans
     "development_plan",
     "DevelopmentPlan",

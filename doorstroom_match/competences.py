@@ -112,7 +112,12 @@ class Competence:
                 f"type of competence {self.id!r} must be one of {_TYPES}, got {self.type!r}"
             )
         w = self.weight
-        if isinstance(w, bool) or not isinstance(w, int | float) or not (w > 0) or w == float("inf"):
+        if (
+            isinstance(w, bool)
+            or not isinstance(w, int | float)
+            or not (w > 0)
+            or w == float("inf")
+        ):
             raise ValidationError(
                 f"weight of competence {self.id!r} must be a finite number > 0, got {w!r}"
             )
@@ -138,7 +143,12 @@ _DEFAULT: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ),
     ("motivatie", "motivatie", "kern", ("gemotiveerdheid", "inzet")),
     # SW/LDE profile: additional
-    ("nauwkeurigheid", "nauwkeurigheid/orde", "bijkomend", ("nauwkeurigheid", "orde", "ordelijkheid")),
+    (
+        "nauwkeurigheid",
+        "nauwkeurigheid/orde",
+        "bijkomend",
+        ("nauwkeurigheid", "orde", "ordelijkheid"),
+    ),
     (
         "discipline",
         "discipline (regels en afspraken)",
@@ -151,8 +161,18 @@ _DEFAULT: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
         "bijkomend",
         ("gezag aanvaarden", "omgaan met gezag", "gezag"),
     ),
-    ("stressbestendigheid", "stressbestendigheid", "bijkomend", ("stressbestendig", "omgaan met stress")),
-    ("conflicthantering", "conflicthantering", "bijkomend", ("omgaan met conflicten", "conflicten")),
+    (
+        "stressbestendigheid",
+        "stressbestendigheid",
+        "bijkomend",
+        ("stressbestendig", "omgaan met stress"),
+    ),
+    (
+        "conflicthantering",
+        "conflicthantering",
+        "bijkomend",
+        ("omgaan met conflicten", "conflicten"),
+    ),
     # SW/LDE profile: extra
     ("voorkomen", "voorkomen/uiterlijk", "extra", ("voorkomen", "uiterlijk", "verzorgd voorkomen")),
     (
@@ -199,7 +219,12 @@ _DEFAULT: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("werktempo", "werktempo", "bijkomend", ("tempo", "werksnelheid")),
     ("stiptheid", "stiptheid", "bijkomend", ("punctualiteit", "op tijd komen")),
     ("assertiviteit", "assertiviteit", "bijkomend", ("assertief",)),
-    ("klantvriendelijkheid", "klantvriendelijkheid", "bijkomend", ("klantgerichtheid", "klantvriendelijk")),
+    (
+        "klantvriendelijkheid",
+        "klantvriendelijkheid",
+        "bijkomend",
+        ("klantgerichtheid", "klantvriendelijk"),
+    ),
 )
 
 
@@ -225,7 +250,7 @@ class CompetenceDictionary:
     >>> d.resolve("samenwerkn")
     Traceback (most recent call last):
     ...
-    doorstroom_match._exceptions.UnknownCompetenceError: unknown competence 'samenwerkn'; did you mean 'samenwerken'? ...
+    doorstroom_match._exceptions.UnknownCompetenceError: unknown competence 'samenwerkn'; ...
     """
 
     def __init__(self, competences: Iterable[Competence], *, allow_unknown: bool = False) -> None:
@@ -359,7 +384,9 @@ class CompetenceDictionary:
                 aliases = tuple(a.strip() for a in aliases.split("|") if a.strip())
             weight = rec.get("weight")
             try:
-                weight = float(weight) if weight not in (None, "") else GROUP_WEIGHTS.get(group, 1.0)
+                weight = (
+                    float(weight) if weight not in (None, "") else GROUP_WEIGHTS.get(group, 1.0)
+                )
             except (TypeError, ValueError):
                 raise ValidationError(
                     f"weight of competence {rec['id']!r} must be a number, got {weight!r}"
@@ -424,9 +451,10 @@ def default_dictionary() -> CompetenceDictionary:
     if not _DEFAULT_DICT:
         _DEFAULT_DICT.append(
             CompetenceDictionary(
-                Competence(id=cid, label=label, group=group, weight=GROUP_WEIGHTS[group], aliases=al)
+                Competence(
+                    id=cid, label=label, group=group, weight=GROUP_WEIGHTS[group], aliases=al
+                )
                 for cid, label, group, al in _DEFAULT
             )
         )
     return _DEFAULT_DICT[0]
-

@@ -150,8 +150,17 @@ class DevelopmentPlan:
         if not self.items:
             lines.append("De werknemer haalt alle minimumniveaus: geen kloof te overbruggen.")
             return "\n".join(lines) + "\n"
-        cols = ["priority", "label", "competence_type", "required", "actual", "action",
-                "who_helps", "deadline", "measurable_result"]
+        cols = [
+            "priority",
+            "label",
+            "competence_type",
+            "required",
+            "actual",
+            "action",
+            "who_helps",
+            "deadline",
+            "measurable_result",
+        ]
         lines.append("| " + " | ".join(_HEADERS_NL[c] for c in cols) + " |")
         lines.append("|" + "---|" * len(cols))
         for item in self.items:
@@ -171,10 +180,13 @@ def _item(priority: int, gap: Gap, start: _dt.date, weeks_per_level: int) -> Pla
     else:
         action = _ACTIONS.get(
             gap.competence,
-            "opleiding of werkplekleren voor deze vaardigheid" if technical
+            "opleiding of werkplekleren voor deze vaardigheid"
+            if technical
             else "oefenen op de werkvloer met wekelijkse feedback",
         )
-        who = "opleider of VDAB-opleiding" if technical else "werkvloerbegeleider en doorstroomcoach"
+        who = (
+            "opleider of VDAB-opleiding" if technical else "werkvloerbegeleider en doorstroomcoach"
+        )
         result = (
             f"'{required}' behaald op alle gedragsindicatoren, vastgesteld door de "
             "werkvloerbegeleider op twee verschillende dagen"

@@ -347,7 +347,9 @@ class Vacancy:
         dictionary = self.dictionary or default_dictionary()
         set_(self, "dictionary", dictionary)
         if not isinstance(self.title, str) or not self.title.strip():
-            raise ValidationError(f"title of {owner} must be a non-empty string, got {self.title!r}")
+            raise ValidationError(
+                f"title of {owner} must be a non-empty string, got {self.title!r}"
+            )
         if self.description is None:
             set_(self, "description", "")
         elif not isinstance(self.description, str):
@@ -539,7 +541,9 @@ def aggregate_ratings(
                 raise ValidationError(f"rating {i} for worker {worker_id!r} has no {key!r}")
         cid = dictionary.resolve(rec["competence"], field_name=f"competence of rating {i}")
         rater = _rater_key(rec["rater"], worker_id)
-        level = check_level(rec["level"], f"level of rating {i} for {cid!r} of worker {worker_id!r}")
+        level = check_level(
+            rec["level"], f"level of rating {i} for {cid!r} of worker {worker_id!r}"
+        )
         scores.setdefault(cid, {}).setdefault(rater, []).append(level)
     if not scores:
         raise ValidationError(f"ratings for worker {worker_id!r} are empty")

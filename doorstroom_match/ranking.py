@@ -43,7 +43,16 @@ from .core import (
 )
 from .profiles import KINDS, Vacancy, WorkerProfile
 
-__all__ = ["Gap", "Match", "RankingWeights", "Matcher", "match", "gaps_for", "as_workers", "as_vacancies"]
+__all__ = [
+    "Gap",
+    "Match",
+    "RankingWeights",
+    "Matcher",
+    "match",
+    "gaps_for",
+    "as_workers",
+    "as_vacancies",
+]
 
 _GROUP_ORDER = {"kern": 0, "bijkomend": 1, "extra": 2}
 
@@ -176,7 +185,9 @@ class RankingWeights:
     text: float = 0.3
     occupation: float = 0.15
     kind: Mapping[str, float] = field(
-        default_factory=lambda: MappingProxyType({"vacancy": 0.0, "tbs": 0.05, "bvs": 0.0, "enclave": 0.0})
+        default_factory=lambda: MappingProxyType(
+            {"vacancy": 0.0, "tbs": 0.05, "bvs": 0.0, "enclave": 0.0}
+        )
     )
 
     def __post_init__(self) -> None:
@@ -187,7 +198,9 @@ class RankingWeights:
             if k not in KINDS:
                 raise ValidationError(f"RankingWeights.kind keys must be in {KINDS}, got {k!r}")
             check_number(v, f"RankingWeights.kind[{k!r}]")
-        object.__setattr__(self, "kind", MappingProxyType({k: float(kind.get(k, 0.0)) for k in KINDS}))
+        object.__setattr__(
+            self, "kind", MappingProxyType({k: float(kind.get(k, 0.0)) for k in KINDS})
+        )
 
 
 def as_workers(workers: Any, dictionary: CompetenceDictionary | None = None) -> list[WorkerProfile]:
@@ -321,7 +334,9 @@ class Matcher:
             kinds = [self.kinds] if isinstance(self.kinds, str) else list(self.kinds)
             bad = [k for k in kinds if k not in KINDS]
             if bad or not kinds:
-                raise ValidationError(f"kinds must be a non-empty subset of {KINDS}, got {self.kinds!r}")
+                raise ValidationError(
+                    f"kinds must be a non-empty subset of {KINDS}, got {self.kinds!r}"
+                )
             self.kinds_ = frozenset(kinds)
         else:
             self.kinds_ = frozenset(KINDS)
@@ -361,12 +376,16 @@ class Matcher:
         rf = requirement_features(req, wts)
         self._rft = np.ascontiguousarray(rf.T)
         worst = (req.astype(np.float32) * wts).sum(axis=1)
-        self._inv_worst = np.where(worst > 0, 1.0 / np.maximum(worst, 1e-12), 0.0).astype(np.float32)
+        self._inv_worst = np.where(worst > 0, 1.0 / np.maximum(worst, 1e-12), 0.0).astype(
+            np.float32
+        )
         w = self.weights_
         self._kind_bonus = np.array([w.kind[v.kind] for v in vacs], dtype=np.float32)
         allowed = np.array([v.kind in self.kinds_ for v in vacs])
         if self.on_date is not None:
-            allowed &= np.array([v.valid_until is None or v.valid_until >= self.on_date for v in vacs])
+            allowed &= np.array(
+                [v.valid_until is None or v.valid_until >= self.on_date for v in vacs]
+            )
         self._allowed = allowed
         if self.hard_:
             cols = [self.competence_ids_.index(c) for c in self.hard_]
@@ -420,7 +439,9 @@ class Matcher:
             if u:
                 codes[i] = self._occ_vocab.setdefault(u, len(self._occ_vocab))
                 g = model.isco_group(u)
-                groups[i] = self._occ_vocab.setdefault(f"isco:{g}", len(self._occ_vocab)) if g else -1 - i
+                groups[i] = (
+                    self._occ_vocab.setdefault(f"isco:{g}", len(self._occ_vocab)) if g else -1 - i
+                )
             else:
                 codes[i] = groups[i] = -1 - i
         return codes, groups
@@ -432,7 +453,9 @@ class Matcher:
             )
 
     # ------------------------------------------------------------------ rank
-    def rank(self, workers: Sequence[WorkerProfile | Mapping[str, Any]], top: int = 10) -> list[list[Match]]:
+    def rank(
+        self, workers: Sequence[WorkerProfile | Mapping[str, Any]], top: int = 10
+    ) -> list[list[Match]]:
         """The best ``top`` vacancies for each worker, best first.
 
         Parameters
@@ -472,11 +495,15 @@ class Matcher:
 
             wk_xyz = unit_vectors(postcode_coordinates([x.postcode for x in wks]))
             if self.max_km == "worker":
-                km = np.array([np.inf if x.max_commute_km is None else x.max_commute_km for x in wks])
+                km = np.array(
+                    [np.inf if x.max_commute_km is None else x.max_commute_km for x in wks]
+                )
             else:
                 km = np.full(n_w, float(self.max_km))
             # closeness as a cosine threshold: dot(u_w, u_v) >= cos(km / R)
-            cos_min = np.where(np.isfinite(km), np.cos(np.minimum(km / EARTH_RADIUS_KM, np.pi)), -2.0)
+            cos_min = np.where(
+                np.isfinite(km), np.cos(np.minimum(km / EARTH_RADIUS_KM, np.pi)), -2.0
+            )
             wk_xyz = np.nan_to_num(wk_xyz, nan=0.0)
             vac_xyz = np.nan_to_num(self._vac_xyz, nan=0.0)
             vac_known = ~np.isnan(self._vac_xyz[:, 0])
@@ -507,7 +534,9 @@ class Matcher:
             if wk_occ is not None:
                 same = wk_occ[0][rows, None] == self._vac_occ[0][None, cols]
                 group = wk_occ[1][rows, None] == self._vac_occ[1][None, cols]
-                s += np.float32(w.occupation) * np.where(same, 1.0, np.where(group, 0.5, 0.0)).astype(np.float32)
+                s += np.float32(w.occupation) * np.where(
+                    same, 1.0, np.where(group, 0.5, 0.0)
+                ).astype(np.float32)
             s[:, ~allowed[cols]] = -np.inf
             if self.require_cutoff:
                 s[~passed] = -np.inf
@@ -580,7 +609,9 @@ _KIND_NL = {
 }
 
 
-def _reasons(vac: Vacancy, gaps: list[Gap], comps: Mapping[str, float], km: float | None) -> tuple[str, ...]:
+def _reasons(
+    vac: Vacancy, gaps: list[Gap], comps: Mapping[str, float], km: float | None
+) -> tuple[str, ...]:
     out = []
     n_req = len(vac.requirements)
     if not gaps:
@@ -597,9 +628,7 @@ def _reasons(vac: Vacancy, gaps: list[Gap], comps: Mapping[str, float], km: floa
                 + (" …" if len(short) > 3 else "")
             )
         if missing:
-            out.append(
-                "niet aangetoond (nooit gemeten): " + ", ".join(g.label for g in missing)
-            )
+            out.append("niet aangetoond (nooit gemeten): " + ", ".join(g.label for g in missing))
     if comps.get("text", 0) > 0.15:
         out.append("de functie sluit goed aan bij het jobdoelwit")
     elif comps.get("text", 0) > 0.05:

@@ -20,12 +20,32 @@ def test_default_dictionary_covers_the_field_lists():
     d = default_dictionary()
     core = [c.id for c in d if c.group == "kern"]
     assert core == [
-        "samenwerken", "zelfstandigheid", "initiatief", "flexibiliteit", "leervermogen", "motivatie",
+        "samenwerken",
+        "zelfstandigheid",
+        "initiatief",
+        "flexibiliteit",
+        "leervermogen",
+        "motivatie",
     ]
-    for cid in ("nauwkeurigheid", "discipline", "gezag_aanvaarden", "stressbestendigheid",
-                "conflicthantering", "voorkomen", "fysieke_mogelijkheden", "lezen_schrijven_rekenen",
-                "communicatie", "taalkennis_nederlands", "werkorganisatie", "verantwoordelijkheid",
-                "houding", "werktempo", "stiptheid", "assertiviteit", "klantvriendelijkheid"):
+    for cid in (
+        "nauwkeurigheid",
+        "discipline",
+        "gezag_aanvaarden",
+        "stressbestendigheid",
+        "conflicthantering",
+        "voorkomen",
+        "fysieke_mogelijkheden",
+        "lezen_schrijven_rekenen",
+        "communicatie",
+        "taalkennis_nederlands",
+        "werkorganisatie",
+        "verantwoordelijkheid",
+        "houding",
+        "werktempo",
+        "stiptheid",
+        "assertiviteit",
+        "klantvriendelijkheid",
+    ):
         assert cid in d
     for comp in d:
         assert comp.weight == GROUP_WEIGHTS[comp.group]
@@ -63,7 +83,9 @@ def test_accents_are_normalised():
 
 
 def test_unknown_name_suggests_closest():
-    with pytest.raises(UnknownCompetenceError, match=r"unknown competence 'samenwerkn'; did you mean 'samenwerken'"):
+    with pytest.raises(
+        UnknownCompetenceError, match=r"unknown competence 'samenwerkn'; did you mean 'samenwerken'"
+    ):
         default_dictionary().resolve("samenwerkn")
     with pytest.raises(ValueError, match="stressbestendigheid"):
         default_dictionary().resolve("stresbestendig")
@@ -115,7 +137,9 @@ def test_dictionary_errors():
         CompetenceDictionary([Competence("a", "x"), Competence("b", "x")])
     with pytest.raises(ValidationError, match="group of competence 'a' must be one of"):
         Competence("a", "a", group="kernig")
-    with pytest.raises(ValidationError, match="weight of competence 'a' must be a finite number > 0"):
+    with pytest.raises(
+        ValidationError, match="weight of competence 'a' must be a finite number > 0"
+    ):
         Competence("a", "a", weight=0)
     with pytest.raises(ValidationError, match="type of competence 'a'"):
         Competence("a", "a", type="soft")

@@ -6,14 +6,21 @@ import io
 
 import pytest
 
-from doorstroom_match import ValidationError, Vacancy, WorkerProfile, development_plan
+from doorstroom_match import Vacancy, ValidationError, WorkerProfile, development_plan
 
 
 def _pair():
     w = WorkerProfile("W1", {"samenwerken": "matig", "initiatief": "onvoldoende", "stiptheid": 4})
-    v = Vacancy("V9", "magazijnier", requirements={
-        "samenwerken": "goed", "initiatief": "goed", "stiptheid": "goed", "taalkennis_nederlands": 2,
-    })
+    v = Vacancy(
+        "V9",
+        "magazijnier",
+        requirements={
+            "samenwerken": "goed",
+            "initiatief": "goed",
+            "stiptheid": "goed",
+            "taalkennis_nederlands": 2,
+        },
+    )
     return w, v
 
 
@@ -21,7 +28,11 @@ def test_plan_lists_gaps_most_important_first():
     w, v = _pair()
     plan = development_plan(w, v, start=dt.date(2026, 1, 5))
     # initiatief: 1.5 * 2 = 3, samenwerken 1.5 * 1, taalkennis not rated: 1.0 * 2
-    assert [i.competence for i in plan.items] == ["initiatief", "taalkennis_nederlands", "samenwerken"]
+    assert [i.competence for i in plan.items] == [
+        "initiatief",
+        "taalkennis_nederlands",
+        "samenwerken",
+    ]
     assert [i.priority for i in plan.items] == [1, 2, 3]
     first = plan.items[0]
     assert first.required == "goed" and first.actual == "onvoldoende" and first.shortfall == 2
@@ -56,7 +67,9 @@ def test_plan_when_worker_passes():
 def test_technical_competence_gets_a_training_action():
     from doorstroom_match import Competence, CompetenceDictionary
 
-    d = CompetenceDictionary([Competence("heftruck", "heftruck rijden", type="technisch", group="extra")])
+    d = CompetenceDictionary(
+        [Competence("heftruck", "heftruck rijden", type="technisch", group="extra")]
+    )
     w = WorkerProfile("W1", {"heftruck": 1}, dictionary=d)
     v = Vacancy("V1", "magazijnier", requirements={"heftruck": 3}, dictionary=d)
     (item,) = development_plan(w, v).items

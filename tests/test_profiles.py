@@ -10,8 +10,8 @@ from doorstroom_match import (
     LevelError,
     Rating,
     UnknownCompetenceError,
-    ValidationError,
     Vacancy,
+    ValidationError,
     WorkerProfile,
     aggregate_ratings,
 )
@@ -20,11 +20,22 @@ from doorstroom_match import (
 def test_levels_as_numbers_and_labels():
     w = WorkerProfile(
         "W1",
-        {"samenwerken": 3, "initiatief": "Matig", "stiptheid": "ZEER GOED", "houding": "onvoldoende",
-         "werktempo": 2.0, "motivatie": "4"},
+        {
+            "samenwerken": 3,
+            "initiatief": "Matig",
+            "stiptheid": "ZEER GOED",
+            "houding": "onvoldoende",
+            "werktempo": 2.0,
+            "motivatie": "4",
+        },
     )
     assert dict(w.competences) == {
-        "samenwerken": 3, "initiatief": 2, "stiptheid": 4, "houding": 1, "werktempo": 2, "motivatie": 4,
+        "samenwerken": 3,
+        "initiatief": 2,
+        "stiptheid": 4,
+        "houding": 1,
+        "werktempo": 2,
+        "motivatie": 4,
     }
     assert w.level("zelfstandigheid") == 0
 
@@ -36,7 +47,9 @@ def test_levels_out_of_range_are_rejected(bad):
 
 
 def test_level_message_names_allowed_values_and_received():
-    with pytest.raises(LevelError, match=r"== 5, must be one of 1\.\.4 \(onvoldoende\.\.zeer goed\)"):
+    with pytest.raises(
+        LevelError, match=r"== 5, must be one of 1\.\.4 \(onvoldoende\.\.zeer goed\)"
+    ):
         WorkerProfile("W1", {"samenwerken": 5})
     with pytest.raises(LevelError, match=r"'uitstekend' is not a known level label"):
         Vacancy("V1", "x", requirements={"samenwerken": "uitstekend"})
@@ -72,35 +85,63 @@ def test_worker_field_checks():
 
 
 def test_vacancy_defaults_and_checks():
-    v = Vacancy("V1", "magazijnier", requirements={"samenwerken": "goed", "stiptheid": 2},
-                weights={"stiptheid": 3})
+    v = Vacancy(
+        "V1",
+        "magazijnier",
+        requirements={"samenwerken": "goed", "stiptheid": 2},
+        weights={"stiptheid": 3},
+    )
     assert dict(v.weights) == {"samenwerken": 1.5, "stiptheid": 3.0}
     assert v.kind == "vacancy" and v.capacity == 1 and not v.is_internship
     assert Vacancy("V2", "x", kind="TBS").kind == "tbs"
-    with pytest.raises(ValidationError, match=r"kind of vacancy 'V1' must be one of \('vacancy', 'tbs', 'bvs', 'enclave'\), got 'stage'"):
+    with pytest.raises(
+        ValidationError,
+        match=r"kind of vacancy 'V1' must be one of \('vacancy', 'tbs', 'bvs', 'enclave'\), got 'stage'",
+    ):
         Vacancy("V1", "x", kind="stage")
     with pytest.raises(ValidationError, match="capacity of vacancy 'V1' must be >= 0, got -1"):
         Vacancy("V1", "x", capacity=-1)
-    with pytest.raises(ValidationError, match="capacity of vacancy 'V1' must be an integer, got 1.5"):
+    with pytest.raises(
+        ValidationError, match="capacity of vacancy 'V1' must be an integer, got 1.5"
+    ):
         Vacancy("V1", "x", capacity=1.5)
     with pytest.raises(ValidationError, match="title of vacancy 'V1' must be a non-empty string"):
         Vacancy("V1", "  ")
-    with pytest.raises(ValidationError, match="weight for 'samenwerken' of vacancy 'V1' must be > 0.0"):
+    with pytest.raises(
+        ValidationError, match="weight for 'samenwerken' of vacancy 'V1' must be > 0.0"
+    ):
         Vacancy("V1", "x", requirements={"samenwerken": 3}, weights={"samenwerken": 0})
-    with pytest.raises(ValidationError, match="competence 'stiptheid' has a weight but is not in the requirements"):
+    with pytest.raises(
+        ValidationError, match="competence 'stiptheid' has a weight but is not in the requirements"
+    ):
         Vacancy("V1", "x", requirements={"samenwerken": 3}, weights={"stiptheid": 1})
     with pytest.raises(ValidationError, match="bvs_days of vacancy 'V1' must be <= 5"):
         Vacancy("V1", "x", kind="bvs", bvs_days=6)
 
 
 def test_records_round_trip():
-    rec = {"id": "W1", "competences": {"samenwerken": "goed"}, "job_target": "magazijnier",
-           "postcode": 9000, "coach": "C1", "lde_end_date": "2027-01-31", "foo": "bar"}
+    rec = {
+        "id": "W1",
+        "competences": {"samenwerken": "goed"},
+        "job_target": "magazijnier",
+        "postcode": 9000,
+        "coach": "C1",
+        "lde_end_date": "2027-01-31",
+        "foo": "bar",
+    }
     w = WorkerProfile.from_record(rec)
     assert w.postcode == "9000" and w.extra["foo"] == "bar"
     assert WorkerProfile.from_record(w.to_record()) == w
-    vrec = {"id": "V1", "title": "poetshulp", "kind": "bvs", "requirements": {"stiptheid": 3},
-            "bvs_days": 3, "post": "linnenkamer", "valid_until": "2026-12-31", "x": 1}
+    vrec = {
+        "id": "V1",
+        "title": "poetshulp",
+        "kind": "bvs",
+        "requirements": {"stiptheid": 3},
+        "bvs_days": 3,
+        "post": "linnenkamer",
+        "valid_until": "2026-12-31",
+        "x": 1,
+    }
     v = Vacancy.from_record(vrec)
     assert Vacancy.from_record(v.to_record()) == v
     with pytest.raises(ValidationError, match="worker record has no 'id'"):
@@ -134,14 +175,20 @@ def test_ratings_self_assessment_counts_least_and_disagreement_is_flagged():
 
 
 def test_ratings_half_way_rounds_down():
-    agg = aggregate_ratings([{"rater": "assessor", "competence": "stiptheid", "level": 2},
-                             {"rater": "begeleider", "competence": "stiptheid", "level": 3}])
+    agg = aggregate_ratings(
+        [
+            {"rater": "assessor", "competence": "stiptheid", "level": 2},
+            {"rater": "begeleider", "competence": "stiptheid", "level": 3},
+        ]
+    )
     assert agg.levels["stiptheid"] == 2 and agg.disagreements == ()
 
 
 def test_rating_errors():
     with pytest.raises(ValidationError, match="rater of a rating for worker 'W1' must be one of"):
-        aggregate_ratings([{"rater": "buurman", "competence": "stiptheid", "level": 2}], worker_id="W1")
+        aggregate_ratings(
+            [{"rater": "buurman", "competence": "stiptheid", "level": 2}], worker_id="W1"
+        )
     with pytest.raises(ValidationError, match="has no 'level'"):
         aggregate_ratings([{"rater": "zelf", "competence": "stiptheid"}])
     with pytest.raises(ValidationError, match="ratings for worker 'W1' are empty"):
@@ -149,19 +196,29 @@ def test_rating_errors():
     with pytest.raises(LevelError, match="level of rating 0"):
         aggregate_ratings([{"rater": "zelf", "competence": "stiptheid", "level": 7}])
     with pytest.raises(ValidationError, match="rater weight for 'zelf' must be > 0.0"):
-        aggregate_ratings([{"rater": "zelf", "competence": "stiptheid", "level": 2}], rater_weights={"zelf": 0})
+        aggregate_ratings(
+            [{"rater": "zelf", "competence": "stiptheid", "level": 2}], rater_weights={"zelf": 0}
+        )
 
 
 def test_worker_record_with_ratings():
-    rec = {"id": "W2", "ratings": [{"rater": "assessor", "competence": "stiptheid", "level": 3}],
-           "coach": "C1"}
+    rec = {
+        "id": "W2",
+        "ratings": [{"rater": "assessor", "competence": "stiptheid", "level": 3}],
+        "coach": "C1",
+    }
     w = WorkerProfile.from_record(rec)
     assert w.level("stiptheid") == 3 and w.coach == "C1"
 
 
 def test_record_with_levels_and_ratings_keeps_levels_and_flags_disagreement():
-    rec = {"id": "W3", "competences": {"initiatief": 3},
-           "ratings": [{"rater": "assessor", "competence": "initiatief", "level": 2},
-                       {"rater": "zelf", "competence": "initiatief", "level": 4}]}
+    rec = {
+        "id": "W3",
+        "competences": {"initiatief": 3},
+        "ratings": [
+            {"rater": "assessor", "competence": "initiatief", "level": 2},
+            {"rater": "zelf", "competence": "initiatief", "level": 4},
+        ],
+    }
     w = WorkerProfile.from_record(rec)
     assert w.level("initiatief") == 3 and w.disagreements == ("initiatief",)

@@ -13,7 +13,12 @@ def test_every_name_in_all_resolves():
 
 def test_errors_subclass_builtins():
     from doorstroom_match import (
-        DoorstroomError, FeedError, LevelError, NotFittedError, UnknownCompetenceError, ValidationError,
+        DoorstroomError,
+        FeedError,
+        LevelError,
+        NotFittedError,
+        UnknownCompetenceError,
+        ValidationError,
     )
 
     for cls in (ValidationError, LevelError, UnknownCompetenceError, FeedError, NotFittedError):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import numpy as np
@@ -15,8 +16,8 @@ from doorstroom_match import (
     Matcher,
     NotFittedError,
     RankingWeights,
-    ValidationError,
     Vacancy,
+    ValidationError,
     WorkerProfile,
     match,
 )
@@ -36,18 +37,22 @@ def reference_distance(worker, vacancy):
 
 def test_match_contract_fields():
     w = WorkerProfile("W1", {"samenwerken": "goed", "nauwkeurigheid": "matig"})
-    vs = [Vacancy("V1", "magazijnier", requirements={"samenwerken": 3, "nauwkeurigheid": 3}),
-          Vacancy("V2", "magazijnier", requirements={"samenwerken": 3})]
+    vs = [
+        Vacancy("V1", "magazijnier", requirements={"samenwerken": 3, "nauwkeurigheid": 3}),
+        Vacancy("V2", "magazijnier", requirements={"samenwerken": 3}),
+    ]
     out = match(w, vs)
     assert [m.vacancy_id for m in out] == ["V2", "V1"]
     m1 = out[1]
     assert isinstance(m1, Match) and m1.rank == 2 and m1.worker_id == "W1"
     assert not m1.passes_cutoff and m1.distance == 1.0
-    assert m1.gaps == [Gap("nauwkeurigheid", 3, 2, 1, True, 1.0, "nauwkeurigheid/orde", "bijkomend", "generiek")]
+    assert m1.gaps == [
+        Gap("nauwkeurigheid", 3, 2, 1, True, 1.0, "nauwkeurigheid/orde", "bijkomend", "generiek")
+    ]
     assert out[0].passes_cutoff and out[0].distance == 0 and out[0].gaps == []
     assert out[0].score > out[1].score
     assert sum(m1.components.values()) == pytest.approx(m1.score, abs=1e-5)
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         m1.score = 3  # frozen
 
 
@@ -93,18 +98,34 @@ def test_passing_vacancy_ranks_above_otherwise_identical_failing_one(req, comps)
         return
     failing[c0] = comps[c0] + 1
     # the failing one comes first in the input, so order is not what decides
-    vs = [Vacancy("fail", "kok", requirements=failing), Vacancy("pass", "kok", requirements=passing)]
+    vs = [
+        Vacancy("fail", "kok", requirements=failing),
+        Vacancy("pass", "kok", requirements=passing),
+    ]
     out = match(w, vs, text=None)
     assert [m.vacancy_id for m in out] == ["pass", "fail"]
 
 
 def test_many_workers_rank_equals_one_by_one():
     rng = np.random.default_rng(3)
-    vs = [Vacancy(f"V{i}", "job", kind=["vacancy", "tbs", "bvs", "enclave"][i % 4],
-                  requirements={c: int(rng.integers(1, 5)) for c in rng.choice(COMPETENCE_IDS, 5, replace=False)})
-          for i in range(60)]
-    ws = [WorkerProfile(f"W{i}", {c: int(rng.integers(1, 5)) for c in rng.choice(COMPETENCE_IDS, 12, replace=False)})
-          for i in range(25)]
+    vs = [
+        Vacancy(
+            f"V{i}",
+            "job",
+            kind=["vacancy", "tbs", "bvs", "enclave"][i % 4],
+            requirements={
+                c: int(rng.integers(1, 5)) for c in rng.choice(COMPETENCE_IDS, 5, replace=False)
+            },
+        )
+        for i in range(60)
+    ]
+    ws = [
+        WorkerProfile(
+            f"W{i}",
+            {c: int(rng.integers(1, 5)) for c in rng.choice(COMPETENCE_IDS, 12, replace=False)},
+        )
+        for i in range(25)
+    ]
     together = Matcher(block_rows=7).fit(vs).rank(ws, top=5)
     for w, got in zip(ws, together, strict=True):
         alone = match(w, vs, top=5)
@@ -122,7 +143,9 @@ def test_top_and_fewer_vacancies_than_top():
 
 
 def test_hard_filters():
-    w = WorkerProfile("W1", {"samenwerken": 3, "taalkennis_nederlands": 2}, postcode="9000", max_commute_km=20)
+    w = WorkerProfile(
+        "W1", {"samenwerken": 3, "taalkennis_nederlands": 2}, postcode="9000", max_commute_km=20
+    )
     vs = [
         Vacancy("near", "x", postcode="9050"),
         Vacancy("far", "x", postcode="3500"),
@@ -153,8 +176,10 @@ def test_kind_weights_prefer_tbs_when_otherwise_equal():
 
 
 def test_records_are_accepted():
-    out = match({"id": "W1", "competences": {"samenwerken": "goed"}},
-                [{"id": "V1", "title": "x", "requirements": {"samenwerken": 3}}])
+    out = match(
+        {"id": "W1", "competences": {"samenwerken": "goed"}},
+        [{"id": "V1", "title": "x", "requirements": {"samenwerken": 3}}],
+    )
     assert out[0].passes_cutoff
 
 
