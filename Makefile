@@ -14,10 +14,28 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[all]'
 	touch $(STAMP)
 
+# Headless Chromium for the bulletin's end-to-end test (tests/test_bulletin_browser.py):
+# installed with apt-get where it is missing and apt-get is usable; otherwise a note, and
+# that test is skipped.
+CHROMIUM_STAMP := $(VENV)/.chromium
+$(CHROMIUM_STAMP): $(STAMP)
+	@if command -v chromium >/dev/null 2>&1; then \
+		echo "chromium: $$(command -v chromium)"; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		(apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium) \
+		|| echo "note: apt-get could not install chromium; the bulletin browser test will be skipped"; \
+	elif command -v apt-get >/dev/null 2>&1 && command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
+		(sudo apt-get update -qq && sudo apt-get install -y -qq --no-install-recommends chromium) \
+		|| echo "note: apt-get could not install chromium; the bulletin browser test will be skipped"; \
+	else \
+		echo "note: chromium not found and apt-get not usable; the bulletin browser test will be skipped"; \
+	fi
+	@if command -v chromium >/dev/null 2>&1; then touch $@; fi
+
 demo: $(STAMP)
 	$(PY) -m doorstroom_match.demo
 
-test: $(STAMP)
+test: $(STAMP) $(CHROMIUM_STAMP)
 	$(PY) -m pytest -q
 
 test-all: $(STAMP)

@@ -1,0 +1,545 @@
+"""Tests of the vacancy bulletin (HTML pages and SVG charts) and the outcomes page."""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from doorstroom_match import (
+    DuplicateIdError,
+    Gap,
+    Match,
+    Vacancy,
+    ValidationError,
+    WorkerProfile,
+    match,
+)
+from doorstroom_match.bulletin import NO_COACH, charts, render_bulletin, render_outcomes
+from doorstroom_match.bulletin.charts import ChartRow, chart_rows, gap_chart_svg
+
+from .strategies import vacancies as vacancy_strategy
+from .strategies import workers as worker_strategy
+
+SVG_NS = "{http://www.w3.org/2000/svg}"
+HOSTILE_TITLE = '<img src=x onerror="alert(1)"> Magazijnier & co'
+HOSTILE_EMPLOYER = "Dozen & Co <b>bvba</b>"
+
+
+# --------------------------------------------------------------------------- fixtures
+def _vacancies() -> list[Vacancy]:
+    return [
+        Vacancy(
+            "V1",
+            "Magazijnier",
+            employer="Logistiek Gent nv",
+            postcode="9000",
+            requirements={"samenwerken": 3, "nauwkeurigheid": 3, "stiptheid": 2},
+            valid_until="2026-12-31",
+            description="Orderpicking in een groot magazijn.",
+        ),
+        Vacancy(
+            "V2",
+            HOSTILE_TITLE,
+            employer=HOSTILE_EMPLOYER,
+            postcode="9000",
+            requirements={"samenwerken": 2, "taalkennis_nederlands": 3},
+        ),
+        Vacancy(
+            "P1",
+            "TBS heftruckchauffeur",
+            kind="tbs",
+            employer="Transport Vlaanderen",
+            postcode="9300",
+            requirements={"samenwerken": 2, "werktempo": 3},
+        ),
+        Vacancy(
+            "P2",
+            "BVS onthaal",
+            kind="bvs",
+            employer="Stad Gent",
+            postcode="9000",
+            bvs_days=3,
+            requirements={"klantvriendelijkheid": 2},
+        ),
+        Vacancy("P3", "Enclave verpakking", kind="enclave", employer="Pack nv"),
+    ]
+
+
+def _workers() -> list[WorkerProfile]:
+    return [
+        WorkerProfile(
+            "W2",
+            {"samenwerken": 3, "nauwkeurigheid": 2, "stiptheid": 4, "werktempo": 3},
+            job_target="magazijnier",
+            postcode="9050",
+            coach="C1",
+            limits=("geen zware lasten heffen",),
+            extra={"name": "Jan Geheimnaam"},
+        ),
+        WorkerProfile(
+            "W10",
+            {"samenwerken": 2, "klantvriendelijkheid": 3},
+            job_target="<script>alert('x')</script> onthaal",
+            postcode="9000",
+            coach="C1",
+        ),
+        WorkerProfile("W3", {"samenwerken": 4}, job_target="heftruckchauffeur", coach="C 2/b"),
+        WorkerProfile("W4", {"initiatief": 2}),  # no coach, no postcode
+        WorkerProfile("W5", {"samenwerken": 1}, coach="C1"),  # no matches at all
+    ]
+
+
+def _matches(workers, vacancies, top=5):
+    out = {}
+    for w in workers:
+        if w.id == "W5":
+            continue
+        out[w.id] = match(w, vacancies, top=top, max_km=None)
+    return out
+
+
+@pytest.fixture()
+def data():
+    vacs = _vacancies()
+    wks = _workers()
+    return wks, _matches(wks, vacs), {v.id: v for v in vacs}
+
+
+def _render(tmp_path, data, **kw):
+    wks, ms, vd = data
+    kw.setdefault("new_ids", {"V2", "P2"})
+    kw.setdefault("week", "2026-W48")
+    return render_bulletin(tmp_path, wks, ms, vd, **kw)
+
+
+def _read_all(paths) -> str:
+    return "\n".join(Path(p).read_text(encoding="utf-8") for p in paths)
+
+
+class _Balance(HTMLParser):
+    """Checks that every non-void element is closed in order, and collects ids."""
+
+    VOID = {"meta", "link", "br", "img", "input", "hr", "col", "source", "wbr"}
+    SVG_SELF = {"rect", "line", "path", "circle", "stop", "use"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.errors: list[str] = []
+        self.ids: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        for k, v in attrs:
+            if k == "id":
+                self.ids.append(v)
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        for k, v in attrs:
+            if k == "id":
+                self.ids.append(v)
+
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"unexpected </{tag}>, open: {self.stack[-3:]}")
+        else:
+            self.stack.pop()
+
+
+def _check_html(text: str) -> _Balance:
+    p = _Balance()
+    p.feed(text)
+    p.close()
+    assert not p.errors, p.errors[:5]
+    assert not p.stack, p.stack
+    return p
+
+
+# --------------------------------------------------------------------------- pages
+def test_writes_index_and_one_page_per_coach(tmp_path, data):
+    paths = _render(tmp_path, data)
+    names = [p.name for p in paths]
+    assert names[0] == "index.html"
+    assert names[1] == "coach-C1.html"
+    assert re.fullmatch(r"coach-C-2-b-[0-9a-f]{8}\.html", names[2])  # "C 2/b" made safe
+    assert names[-1] == f"coach-{NO_COACH}.html"  # workers without a coach come last
+    assert all(p.parent == tmp_path / "bulletin" and p.is_file() for p in paths)
+    index = paths[0].read_text(encoding="utf-8")
+    for p in paths[1:]:
+        assert f'href="{p.name}"' in index
+
+
+def test_coach_page_content(tmp_path, data):
+    paths = _render(tmp_path, data)
+    c1 = (tmp_path / "bulletin" / "coach-C1.html").read_text(encoding="utf-8")
+    # worker order is natural: W2 before W5 before W10
+    assert (
+        c1.index('data-worker="W2"') < c1.index('data-worker="W5"') < c1.index('data-worker="W10"')
+    )
+    assert "Werknemer W2" in c1 and "magazijnier" in c1
+    assert "Deze week geen passende vacatures" in c1  # W5
+    assert "Logistiek Gent nv" in c1
+    assert 'class="badge kind-vacancy"' in c1 and ">vacature<" in c1
+    assert ">TBS<" in c1 and ">BVS<" in c1
+    assert "nieuw deze week" in c1
+    assert "van thuis (vogelvlucht)" in c1
+    assert "Wat past:" in c1 and "Werkpunten:" in c1
+    assert "Vacatures" in c1 and "Stageplaatsen bij partners" in c1
+    nocoach = (tmp_path / "bulletin" / f"coach-{NO_COACH}.html").read_text(encoding="utf-8")
+    assert ">enclave<" in nocoach and "Werknemer W4" in nocoach
+    assert "Geen minimumniveaus gevraagd" in nocoach  # P3 has no requirements
+    for p in paths:
+        _check_html(p.read_text(encoding="utf-8"))
+
+
+def test_index_lists_top_match_and_new_count(tmp_path, data):
+    wks, ms, vd = data
+    paths = _render(tmp_path, data)
+    index = paths[0].read_text(encoding="utf-8")
+    for w in wks:
+        assert f'data-worker="{w.id}"' in index
+    # W2's best match title appears in its row; its new count is the number of new matches
+    row = re.search(r'<tr data-worker="W2">(.*?)</tr>', index).group(1)
+    best = ms["W2"][0]
+    assert f"<strong>{html.escape(best.title)}</strong>" in row
+    n_new = sum(m.vacancy_id in {"V2", "P2"} for m in ms["W2"])
+    assert row.endswith(f'<td class="num">{n_new}</td>')
+    assert "geen suggesties" in index  # W5
+    assert "week 2026-W48" in index
+
+
+def test_everything_is_escaped(tmp_path, data):
+    text = _read_all(_render(tmp_path, data))
+    assert "<img" not in text
+    assert "<script" not in text
+    assert "<b>bvba" not in text
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; Magazijnier &amp; co" in text
+    assert "Dozen &amp; Co &lt;b&gt;bvba&lt;/b&gt;" in text
+    assert "&lt;script&gt;" in text
+
+
+def test_no_personal_data_beyond_id_and_job_target(tmp_path, data):
+    text = _read_all(_render(tmp_path, data))
+    assert "geen zware lasten" not in text  # health limits
+    assert "Geheimnaam" not in text  # any extra field
+    assert "9050" not in text  # home postcode
+
+
+def test_self_contained(tmp_path, data):
+    text = _read_all(_render(tmp_path, data))
+    assert "<link" not in text and "<script" not in text and "@import" not in text
+    urls = set(re.findall(r"https?://[^\s\"'<>)]+", text))
+    assert urls <= {"http://www.w3.org/2000/svg"}
+    assert all(u.startswith("url(#") for u in re.findall(r"url\([^)]*\)", text))
+
+
+def test_deterministic_and_order_independent(tmp_path, data):
+    wks, ms, vd = data
+    a = render_bulletin(tmp_path / "a", wks, ms, vd, new_ids={"V2"}, week="w")
+    b = render_bulletin(
+        tmp_path / "b",
+        list(reversed(wks)),
+        dict(reversed(list(ms.items()))),
+        dict(reversed(list(vd.items()))),
+        new_ids=frozenset(["V2"]),
+        week="w",
+    )
+    assert [p.name for p in a] == [p.name for p in b]
+    for pa, pb in zip(a, b, strict=True):
+        assert pa.read_bytes() == pb.read_bytes(), pa.name
+
+
+def test_ids_unique_and_charts_reference_their_own_patterns(tmp_path, data):
+    for p in _render(tmp_path, data):
+        text = p.read_text(encoding="utf-8")
+        ids = _check_html(text).ids
+        dupes = {i for i in ids if ids.count(i) > 1}
+        assert not dupes, (p.name, dupes)
+        for ref in re.findall(r"url\(#([^)]+)\)", text):
+            assert re.search(rf'<pattern id="{re.escape(ref)}"', text), ref
+
+
+def test_one_chart_per_match_with_requirements(tmp_path, data):
+    wks, ms, vd = data
+    _render(tmp_path, data)
+    c1 = (tmp_path / "bulletin" / "coach-C1.html").read_text(encoding="utf-8")
+    expected = sum(
+        1 for w in wks if w.coach == "C1" for m in ms.get(w.id, ()) if vd[m.vacancy_id].requirements
+    )
+    assert c1.count('<svg class="gapchart"') == expected
+    assert c1.count('role="img"') == expected
+
+
+def test_gap_rows_match_the_gaps(tmp_path, data):
+    wks, ms, vd = data
+    _render(tmp_path, data)
+    c1 = (tmp_path / "bulletin" / "coach-C1.html").read_text(encoding="utf-8")
+    for svg in re.findall(r'<svg class="gapchart".*?</svg>', c1):
+        root = ET.fromstring(svg)
+        rows = [g for g in root.iter(f"{SVG_NS}g")]
+        assert len(rows) == int(root.get("data-rows"))
+    # W2 / V1: nauwkeurigheid 2 < 3 is the only gap
+    w2_v1 = re.search(
+        r'<section class="worker" id="w-W2".*?data-vacancy="V1"(.*?)</article>', c1, re.S
+    ).group(1)
+    assert 'class="row gap" data-competence="nauwkeurigheid"' in w2_v1
+    assert w2_v1.count('class="row gap"') == 1
+    assert w2_v1.count('class="row met"') == 2
+
+
+def test_missing_vacancy_falls_back_to_match_fields(tmp_path):
+    w = WorkerProfile("W1", {"samenwerken": 2}, coach="C1")
+    gap = Gap("samenwerken", 3, 2, 1, True, 1.5, "samenwerken", "kern", "generiek")
+    m = Match("GONE", 0.5, False, 1.5, [gap], rank=1, kind="bvs", title="Weg <nu>", worker_id="W1")
+    paths = render_bulletin(tmp_path, [w], {"W1": [m]}, {})
+    text = paths[1].read_text(encoding="utf-8")
+    assert "Weg &lt;nu&gt;" in text and ">BVS<" in text
+    assert text.count('class="row gap"') == 1
+
+
+def test_ignores_matches_of_unknown_workers_and_renders_empty(tmp_path):
+    paths = render_bulletin(tmp_path, [], {"W9": []}, {})
+    assert [p.name for p in paths] == ["index.html"]
+    assert "Geen werknemers" in paths[0].read_text(encoding="utf-8")
+
+
+def test_title_and_week_in_pages(tmp_path, data):
+    paths = _render(tmp_path, data, title="Krant <Team Oost>", week="2026-W49")
+    for p in paths:
+        text = p.read_text(encoding="utf-8")
+        assert "Krant &lt;Team Oost&gt;" in text and "2026-W49" in text
+    batch_week = "2026-11-23 (week 48)"
+    text = render_bulletin(tmp_path / "y", *data, week=batch_week)[0].read_text(encoding="utf-8")
+    assert f"&middot; {batch_week}<" in text and "week 2026-11-23" not in text
+    # no week: no date of any kind sneaks in
+    paths = render_bulletin(tmp_path / "x", *data)
+    assert not re.search(r"20\d\d-W\d\d", _read_all(paths))
+
+
+def test_print_css_present(tmp_path, data):
+    text = _render(tmp_path, data)[1].read_text(encoding="utf-8")
+    css = text[text.index("@media print") :]
+    assert "break-before:page" in css and "break-inside:avoid" in css
+    assert "nav" in css and "display:none" in css
+
+
+# --------------------------------------------------------------------------- atomic writes
+def test_no_temp_files_left_and_stale_coach_pages_removed(tmp_path, data):
+    wks, ms, vd = data
+    render_bulletin(tmp_path, wks, ms, vd)
+    assert (tmp_path / "bulletin" / "coach-C1.html").exists()
+    only_c1 = [w for w in wks if w.coach == "C1"]
+    paths = render_bulletin(tmp_path, only_c1, ms, vd)
+    on_disk = sorted(p.name for p in (tmp_path / "bulletin").iterdir())
+    assert on_disk == sorted(p.name for p in paths) == ["coach-C1.html", "index.html"]
+
+
+def test_failed_write_keeps_the_old_file(tmp_path, data, monkeypatch):
+    wks, ms, vd = data
+    paths = render_bulletin(tmp_path, wks, ms, vd, week="old")
+    before = paths[0].read_bytes()
+
+    def boom(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises(OSError, match="No space left"):
+        render_bulletin(tmp_path, wks, ms, vd, week="new")
+    monkeypatch.undo()
+    assert paths[0].read_bytes() == before
+    assert not [p for p in (tmp_path / "bulletin").iterdir() if p.name.endswith(".tmp")]
+
+
+# --------------------------------------------------------------------------- errors
+def test_errors(tmp_path, data):
+    wks, ms, vd = data
+    with pytest.raises(ValidationError, match="workers must be a list of WorkerProfile"):
+        render_bulletin(tmp_path, wks[0], ms, vd)
+    with pytest.raises(ValidationError, match=r"workers\[1\] must be a WorkerProfile, got dict"):
+        render_bulletin(tmp_path, [wks[0], {"id": "W9"}], ms, vd)
+    with pytest.raises(DuplicateIdError, match="worker id 'W2' appears more than once"):
+        render_bulletin(tmp_path, [wks[0], wks[0]], ms, vd)
+    with pytest.raises(ValidationError, match="matches must be a mapping"):
+        render_bulletin(tmp_path, wks, list(ms.values()), vd)
+    with pytest.raises(ValidationError, match="vacancies must be a mapping"):
+        render_bulletin(tmp_path, wks, ms, list(vd.values()))
+    with pytest.raises(ValidationError, match=r"vacancies\['V1'\] must be a Vacancy, got dict"):
+        render_bulletin(tmp_path, wks, ms, {"V1": {"id": "V1"}})
+    with pytest.raises(ValidationError, match="new_ids must be a set of vacancy ids, got str"):
+        render_bulletin(tmp_path, wks, ms, vd, new_ids="V1")
+    with pytest.raises(ValidationError, match="week must be a string, got int"):
+        render_bulletin(tmp_path, wks, ms, vd, week=48)
+    with pytest.raises(ValidationError, match="title must be a string, got NoneType"):
+        render_bulletin(tmp_path, wks, ms, vd, title=None)
+
+
+# --------------------------------------------------------------------------- coach pages
+def test_coach_ids_become_safe_distinct_file_names(tmp_path):
+    coaches = ["C1", "C 1", "C/1", "zonder-coach", "ZONDER-COACH", "../x", "ab", "AB"]
+    wks = [WorkerProfile(f"W{i}", {"samenwerken": 2}, coach=c) for i, c in enumerate(coaches)]
+    wks.append(WorkerProfile("W99", {"samenwerken": 2}))
+    # worker ids that look like the page's own element ids
+    wks += [WorkerProfile(x, {"samenwerken": 2}, coach="C1") for x in ("X", "X-h", "g1", "w-X")]
+    paths = render_bulletin(tmp_path, wks, {}, {})
+    for p in paths:
+        ids = _check_html(p.read_text(encoding="utf-8")).ids
+        assert len(ids) == len(set(ids)), p.name
+    names = [p.name for p in paths]
+    assert len(set(names)) == len(names) == len(coaches) + 2
+    assert all(re.fullmatch(r"[A-Za-z0-9_.-]+", n) for n in names)
+    assert all(p.parent == tmp_path / "bulletin" for p in paths)
+    assert "coach-C1.html" in names
+    assert len({n.lower() for n in names}) == len(names)  # also on case-blind disks
+    # the real coach "zonder-coach" does not take the page of workers without a coach
+    nocoach = (tmp_path / "bulletin" / f"coach-{NO_COACH}.html").read_text(encoding="utf-8")
+    assert "W99" in nocoach and 'data-worker="W3"' not in nocoach
+
+
+# --------------------------------------------------------------------------- charts
+def test_chart_rows_order_and_status():
+    v = Vacancy("V", "x", requirements={"samenwerken": 3, "initiatief": 2, "stiptheid": 2})
+    w = WorkerProfile("W", {"samenwerken": 2, "initiatief": 4})
+    m = match(w, [v], max_km=None)[0]
+    rows = chart_rows(v.requirements, w.competences, m.gaps, labels={}, groups={})
+    assert [(r.competence, r.status) for r in rows[:2]] == [
+        (g.competence, "gap" if g.assessed else "unmeasured") for g in m.gaps
+    ]
+    assert rows[-1] == ChartRow("initiatief", "initiatief", 2, 4)
+    assert rows[-1].verdict() == "voldoet"
+    assert ChartRow("x", "x", 4, 2).verdict() == "2 niveaus te laag"
+    assert ChartRow("x", "x", 3, 2).verdict() == "1 niveau te laag"
+    assert ChartRow("x", "x", 3, None).verdict() == "niet gemeten"
+    assert ChartRow("x", "x", 3, None).describe() == "x: minimum goed, nog niet gemeten"
+
+
+def _bars(svg: str):
+    """Reference reading of a chart: per row (status, bar end x, tick x)."""
+    root = ET.fromstring(svg)
+    out = []
+    for g in root.iter(f"{SVG_NS}g"):
+        (bar,) = [r for r in g.iter(f"{SVG_NS}rect") if r.get("class") in ("bar", "unm")]
+        (tick,) = [r for r in g.iter(f"{SVG_NS}rect") if r.get("class") == "tk"]
+        assert bar.get("x") == str(charts.LABEL_W)
+        if bar.get("class") == "unm":
+            assert bar.get("fill") == f"url(#{charts.HATCH_ID})"
+        out.append(
+            (
+                g.get("class").split()[1],
+                int(bar.get("x")) + int(bar.get("width")),
+                int(tick.get("x")) + int(tick.get("width")) // 2,
+            )
+        )
+    return root, out
+
+
+@given(worker_strategy(), vacancy_strategy())
+def test_chart_geometry_matches_levels(worker, vacancy):
+    gaps = match(worker, [vacancy], max_km=None)[0].gaps
+    rows = chart_rows(vacancy.requirements, worker.competences, gaps)
+    svg = gap_chart_svg(rows, chart_id="c1", title="<t> & t")
+    root, bars = _bars(svg)  # well-formed XML, escaped title
+    assert root.get("role") == "img" and root.get("aria-labelledby") == "c1-t c1-d"
+    assert root.find(f"{SVG_NS}title").text == "<t> & t"
+    assert len(bars) == len(vacancy.requirements)
+    assert sum(s != "met" for s, _, _ in bars) == len(gaps)
+    x0, cell = charts.LABEL_W, charts.CELL
+    for r, (status, end, tick) in zip(rows, bars, strict=True):
+        assert status == r.status
+        assert tick == x0 + r.required * cell
+        if status == "unmeasured":
+            assert end == tick  # the hatched outline reaches the minimum
+        else:
+            assert end == x0 + r.actual * cell
+    assert gap_chart_svg(rows, chart_id="c1", title="<t> & t") == svg
+
+
+@given(st.integers(0, 50), st.integers(0, 50))
+def test_rate_bar(count, denom):
+    svg = charts.rate_bar_svg(count, denom, label="A & B")
+    root = ET.fromstring(svg)
+    assert root.get("aria-label").startswith(f"A & B: {count} van {denom}")
+    fill = int(list(root.iter(f"{SVG_NS}rect"))[1].get("width"))
+    assert 0 <= fill <= 200
+    if denom == 0:
+        assert "geen gegevens" in svg
+
+
+def test_short_label():
+    assert charts.short_label("kort") == "kort"
+    long = "x" * 60
+    assert len(charts.short_label(long)) == 40 and charts.short_label(long).endswith("…")
+
+
+# --------------------------------------------------------------------------- outcomes
+def test_render_outcomes(tmp_path):
+    report = {
+        "rates": {
+            "hired": {"count": 3, "denominator": 12, "denominator_label": "gestarte stages"},
+            "applied": {"count": 20, "denominator": 40},
+            "employed_6m": {"count": 0, "denominator": 0},
+            "internship_started": (12, 40),
+            "employed_3m": {"numerator": 2, "total": 3},
+        },
+        "period": "2026",
+        "workers": 40,
+    }
+    path = render_outcomes(tmp_path, report)
+    assert path == tmp_path / "bulletin" / "outcomes.html"
+    text = path.read_text(encoding="utf-8")
+    _check_html(text)
+    order = [m for m in re.findall(r'data-outcome="([a-z_0-9]+)"', text)]
+    assert order == ["applied", "internship_started", "hired", "employed_3m", "employed_6m"]
+    assert "Aangeworven" in text and "25%" in text and "<td>gestarte stages</td>" in text
+    assert "geen gegevens" in text and "40</strong> werknemers" in text
+    assert render_outcomes(tmp_path, report).read_bytes() == text.encode("utf-8")
+    # flat shape, no outcomes
+    flat = render_outcomes(tmp_path / "b", {"applied": {"count": 1, "denominator": 2}})
+    assert "50%" in flat.read_text(encoding="utf-8")
+    empty = render_outcomes(tmp_path / "c", {"rates": {}})
+    assert "Nog geen uitkomsten" in empty.read_text(encoding="utf-8")
+
+
+def test_render_outcomes_errors(tmp_path):
+    with pytest.raises(ValidationError, match="report must be a mapping, got list"):
+        render_outcomes(tmp_path, [])
+    with pytest.raises(ValidationError, match=r"report\['rates'\] must be a mapping"):
+        render_outcomes(tmp_path, {"rates": 3})
+    with pytest.raises(ValidationError, match="report rate 0 must be an OutcomeRate"):
+        render_outcomes(tmp_path, {"rates": [{"numerator": 1}]})
+    with pytest.raises(ValidationError, match="count of outcome 'hired' must be an int >= 0"):
+        render_outcomes(tmp_path, {"rates": {"hired": {"count": -1, "denominator": 2}}})
+    with pytest.raises(ValidationError, match="denominator of outcome 'hired'"):
+        render_outcomes(tmp_path, {"rates": {"hired": {"count": 1}}})
+    with pytest.raises(ValidationError, match="outcome 'hired' must be a mapping"):
+        render_outcomes(tmp_path, {"rates": {"hired": 0.5}})
+
+
+def test_render_outcomes_from_the_store(tmp_path):
+    store_mod = pytest.importorskip("doorstroom_match.store")
+    store = store_mod.Store(":memory:")
+    store.record_outcome("W1", "V1", "applied", "2026-01-05")
+    store.record_outcome("W1", "P1", "internship_started", "2026-02-01")
+    store.record_outcome("W1", "P1", "hired", "2026-03-01")
+    store.record_outcome("W1", "P1", "employed_3m", "2026-06-01")
+    store.record_outcome("W2", "V2", "applied", "2026-01-06")
+    rates = store.outcome_report(as_of="2026-11-23")
+    for given_rates in (rates, [r.to_record() for r in rates]):
+        path = render_outcomes(tmp_path, {"rates": given_rates, "as_of": "2026-11-23"})
+        text = path.read_text(encoding="utf-8")
+        _check_html(text)
+        keys = re.findall(r'data-outcome="([^"]+)"', text)
+        assert keys == [html.escape(r.name) for r in rates]
+        assert "Stand op 2026-11-23" in text
+        assert "Nog aan het werk na 3 maanden" in text and "Stage gestart" in text
+        # internship_started / applied: 1 of 2 workers
+        row = re.search(r'data-outcome="internship_started / applied">(.*?)</tr>', text).group(1)
+        assert '<td class="num">1</td><td class="num">2</td><td class="num">50%</td>' in row
