@@ -22,6 +22,17 @@ from ._exceptions import (
     UnknownCompetenceError,
     ValidationError,
 )
+from .assignment import (
+    Alternative,
+    Assignment,
+    AssignmentComparison,
+    PlacementExplanation,
+    PlacesAssignment,
+    assign,
+    assign_greedy,
+    assign_places,
+    compare_with_greedy,
+)
 from .competences import (
     LEVEL_LABELS,
     Competence,
@@ -57,6 +68,16 @@ __all__ = [
     "topk_by_distance",
     "propose_requirements",
     "RequirementProposal",
+    # assignment
+    "assign",
+    "assign_greedy",
+    "compare_with_greedy",
+    "assign_places",
+    "Assignment",
+    "AssignmentComparison",
+    "PlacesAssignment",
+    "PlacementExplanation",
+    "Alternative",
     # plans
     "development_plan",
     "DevelopmentPlan",

@@ -89,3 +89,148 @@ def unit_vectors(draw, max_n=40, max_dim=8):
     x = rng.normal(size=(n + m, dim)).astype(np.float32)
     x /= np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
     return x[:n], x[n:]
+
+
+# --- assignment (workers x places with capacities) ----------------------------------------
+@st.composite
+def assignment_problems(draw, max_workers=5, max_places=4, max_capacity=2, forbid_p=0.35):
+    """(cost, capacity): a small cost matrix with inf for forbidden pairs, and capacities.
+
+    Costs come from a small grid (halves in -2..4, zeros included) so that ties between
+    different assignments are common: the lexicographic "most placed, then cheapest" objective
+    must hold through them.
+    """
+    n = draw(st.integers(1, max_workers))
+    m = draw(st.integers(1, max_places))
+    halves = st.integers(-4, 8).map(lambda k: k / 2.0)
+    cell = st.one_of(halves, st.just(np.inf)) if forbid_p > 0 else halves
+    flat = draw(st.lists(cell, min_size=n * m, max_size=n * m))
+    cost = np.array(flat, dtype=np.float64).reshape(n, m)
+    capacity = np.array(draw(st.lists(st.integers(0, max_capacity), min_size=m, max_size=m)))
+    return cost, capacity
+
+
+@st.composite
+def random_assignment_problems(draw, max_workers=80, max_places=20, max_degree=6):
+    """(cost, capacity): a larger sparse-ish random problem (seeded), for solver agreement."""
+    seed = draw(st.integers(0, 2**31 - 1))
+    rng = np.random.default_rng(seed)
+    n = draw(st.integers(1, max_workers))
+    m = draw(st.integers(1, max_places))
+    deg = rng.integers(0, min(max_degree, m) + 1, size=n)
+    cost = np.full((n, m), np.inf)
+    for i in range(n):
+        cols = rng.choice(m, size=deg[i], replace=False)
+        cost[i, cols] = np.round(rng.random(deg[i]) * 10, draw(st.sampled_from([0, 1, 6])))
+    capacity = rng.integers(0, 4, size=m)
+    return cost, capacity
+
+
+# --- core (issue 6: shortfall distances and blocked top-k) --------------------------------
+# Weights are multiples of 1/4 in [0.25, 4]: every distance is then an exact float32 sum in
+# any summation order, so fast and plain implementations must agree bit for bit.
+
+
+@st.composite
+def core_problems(draw, max_workers=6, max_vacancies=40, max_competences=6, weights="dyadic"):
+    """(levels, requirements, weights): levels (W, C) 0..4, requirements (V, C) 0..4 (a drawn
+    share not required), positive float32 weights (V, C): multiples of 1/4 in [0.25, 4] when
+    ``weights="dyadic"`` (exact sums), else any in [1e-3, 10]. Seeded arrays, so that large
+    problems stay cheap to draw."""
+    n_w = draw(st.integers(1, max_workers))
+    n_v = draw(st.integers(1, max_vacancies))
+    n_c = draw(st.integers(1, max_competences))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    top = draw(st.integers(0, 4))  # levels 0..top: few distinct levels make ties common
+    levels = rng.integers(0, top + 1, (n_w, n_c), dtype=np.int8)
+    req = rng.integers(0, 5, (n_v, n_c), dtype=np.int8)
+    req[rng.random((n_v, n_c)) < draw(st.sampled_from([0.0, 0.5, 0.9]))] = 0
+    if weights == "dyadic":
+        wts = rng.integers(1, 17, (n_v, n_c)) / 4.0
+    else:
+        wts = np.exp(rng.uniform(np.log(1e-3), np.log(10.0), (n_v, n_c)))
+    return levels, req, wts.astype(np.float32)
+
+
+@st.composite
+def score_blocks(draw, max_rows=5, max_cols=400):
+    """A float32 score block (rows, cols) with many ties and some nan / +inf / -inf, seeded."""
+    seed = draw(st.integers(0, 2**31 - 1))
+    rng = np.random.default_rng(seed)
+    n, m = draw(st.integers(1, max_rows)), draw(st.integers(1, max_cols))
+    n_values = draw(st.sampled_from([1, 2, 5, 50, 10_000]))
+    block = (rng.integers(0, n_values, size=(n, m)) / 4.0 - draw(st.sampled_from([0, 3]))).astype(
+        np.float32
+    )
+    for special in (np.nan, np.inf, -np.inf, -0.0):
+        p = draw(st.sampled_from([0.0, 0.0, 0.01, 0.3, 1.0]))
+        block[rng.random((n, m)) < p] = special
+    return block
+
+
+# --- weekly batch: feed files with broken lines (feeds, batch) ------------------------------
+_BROKEN_LINE_KINDS = (
+    "good",
+    "good",
+    "good",
+    "blank",
+    "malformed",
+    "missing_id",
+    "level_5",
+    "unknown",
+    "duplicate",
+    "missing_title",
+    "wrong_type",
+)
+
+
+@st.composite
+def feed_lines(draw, max_lines=25):
+    """(lines, n_good): JSON Lines texts of a vacancy feed mixing good and broken lines.
+
+    Good lines have unique ids; a ``duplicate`` line repeats the id of an earlier good line
+    (so it is rejected), or is a good line when there is none yet.
+    """
+    import json
+
+    kinds = draw(st.lists(st.sampled_from(_BROKEN_LINE_KINDS), max_size=max_lines))
+    lines, good_ids = [], []
+    for i, kind in enumerate(kinds):
+        req = draw(competence_maps(max_size=4))
+        rec = {"id": f"V{i}", "title": "magazijnier", "requirements": req}
+        if kind == "duplicate" and good_ids:
+            rec["id"] = draw(st.sampled_from(good_ids))
+        elif kind in ("good", "duplicate"):
+            good_ids.append(rec["id"])
+        elif kind == "blank":
+            lines.append(draw(st.sampled_from(["", " ", "\t"])))
+            continue
+        elif kind == "malformed":
+            text = json.dumps(rec)
+            lines.append(text[: draw(st.integers(1, len(text) - 1))])
+            continue
+        elif kind == "missing_id":
+            del rec["id"]
+        elif kind == "level_5":
+            rec["requirements"] = {**req, "motivatie": 5}
+        elif kind == "unknown":
+            rec["requirements"] = {**req, "samenwerkn": 2}
+        elif kind == "missing_title":
+            del rec["title"]
+        else:  # wrong_type
+            rec["capacity"] = draw(st.sampled_from(["veel", [1], {"a": 1}, 1.5]))
+        lines.append(json.dumps(rec, ensure_ascii=False))
+    return lines, len(good_ids)
+
+
+@st.composite
+def grouped_assignment_problems(draw, max_workers=5, max_places=4):
+    """(cost, capacity, group, group_cap, tiers): an assignment problem whose places belong to
+    employers (group -1 = none) with at most ``group_cap`` workers each, and worker priorities.
+    """
+    cost, capacity = draw(assignment_problems(max_workers=max_workers, max_places=max_places))
+    n, m = cost.shape
+    group = np.array(draw(st.lists(st.integers(-1, 1), min_size=m, max_size=m)))
+    group_cap = draw(st.integers(1, 2))
+    tiers = np.array(draw(st.lists(st.integers(0, 2), min_size=n, max_size=n)))
+    return cost, capacity, group, group_cap, tiers
