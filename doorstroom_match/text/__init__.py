@@ -1,0 +1,45 @@
+"""Text understanding: encoders, the embedding cache, job-title normalisation.
+
+Nothing heavy is imported here: sentence-transformers and torch load on first use of a dense
+encoder.
+"""
+
+from __future__ import annotations
+
+from doorstroom_match.text.cache import EmbeddingCache, encode_cached
+from doorstroom_match.text.corpus import (
+    Occupation,
+    TitleCorpus,
+    load_esco_corpus,
+    read_corpus_csv,
+    read_esco_occupations,
+)
+from doorstroom_match.text.encoders import (
+    ENCODER_NAMES,
+    HybridEncoder,
+    SentenceTransformerEncoder,
+    TfidfEncoder,
+    make_encoder,
+)
+from doorstroom_match.text.normalise import normalise_title
+from doorstroom_match.text.signals import TextSignals
+from doorstroom_match.text.titles import TitleMatch, TitleNormalizer
+
+__all__ = [
+    "ENCODER_NAMES",
+    "EmbeddingCache",
+    "HybridEncoder",
+    "Occupation",
+    "SentenceTransformerEncoder",
+    "TextSignals",
+    "TfidfEncoder",
+    "TitleCorpus",
+    "TitleMatch",
+    "TitleNormalizer",
+    "encode_cached",
+    "load_esco_corpus",
+    "make_encoder",
+    "normalise_title",
+    "read_corpus_csv",
+    "read_esco_occupations",
+]

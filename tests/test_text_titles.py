@@ -1,0 +1,303 @@
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from doorstroom_match._exceptions import (
+    EmptyInputError,
+    FeedError,
+    NotFittedError,
+    ValidationError,
+)
+from doorstroom_match.text import titles as titles_mod
+from doorstroom_match.text.corpus import (
+    TitleCorpus,
+    load_esco_corpus,
+    read_corpus_csv,
+    read_esco_occupations,
+    split_by_occupation,
+)
+from doorstroom_match.text.encoders import TfidfEncoder
+from doorstroom_match.text.titles import TitleNormalizer
+
+REPO = Path(__file__).resolve().parents[1]
+
+ROWS = [
+    (
+        "1",
+        "u:magazijn",
+        "magazijnmedewerker",
+        "Magazijnmedewerkers ontvangen en slaan goederen op.",
+    ),
+    ("2", "u:magazijn", "magazijnier", ""),
+    ("3", "u:kassa", "kassamedewerker", "Kassamedewerkers rekenen af met klanten."),
+    ("4", "u:kassa", "kassier", ""),
+    ("5", "u:kok", "kok", "Koks bereiden maaltijden."),
+    ("6", "u:kok", "hulpkok", ""),
+    ("7", "u:poets", "schoonmaker", "Schoonmakers poetsen gebouwen."),
+    ("8", "u:heftruck", "heftruckchauffeur", ""),
+    ("9", "u:coord", "coördinator onderhoud", "Coördinatoren plannen onderhoud."),
+]
+QUERIES = [
+    ("magazijnmedewerkster", "u:magazijn"),
+    ("kassierster", "u:kassa"),
+    ("schoonmaakster", "u:poets"),
+    ("Coördinatrice onderhoud (m/v/x)", "u:coord"),
+    ("hulpkokkin", "u:kok"),
+    ("chauffeur heftruck", "u:heftruck"),
+]
+
+
+def corpus():
+    return TitleCorpus.from_rows(
+        [dict(zip(("id", "uri", "text", "description"), r, strict=True)) for r in ROWS]
+    )
+
+
+class FakeDense:
+    """A cheap deterministic 'dense' encoder: word TF-IDF (tests the custom-encoder path)."""
+
+    name = "fake"
+
+    def __init__(self):
+        self.inner = TfidfEncoder(analyzer="word", ngram_range=(1, 1))
+
+    @property
+    def fingerprint(self):
+        return "fake:" + self.inner.fingerprint
+
+    def fit(self, texts):
+        self.inner.fit(list(texts) + [q for q, _ in QUERIES])
+        return self
+
+    def encode(self, texts):
+        return self.inner.encode(texts)
+
+
+def write_fixture(tmp_path):
+    cpath, qpath = tmp_path / "corpus.csv", tmp_path / "queries.csv"
+    with open(cpath, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "uri", "text", "description"])
+        w.writerows(ROWS)
+    with open(qpath, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["query", "uri"])
+        w.writerows(QUERIES)
+    return cpath, qpath
+
+
+@pytest.mark.parametrize("model", [None, "fake"])
+def test_predicts_gold_on_fixture(model):
+    tn = TitleNormalizer(model=FakeDense() if model else None).fit(corpus())
+    preds = tn.predict([q for q, _ in QUERIES], k=3)
+    for (q, gold), pred in zip(QUERIES, preds, strict=True):
+        assert pred[0].uri == gold, q
+        assert len(pred) == 3 and pred[0].score >= pred[1].score >= pred[2].score
+    assert preds[0][0].label == "magazijnmedewerker"
+
+
+def test_scores_match_plain_loop_reference():
+    tn = TitleNormalizer(
+        model=FakeDense(), weights={"char": 0.7, "dense": 0.9, "desc": 0.4}, chunk_size=2
+    ).fit(corpus())
+    queries = [q for q, _ in QUERIES]
+    fast = tn.score_occupations(queries)
+    c = corpus()
+    char = tn.char_encoder_.encode(list(c.texts))
+    dense = tn.dense_encoder_.encode(list(c.texts))
+    desc_text = {}
+    for u, d in zip(c.uris, c.descriptions, strict=True):
+        if d and u not in desc_text:
+            desc_text[u] = titles_mod._first_sentence(d)
+    for qi, q in enumerate(queries):
+        qc, qd = tn.char_encoder_.encode([q])[0], tn.dense_encoder_.encode([q])[0]
+        qdesc = tn.desc_encoder_.encode([q])[0]
+        for oi, uri in enumerate(tn.uris_):
+            best = max(
+                0.7 * float(qc @ char[r]) + 0.9 * float(qd @ dense[r])
+                for r in range(len(c))
+                if c.uris[r] == uri
+            )
+            best -= tn.row_penalty * np.log(sum(u == uri for u in c.uris))
+            if uri in desc_text:
+                best += 0.4 * float(qdesc @ tn.desc_encoder_.encode([desc_text[uri]])[0])
+            assert fast[qi, oi] == pytest.approx(best, abs=1e-5)
+    s, i = tn.predict_topk(queries, k=100)
+    assert s.shape == (len(queries), len(tn.uris_))
+    np.testing.assert_allclose(s, -np.sort(-fast, axis=1), atol=1e-6)
+
+
+def test_auto_model_falls_back_to_base_with_warning(monkeypatch, tmp_path):
+    pytest.importorskip("sentence_transformers")
+    monkeypatch.setattr(titles_mod, "trained_model_path", lambda: tmp_path / "absent")
+    tn = TitleNormalizer()
+    with pytest.warns(UserWarning, match="fine-tuned title model is absent"):
+        enc, kind = tn._make_dense()
+    assert kind == "base" and enc.model is None
+
+
+def test_errors():
+    with pytest.raises(NotFittedError, match="TitleNormalizer is not fitted"):
+        TitleNormalizer(model=None).predict(["kok"])
+    with pytest.raises(EmptyInputError, match="at least one row"):
+        TitleNormalizer(model=None).fit(TitleCorpus((), (), (), ()))
+    with pytest.raises(ValidationError, match="weights keys must be among"):
+        TitleNormalizer(model=None, weights={"bm25": 1.0}).fit(corpus())
+    with pytest.raises(ValidationError, match="weights must be >= 0"):
+        TitleNormalizer(model=None, weights={"char": -1.0}).fit(corpus())
+    with pytest.raises(ValidationError, match="model must be 'auto', 'base', None"):
+        TitleNormalizer(model=3.5).fit(corpus())
+    with pytest.raises(ValidationError, match="row_penalty must be >= 0"):
+        TitleNormalizer(model=None, row_penalty=-1).fit(corpus())
+    with pytest.raises(ValidationError, match="chunk_size must be >= 1"):
+        TitleNormalizer(model=None, chunk_size=0).fit(corpus())
+    tn = TitleNormalizer(model=None).fit(corpus())
+    with pytest.raises(ValidationError, match="k must be an int >= 1"):
+        tn.predict(["kok"], k=0)
+    with pytest.raises(ValidationError, match="must have a non-empty 'uri'"):
+        TitleCorpus.from_rows([{"text": "kok"}])
+
+
+def test_corpus_csv_roundtrip_and_errors(tmp_path):
+    cpath, _ = write_fixture(tmp_path)
+    c = read_corpus_csv(cpath)
+    assert len(c) == len(ROWS) and c.uris[0] == "u:magazijn" and c.descriptions[1] == ""
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,label\n1,kok\n", encoding="utf-8")
+    with pytest.raises(FeedError, match=r"must have columns \['uri', 'text'\]"):
+        read_corpus_csv(bad)
+    with pytest.raises(FeedError, match="cannot read corpus"):
+        read_corpus_csv(tmp_path / "nope.csv")
+    empty = tmp_path / "empty.csv"
+    empty.write_text("id,uri,text,description\n", encoding="utf-8")
+    with pytest.raises(EmptyInputError, match="has no rows"):
+        read_corpus_csv(empty)
+
+
+def test_esco_loader(tmp_path):
+    path = tmp_path / "occupations.csv"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(
+            ["uri", "code", "isco_group", "preferred_label", "alt_labels", "description", "split"]
+        )
+        w.writerow(
+            [
+                "u1",
+                "4321.1",
+                "4321",
+                "magazijnmedewerker",
+                "magazijnier|orderpicker",
+                "Doet dingen.",
+                "dev",
+            ]
+        )
+        w.writerow(["u2", "5120.1", "5120", "kok", "", "Kookt.", "heldout"])
+    occs = read_esco_occupations(path)
+    assert occs[0].alt_labels == ("magazijnier", "orderpicker") and occs[1].alt_labels == ()
+    c = load_esco_corpus(path)
+    assert c.texts == ("magazijnmedewerker", "magazijnier", "orderpicker", "kok")
+    assert c.isco_groups == {"u1": "4321", "u2": "5120"} and c.labels["u1"] == "magazijnmedewerker"
+    assert load_esco_corpus(occs, alt_labels=False).texts == ("magazijnmedewerker", "kok")
+    assert load_esco_corpus(occs, exclude_alt_labels_of={"u1"}).texts == (
+        "magazijnmedewerker",
+        "kok",
+    )
+    tn = TitleNormalizer(model=None).fit(c)
+    assert tn.predict(["orderpickster"], k=1)[0][0].isco_group == "4321"
+
+
+def test_split_by_occupation():
+    uris = [f"u{i}" for i in range(100)] * 2
+    a, b, c = split_by_occupation(uris, (0.6, 0.2, 0.2), seed=1)
+    assert (len(a), len(b), len(c)) == (60, 20, 20)
+    assert not (a & b or a & c or b & c)
+    assert split_by_occupation(uris, (0.6, 0.2, 0.2), seed=1)[0] == a
+    with pytest.raises(ValidationError, match="fractions must be positive and sum to 1"):
+        split_by_occupation(uris, (0.5, 0.2))
+
+
+def test_evaluation_entry_point_in_process(tmp_path, capsys):
+    from benchmarks.titles import main
+
+    cpath, qpath = write_fixture(tmp_path)
+    assert (
+        main(
+            [
+                "--corpus",
+                str(cpath),
+                "--queries",
+                str(qpath),
+                "--json",
+                "--model",
+                "none",
+                "--baseline",
+            ]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out.strip().splitlines()
+    result = json.loads(out[-1])
+    for key in ("acc@1", "acc@10", "mrr@10", "queries_per_s"):
+        assert key in result
+    assert result["acc@1"] == 1.0 and result["mrr@10"] == 1.0 and result["acc@10"] == 1.0
+    assert 0 <= result["baseline_char_tfidf"]["acc@1"] <= 1
+    assert any("acc@1" in line for line in out[:-1])
+
+
+def test_evaluation_entry_point_cli(tmp_path):
+    cpath, qpath = write_fixture(tmp_path)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.titles",
+            "--corpus",
+            str(cpath),
+            "--queries",
+            str(qpath),
+            "--json",
+            "--model",
+            "none",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert set(result) >= {"acc@1", "acc@10", "mrr@10", "queries_per_s"}
+    assert result["acc@10"] == 1.0
+
+
+@pytest.mark.slow
+def test_evaluation_entry_point_default_model(tmp_path):
+    """The outside checks' call: default model (fine-tuned if built, else base)."""
+    cpath, qpath = write_fixture(tmp_path)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.titles",
+            "--corpus",
+            str(cpath),
+            "--queries",
+            str(qpath),
+            "--json",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    )
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["acc@10"] == 1.0
