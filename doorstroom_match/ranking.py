@@ -268,13 +268,19 @@ class Matcher:
     ----------
     weights : RankingWeights, optional
         Weights of the signals.
-    text : None, str or encoder, default=None
+    text : None, str or encoder, default='tfidf'
         Text similarity of job target and vacancy: ``None`` (off), a backend name for
-        :func:`doorstroom_match.text.make_encoder` (``"tfidf"``, ``"sentence-transformers"``,
-        ``"hybrid"``), or an encoder object with ``fit(texts)`` and ``encode(texts)``.
+        :func:`doorstroom_match.text.make_encoder` (``"tfidf"``: character n-grams, reduced to
+        256 dimensions above 2,000 vacancies; ``"sentence-transformers"``; ``"hybrid"``), or an
+        encoder object with ``fit(texts)`` and ``encode(texts)``.
+    text_field : {'title', 'text'}, default='title'
+        What of the vacancy is compared with the job target: the title (job targets are
+        titles too) or title and description.
     occupations : None or fitted title normaliser, default=None
-        An object with ``predict_uris(texts) -> list[str | None]`` and ``isco_group(uri)``;
-        enables the occupation-agreement signal.
+        A fitted :class:`doorstroom_match.text.TitleNormalizer` (or any object with
+        ``predict_uris(texts) -> list[str | None]`` and ``isco_group(uri)``); enables the
+        occupation-agreement signal. A vacancy's ``occupation_uri`` is used when given, else
+        its title is mapped.
     kinds : sequence of str, optional
         Only these kinds of place (``vacancy``, ``tbs``, ``bvs``, ``enclave``).
     max_km : float or 'worker' or None, default='worker'
@@ -300,7 +306,8 @@ class Matcher:
         self,
         *,
         weights: RankingWeights | None = None,
-        text: Any = None,
+        text: Any = "tfidf",
+        text_field: str = "title",
         occupations: Any = None,
         kinds: Sequence[str] | None = None,
         max_km: float | str | None = "worker",
@@ -313,6 +320,7 @@ class Matcher:
     ) -> None:
         self.weights = weights
         self.text = text
+        self.text_field = text_field
         self.occupations = occupations
         self.kinds = kinds
         self.max_km = max_km
@@ -398,17 +406,25 @@ class Matcher:
         self._vac_xyz = unit_vectors(postcode_coordinates([v.postcode for v in vacs]))
         self.encoder_ = None
         if self.text is not None and w.text > 0:
-            if hasattr(self.text, "encode"):
+            if self.text_field not in ("title", "text"):
+                raise ValidationError(
+                    f"text_field must be 'title' or 'text', got {self.text_field!r}"
+                )
+            texts = [v.title if self.text_field == "title" else v.text for v in vacs]
+            if not isinstance(self.text, str) and hasattr(self.text, "encode"):
                 enc = self.text
             else:
                 from .text import make_encoder
 
-                enc = make_encoder(self.text)
+                params = {}
+                if self.text == "tfidf" and len(vacs) > 2000:
+                    params["n_components"] = 256  # dense vocabulary vectors would not fit
+                enc = make_encoder(self.text, **params)
             if self.fit_text:
-                enc.fit([v.text for v in vacs])
+                enc.fit(texts)
             self.encoder_ = enc
             if vacancy_vectors is None:
-                vacancy_vectors = enc.encode([v.text for v in vacs])
+                vacancy_vectors = enc.encode(texts)
             vecs = np.asarray(vacancy_vectors, dtype=np.float32)
             if vecs.ndim != 2 or vecs.shape[0] != len(vacs):
                 raise ValidationError(
@@ -425,6 +441,8 @@ class Matcher:
     def _occupation_codes(self, uris: list[str | None], texts: list[str | None]):
         """(uri code, isco code) per item; unknown occupations get unique negative codes."""
         model = self.occupations
+        if not hasattr(model, "predict_uris"):  # a fitted text.TitleNormalizer
+            model = _NormalizerOccupations(model)
         todo = [i for i, u in enumerate(uris) if not u and texts[i]]
         if todo:
             predicted = model.predict_uris([texts[i] for i in todo])
@@ -433,17 +451,25 @@ class Matcher:
                 uris[i] = u
         if not hasattr(self, "_occ_vocab"):
             self._occ_vocab: dict[str, int] = {}
+            self._occ_unknown = 0
         codes = np.empty(len(uris), np.int64)
         groups = np.empty(len(uris), np.int64)
+
+        def unknown() -> int:  # never equal to any other code, of workers or vacancies
+            self._occ_unknown -= 1
+            return self._occ_unknown
+
         for i, u in enumerate(uris):
             if u:
                 codes[i] = self._occ_vocab.setdefault(u, len(self._occ_vocab))
                 g = model.isco_group(u)
+                key = f"isco:{g}"
                 groups[i] = (
-                    self._occ_vocab.setdefault(f"isco:{g}", len(self._occ_vocab)) if g else -1 - i
+                    self._occ_vocab.setdefault(key, len(self._occ_vocab)) if g else unknown()
                 )
             else:
-                codes[i] = groups[i] = -1 - i
+                codes[i] = unknown()
+                groups[i] = unknown()
         return codes, groups
 
     def _check_fitted(self) -> None:
@@ -599,6 +625,20 @@ class Matcher:
                 )
             )
         return out
+
+
+class _NormalizerOccupations:
+    """Adapts a fitted TitleNormalizer to the (predict_uris, isco_group) interface."""
+
+    def __init__(self, normalizer: Any) -> None:
+        self.normalizer = normalizer
+        self._groups = dict(zip(normalizer.uris_, normalizer.isco_groups_, strict=True))
+
+    def predict_uris(self, texts: list[str]) -> list[str | None]:
+        return [hits[0].uri if hits else None for hits in self.normalizer.predict(texts, k=1)]
+
+    def isco_group(self, uri: str) -> str | None:
+        return self._groups.get(uri) or None
 
 
 _KIND_NL = {

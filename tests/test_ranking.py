@@ -233,3 +233,19 @@ def test_text_signal_orders_by_job_target():
     assert out[0].vacancy_id == "b"
     assert out[0].components["text"] > out[1].components["text"]
     assert sum(out[0].components.values()) == pytest.approx(out[0].score, abs=1e-5)
+
+
+def test_occupation_signal_with_a_title_normalizer():
+    from doorstroom_match.text import TitleNormalizer
+
+    corpus = [
+        {"id": "1", "uri": "u:mag", "text": "magazijnier", "description": ""},
+        {"id": "2", "uri": "u:mag", "text": "magazijnmedewerker", "description": ""},
+        {"id": "3", "uri": "u:kok", "text": "kok", "description": ""},
+    ]
+    norm = TitleNormalizer(model=None).fit(corpus)
+    w = WorkerProfile("W1", {"samenwerken": 3}, job_target="magazijnmedewerkster")
+    vs = [Vacancy("a", "kok", occupation_uri="u:kok"), Vacancy("b", "Magazijnier (m/v)")]
+    out = match(w, vs, text=None, occupations=norm)
+    assert out[0].vacancy_id == "b" and out[0].components["occupation"] > 0
+    assert out[1].components["occupation"] == 0
