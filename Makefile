@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-all lint bench clean
+.PHONY: demo test test-all lint bench clean models
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,3 +49,8 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info
+
+# The fine-tuned job-title model (models/titles-minilm-nl, ~90 MB, not in git): optional,
+# about 3-6 minutes on 2 cores. Without it the title normaliser uses the base MiniLM.
+models: $(STAMP)
+	$(PY) -m models.train_titles --out models/titles-minilm-nl
