@@ -1,0 +1,201 @@
+"""Benchmark of the weekly batch end to end: a cold week, then next week's increment.
+
+Run from the repository root::
+
+    python -m benchmarks.batch                       # 2,000 workers x 20,000 vacancies
+    python -m benchmarks.batch --json                # last stdout line: one JSON object
+    python -m benchmarks.batch --workers 200 --vacancies 2000 --repeat 1   # quick look
+    python -m benchmarks.batch --workers 25000 --vacancies 100000 --repeat 1 --memory
+                                                     # Flanders scale, with peak memory
+
+Data: the seeded generator (``datasets.generate``): workers, a week-1 feed and the week-2 feed
+grown from it (about 10% new vacancies, 6% changed, some filled or expired), written as JSON Lines
+once per run into a temporary folder. Each timing calls :func:`doorstroom_match.batch.run_batch`
+in this process (the CLI adds about a second of imports) with the default encoder, the bulletin
+included, and reports the minimum of ``--repeat`` runs:
+
+* ``cold``: week 1 into an empty output folder and store: reading, fitting the TF-IDF encoder on
+  the ESCO catalogue, encoding every title, matching, the store, the bulletin;
+* ``increment``: week 2 on a copy of the store that week 1 left (fitted encoder and vectors
+  cached): only new and changed titles are encoded;
+* ``baseline``: the same week 2 without the store (cold again): what every week would cost
+  without the increment. The ratio ``baseline / increment`` is the gain.
+
+The figures go to ``benchmarks/README.md`` (section "Weekly batch").
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks._common import emit_json, peak_memory, platform_info, platform_string
+
+GOALS = {"cold_s": 60.0, "increment_s": 15.0}
+
+
+def make_data(folder: Path, n_workers: int, n_vacancies: int, n_places: int, seed: int) -> dict:
+    """Write workers.jsonl, feed.jsonl, feed_week2.jsonl and places.jsonl; return counts."""
+    from datasets.generate import generate_sample, week_feed, write_jsonl
+
+    workers, vacancies, places = generate_sample(n_workers, n_vacancies, n_places, seed)
+    week2 = week_feed(vacancies, 2, seed)
+    write_jsonl(folder / "workers.jsonl", workers)
+    write_jsonl(folder / "feed.jsonl", vacancies)
+    write_jsonl(folder / "feed_week2.jsonl", week2)
+    write_jsonl(folder / "places.jsonl", places)
+    old = {v["id"] for v in vacancies}
+    return {"week2_vacancies": len(week2), "week2_new": sum(v["id"] not in old for v in week2)}
+
+
+def _batch(data: Path, out: Path, feed: str, date: str, encoder: str, bulletin: bool):
+    from doorstroom_match.batch import run_batch
+
+    places = data / "places.jsonl"
+    return run_batch(
+        data / "workers.jsonl",
+        data / feed,
+        out,
+        places=places if places.stat().st_size else None,
+        run_date=date,
+        encoder=encoder,
+        bulletin=bulletin,
+    )
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Time the scenarios; returns the JSON-able result."""
+    tmp = Path(tempfile.mkdtemp(prefix="bench-batch-"))
+    try:
+        data = tmp / "data"
+        data.mkdir()
+        t0 = time.perf_counter()
+        counts = make_data(data, args.workers, args.vacancies, args.places, args.seed)
+        gen_s = time.perf_counter() - t0
+        w1, w2 = "2026-11-02", "2026-11-09"
+        times: dict[str, list[float]] = {"cold": [], "increment": [], "baseline": []}
+        last: dict[str, Any] = {}
+        memory: dict[str, Any] = {}
+        for i in range(args.repeat):
+            out = tmp / f"cold{i}"
+            t = time.perf_counter()
+            if args.memory and i == 0:
+                res, memory["cold"] = peak_memory(
+                    lambda out=out: _batch(
+                        data, out, "feed.jsonl", w1, args.encoder, args.bulletin
+                    ),
+                    interval=0.05,
+                )
+            else:
+                res = _batch(data, out, "feed.jsonl", w1, args.encoder, args.bulletin)
+            times["cold"].append(time.perf_counter() - t)
+            last["cold"] = res
+            if args.cold_only:
+                shutil.rmtree(out, ignore_errors=True)
+                continue
+            inc = tmp / f"inc{i}"
+            inc.mkdir()
+            shutil.copy(out / "state.sqlite", inc / "state.sqlite")
+            t = time.perf_counter()
+            if args.memory and i == 0:
+                res, memory["increment"] = peak_memory(
+                    lambda inc=inc: _batch(
+                        data, inc, "feed_week2.jsonl", w2, args.encoder, args.bulletin
+                    ),
+                    interval=0.05,
+                )
+            else:
+                res = _batch(data, inc, "feed_week2.jsonl", w2, args.encoder, args.bulletin)
+            times["increment"].append(time.perf_counter() - t)
+            last["increment"] = res
+            if not args.no_baseline:
+                t = time.perf_counter()
+                res = _batch(
+                    data, tmp / f"base{i}", "feed_week2.jsonl", w2, args.encoder, args.bulletin
+                )
+                times["baseline"].append(time.perf_counter() - t)
+                last["baseline"] = res
+            for d in ("cold", "inc", "base"):
+                shutil.rmtree(tmp / f"{d}{i}", ignore_errors=True)
+        best = {k: min(v) for k, v in times.items() if v}
+        result: dict[str, Any] = {
+            "benchmark": "batch",
+            "platform": platform_string(),
+            "machine": platform_info(),
+            "params": {
+                "workers": args.workers,
+                "vacancies": args.vacancies,
+                "places": args.places,
+                "seed": args.seed,
+                "repeat": args.repeat,
+                "encoder": args.encoder,
+                "bulletin": args.bulletin,
+                **counts,
+            },
+            "generate_s": round(gen_s, 2),
+            "seconds": {k: round(v, 2) for k, v in best.items()},
+            "all_seconds": {k: [round(x, 2) for x in v] for k, v in times.items() if v},
+            "encoded": {k: r.n_encoded for k, r in last.items()},
+            "new": {k: r.n_new for k, r in last.items()},
+            "rows": {k: r.n_rows for k, r in last.items()},
+            "goals": GOALS,
+        }
+        if "baseline" in best and "increment" in best:
+            result["ratio_baseline_over_increment"] = round(best["baseline"] / best["increment"], 2)
+        if memory:
+            result["memory_mb"] = {
+                k: {m: round(x, 1) for m, x in v.items()} for k, v in memory.items()
+            }
+        return result
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks.batch", description=__doc__.split("\n")[0]
+    )
+    p.add_argument("--workers", type=int, default=2000)
+    p.add_argument("--vacancies", type=int, default=20000)
+    p.add_argument("--places", type=int, default=0, help="internship places (default 0)")
+    p.add_argument("--seed", type=int, default=11)
+    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--encoder", default="tfidf")
+    p.add_argument("--no-bulletin", dest="bulletin", action="store_false")
+    p.add_argument("--no-baseline", action="store_true", help="skip the cold week-2 baseline")
+    p.add_argument("--memory", action="store_true", help="peak memory of the first runs")
+    p.add_argument("--cold-only", action="store_true", help="only the cold week")
+    p.add_argument("--json", action="store_true", help="last stdout line: one JSON object")
+    args = p.parse_args(argv)
+    res = run(args)
+    s = res["seconds"]
+    print(f"weekly batch, {args.workers} workers x {args.vacancies} vacancies ({res['platform']})")
+    print(
+        f"  cold week 1        {s['cold']:7.2f} s  (goal < {GOALS['cold_s']:.0f} s; "
+        f"encoded {res['encoded']['cold']})"
+    )
+    if "increment" in s:
+        print(
+            f"  increment week 2   {s['increment']:7.2f} s  (goal < {GOALS['increment_s']:.0f} s; "
+            f"encoded {res['encoded']['increment']}, new {res['new']['increment']})"
+        )
+    if "baseline" in s and "increment" in s:
+        print(
+            f"  baseline (cold w2) {s['baseline']:7.2f} s  ratio baseline/increment "
+            f"{res['ratio_baseline_over_increment']:.2f}"
+        )
+    if "memory_mb" in res:
+        for k, v in res["memory_mb"].items():
+            print(f"  peak RSS {k:<10} {v.get('rss_peak_mb', float('nan')):8.0f} MB")
+    if args.json:
+        emit_json(res)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,994 @@
+"""The weekly batch: every worker against the week's vacancy feed, incrementally.
+
+One run (:func:`run_batch`, the command ``doorstroom-match batch``):
+
+1. read the workers, the feed and the internship places with :mod:`doorstroom_match.feeds`;
+   every line that cannot be used goes to ``rejected.jsonl``, none is lost;
+2. drop vacancies whose ``valid_until`` lies before the run date (they *expire*);
+3. compare with the :class:`~doorstroom_match.store.Store`: a vacancy no earlier week saw is
+   *new this week*; one whose content changed is *changed*;
+4. encode only the texts the embedding cache does not hold yet (new titles, changed titles);
+5. rank with :class:`~doorstroom_match.ranking.Matcher`, one block of workers at a time, on this
+   machine or on a Dask cluster (``scheduler``), and stream the rows to ``matches.jsonl``;
+6. write the week to the store in one transaction, then move the output files into place
+   (``os.replace``), then render the bulletin.
+
+A run killed at any point leaves the store as it was after the previous week (plus cached
+vectors, which are valid whatever happens) and the output folder with either the previous or
+the new files, never half of one; running the same command again completes the week.
+
+``matches.jsonl`` is deterministic: workers in id order, vacancies tie-broken by id, keys sorted,
+floats rounded, no timestamps; the ``new`` flag depends only on the run date and on what earlier
+weeks saw, so running the same week twice gives byte-identical files.
+
+Commute: ranks first the vacancies within each worker's ``max_commute_km`` (as the crow flies);
+when fewer than ``top`` lie within reach, the list is topped up with the best ones beyond it,
+flagged ``"within_commute": false``, so every worker gets ``top`` rows whenever the feed has them.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import datetime as _dt
+import hashlib
+import json
+import logging
+import os
+import pickle
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._exceptions import BackendUnavailableError, EmptyInputError, FeedError, ValidationError
+from ._validation import check_int
+from .competences import CompetenceDictionary, default_dictionary
+from .feeds import ReadResult, Rejected, read_vacancies, read_workers
+from .profiles import Vacancy, WorkerProfile
+from .ranking import Match, Matcher
+from .store import Store
+
+__all__ = [
+    "BatchResult",
+    "run_batch",
+    "batch_encoder",
+    "parse_run_date",
+    "ENCODER_CHOICES",
+    "DEFAULT_BLOCK_SIZE",
+    "ForgetResult",
+    "forget_worker",
+]
+
+log = logging.getLogger("doorstroom_match.batch")
+
+#: Names accepted by ``encoder`` / ``--encoder``.
+ENCODER_CHOICES: tuple[str, ...] = ("tfidf", "sentence-transformers", "hybrid", "none")
+#: Workers per scoring block (local and Dask).
+DEFAULT_BLOCK_SIZE = 256
+_TFIDF_COMPONENTS = 128
+_ENCODE_CHUNK = 2048
+
+
+# =============================================================================== results
+@dataclass(frozen=True)
+class BatchResult:
+    """What a batch run did.
+
+    Attributes
+    ----------
+    run_id : int
+        The run's id in the store.
+    run_date : date
+    out_dir, store_path, matches_path, rejected_path : Path
+    bulletin : list of Path
+        The pages the bulletin module wrote.
+    n_workers : int
+        Workers matched.
+    n_worker_lines, n_vacancy_lines : int
+        Non-blank lines read (feed and places together for vacancies).
+    n_vacancies : int
+        Vacancies and places matched (valid and not expired).
+    n_places : int
+        Of which internship places (kind tbs, bvs or enclave).
+    n_rejected : int
+        Lines rejected (all files).
+    n_new, n_changed, n_expired, n_gone : int
+        New this week; content changed since last seen; past ``valid_until``; seen before but
+        no longer in the input.
+    n_encoded, n_cached : int
+        Texts encoded this run; vectors taken from the cache.
+    n_rows : int
+        Rows of ``matches.jsonl``.
+    n_blank : int
+        Blank lines skipped.
+    seconds : float
+    encoder : str
+        The encoder's fingerprint (or ``"none"``).
+    new_ids : frozenset of str
+    """
+
+    run_id: int
+    run_date: _dt.date
+    out_dir: Path
+    store_path: Path
+    matches_path: Path
+    rejected_path: Path
+    bulletin: list[Path]
+    n_workers: int
+    n_worker_lines: int
+    n_vacancy_lines: int
+    n_vacancies: int
+    n_places: int
+    n_rejected: int
+    n_new: int
+    n_changed: int
+    n_expired: int
+    n_gone: int
+    n_encoded: int
+    n_cached: int
+    n_rows: int
+    n_blank: int
+    seconds: float
+    encoder: str
+    new_ids: frozenset[str] = field(default_factory=frozenset, repr=False)
+
+    def summary(self) -> str:
+        """A one-screen summary for the terminal."""
+        iso = self.run_date.isocalendar()
+        lines = [
+            f"doorstroom-match batch: run {self.run_id}, date {self.run_date.isoformat()} "
+            f"(week {iso.week} of {iso.year})",
+            f"  workers     {self.n_workers:>7} matched   ({self.n_worker_lines} lines read)",
+            f"  vacancies   {self.n_vacancies:>7} matched   ({self.n_vacancy_lines} lines read, "
+            f"{self.n_places} of them internship places)",
+            f"  rejected    {self.n_rejected:>7} lines     (see {self.rejected_path})"
+            + (f"; {self.n_blank} blank lines skipped" if self.n_blank else ""),
+            f"  new         {self.n_new:>7} this week (changed {self.n_changed}, expired "
+            f"{self.n_expired}, gone since last run {self.n_gone})",
+            f"  encoded     {self.n_encoded:>7} texts     ({self.n_cached} from the cache; "
+            f"{self.encoder})",
+            f"  matches     {self.n_rows:>7} rows      -> {self.matches_path}",
+        ]
+        if self.bulletin:
+            lines.append(f"  bulletin    {self.bulletin[0]}")
+        lines.append(f"  store       {self.store_path}")
+        lines.append(f"  time        {self.seconds:7.1f} s")
+        return "\n".join(lines)
+
+    def to_record(self) -> dict[str, Any]:
+        """JSON-serialisable form (``summary.json``)."""
+        out = {}
+        for f in dataclasses.fields(self):
+            v = getattr(self, f.name)
+            if f.name == "new_ids":
+                continue
+            if isinstance(v, Path):
+                v = str(v)
+            elif isinstance(v, list):
+                v = [str(x) for x in v]
+            elif isinstance(v, _dt.date):
+                v = v.isoformat()
+            elif isinstance(v, float):
+                v = round(v, 3)
+            out[f.name] = v
+        return out
+
+
+# =============================================================================== helpers
+def parse_run_date(value: str | _dt.date | None) -> _dt.date:
+    """The run date from ``YYYY-MM-DD``, an ISO week ``YYYY-Www`` (its Monday), or today.
+
+    Raises
+    ------
+    ValidationError
+        Neither form.
+    """
+    if value is None:
+        return _dt.date.today()
+    if isinstance(value, _dt.datetime):
+        return value.date()
+    if isinstance(value, _dt.date):
+        return value
+    text = str(value).strip()
+    try:
+        if "W" in text.upper():
+            year, week = text.upper().split("-W")
+            return _dt.date.fromisocalendar(int(year), int(week[:2]), 1)
+        return _dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(
+            f"run date must be YYYY-MM-DD or an ISO week YYYY-Www (e.g. 2026-W46), got {value!r}"
+        ) from None
+
+
+def _digest(obj: Any) -> str:
+    text = json.dumps(obj, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def _text_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def _catalogue_path() -> Path | None:
+    """``esco_nl/occupations.csv`` of the shared reference data, when it can be found."""
+    from .text.corpus import esco_data_dir
+
+    p = esco_data_dir() / "occupations.csv"
+    if p.is_file():
+        return p
+    cands = []
+    env = os.environ.get("DOORSTROOM_SHARED_DATA")
+    if env:
+        cands.append(Path(env))
+    here = Path(__file__).resolve().parent
+    for parent in (here, *here.parents[:3]):
+        cands += [parent / "shared" / "data", parent / "data"]
+    for c in cands:
+        p = c / "esco_nl" / "occupations.csv"
+        if p.is_file():
+            return p
+    return None
+
+
+def _catalogue_titles(path: Path) -> list[str]:
+    from .text.corpus import read_esco_occupations
+
+    titles = []
+    for occ in read_esco_occupations(path):
+        titles.append(occ.preferred_label)
+        titles += occ.alt_labels
+    return titles
+
+
+def batch_encoder(
+    name: str | Any = "tfidf",
+    store: Store | None = None,
+    *,
+    fallback_texts: Sequence[str] = (),
+) -> Any:
+    """The text encoder of the batch, fitted on a fixed catalogue so cached vectors stay valid.
+
+    ``"tfidf"`` (the default) is a character n-gram TF-IDF with a 128-dimensional LSA
+    projection, fitted once on the Dutch ESCO occupation titles (preferred and alternative
+    labels of the shared reference data); the fitted encoder is kept in the store, so later
+    weeks load it instead of fitting again. Because the vocabulary never depends on the week's
+    feed, a title's vector never changes and only new titles are ever encoded. When the
+    catalogue cannot be found it is fitted on ``fallback_texts`` instead (with a warning: the
+    cache then only helps while the titles stay the same). ``"sentence-transformers"`` is the
+    offline MiniLM model; ``"hybrid"`` both; ``"none"`` switches the text signal off.
+
+    Parameters
+    ----------
+    name : str or encoder object
+        One of :data:`ENCODER_CHOICES`, or a fitted encoder (used as is).
+    store : Store, optional
+        Where the fitted TF-IDF encoder is cached.
+    fallback_texts : sequence of str
+
+    Returns
+    -------
+    encoder or None
+    """
+    if not isinstance(name, str):
+        return name
+    key = name.lower()
+    if key in ("st", "sentence_transformers"):
+        key = "sentence-transformers"
+    if key not in ENCODER_CHOICES:
+        raise ValidationError(f"encoder must be one of {list(ENCODER_CHOICES)}, got {name!r}")
+    if key == "none":
+        return None
+    from .text import make_encoder
+
+    if key == "sentence-transformers":
+        return make_encoder("sentence-transformers").fit([])
+    cat = _catalogue_path()
+    if cat is not None:
+        texts = _catalogue_titles(cat)
+        source = hashlib.sha256(cat.read_bytes()).hexdigest()[:16]
+    else:
+        texts = sorted(set(fallback_texts))
+        if not texts:
+            raise EmptyInputError("no texts to fit the tfidf encoder on (no catalogue, no feed)")
+        log.warning(
+            "ESCO catalogue not found (set DOORSTROOM_SHARED_DATA); fitting the text encoder on "
+            "this week's titles, so cached vectors are re-used only while the titles stay the same"
+        )
+        source = _text_key("\n".join(texts))
+    if key == "hybrid":
+        from .text.encoders import HybridEncoder, TfidfEncoder
+
+        return HybridEncoder(
+            [TfidfEncoder(n_components=_TFIDF_COMPONENTS), make_encoder("sentence-transformers")]
+        ).fit(texts)
+    import sklearn
+
+    artifact = f"encoder:tfidf:{_TFIDF_COMPONENTS}:{source}:sklearn-{sklearn.__version__}"
+    if store is not None:
+        blob = store.get_artifact(artifact)
+        if blob is not None:
+            try:
+                return pickle.loads(blob)  # our own store file, written below
+            except Exception:  # noqa: BLE001 - a stale pickle is simply refitted
+                log.warning("cached text encoder could not be loaded; fitting it again")
+    enc = make_encoder("tfidf", n_components=_TFIDF_COMPONENTS).fit(texts)
+    if store is not None:
+        store.put_artifact(artifact, pickle.dumps(enc, protocol=pickle.HIGHEST_PROTOCOL))
+    return enc
+
+
+def _encode_vacancies(
+    encoder: Any, texts: list[str], cache: Any, bar: Any
+) -> tuple[np.ndarray, list[str], int, int]:
+    """Vectors of ``texts`` through the embedding cache: only texts it lacks are encoded.
+
+    Returns
+    -------
+    vectors : ndarray of shape (n_texts, dim), float32
+    keys : list of str
+        SHA-256 of each text (the cache key).
+    n_encoded, n_cached : int
+        Distinct texts encoded now, and taken from the cache.
+    """
+    from .text.cache import encode_cached, text_sha256
+
+    keys = [text_sha256(t) for t in texts]
+    parts = []
+    n_encoded = 0
+    done: set[str] = set()
+    for i in range(0, len(texts), _ENCODE_CHUNK):
+        vecs, n = encode_cached(encoder, texts[i : i + _ENCODE_CHUNK], cache)
+        parts.append(vecs)
+        n_encoded += n
+        bar.update(len(vecs))
+    done = set(keys)
+    return np.concatenate(parts), keys, n_encoded, len(done) - n_encoded
+
+
+class _NoBar:
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def set_description(self, text: str) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _bar(progress: bool, total: int, desc: str, unit: str) -> Any:
+    if not progress:
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(
+        total=total, desc=desc, unit=f" {unit}", file=sys.stderr, leave=False, dynamic_ncols=True
+    )
+
+
+# =============================================================================== scoring
+def _portable(m: Match, within: bool) -> tuple[Match, bool]:
+    # components is a mappingproxy, which does not pickle (Dask); a dict reads the same
+    return dataclasses.replace(m, components=dict(m.components)), within
+
+
+def _rank_block(
+    matcher: Matcher, workers: list[WorkerProfile], top: int, n_valid: int
+) -> list[list[tuple[Match, bool]]]:
+    """Rank one block of workers; top up with vacancies beyond the commute when needed.
+
+    Returns, per worker, ``(match, within_commute)`` pairs, best first, ``min(top, n_valid)``
+    of them.
+    """
+    want = min(top, n_valid)
+    near = matcher.rank(workers, top)
+    out = [[_portable(m, True) for m in ms] for ms in near]
+    short = [i for i, ms in enumerate(near) if len(ms) < want]
+    if short and matcher.max_km is not None:
+        far = copy.copy(matcher)
+        far.max_km = None
+        extra = far.rank([workers[i] for i in short], top)
+        for i, ms in zip(short, extra, strict=True):
+            have = {m.vacancy_id for m, _ in out[i]}
+            for m in ms:
+                if len(out[i]) >= want:
+                    break
+                if m.vacancy_id not in have:
+                    out[i].append(_portable(dataclasses.replace(m, rank=len(out[i]) + 1), False))
+    return out
+
+
+# Dask: the fitted Matcher does not pickle (mappingproxy fields), so workers get plain records
+# and vectors once (scattered), fit a Matcher from them, and keep it for the following blocks.
+_REMOTE_MATCHERS: dict[str, Matcher] = {}
+
+
+def _matcher_from_payload(token: str, payload: dict[str, Any]) -> Matcher:
+    m = _REMOTE_MATCHERS.get(token)
+    if m is None:
+        dictionary = (
+            CompetenceDictionary.from_records(
+                payload["dictionary"], allow_unknown=payload["allow_unknown"]
+            )
+            if payload["dictionary"] is not None
+            else None
+        )
+        vacs = [Vacancy.from_record(r, dictionary=dictionary) for r in payload["vacancies"]]
+        m = Matcher(**payload["params"], dictionary=dictionary).fit(
+            vacs, vacancy_vectors=payload["vectors"]
+        )
+        _REMOTE_MATCHERS.clear()
+        _REMOTE_MATCHERS[token] = m
+    return m
+
+
+def _remote_rank(
+    token: str,
+    payload: dict[str, Any],
+    worker_records: list[dict[str, Any]],
+    top: int,
+    n_valid: int,
+) -> list[list[tuple[Match, bool]]]:
+    matcher = _matcher_from_payload(token, payload)
+    workers = [WorkerProfile.from_record(r, dictionary=matcher.dictionary) for r in worker_records]
+    return _rank_block(matcher, workers, top, n_valid)
+
+
+def _scoring_record(w: WorkerProfile) -> dict[str, Any]:
+    """Only what scoring uses of a worker: nothing else of the profile leaves this machine."""
+    rec: dict[str, Any] = {"id": w.id, "competences": dict(w.competences)}
+    for name in ("job_target", "postcode", "max_commute_km"):
+        value = getattr(w, name)
+        if value is not None:
+            rec[name] = value
+    return rec
+
+
+# =============================================================================== output
+def _dumps(rec: dict[str, Any]) -> str:
+    return json.dumps(rec, sort_keys=True, ensure_ascii=False, separators=(", ", ": "))
+
+
+class _AtomicFile:
+    """Write to ``.NAME.tmp`` in the same folder; :meth:`commit` fsyncs and renames it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.tmp = path.with_name(f".{path.name}.tmp")
+        self.fh = open(self.tmp, "w", encoding="utf-8", newline="\n")
+
+    def write_line(self, text: str) -> None:
+        self.fh.write(text)
+        self.fh.write("\n")
+
+    def close(self) -> None:
+        if not self.fh.closed:
+            self.fh.flush()
+            os.fsync(self.fh.fileno())
+            self.fh.close()
+
+    def commit(self) -> None:
+        self.close()
+        os.replace(self.tmp, self.path)
+
+    def discard(self) -> None:
+        if not self.fh.closed:
+            self.fh.close()
+        self.tmp.unlink(missing_ok=True)
+
+
+def _write_rejected(path: Path, rejected: list[Rejected]) -> _AtomicFile:
+    """``rejected.jsonl`` written to its temporary file (committed with the other outputs)."""
+    f = _AtomicFile(path)
+    try:
+        for r in rejected:
+            f.write_line(_dumps(r.to_record()))
+        f.close()
+    except BaseException:
+        f.discard()
+        raise
+    return f
+
+
+# =============================================================================== the batch
+def run_batch(
+    workers: str | Path,
+    feed: str | Path,
+    out_dir: str | Path,
+    *,
+    places: str | Path | None = None,
+    top: int = 10,
+    store: str | Path | None = None,
+    run_date: str | _dt.date | None = None,
+    encoder: str | Any = "tfidf",
+    text_field: str = "title",
+    scheduler: str | Any | None = None,
+    block_size: int = DEFAULT_BLOCK_SIZE,
+    max_km: float | str | None = "worker",
+    progress: bool = False,
+    bulletin: bool = True,
+    dictionary: CompetenceDictionary | None = None,
+) -> BatchResult:
+    """Run the weekly batch (see the module docstring).
+
+    Parameters
+    ----------
+    workers, feed : str or Path
+        JSON Lines or CSV files (see :mod:`doorstroom_match.feeds`).
+    out_dir : str or Path
+        Created when missing; receives ``matches.jsonl``, ``rejected.jsonl``,
+        ``summary.json`` and ``bulletin/``.
+    places : str or Path, optional
+        Partner internship places, in the feed's format (kind ``tbs``, ``bvs`` or ``enclave``).
+    top : int, default=10
+        Rows per worker (fewer only when fewer valid vacancies exist).
+    store : str or Path, optional
+        The SQLite state file; default ``out_dir / "state.sqlite"``.
+    run_date : date or str, optional
+        ``YYYY-MM-DD`` or ``YYYY-Www``; default today. Vacancies with ``valid_until`` before it
+        are dropped; *new this week* is relative to it.
+    encoder : str or encoder, default='tfidf'
+        See :func:`batch_encoder`.
+    text_field : {'title', 'text'}, default='title'
+        What of a vacancy is encoded and compared with the job target: its title, or title and
+        description (slower: about ten times the characters).
+    scheduler : str or dask.distributed.Client, optional
+        Score the worker blocks on this Dask cluster (address such as ``tcp://host:8786``).
+    block_size : int, default=256
+        Workers per scoring block (also the unit of Dask tasks).
+    max_km : float, 'worker' or None, default='worker'
+        Commute limit as in :class:`~doorstroom_match.ranking.Matcher`; see the module
+        docstring for the top-up beyond it.
+    progress : bool, default=False
+        Show tqdm progress bars on standard error.
+    bulletin : bool, default=True
+        Render the HTML bulletin.
+    dictionary : CompetenceDictionary, optional
+
+    Returns
+    -------
+    BatchResult
+
+    Raises
+    ------
+    FeedError
+        An input file cannot be read, or the store is not usable.
+    EmptyInputError
+        No valid worker, or no valid and unexpired vacancy (``rejected.jsonl`` is still
+        written, so the reasons can be read).
+    ValidationError
+        A bad parameter.
+    """
+    t0 = time.perf_counter()
+    top = check_int(top, "top", low=1)
+    block_size = check_int(block_size, "block_size", low=1)
+    if text_field not in ("title", "text"):
+        raise ValidationError(f"text_field must be 'title' or 'text', got {text_field!r}")
+    day = parse_run_date(run_date)
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise FeedError(f"cannot create the output folder {str(out)!r}: {exc.strerror}") from None
+    store_path = Path(store) if store is not None else out / "state.sqlite"
+    dictionary = dictionary or default_dictionary()
+
+    # 1. read --------------------------------------------------------------------------
+    wres = read_workers(workers, dictionary=dictionary)
+    seen: dict[str, tuple[str, int]] = {}
+    fres = read_vacancies(feed, dictionary=dictionary, seen=seen, what="feed")
+    pres: ReadResult | None = None
+    if places is not None:
+        pres = read_vacancies(places, dictionary=dictionary, seen=seen, what="places")
+    results = [wres, fres] + ([pres] if pres else [])
+    rejected = [r for res in results for r in res.rejected]
+    rejected_path = out / "rejected.jsonl"
+    rejected_file = _write_rejected(rejected_path, rejected)
+    for r in rejected:
+        log.info("rejected %s line %d (%s) id=%s", r.source, r.line, r.kind, r.id)
+    if not wres.items:
+        rejected_file.commit()  # so the reasons can be read
+        raise EmptyInputError(
+            f"no valid worker in {str(workers)!r}: {wres.n_lines} lines read, "
+            f"{len(wres.rejected)} rejected (see {rejected_path})"
+        )
+    wks = sorted(wres.items, key=lambda w: w.id)
+    all_vacs = sorted(fres.items + (pres.items if pres else []), key=lambda v: v.id)
+    active = [v for v in all_vacs if v.valid_until is None or v.valid_until >= day]
+    expired = len(all_vacs) - len(active)
+    if not active:
+        rejected_file.commit()
+        n_read = fres.n_lines + (pres.n_lines if pres else 0)
+        raise EmptyInputError(
+            f"no valid vacancy for {day.isoformat()}: {n_read} "
+            f"lines read, {len(fres.rejected) + (len(pres.rejected) if pres else 0)} rejected, "
+            f"{expired} expired (valid_until before the run date)"
+        )
+
+    try:
+        st = Store(store_path)
+        with st:
+            # 2. compare with what earlier weeks saw ------------------------------------------
+            prev = st.vacancy_states()
+            earlier = day.isoformat()
+            hashes = {v.id: _digest(v.to_record()) for v in all_vacs}
+            new_ids = frozenset(
+                v.id for v in active if v.id not in prev or prev[v.id].first_seen >= earlier
+            )
+            n_changed = sum(
+                1
+                for v in active
+                if v.id not in new_ids and v.id in prev and prev[v.id].hash != hashes[v.id]
+            )
+            input_ids = {v.id for v in all_vacs}
+            n_gone = sum(
+                1 for vid, s in prev.items() if s.status != "gone" and vid not in input_ids
+            )
+
+            # 3. encoder and cached vectors ---------------------------------------------------
+            texts = [v.title if text_field == "title" else v.text for v in active]
+            enc = batch_encoder(encoder, st, fallback_texts=texts)
+            fingerprint = "none" if enc is None else enc.fingerprint
+            run_id = st.begin_run(day, fingerprint)
+            try:
+                res = _run(
+                    st,
+                    rejected_file,
+                    run_id,
+                    day,
+                    enc,
+                    texts,
+                    wks,
+                    active,
+                    all_vacs,
+                    hashes,
+                    new_ids,
+                    out,
+                    top=top,
+                    block_size=block_size,
+                    scheduler=scheduler,
+                    max_km=max_km,
+                    progress=progress,
+                    dictionary=dictionary,
+                    n_rejected=len(rejected),
+                    n_expired=expired,
+                    keep_matches=bulletin,
+                )
+            except BaseException:
+                try:
+                    st.fail_run(run_id)
+                except Exception:  # noqa: BLE001 - the original error matters more
+                    pass
+                raise
+    except BaseException:
+        rejected_file.discard()
+        raise
+    n_rows, n_encoded, n_cached, matches = res
+
+    # 7. bulletin ----------------------------------------------------------------------
+    pages: list[Path] = []
+    if bulletin:
+        from .bulletin import render_bulletin
+
+        pages = list(
+            render_bulletin(
+                out,
+                wks,
+                matches,
+                {v.id: v for v in active},
+                new_ids=new_ids,
+                week=f"{day.isoformat()} (week {day.isocalendar().week})",
+            )
+        )
+    result = BatchResult(
+        run_id=run_id,
+        run_date=day,
+        out_dir=out,
+        store_path=store_path,
+        matches_path=out / "matches.jsonl",
+        rejected_path=rejected_path,
+        bulletin=pages,
+        n_workers=len(wks),
+        n_worker_lines=wres.n_lines,
+        n_vacancy_lines=fres.n_lines + (pres.n_lines if pres else 0),
+        n_vacancies=len(active),
+        n_places=sum(1 for v in active if v.is_internship),
+        n_rejected=len(rejected),
+        n_new=len(new_ids),
+        n_changed=n_changed,
+        n_expired=expired,
+        n_gone=n_gone,
+        n_encoded=n_encoded,
+        n_cached=n_cached,
+        n_rows=n_rows,
+        n_blank=sum(r.n_blank for r in results),
+        seconds=time.perf_counter() - t0,
+        encoder=fingerprint,
+        new_ids=new_ids,
+    )
+    summary = _AtomicFile(out / "summary.json")
+    summary.write_line(json.dumps(result.to_record(), indent=1, sort_keys=True, ensure_ascii=False))
+    summary.commit()
+    return result
+
+
+def _run(
+    st: Store,
+    rejected_file: _AtomicFile,
+    run_id: int,
+    day: _dt.date,
+    enc: Any,
+    texts: list[str],
+    wks: list[WorkerProfile],
+    active: list[Vacancy],
+    all_vacs: list[Vacancy],
+    hashes: dict[str, str],
+    new_ids: frozenset[str],
+    out: Path,
+    *,
+    top: int,
+    block_size: int,
+    scheduler: Any,
+    max_km: float | str | None,
+    progress: bool,
+    dictionary: CompetenceDictionary,
+    n_rejected: int,
+    n_expired: int,
+    keep_matches: bool = True,
+) -> tuple[int, int, int, dict[str, list[Match]]]:
+    n_encoded = n_cached = 0
+    vectors = None
+    keys: list[str | None] = [None] * len(active)
+    if enc is not None:
+        from .text.cache import EmbeddingCache
+
+        bar = _bar(progress, len(texts), "encoding", "texts")
+        try:
+            with EmbeddingCache(st.path) as cache:
+                vectors, keys, n_encoded, n_cached = _encode_vacancies(enc, texts, cache, bar)
+        finally:
+            bar.close()
+    params = {"text": enc, "fit_text": False, "max_km": max_km}
+    matcher = Matcher(**params, dictionary=dictionary).fit(active, vacancy_vectors=vectors)
+    blocks = [wks[i : i + block_size] for i in range(0, len(wks), block_size)]
+    n_valid = len(active)
+
+    matches_file = _AtomicFile(out / "matches.jsonl")
+    by_worker: dict[str, list[Match]] = {}
+    store_rows: list[tuple[str, str, int, float, bool]] = []
+    n_rows = 0
+    bar = _bar(progress, len(wks), "matching", "workers")
+    client = None
+    own_client = False
+    try:
+        if scheduler is None:
+            ranked = (_rank_block(matcher, b, top, n_valid) for b in blocks)
+        else:
+            client, own_client = _dask_client(scheduler)
+            payload = {
+                "vacancies": [v.to_record() for v in active],
+                "vectors": vectors,
+                "params": params,
+                "dictionary": None
+                if dictionary is default_dictionary()
+                else dictionary.to_records(),
+                "allow_unknown": dictionary.allow_unknown,
+            }
+            token = _digest([run_id, str(st.path), [hashes[v.id] for v in active], day.isoformat()])
+            token = f"{token}-{id(payload)}"
+            remote = client.scatter(payload, broadcast=True, hash=False)
+            futures = [
+                client.submit(
+                    _remote_rank,
+                    token,
+                    remote,
+                    [_scoring_record(w) for w in b],
+                    top,
+                    n_valid,
+                    pure=False,
+                )
+                for b in blocks
+            ]
+            ranked = (f.result() for f in futures)
+        for block, results in zip(blocks, ranked, strict=True):
+            for w, pairs in zip(block, results, strict=True):
+                ms = []
+                for m, within in pairs:
+                    rec = m.to_record()
+                    rec["new"] = m.vacancy_id in new_ids
+                    rec["within_commute"] = within
+                    matches_file.write_line(_dumps(rec))
+                    store_rows.append((w.id, m.vacancy_id, m.rank, rec["score"], rec["new"]))
+                    ms.append(m)
+                    n_rows += 1
+                if keep_matches:  # for the bulletin; otherwise only streamed to the file
+                    by_worker[w.id] = ms
+            bar.update(len(block))
+        matches_file.close()
+        # 5. the week's state, in one transaction ----------------------------------------
+        text_key = {v.id: k for v, k in zip(active, keys, strict=True)}
+        active_ids = {v.id for v in active}
+        st.finish_week(
+            run_id,
+            day,
+            vacancies=[
+                (
+                    v.id,
+                    hashes[v.id],
+                    text_key.get(v.id),
+                    v.kind,
+                    None if v.valid_until is None else v.valid_until.isoformat(),
+                    v.id not in active_ids,
+                )
+                for v in all_vacs
+            ],
+            workers=[(w.id, _digest(w.to_record())) for w in wks],
+            matches=store_rows,
+            fingerprint=None if enc is None else enc.fingerprint,
+            stats={
+                "n_workers": len(wks),
+                "n_vacancies": len(active),
+                "n_rejected": n_rejected,
+                "n_new": len(new_ids),
+                "n_expired": n_expired,
+                "n_encoded": n_encoded,
+            },
+        )
+        # 6. outputs into place ----------------------------------------------------------
+        matches_file.commit()
+        rejected_file.commit()
+    except BaseException:
+        matches_file.discard()
+        rejected_file.discard()
+        raise
+    finally:
+        bar.close()
+        if own_client and client is not None:
+            client.close()
+    return n_rows, n_encoded, n_cached, by_worker
+
+
+def _dask_client(scheduler: Any) -> tuple[Any, bool]:
+    """(client, whether we opened it) for an address or an existing Client."""
+    if not isinstance(scheduler, str):
+        return scheduler, False
+    try:
+        from dask.distributed import Client
+    except ImportError as exc:
+        raise BackendUnavailableError(
+            "scheduler needs dask.distributed; install the extra with "
+            "`pip install doorstroom_match[batch]`"
+        ) from exc
+    try:
+        return Client(scheduler, timeout="20s"), True
+    except (OSError, TimeoutError) as exc:
+        raise FeedError(f"cannot reach the Dask scheduler at {scheduler!r}: {exc}") from None
+
+
+# =============================================================================== forget
+@dataclass(frozen=True)
+class ForgetResult:
+    """What :func:`forget_worker` removed.
+
+    Attributes
+    ----------
+    store_rows : dict of str to int
+        Rows deleted per store table.
+    file_rows : dict of str to int
+        Rows (or HTML elements) removed per output file.
+    files_deleted : list of str
+        Bulletin pages that still mentioned the worker after their sections were cut out, and
+        were deleted (the next batch run writes them again).
+    """
+
+    store_rows: dict[str, int]
+    file_rows: dict[str, int]
+    files_deleted: list[str]
+
+
+def _mentions(text: str, worker_id: str) -> bool:
+    import re
+
+    return re.search(rf"(?<![\w-]){re.escape(worker_id)}(?![\w])", text) is not None
+
+
+def _rewrite_jsonl(path: Path, drop: Any) -> int:
+    lines = path.read_text("utf-8").splitlines()
+    keep = []
+    for line in lines:
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            keep.append(line)
+            continue
+        if not drop(rec):
+            keep.append(line)
+    f = _AtomicFile(path)
+    for line in keep:
+        f.write_line(line)
+    f.commit()
+    return len(lines) - len(keep)
+
+
+def _cut_html(text: str, worker_id: str) -> tuple[str, int]:
+    """Remove the elements that belong to one worker from a bulletin page."""
+    import html as _html
+    import re
+
+    wid = re.escape(_html.escape(worker_id, quote=True))
+    n = 0
+    patterns = [
+        # the worker's own section, a row of an overview table, a navigation entry
+        rf'<section\b[^>]*\bdata-worker="{wid}"[^>]*>.*?</section>',
+        rf'<tr\b[^>]*\bdata-worker="{wid}"[^>]*>.*?</tr>',
+        rf'<li\b[^>]*>\s*<a\b[^>]*href="[^"]*#w-{wid}"[^>]*>.*?</a>\s*</li>',
+    ]
+    for pat in patterns:
+        text, k = re.subn(pat, "", text, flags=re.S)
+        n += k
+    return text, n
+
+
+def forget_worker(
+    worker_id: str, store: str | Path, *, out_dir: str | Path | None = None
+) -> ForgetResult:
+    """Remove a worker from the store and, optionally, from an output folder.
+
+    Deletes every store row about the worker (workers, past matches, outcomes) in one
+    transaction and rewrites the file (``VACUUM``) so no deleted page keeps the data. With
+    ``out_dir``: the worker's rows of ``matches.jsonl`` and ``rejected.jsonl`` and its
+    elements of the bulletin pages are removed (atomically); a page that still mentions the
+    id elsewhere is deleted (the next batch run writes it again).
+
+    Parameters
+    ----------
+    worker_id : str
+    store : str or Path
+        The SQLite state file.
+    out_dir : str or Path, optional
+
+    Returns
+    -------
+    ForgetResult
+    """
+    from ._validation import check_id
+
+    wid = check_id(worker_id, "worker id")
+    with Store(store) as st:
+        rows = st.forget_worker(wid)
+    file_rows: dict[str, int] = {}
+    deleted: list[str] = []
+    if out_dir is not None:
+        out = Path(out_dir)
+        m = out / "matches.jsonl"
+        if m.is_file():
+            file_rows[str(m)] = _rewrite_jsonl(m, lambda r: r.get("worker_id") == wid)
+        rj = out / "rejected.jsonl"
+        if rj.is_file():
+            quoted = json.dumps(wid, ensure_ascii=False)
+            file_rows[str(rj)] = _rewrite_jsonl(
+                rj, lambda r: r.get("id") == wid or quoted in str(r.get("raw", ""))
+            )
+        bdir = out / "bulletin"
+        if bdir.is_dir():
+            for page in sorted(bdir.glob("*.html")):
+                text = page.read_text("utf-8")
+                if not _mentions(text, wid):
+                    continue
+                text, n = _cut_html(text, wid)
+                if _mentions(text, wid):
+                    page.unlink()
+                    deleted.append(str(page))
+                    continue
+                f = _AtomicFile(page)
+                f.fh.write(text)
+                f.commit()
+                file_rows[str(page)] = n
+    log.info("forgot worker %s", wid)
+    return ForgetResult(rows, file_rows, deleted)

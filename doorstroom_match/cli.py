@@ -1,0 +1,254 @@
+"""The ``doorstroom-match`` command: a thin layer over :mod:`doorstroom_match.batch` and the store.
+
+Commands::
+
+    doorstroom-match batch --workers WORKERS --feed FEED --out OUTDIR [--top K] [--places PLACES]
+                           [--store PATH] [--date YYYY-MM-DD | --week YYYY-Www]
+                           [--encoder tfidf|sentence-transformers|hybrid|none]
+                           [--text title|text] [--scheduler ADDRESS] [--block-size N]
+                           [--no-progress]
+    doorstroom-match outcome record --store S WORKER VACANCY EVENT [--date YYYY-MM-DD]
+    doorstroom-match outcome report --store S [--date YYYY-MM-DD] [--json] [--out OUTDIR]
+    doorstroom-match forget WORKER_ID --store S [--out OUTDIR]
+
+Exit status: 0 when the command completed (a batch with rejected lines included: they are
+reported on standard error); 1 when it could not run (a missing file, no valid worker or
+vacancy, an unusable store), with a one-line message and no traceback; 2 for a wrong command
+line; 130 when interrupted.
+
+Messages carry worker ids only, never levels or limits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from ._exceptions import DoorstroomError
+
+__all__ = ["main", "build_parser"]
+
+_EPILOG = "Exit status: 0 done (rejected lines included), 1 could not run, 2 bad command line."
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``doorstroom-match``."""
+    p = argparse.ArgumentParser(
+        prog="doorstroom-match",
+        description="Weekly matching of social-economy workers with regular vacancies and "
+        "internship places.",
+        epilog=_EPILOG,
+    )
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    b = sub.add_parser(
+        "batch",
+        help="match every worker against the week's feed (incremental)",
+        description="Match every worker against the week's vacancy feed and internship places; "
+        "write OUTDIR/matches.jsonl, OUTDIR/rejected.jsonl, OUTDIR/summary.json and the HTML "
+        "bulletin in OUTDIR/bulletin/.",
+        epilog=_EPILOG,
+    )
+    b.add_argument("--workers", required=True, type=Path, help="workers, JSON Lines or .csv")
+    b.add_argument("--feed", required=True, type=Path, help="vacancy feed, JSON Lines or .csv")
+    b.add_argument("--out", required=True, type=Path, metavar="OUTDIR", help="output folder")
+    b.add_argument("--top", type=int, default=10, metavar="K", help="rows per worker (default 10)")
+    b.add_argument("--places", type=Path, help="partner internship places, JSON Lines or .csv")
+    b.add_argument(
+        "--store",
+        type=Path,
+        help="SQLite state file kept from week to week (default OUTDIR/state.sqlite)",
+    )
+    when = b.add_mutually_exclusive_group()
+    when.add_argument(
+        "--date",
+        dest="run_date",
+        metavar="YYYY-MM-DD",
+        help="run date (default today): expiry of valid_until and 'new this week'",
+    )
+    when.add_argument(
+        "--week",
+        dest="run_date",
+        metavar="YYYY-Www",
+        help="run date as an ISO week (its Monday) or a date",
+    )
+    b.add_argument(
+        "--encoder",
+        default="tfidf",
+        choices=["tfidf", "sentence-transformers", "st", "hybrid", "none"],
+        help="text encoder for job target vs vacancy (default tfidf, fitted on the ESCO "
+        "catalogue; 'none' switches text similarity off)",
+    )
+    b.add_argument(
+        "--text",
+        dest="text_field",
+        default="title",
+        choices=["title", "text"],
+        help="what of a vacancy is encoded: its title (default) or title and description",
+    )
+    b.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address for scoring")
+    b.add_argument(
+        "--block-size",
+        type=int,
+        default=256,
+        metavar="N",
+        help="workers per scoring block (default 256)",
+    )
+    b.add_argument("--no-bulletin", action="store_true", help="skip the HTML bulletin")
+    b.add_argument("--no-progress", action="store_true", help="no progress bars")
+    b.set_defaults(func=_cmd_batch)
+
+    o = sub.add_parser("outcome", help="record or report outcomes (after-care, monitoring)")
+    osub = o.add_subparsers(dest="outcome_command", metavar="ACTION")
+    osub.required = True
+    from .store import OUTCOME_EVENTS
+
+    rec = osub.add_parser("record", help="record what happened for a worker and a vacancy")
+    rec.add_argument("--store", required=True, type=Path, help="SQLite state file")
+    rec.add_argument("worker", metavar="WORKER")
+    rec.add_argument("vacancy", metavar="VACANCY")
+    rec.add_argument(
+        "event", metavar="EVENT", choices=OUTCOME_EVENTS, help="one of " + ", ".join(OUTCOME_EVENTS)
+    )
+    rec.add_argument("--date", help="when it happened, YYYY-MM-DD (default today)")
+    rec.set_defaults(func=_cmd_outcome_record)
+
+    rep = osub.add_parser("report", help="the success rates, each over its own denominator")
+    rep.add_argument("--store", required=True, type=Path, help="SQLite state file")
+    rep.add_argument("--date", help="report date, YYYY-MM-DD (default today)")
+    rep.add_argument("--json", action="store_true", help="one JSON object instead of a table")
+    rep.add_argument(
+        "--out", type=Path, metavar="OUTDIR", help="also write OUTDIR/bulletin/outcomes.html"
+    )
+    rep.set_defaults(func=_cmd_outcome_report)
+
+    f = sub.add_parser("forget", help="remove a worker from the store (and an output folder)")
+    f.add_argument("worker", metavar="WORKER_ID")
+    f.add_argument("--store", required=True, type=Path, help="SQLite state file")
+    f.add_argument(
+        "--out",
+        type=Path,
+        metavar="OUTDIR",
+        help="also remove the worker from OUTDIR's matches, rejected rows and bulletin",
+    )
+    f.set_defaults(func=_cmd_forget)
+    return p
+
+
+def _existing_store(path: Path) -> Path:
+    from ._exceptions import FeedError
+
+    if not path.is_file():
+        raise FeedError(f"--store: no store at {str(path)!r} (a batch run creates it)")
+    return path
+
+
+def _cmd_batch(args: argparse.Namespace) -> int:
+    from .batch import run_batch
+
+    progress = not args.no_progress and sys.stderr.isatty()
+    res = run_batch(
+        args.workers,
+        args.feed,
+        args.out,
+        places=args.places,
+        top=args.top,
+        store=args.store,
+        run_date=args.run_date,
+        encoder=args.encoder,
+        text_field=args.text_field,
+        scheduler=args.scheduler,
+        block_size=args.block_size,
+        progress=progress,
+        bulletin=not args.no_bulletin,
+    )
+    print(res.summary())
+    if res.n_rejected:
+        print(f"{res.n_rejected} rows rejected, see {res.rejected_path}", file=sys.stderr)
+    return 0
+
+
+def _cmd_outcome_record(args: argparse.Namespace) -> int:
+    from .store import Store
+
+    with Store(_existing_store(args.store)) as st:
+        st.record_outcome(args.worker, args.vacancy, args.event, args.date)
+    print(f"recorded {args.event} for worker {args.worker} and {args.vacancy}")
+    return 0
+
+
+def _cmd_outcome_report(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from .store import Store
+
+    as_of = args.date or dt.date.today().isoformat()
+    with Store(_existing_store(args.store)) as st:
+        rates = st.outcome_report(as_of)
+    if args.json:
+        print(
+            json.dumps(
+                {"as_of": as_of, "rates": [r.to_record() for r in rates]},
+                ensure_ascii=False,
+                sort_keys=True,
+            )
+        )
+    else:
+        print(f"outcomes as of {as_of} (each rate over its own group of workers)")
+        for r in rates:
+            pct = "    -" if r.rate is None else f"{100 * r.rate:4.0f}%"
+            print(f"  {r.name:<30} {pct}  {r.numerator:>5} / {r.denominator:<5}  {r.meaning}")
+    if args.out is not None:
+        from .bulletin import render_outcomes
+
+        path = render_outcomes(args.out, {"rates": rates, "as_of": as_of})
+        print(f"written {path}", file=sys.stderr)
+    return 0
+
+
+def _cmd_forget(args: argparse.Namespace) -> int:
+    from .batch import forget_worker
+
+    res = forget_worker(args.worker, _existing_store(args.store), out_dir=args.out)
+    total = sum(res.store_rows.values())
+    print(
+        f"worker {args.worker}: {total} store rows removed "
+        f"({', '.join(f'{k} {v}' for k, v in sorted(res.store_rows.items()))})"
+    )
+    for path, n in sorted(res.file_rows.items()):
+        print(f"  {path}: {n} rows removed")
+    for path in res.files_deleted:
+        print(
+            f"  {path}: removed (it mentioned the worker outside its own section; "
+            "run the batch again to regenerate it)"
+        )
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``doorstroom-match``; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="doorstroom-match: %(message)s")
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("doorstroom-match: interrupted; the store is unchanged for this run", file=sys.stderr)
+        return 130
+    except (DoorstroomError, OSError) as exc:
+        msg = (
+            str(exc)
+            if not isinstance(exc, OSError) or not exc.strerror
+            else (f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror)
+        )
+        print(f"doorstroom-match {args.command}: error: {msg}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

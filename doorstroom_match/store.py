@@ -1,0 +1,584 @@
+"""The batch's memory: one SQLite file (standard library ``sqlite3``, WAL journal).
+
+What it keeps, table by table:
+
+``vacancies``
+    Every vacancy and internship place seen: ``id``, content ``hash``, ``text_key`` (hash of the
+    encoded text), ``first_seen`` / ``last_seen`` (run dates), ``valid_until``, ``status``
+    (``active``, ``expired``: in the feed but past ``valid_until``; ``gone``: no longer in the
+    feed). A vacancy is *new this week* when no earlier week saw it.
+``embeddings``
+    The text-vector cache of :class:`doorstroom_match.text.EmbeddingCache`, pointed at the same
+    file: (encoder ``fingerprint``, SHA-256 of the text) -> float32 vector, so next week only
+    new or changed texts are encoded. After each week, vectors of texts that no vacancy in the
+    feed uses any more are pruned.
+``artifacts``
+    Fitted objects re-used across weeks (the catalogue-fitted TF-IDF encoder), keyed by a hash of
+    what they were fitted on.
+``runs``
+    One row per batch run: run date, status (``running``, ``done``, ``interrupted``), counts.
+``matches``
+    Past matches: (run, worker, vacancy, rank, score, new).
+``outcomes``
+    What happened after a match: (worker, vacancy, event, date), event one of
+    :data:`OUTCOME_EVENTS`.
+``workers``
+    Only ``id``, a content ``hash`` and first/last seen: no competence level is stored.
+
+Consistency: a week's state (vacancies, workers, matches, the run's ``done`` mark) is written in
+one transaction at the end of the run, so a run killed midway leaves the previous week intact
+and the next run simply does the week again. The embedding cache is content-addressed and
+written as soon as vectors are computed (its rows are valid whatever happens next).
+
+Examples
+--------
+>>> s = Store(":memory:")
+>>> s.record_outcome("W1", "V1", "applied", "2026-11-10")
+>>> [r["event"] for r in s.outcomes("W1")]
+['applied']
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ._exceptions import FeedError, ValidationError
+from ._validation import check_id
+
+__all__ = ["Store", "OUTCOME_EVENTS", "OutcomeRate", "VacancyState", "SCHEMA_VERSION"]
+
+SCHEMA_VERSION = 1
+
+#: The outcome events, in the order of a trajectory.
+OUTCOME_EVENTS: tuple[str, ...] = (
+    "applied",
+    "internship_started",
+    "hired",
+    "employed_3m",
+    "employed_6m",
+)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_date TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('running', 'done', 'interrupted', 'failed')),
+    encoder TEXT,
+    n_workers INTEGER, n_vacancies INTEGER, n_rejected INTEGER, n_new INTEGER,
+    n_expired INTEGER, n_encoded INTEGER
+);
+CREATE TABLE IF NOT EXISTS vacancies (
+    id TEXT PRIMARY KEY,
+    hash TEXT NOT NULL,
+    text_key TEXT,
+    kind TEXT,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    valid_until TEXT,
+    status TEXT NOT NULL CHECK (status IN ('active', 'expired', 'gone'))
+);
+CREATE TABLE IF NOT EXISTS artifacts (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS workers (
+    id TEXT PRIMARY KEY,
+    hash TEXT NOT NULL,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS matches (
+    run_id INTEGER NOT NULL,
+    worker_id TEXT NOT NULL,
+    vacancy_id TEXT NOT NULL,
+    rank INTEGER NOT NULL,
+    score REAL NOT NULL,
+    new INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (run_id, worker_id, rank)
+);
+CREATE INDEX IF NOT EXISTS matches_worker ON matches (worker_id);
+CREATE TABLE IF NOT EXISTS outcomes (
+    worker_id TEXT NOT NULL,
+    vacancy_id TEXT NOT NULL,
+    event TEXT NOT NULL,
+    date TEXT NOT NULL,
+    PRIMARY KEY (worker_id, vacancy_id, event)
+);
+"""
+
+#: Tables that hold a worker id, and the column: what :meth:`Store.forget_worker` clears.
+_WORKER_COLUMNS = {"workers": "id", "matches": "worker_id", "outcomes": "worker_id"}
+
+
+@dataclass(frozen=True)
+class VacancyState:
+    """What the store remembers of one vacancy."""
+
+    id: str
+    hash: str
+    text_key: str | None
+    first_seen: str
+    last_seen: str
+    valid_until: str | None
+    status: str
+
+
+@dataclass(frozen=True)
+class OutcomeRate:
+    """One success rate of the outcome report.
+
+    Attributes
+    ----------
+    name : str
+    numerator, denominator : int
+        Workers counted (each worker once, whatever the number of vacancies).
+    rate : float or None
+        ``numerator / denominator``; None when the denominator is 0.
+    meaning : str
+        The definition in words.
+    """
+
+    name: str
+    numerator: int
+    denominator: int
+    rate: float | None
+    meaning: str
+
+    def to_record(self) -> dict[str, Any]:
+        """JSON-serialisable form."""
+        return {
+            "name": self.name,
+            "numerator": self.numerator,
+            "denominator": self.denominator,
+            "rate": None if self.rate is None else round(self.rate, 4),
+            "meaning": self.meaning,
+        }
+
+
+def _iso(value: Any, field: str) -> str:
+    if isinstance(value, _dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        try:
+            return _dt.date.fromisoformat(value.strip()).isoformat()
+        except ValueError:
+            pass
+    raise ValidationError(f"{field} must be an ISO date (YYYY-MM-DD), got {value!r}")
+
+
+def _chunks(seq: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(seq), size):
+        yield seq[i : i + size]
+
+
+class Store:
+    """The SQLite state file of the weekly batch.
+
+    Parameters
+    ----------
+    path : str or Path
+        The database file (created with its folder when missing), or ``":memory:"``.
+    timeout : float, default=30.0
+        Seconds to wait for a lock held by another process.
+
+    Raises
+    ------
+    FeedError
+        The file exists but is not a doorstroom_match store (or not SQLite at all).
+    """
+
+    def __init__(self, path: str | Path, *, timeout: float = 30.0) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            # isolation_level=None: we open every transaction ourselves (BEGIN IMMEDIATE)
+            self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+            self._db.row_factory = sqlite3.Row
+            if self.path != ":memory:":
+                self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(_SCHEMA)
+            row = self._db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+            if row is None:
+                self._db.execute(
+                    "INSERT INTO meta(key, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),)
+                )
+            elif int(row[0]) != SCHEMA_VERSION:
+                raise FeedError(
+                    f"store {self.path!r} has schema version {row[0]}, this version reads "
+                    f"{SCHEMA_VERSION}"
+                )
+        except sqlite3.DatabaseError as exc:
+            raise FeedError(f"store {self.path!r} is not a usable SQLite database: {exc}") from None
+
+    # ------------------------------------------------------------------ plumbing
+    def close(self) -> None:
+        """Close the connection."""
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: everything inside commits together or not at all."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def integrity_ok(self) -> bool:
+        """SQLite's own integrity check passes."""
+        return self._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+    def count(self, table: str) -> int:
+        """Rows in a table (one of the tables listed in the module docstring)."""
+        if table not in {
+            "runs",
+            "vacancies",
+            "artifacts",
+            "workers",
+            "matches",
+            "outcomes",
+            "embeddings",
+        }:
+            raise ValidationError(f"table must be one of the store's tables, got {table!r}")
+        try:
+            return int(self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+        except sqlite3.OperationalError:  # the embedding cache creates its table on first use
+            return 0
+
+    # ------------------------------------------------------------------ runs
+    def begin_run(self, run_date: _dt.date | str, encoder: str | None = None) -> int:
+        """Register a run as ``running`` (earlier runs still ``running`` become ``interrupted``).
+
+        Returns
+        -------
+        int
+            The run id.
+        """
+        day = _iso(run_date, "run date")
+        with self.transaction() as db:
+            db.execute("UPDATE runs SET status='interrupted' WHERE status='running'")
+            cur = db.execute(
+                "INSERT INTO runs(run_date, status, encoder) VALUES (?, 'running', ?)",
+                (day, encoder),
+            )
+            return int(cur.lastrowid)
+
+    def runs(self) -> list[dict[str, Any]]:
+        """Every run, oldest first."""
+        return [dict(r) for r in self._db.execute("SELECT * FROM runs ORDER BY run_id")]
+
+    def fail_run(self, run_id: int) -> None:
+        """Mark a run that raised as ``failed`` (its week's state was never written)."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE runs SET status='failed' WHERE run_id=? AND status='running'", (run_id,)
+            )
+
+    # ------------------------------------------------------------------ vacancies
+    def vacancy_states(self) -> dict[str, VacancyState]:
+        """Every vacancy the store has seen, by id."""
+        return {
+            r["id"]: VacancyState(
+                r["id"],
+                r["hash"],
+                r["text_key"],
+                r["first_seen"],
+                r["last_seen"],
+                r["valid_until"],
+                r["status"],
+            )
+            for r in self._db.execute("SELECT * FROM vacancies")
+        }
+
+    # ------------------------------------------------------------------ artifacts
+    def get_artifact(self, key: str) -> bytes | None:
+        """A stored blob, or None."""
+        row = self._db.execute("SELECT value FROM artifacts WHERE key=?", (key,)).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def put_artifact(self, key: str, value: bytes) -> None:
+        """Store a blob under ``key``."""
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO artifacts(key, value) VALUES (?, ?)", (key, value))
+
+    # ------------------------------------------------------------------ the week
+    def finish_week(
+        self,
+        run_id: int,
+        run_date: _dt.date | str,
+        *,
+        vacancies: Sequence[tuple[str, str, str | None, str | None, str | None, bool]],
+        workers: Sequence[tuple[str, str]],
+        matches: Sequence[tuple[str, str, int, float, bool]],
+        fingerprint: str | None = None,
+        stats: Mapping[str, int] | None = None,
+        prune_embeddings: bool = True,
+    ) -> None:
+        """Write the week's state in one transaction and mark the run ``done``.
+
+        Parameters
+        ----------
+        run_id : int
+            From :meth:`begin_run`.
+        run_date : date or ISO str
+        vacancies : sequence of (id, hash, text_key, kind, valid_until, expired)
+            Every vacancy and place of this week's input; ids missing from it become ``gone``.
+        workers : sequence of (id, hash)
+        matches : sequence of (worker_id, vacancy_id, rank, score, new)
+        fingerprint : str, optional
+            The encoder's; with ``prune_embeddings``, its cached vectors whose text no
+            vacancy still in the feed uses are deleted (the cache stays the size of a feed).
+        stats : mapping, optional
+            Counts for the ``runs`` row (``n_workers``, ``n_vacancies``, ...).
+        """
+        day = _iso(run_date, "run date")
+        stats = dict(stats or {})
+        with self.transaction() as db:
+            db.execute("CREATE TEMP TABLE IF NOT EXISTS week_ids (id TEXT PRIMARY KEY)")
+            db.execute("DELETE FROM week_ids")
+            db.executemany(
+                "INSERT OR IGNORE INTO week_ids(id) VALUES (?)", [(v[0],) for v in vacancies]
+            )
+            db.execute(
+                "UPDATE vacancies SET status='gone' WHERE status != 'gone' "
+                "AND id NOT IN (SELECT id FROM week_ids)"
+            )
+            db.executemany(
+                "INSERT INTO vacancies(id, hash, text_key, kind, first_seen, last_seen, "
+                "valid_until, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET hash=excluded.hash, text_key=excluded.text_key, "
+                "kind=excluded.kind, valid_until=excluded.valid_until, status=excluded.status, "
+                "first_seen=MIN(vacancies.first_seen, excluded.first_seen), "
+                "last_seen=MAX(vacancies.last_seen, excluded.last_seen)",
+                [
+                    (vid, h, tk, kind, day, day, until, "expired" if expired else "active")
+                    for vid, h, tk, kind, until, expired in vacancies
+                ],
+            )
+            db.executemany(
+                "INSERT INTO workers(id, hash, first_seen, last_seen) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET hash=excluded.hash, "
+                "first_seen=MIN(workers.first_seen, excluded.first_seen), "
+                "last_seen=MAX(workers.last_seen, excluded.last_seen)",
+                [(wid, h, day, day) for wid, h in workers],
+            )
+            db.executemany(
+                "INSERT INTO matches(run_id, worker_id, vacancy_id, rank, score, new) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [(run_id, w, v, r, s, int(n)) for w, v, r, s, n in matches],
+            )
+            has_cache = db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name='embeddings'"
+            ).fetchone()
+            if fingerprint is not None and prune_embeddings and has_cache:
+                db.execute(
+                    "DELETE FROM embeddings WHERE fingerprint=? AND text_sha256 NOT IN "
+                    "(SELECT text_key FROM vacancies WHERE status != 'gone' "
+                    "AND text_key IS NOT NULL)",
+                    (fingerprint,),
+                )
+            cols = ["n_workers", "n_vacancies", "n_rejected", "n_new", "n_expired", "n_encoded"]
+            db.execute(
+                "UPDATE runs SET status='done', "
+                + ", ".join(f"{c}=?" for c in cols)
+                + " WHERE run_id=?",
+                (*[stats.get(c) for c in cols], run_id),
+            )
+
+    def past_matches(self, worker_id: str | None = None) -> list[dict[str, Any]]:
+        """Matches of completed runs (optionally of one worker), in run and rank order."""
+        sql = (
+            "SELECT m.run_id, r.run_date, m.worker_id, m.vacancy_id, m.rank, m.score, m.new "
+            "FROM matches m JOIN runs r USING (run_id) WHERE r.status='done'"
+        )
+        args: tuple[Any, ...] = ()
+        if worker_id is not None:
+            sql += " AND m.worker_id=?"
+            args = (worker_id,)
+        sql += " ORDER BY m.run_id, m.worker_id, m.rank"
+        return [dict(r) for r in self._db.execute(sql, args)]
+
+    # ------------------------------------------------------------------ outcomes
+    def record_outcome(
+        self, worker_id: str, vacancy_id: str, event: str, date: _dt.date | str | None = None
+    ) -> None:
+        """Record what happened for a worker and a vacancy or place.
+
+        Recording the same (worker, vacancy, event) again replaces its date.
+
+        Parameters
+        ----------
+        worker_id, vacancy_id : str
+        event : {'applied', 'internship_started', 'hired', 'employed_3m', 'employed_6m'}
+        date : date or ISO str, optional
+            When it happened; today when None.
+
+        Raises
+        ------
+        ValidationError
+            Unknown event, empty id or a date that is not ISO.
+        """
+        wid = check_id(worker_id, "worker id")
+        vid = check_id(vacancy_id, "vacancy id")
+        if event not in OUTCOME_EVENTS:
+            raise ValidationError(f"event must be one of {list(OUTCOME_EVENTS)}, got {event!r}")
+        day = _iso(_dt.date.today() if date is None else date, "date")
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO outcomes(worker_id, vacancy_id, event, date) "
+                "VALUES (?, ?, ?, ?)",
+                (wid, vid, event, day),
+            )
+
+    def outcomes(self, worker_id: str | None = None) -> list[dict[str, Any]]:
+        """Recorded outcomes (optionally of one worker), by date."""
+        sql = "SELECT worker_id, vacancy_id, event, date FROM outcomes"
+        args: tuple[Any, ...] = ()
+        if worker_id is not None:
+            sql += " WHERE worker_id=?"
+            args = (worker_id,)
+        return [
+            dict(r)
+            for r in self._db.execute(sql + " ORDER BY date, worker_id, vacancy_id, event", args)
+        ]
+
+    def outcome_report(self, as_of: _dt.date | str | None = None) -> list[OutcomeRate]:
+        """The success rates the field uses, each over its own denominator.
+
+        Every count is of *workers* (a worker who applied to three vacancies counts once):
+
+        - ``applied / matched``: workers who applied at least once, over workers who were
+          ever proposed a match by a completed batch run;
+        - ``internship_started / applied``: workers who started an internship, over workers
+          who applied;
+        - ``hired / matched``: workers hired, over workers matched (the *doorstroom* rate);
+        - ``hired / internship_started``: of the workers who started an internship, those
+          hired (by any employer);
+        - ``employed_3m / hired_3m_ago``: workers still employed after 3 months, over workers
+          hired at least 91 days before ``as_of`` (only they can have reached 3 months);
+        - ``employed_6m / hired_6m_ago``: the same at 6 months (182 days).
+
+        Parameters
+        ----------
+        as_of : date or ISO str, optional
+            The report date; today when None.
+
+        Returns
+        -------
+        list of OutcomeRate
+        """
+        day = _dt.date.fromisoformat(_iso(_dt.date.today() if as_of is None else as_of, "as_of"))
+        matched = {
+            r[0]
+            for r in self._db.execute(
+                "SELECT DISTINCT m.worker_id FROM matches m JOIN runs r USING (run_id) "
+                "WHERE r.status='done'"
+            )
+        }
+        by_event: dict[str, dict[str, str]] = {e: {} for e in OUTCOME_EVENTS}
+        for wid, event, date in self._db.execute("SELECT worker_id, event, date FROM outcomes"):
+            first = by_event[event].get(wid)
+            by_event[event][wid] = date if first is None else min(first, date)
+        applied = set(by_event["applied"])
+        started = set(by_event["internship_started"])
+        hired = by_event["hired"]
+
+        def hired_before(days: int) -> set[str]:
+            limit = (day - _dt.timedelta(days=days)).isoformat()
+            return {w for w, d in hired.items() if d <= limit}
+
+        def rate(name: str, num: set[str], den: set[str], meaning: str) -> OutcomeRate:
+            n = len(num & den)
+            return OutcomeRate(name, n, len(den), n / len(den) if den else None, meaning)
+
+        h3, h6 = hired_before(91), hired_before(182)
+        return [
+            rate(
+                "applied / matched",
+                applied,
+                matched,
+                "workers who applied, of the workers proposed a match by the batch",
+            ),
+            rate(
+                "internship_started / applied",
+                started,
+                applied,
+                "workers who started an internship, of the workers who applied",
+            ),
+            rate(
+                "hired / matched",
+                set(hired),
+                matched,
+                "workers hired, of the workers proposed a match (doorstroom rate)",
+            ),
+            rate(
+                "hired / internship_started",
+                set(hired),
+                started,
+                "workers hired, of the workers who started an internship",
+            ),
+            rate(
+                "employed_3m / hired_3m_ago",
+                set(by_event["employed_3m"]),
+                h3,
+                "still employed after 3 months, of the workers hired at least 91 days ago",
+            ),
+            rate(
+                "employed_6m / hired_6m_ago",
+                set(by_event["employed_6m"]),
+                h6,
+                "still employed after 6 months, of the workers hired at least 182 days ago",
+            ),
+        ]
+
+    # ------------------------------------------------------------------ privacy
+    def forget_worker(self, worker_id: str) -> dict[str, int]:
+        """Delete every row about a worker, in one transaction.
+
+        Returns
+        -------
+        dict of str to int
+            Rows deleted per table.
+        """
+        wid = check_id(worker_id, "worker id")
+        out = {}
+        with self.transaction() as db:
+            for table, col in _WORKER_COLUMNS.items():
+                out[table] = db.execute(f"DELETE FROM {table} WHERE {col}=?", (wid,)).rowcount
+        if self.path != ":memory:":
+            # The deleted rows may still sit in free pages and the WAL: rewrite the file.
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._db.execute("VACUUM")
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return out
+
+    def mentions(self, text: str) -> list[str]:
+        """Tables in which any text column contains ``text`` (to check that a worker is gone)."""
+        hits = []
+        for (table,) in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'"):
+            cols = [r[1] for r in self._db.execute(f"PRAGMA table_info({table})")]
+            cond = " OR ".join(f"CAST({c} AS TEXT) LIKE ?" for c in cols)
+            if (
+                cond
+                and self._db.execute(
+                    f"SELECT 1 FROM {table} WHERE {cond} LIMIT 1", (f"%{text}%",) * len(cols)
+                ).fetchone()
+            ):
+                hits.append(table)
+        return hits
