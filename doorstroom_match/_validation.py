@@ -229,7 +229,7 @@ def check_level_array(
             raise LevelError(f"{name} contains fractional values; levels must be integers 0..4")
     lo = 0 if allow_zero else 1
     if arr.size and (arr.min() < lo or arr.max() > 4):
-        bad = arr[(arr < lo) | (arr > 4)].flat[0]
+        bad = arr[(arr < lo) | (arr > 4)].flat[0].item()
         raise LevelError(f"{name} contains {bad!r}; levels must be in {lo}..4")
     return arr.astype(np.int8, copy=False)
 
@@ -242,5 +242,5 @@ def check_weight_array(array: Any, name: str, shape: tuple[int, ...]) -> np.ndar
     if not np.isfinite(arr).all():
         raise ValidationError(f"{name} must be finite, got NaN or inf")
     if arr.size and arr.min() < 0:
-        raise ValidationError(f"{name} must be >= 0, got {arr.min()!r}")
+        raise ValidationError(f"{name} must be >= 0, got {arr.min().item()!r}")
     return arr

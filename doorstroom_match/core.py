@@ -16,17 +16,31 @@ when the distance is 0: every term is a non-negative product and the sum of exac
 exact zero, also in float32.
 
 Everything here works in row blocks, so memory stays bounded however large W x V is.
+
+Speed (``benchmarks/README.md``, sections Core and Scaling): the product runs in tiles of up to
+256 workers on ``n_jobs`` threads, each with single-threaded BLAS (numpy releases the GIL), which
+on flat products like this one beats one multi-threaded BLAS call. The exact top-k selection
+bounds each row's k-th smallest value by the k-th smallest of strided group minima, so only a
+few candidates per row are ranked, and rows with many ties at that bound (a strong worker
+passes most vacancies) need only a prefix of the columns; selecting costs a fraction of the
+product. The plain argpartition path (:func:`_select_smallest_partition`) stays the reference.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import numbers
+import os
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from ._exceptions import EmptyInputError, ValidationError
-from ._validation import check_int, check_level_array, check_weight_array
+from ._validation import check_int, check_level_array, check_number, check_weight_array
 
 __all__ = [
     "encode_levels",
@@ -34,6 +48,7 @@ __all__ = [
     "level_features",
     "requirement_features",
     "distance_matrix",
+    "distance_blocks",
     "cutoff_matrix",
     "shortfall_matrix",
     "pair_shortfall",
@@ -134,9 +149,7 @@ def level_features(levels: np.ndarray) -> np.ndarray:
         Block t-1 holds ``levels < t``.
     """
     levels = np.asarray(levels)
-    return np.concatenate(
-        [(levels < t).astype(np.float32) for t in range(1, N_LEVELS + 1)], axis=1
-    )
+    return np.concatenate([(levels < t).astype(np.float32) for t in range(1, N_LEVELS + 1)], axis=1)
 
 
 def requirement_features(requirements: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -159,13 +172,12 @@ def requirement_features(requirements: np.ndarray, weights: np.ndarray) -> np.nd
     ).astype(np.float32, copy=False)
 
 
-def _active_columns(lf: np.ndarray, rf: np.ndarray) -> np.ndarray:
-    """Columns that can contribute (non-zero somewhere in both factors)."""
-    return np.flatnonzero(lf.any(axis=0) & rf.any(axis=0))
-
-
 def distance_matrix(
-    levels: np.ndarray, requirements: np.ndarray, weights: np.ndarray | None = None
+    levels: np.ndarray,
+    requirements: np.ndarray,
+    weights: np.ndarray | None = None,
+    *,
+    n_jobs: int | None = -1,
 ) -> np.ndarray:
     """Weighted shortfall distance of every worker to every vacancy.
 
@@ -177,6 +189,11 @@ def distance_matrix(
         Minimum levels 1..4, 0 = not required.
     weights : ndarray of shape (n_vacancies, n_competences), optional
         Non-negative weights of each shortfall; 1 when omitted.
+    n_jobs : int or None, default=-1
+        Threads, each computing row blocks with single-threaded BLAS (faster than one
+        multi-threaded product of this flat shape). ``-1``: every CPU when there are at least
+        about a million pairs per thread; ``None`` or ``1``: one BLAS call in the calling
+        thread. The result does not depend on it.
 
     Returns
     -------
@@ -189,12 +206,83 @@ def distance_matrix(
     array([[2., 1.]], dtype=float32)
     """
     levels, requirements, weights = _check_core_inputs(levels, requirements, weights)
-    lf = level_features(levels)
-    rf = requirement_features(requirements, weights)
-    cols = _active_columns(lf, rf)
-    if cols.size == 0:
-        return np.zeros((levels.shape[0], requirements.shape[0]), dtype=np.float32)
-    return lf[:, cols] @ rf[:, cols].T
+    n_jobs = _auto_jobs(n_jobs, levels.shape[0] * requirements.shape[0])
+    lf, rft = _factors(levels, requirements, weights)
+    out = np.empty((lf.shape[0], rft.shape[1]), dtype=np.float32)
+    _gemm_rows(lf, rft, out, n_jobs)
+    return out
+
+
+def distance_blocks(
+    levels: np.ndarray,
+    requirements: np.ndarray,
+    weights: np.ndarray | None = None,
+    *,
+    block_rows: int | None = None,
+    n_jobs: int | None = -1,
+) -> Iterator[tuple[slice, np.ndarray]]:
+    """:func:`distance_matrix` one block of workers at a time, in bounded memory.
+
+    For streaming over more pairs than fit in memory; the inputs are checked and encoded
+    once, and every block is written into the same buffer (no new pages per block).
+
+    Parameters
+    ----------
+    levels, requirements, weights, n_jobs
+        As for :func:`distance_matrix`.
+    block_rows : int, optional
+        Workers per block; by default as many as fit in 64 MB (at most 4096).
+
+    Yields
+    ------
+    rows : slice
+        The workers of this block.
+    block : ndarray of shape (rows.stop - rows.start, n_vacancies), dtype float32
+        Their distances. A view of a buffer that the next block overwrites: copy it to
+        keep it.
+
+    Examples
+    --------
+    >>> [(rows.start, block.tolist()) for rows, block in
+    ...  distance_blocks([[3, 1], [1, 1]], [[2, 3]], block_rows=1)]
+    [(0, [[2.0]]), (1, [[3.0]])]
+    """
+    levels, requirements, weights = _check_core_inputs(levels, requirements, weights)
+    n_w, n_v = levels.shape[0], requirements.shape[0]
+    if block_rows is None:
+        block_rows = default_block_rows(n_v)
+    block_rows = min(max(1, n_w), check_int(block_rows, "block_rows", low=1))
+    n_jobs = _auto_jobs(n_jobs, block_rows * n_v)
+    lf, rft = _factors(levels, requirements, weights)
+    buf = np.empty((block_rows, n_v), dtype=np.float32)
+    for r0 in range(0, n_w, block_rows):
+        rows = slice(r0, min(n_w, r0 + block_rows))
+        out = buf[: rows.stop - r0]
+        _gemm_rows(lf[rows], rft, out, n_jobs)
+        yield rows, out
+
+
+def _gemm_rows(lf: np.ndarray, rft: np.ndarray, out: np.ndarray, n_jobs: int) -> None:
+    """``out[...] = lf @ rft``; with several jobs, tiles on threads with 1-thread BLAS.
+
+    Tiles of up to 256 rows (so packing the vacancy factor pays off), split by columns as
+    well when there are too few row tiles to keep every thread busy.
+    """
+    n_rows, n_cols = out.shape
+    rows = _balanced_rows(n_rows, n_jobs, low=1)
+    n_row_tiles = -(-n_rows // rows)
+    n_col_tiles = max(1, min(-(-2 * n_jobs // n_row_tiles), n_cols // 1024))
+    cols = -(-n_cols // n_col_tiles)
+    tiles = [(r0, c0) for r0 in range(0, n_rows, rows) for c0 in range(0, n_cols, cols)]
+    if n_jobs == 1 or len(tiles) < 2:
+        np.matmul(lf, rft, out=out)
+        return
+
+    def one_tile(tile: tuple[int, int]) -> None:
+        r, c = slice(tile[0], tile[0] + rows), slice(tile[1], tile[1] + cols)
+        np.matmul(lf[r], rft[:, c], out=out[r, c])
+
+    _run_threads(one_tile, tiles, n_jobs)
 
 
 def cutoff_matrix(levels: np.ndarray, requirements: np.ndarray) -> np.ndarray:
@@ -259,51 +347,204 @@ def default_block_rows(n_cols: int, budget_bytes: int = _BLOCK_BYTES) -> int:
     return int(max(1, min(4096, budget_bytes // max(1, 4 * n_cols))))
 
 
-_SAMPLE_STRIDE = 8  # 1 in 8 columns estimates the threshold
-_MAX_CANDIDATES_PER_ROW = 64  # times k; beyond this (many ties) fall back to argpartition
+_PAIRS_PER_THREAD = 2**20  # below this much work per thread, n_jobs=-1 stays single-threaded
+_MAX_GROUPS = 512  # column groups whose minima bound the k-th smallest value of a row
+_MIN_GROUP_SIZE = 16  # fewer columns per group and the plain partition path is as fast
+_FMAX = np.float32(np.finfo(np.float32).max)
+_KEY_PAD = np.uint64(0xFFFFFFFFFFFFFFFF)
+_LOW32 = np.uint64(0xFFFFFFFF)
 
 
-def _select_smallest(block: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def _sortable_bits(values: np.ndarray) -> np.ndarray:
+    """uint32 codes whose unsigned order is the order of the (non-NaN) float32 values."""
+    bits = (values + np.float32(0)).view(np.uint32)  # + 0 turns -0.0 into 0.0: one tie class
+    flip = np.where(bits >> np.uint32(31), np.uint32(0xFFFFFFFF), np.uint32(0x80000000))
+    return bits ^ flip.astype(np.uint32)
+
+
+def _select_smallest(
+    block: np.ndarray, k: int, *, max_value: float | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """The k smallest values per row with ties broken by lower column index.
 
-    Fast path: the k-th smallest value of a column subsample is an upper bound of the row's
-    k-th smallest value, so every entry at or below it is a candidate (ties included) and
-    the true top-k is among them. Candidates are few (about ``k * stride``), so one
-    vectorised comparison replaces a full selection over the row. Rows with too many
-    candidates (many ties) take the exact argpartition path.
+    Fast path (exact): split the columns into ``G`` strided groups and take each group's
+    minimum (one vectorised pass). The k-th smallest of these minima is an upper bound
+    ``thr`` of the row's k-th smallest value, because it bounds k distinct entries. Every
+    entry at or below ``thr`` is a candidate (ties included), so the true top-k is among the
+    candidates, which are found with one comparison and a word-level ``nonzero`` and then
+    ranked by a (value, column) key packed into one uint64. Rows with very many candidates
+    (ties at ``thr``) take :func:`_select_ties`, which needs only the entries below ``thr``
+    and the first ties. A row is only trusted when it has at least k candidates or ``thr``
+    covers every admissible value; other rows take the exact argpartition path.
 
-    ``block`` holds +inf for excluded entries. Returns (indices, values) of shape (rows, k),
-    sorted by (value, index).
+    Parameters
+    ----------
+    block : ndarray of shape (rows, cols), float32
+        Not modified. Non-finite entries (nan, +inf, -inf) are excluded.
+    k : int
+        ``1 <= k``.
+    max_value : float, optional
+        Entries above it are excluded as well.
+
+    Returns
+    -------
+    indices : ndarray of shape (rows, min(k, cols)), dtype int64
+    values : ndarray of shape (rows, min(k, cols)), dtype float32
+        Sorted by (value, index); excluded places hold ``+inf`` (and an arbitrary index).
     """
     n_rows, n_cols = block.shape
-    stride = _SAMPLE_STRIDE
-    if n_cols < 4 * stride * k or k >= n_cols:
-        return _select_smallest_partition(block, k)
-    sample = block[:, ::stride]
-    thr = np.partition(sample, k - 1, axis=1)[:, k - 1]
-    mask = block <= thr[:, None]
-    counts = np.count_nonzero(mask, axis=1)
-    heavy = counts > max(_MAX_CANDIDATES_PER_ROW * k, n_cols // 8)
-    if heavy.any():
-        mask[heavy] = False
-    rows, cols = np.nonzero(mask)
-    vals = block[rows, cols]
-    order = np.lexsort((cols, vals, rows))
-    rows, cols, vals = rows[order], cols[order], vals[order]
+    n_groups = min(_MAX_GROUPS, n_cols // _MIN_GROUP_SIZE)
+    if k >= n_cols or n_groups < 2 * k or n_rows == 0:
+        return _select_smallest_reference(block, k, max_value=max_value)
+    block = np.ascontiguousarray(block, dtype=np.float32)
+    bound = _FMAX if max_value is None else np.float32(min(float(max_value), float(_FMAX)))
+    g = n_cols // n_groups
+    # strided groups (column j, j + G, j + 2G, ...): an elementwise fmin over g slices,
+    # which numpy vectorises, where a reduction over short contiguous runs would not
+    mins = np.fmin.reduce(block[:, : g * n_groups].reshape(n_rows, g, n_groups), axis=1)
+    thr = np.partition(mins, k - 1, axis=1)[:, k - 1]
+    thr[~np.isfinite(thr)] = _FMAX  # fewer than k finite minima: bound nothing
+    np.minimum(thr, bound, out=thr)
+
+    # candidates: a padded bool mask, scanned 8 columns (one uint64 word) at a time
+    width = -(-n_cols // 8) * 8
+    mask = np.empty((n_rows, width), dtype=bool)
+    mask[:, n_cols:] = False
+    np.less_equal(block, thr[:, None], out=mask[:, :n_cols])  # nan compares False
+    word_hit = (mask.view(np.uint64) != 0).reshape(n_rows, width // 8)
+    # rows with very many candidates are ties at thr (a strong worker passes most
+    # vacancies): they take the tie path instead of extracting every candidate
+    dense = np.count_nonzero(word_hit, axis=1) > max(4 * k, width // 64)
+    if dense.any():
+        word_hit[dense] = False
+    words = np.flatnonzero(word_hit)
+    hits = np.flatnonzero(mask.reshape(-1, 8)[words])
+    pos = words[hits >> 3] * 8 + (hits & 7)
+    row = pos // width
+    col = pos - row * width
+    vals = block[row, col]
+    if not np.isfinite(vals).all():  # -inf passes the comparison but is excluded
+        keep = np.isfinite(vals)
+        row, col, vals = row[keep], col[keep], vals[keep]
+    counts = np.bincount(row, minlength=n_rows)
+    # a row is exact when it has k candidates (then everything that could beat the k-th is
+    # a candidate) or when thr already admits every admissible value
+    redo = (counts < k) & (thr < bound) & ~dense
+    # of the ties at thr only the k - (entries below thr) lowest columns can make the top-k;
+    # candidates come in (row, column) order, so a running count ranks the ties
     starts = np.zeros(n_rows + 1, dtype=np.int64)
-    np.cumsum(np.where(heavy, 0, counts), out=starts[1:])
-    take = (starts[:-1, None] + np.arange(k)[None, :])[~heavy]
-    out_idx = np.empty((n_rows, k), dtype=np.int64)
-    out_val = np.empty((n_rows, k), dtype=block.dtype)
-    light = np.flatnonzero(~heavy)
-    out_idx[light] = cols[take]
-    out_val[light] = vals[take]
-    if heavy.any():
-        hv = np.flatnonzero(heavy)
-        hi, hvals = _select_smallest_partition(block[hv], k)
-        out_idx[hv] = hi
-        out_val[hv] = hvals
+    if row.size:
+        below = vals < thr[row]
+        need = k - np.bincount(row[below], minlength=n_rows)
+        tie_rank = np.zeros(row.size + 1, dtype=np.int64)
+        np.cumsum(~below, out=tie_rank[1:])
+        np.cumsum(counts, out=starts[1:])
+        keep = below | (tie_rank[1:] - tie_rank[starts[:-1]][row] <= need[row])
+        keep &= ~redo[row]
+        row, col, vals = row[keep], col[keep], vals[keep]
+        counts = np.bincount(row, minlength=n_rows)
+    np.cumsum(counts, out=starts[1:])
+    keys = np.full((n_rows, max(k, int(counts.max()))), _KEY_PAD, dtype=np.uint64)
+    keys[row, np.arange(row.size) - starts[row]] = _pack_keys(vals, col)
+    if keys.shape[1] > k:
+        keys = np.partition(keys, k - 1, axis=1)[:, :k]
+    keys.sort(axis=1)
+    out_idx = (keys & _LOW32).astype(np.int64)
+    empty = keys == _KEY_PAD
+    out_idx[empty] = 0
+    out_val = np.take_along_axis(block, out_idx, axis=1)
+    out_val[empty] = np.inf
+    out_idx[empty] = -1
+    if dense.any():
+        dr = np.flatnonzero(dense)
+        row_min = np.fmin.reduce(mins[dr], axis=1)  # fmin skips nan
+        if g * n_groups < n_cols:  # the columns left out of the groups
+            row_min = np.fmin(row_min, np.fmin.reduce(block[dr, g * n_groups :], axis=1))
+        d_idx, d_val, solved = _select_ties(block, dr, thr[dr], row_min, k)
+        out_idx[dr[solved]], out_val[dr[solved]] = d_idx, d_val
+        redo[dr[~solved]] = True
+    if redo.any():
+        rr = np.flatnonzero(redo)
+        out_idx[rr], out_val[rr] = _select_smallest_reference(block[rr], k, max_value=max_value)
     return out_idx, out_val
+
+
+def _pack_keys(vals: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """uint64 keys ordered by (value, column): the float's sortable bits, then the column."""
+    return (_sortable_bits(vals).astype(np.uint64) << np.uint64(32)) | cols.astype(np.uint64)
+
+
+def _select_ties(
+    block: np.ndarray, rows: np.ndarray, thr: np.ndarray, row_min: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Top-k of the rows ``rows`` of ``block`` where many entries tie at ``thr``.
+
+    ``thr`` (one per row) is an upper bound of the row's k-th smallest value, so the top-k is
+    every entry strictly below ``thr`` plus the lowest-index entries equal to it. When
+    ``thr`` is the row's minimum (the usual case: distance 0, a pass) nothing is below it and
+    only a prefix of the columns is searched for the ties; otherwise the entries below are
+    found with one pass over the row. Rows where that does not settle it (k or more entries
+    below ``thr``, too few ties) are reported unsolved, for the reference path.
+
+    Returns
+    -------
+    indices, values : ndarray of shape (n_solved, k)
+        Sorted by (value, index).
+    solved : ndarray of shape (len(rows),), bool
+    """
+    n_rows, n_cols = len(rows), block.shape[1]
+    n_below = np.zeros(n_rows, dtype=np.int64)
+    b_row = np.zeros(0, dtype=np.int64)
+    b_col = np.zeros(0, dtype=np.int64)
+    mixed = np.flatnonzero(~(row_min >= thr))  # entries (or -inf) below thr
+    if mixed.size:
+        sub = block[rows[mixed]]
+        below = sub < thr[mixed, None]
+        below &= sub > -np.inf  # nan and +inf already compare False
+        b_pos = np.flatnonzero(below)
+        b_row = mixed[b_pos // n_cols]
+        b_col = b_pos % n_cols
+        n_below = np.bincount(b_row, minlength=n_rows)
+    need = k - n_below
+    solved = np.zeros(n_rows, dtype=bool)
+    t_rows, t_cols = [], []
+    todo = np.flatnonzero(n_below < k)
+    prefix = min(n_cols, max(1024, 16 * k))
+    while todo.size:
+        ties = block[rows[todo], :prefix] == thr[todo, None]
+        rank = np.cumsum(ties, axis=1, dtype=np.int32)
+        ok = rank[:, -1] >= need[todo]
+        sel = ties[ok] & (rank[ok] <= need[todo[ok], None])
+        pos = np.flatnonzero(sel)
+        t_rows.append(todo[ok][pos // prefix])
+        t_cols.append(pos % prefix)
+        solved[todo[ok]] = True
+        if prefix == n_cols:
+            break
+        todo = todo[~ok]
+        prefix = min(n_cols, prefix * 8)
+    keep = solved[b_row]
+    r = np.concatenate([b_row[keep], *t_rows])
+    c = np.concatenate([b_col[keep], *t_cols])
+    order = np.argsort(r, kind="stable")  # exactly k per solved row
+    r, c = r[order], c[order]
+    keys = _pack_keys(block[rows[r], c], c).reshape(-1, k)
+    keys.sort(axis=1)
+    idx = (keys & _LOW32).astype(np.int64)
+    sv = rows[solved]
+    return idx, block[sv[:, None], idx], solved
+
+
+def _select_smallest_reference(
+    block: np.ndarray, k: int, *, max_value: float | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_select_smallest_partition` after excluding non-finite and too-large entries."""
+    bad = ~np.isfinite(block)
+    if max_value is not None:
+        bad |= block > max_value
+    if bad.any():
+        block = np.where(bad, np.float32(np.inf), block)
+    return _select_smallest_partition(block, k)
 
 
 def _select_smallest_partition(block: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -342,6 +583,89 @@ def _select_smallest_partition(block: np.ndarray, k: int) -> tuple[np.ndarray, n
     )
 
 
+def _is_plus_inf(value: object) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and value == np.inf
+
+
+def _is_minus_inf(value: object) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and value == -np.inf
+
+
+def _cpu_count() -> int:
+    """CPUs this process may run on (the affinity mask where the OS has one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+def _resolve_n_jobs(n_jobs: int | None) -> int:
+    """Threads to use: ``None`` -> 1, ``-1`` -> every CPU, ``-2`` -> all but one, ..."""
+    if n_jobs is None:
+        return 1
+    n_jobs = check_int(n_jobs, "n_jobs")
+    n_cpu = _cpu_count()
+    if n_jobs == 0:
+        raise ValidationError(
+            "n_jobs must be a positive number of threads or negative (-1 = all CPUs), got 0"
+        )
+    if n_jobs < 0:
+        n_jobs = max(1, n_cpu + 1 + n_jobs)
+    return n_jobs
+
+
+def _auto_jobs(n_jobs: int | None, n_pairs: int) -> int:
+    """Resolve ``n_jobs``; a negative one is capped so that each thread gets ~1M pairs."""
+    if n_jobs is not None and check_int(n_jobs, "n_jobs") < 0:
+        return min(_resolve_n_jobs(n_jobs), max(1, n_pairs // _PAIRS_PER_THREAD))
+    return _resolve_n_jobs(n_jobs)
+
+
+def _run_threads(fn: Callable[[Any], None], starts: Sequence[Any], n_jobs: int) -> None:
+    """``fn(start)`` for every start on ``n_jobs`` threads, BLAS limited to its share."""
+    n_jobs = min(n_jobs, len(starts))
+    with _blas_threads(max(1, (_cpu_count()) // n_jobs)):
+        with ThreadPoolExecutor(max_workers=n_jobs) as pool:
+            for _ in pool.map(fn, starts):
+                pass
+
+
+_BLAS_LOCK = threading.Lock()
+_BLAS_STATE: dict = {"depth": 0, "limiter": None}
+
+
+@contextmanager
+def _blas_threads(n_threads: int) -> Iterator[None]:
+    """Limit BLAS to ``n_threads`` per call while the block runs.
+
+    Reference-counted, so overlapping calls from several threads set the limit once and the
+    last one out restores the original (threadpoolctl alone would restore out of order). The
+    libraries are scanned once, at the first call. A no-op without threadpoolctl.
+    """
+    with _BLAS_LOCK:
+        if _BLAS_STATE["depth"] == 0:
+            if "controller" not in _BLAS_STATE:  # scanning the loaded libraries costs ~0.5 ms
+                try:
+                    from threadpoolctl import ThreadpoolController
+                except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn
+                    _BLAS_STATE["controller"] = None
+                else:
+                    _BLAS_STATE["controller"] = ThreadpoolController()
+            controller = _BLAS_STATE["controller"]
+            _BLAS_STATE["limiter"] = (
+                None if controller is None else controller.limit(limits=n_threads, user_api="blas")
+            )
+        _BLAS_STATE["depth"] += 1
+    try:
+        yield
+    finally:
+        with _BLAS_LOCK:
+            _BLAS_STATE["depth"] -= 1
+            if _BLAS_STATE["depth"] == 0 and _BLAS_STATE["limiter"] is not None:
+                _BLAS_STATE["limiter"].restore_original_limits()
+                _BLAS_STATE["limiter"] = None
+
+
 def blocked_topk(
     score_block: Callable[[slice, slice], np.ndarray],
     n_rows: int,
@@ -351,14 +675,17 @@ def blocked_topk(
     largest: bool = False,
     block_rows: int | None = None,
     block_cols: int | None = None,
+    threshold: float | None = None,
+    n_jobs: int | None = 1,
 ) -> TopK:
     """Streaming top-k per row over a score matrix computed block by block.
 
     Parameters
     ----------
     score_block : callable (row_slice, col_slice) -> ndarray of shape (rows, cols)
-        Computes one block of scores; ``nan`` or the wrong infinity (``+inf`` when
-        ``largest``, ``-inf`` otherwise) excludes an entry.
+        Computes one block of scores; ``nan`` or an infinity (``-inf`` when ``largest``,
+        ``+inf`` otherwise, and the other infinity too) excludes an entry. The returned array
+        is not modified. With ``n_jobs > 1`` it is called from several threads at once.
     n_rows, n_cols : int
         Shape of the full (never materialised) score matrix.
     k : int
@@ -367,32 +694,46 @@ def blocked_topk(
         Keep the largest scores instead of the smallest.
     block_rows, block_cols : int, optional
         Block shape; by default all columns and as many rows as fit in 64 MB.
+    threshold : float, optional
+        Exclude scores worse than this: above it (below it when ``largest``). Cheaper than
+        writing infinities into the block.
+    n_jobs : int or None, default=1
+        Threads that process row blocks concurrently (numpy releases the GIL in the heavy
+        steps); ``-1`` uses every CPU, ``None`` means 1. With more than one, BLAS is limited
+        to ``cpu_count // n_jobs`` threads per call while this runs (process-wide, through
+        threadpoolctl), so the threads do not oversubscribe the cores.
 
     Returns
     -------
     TopK
         Ties are broken by the lower column index, so the result does not depend on the
-        block shape.
+        block shape or the number of threads.
     """
     k = check_int(k, "k", low=1)
     if n_rows == 0 or n_cols == 0:
         raise EmptyInputError(
             f"top-k needs at least one row and one column, got {n_rows} x {n_cols}"
         )
+    n_jobs = _resolve_n_jobs(n_jobs)
+    if threshold is not None:
+        bad_end = _is_minus_inf(threshold) if largest else _is_plus_inf(threshold)
+        threshold = None if bad_end else check_number(threshold, "threshold")
+    max_value = None if threshold is None else (-threshold if largest else threshold)
     block_cols = n_cols if block_cols is None else max(1, int(block_cols))
     block_rows = default_block_rows(block_cols) if block_rows is None else max(1, int(block_rows))
     kk = min(k, n_cols)
     out_idx = np.full((n_rows, k), -1, dtype=np.int64)
     out_val = np.full((n_rows, k), np.nan, dtype=np.float32)
-    for r0 in range(0, n_rows, block_rows):
+
+    def one_row_block(r0: int) -> None:
         rows = slice(r0, min(n_rows, r0 + block_rows))
         best_idx = best_val = None
         for c0 in range(0, n_cols, block_cols):
             cols = slice(c0, min(n_cols, c0 + block_cols))
             block = np.asarray(score_block(rows, cols), dtype=np.float32)
-            block = -block if largest else block.copy()
-            block[np.isnan(block)] = np.inf
-            idx, val = _select_smallest(block, min(kk, block.shape[1]))
+            if largest:
+                block = -block
+            idx, val = _select_smallest(block, min(kk, block.shape[1]), max_value=max_value)
             idx += c0
             if best_idx is None:
                 best_idx, best_val = idx, val
@@ -412,7 +753,71 @@ def blocked_topk(
             best_val = -best_val
         out_idx[rows, : best_idx.shape[1]] = best_idx
         out_val[rows, : best_val.shape[1]] = best_val
+
+    starts = range(0, n_rows, block_rows)
+    if n_jobs == 1 or len(starts) == 1:
+        for r0 in starts:
+            one_row_block(r0)
+    else:
+        _run_threads(one_row_block, starts, n_jobs)
     return TopK(out_idx, out_val)
+
+
+_TOPK_BLOCK_ROWS = 256  # GEMM rows per block: enough to amortise packing the vacancy factor
+_TOPK_BLOCK_COLS = 16384  # at most this many vacancies per block: 16 MB blocks per thread
+
+
+def _balanced_rows(n_rows: int, n_jobs: int, *, low: int) -> int:
+    """Rows per tile: at most 256, and a tile count that is a multiple of ``n_jobs`` (at
+    least ``2 * n_jobs`` when there are enough rows), so the threads finish together."""
+    n_tiles = max(-(-n_rows // _TOPK_BLOCK_ROWS), min(2 * n_jobs, -(-n_rows // low)))
+    n_tiles = -(-max(1, n_tiles) // n_jobs) * n_jobs
+    return max(1, -(-n_rows // n_tiles))
+
+
+def _topk_blocks(n_rows: int, n_cols: int, n_jobs: int) -> tuple[int, int]:
+    """Default (block_rows, block_cols) of :func:`topk_by_distance`.
+
+    Row blocks of up to 256 workers (fewer when that would leave a thread idle) and column
+    blocks of equal width, at most 16384 vacancies, so that one block stays under 16 MB.
+    """
+    rows = _balanced_rows(n_rows, n_jobs, low=16)
+    n_col_blocks = max(1, -(-n_cols // _TOPK_BLOCK_COLS))
+    return rows, max(1, -(-n_cols // n_col_blocks))
+
+
+def _factors(
+    levels: np.ndarray, requirements: np.ndarray, weights: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The GEMM factors on the active columns: ``distances = lf @ rft``.
+
+    Same values as ``level_features(levels)[:, cols]`` and
+    ``requirement_features(requirements, weights)[:, cols].T`` (``cols`` the columns that are
+    non-zero in both), built directly in the layouts BLAS wants.
+
+    Returns
+    -------
+    lf : ndarray of shape (n_workers, n_active), float32, C-contiguous
+    rft : ndarray of shape (n_active, n_vacancies), float32, C-contiguous
+        At least one active column (a zero one when nothing can fall short).
+    """
+    n_vac, n_comp = requirements.shape
+    req_t = np.ascontiguousarray(requirements.T)
+    w_t = np.ascontiguousarray(weights.T, dtype=np.float32)
+    rft = np.empty((N_LEVELS, n_comp, n_vac), dtype=np.float32)
+    for t in range(1, N_LEVELS + 1):
+        np.multiply(w_t, req_t >= t, out=rft[t - 1])
+    rft = rft.reshape(N_LEVELS * n_comp, n_vac)
+    lf = level_features(levels)
+    cols = np.flatnonzero(lf.any(axis=0) & rft.any(axis=1))
+    if cols.size == 0:  # nothing can fall short: every distance is 0
+        return (
+            np.zeros((levels.shape[0], 1), np.float32),
+            np.zeros((1, requirements.shape[0]), np.float32),
+        )
+    if cols.size == rft.shape[0]:
+        return lf, rft
+    return np.ascontiguousarray(lf[:, cols]), rft[cols]
 
 
 def topk_by_distance(
@@ -424,6 +829,7 @@ def topk_by_distance(
     max_distance: float | None = None,
     block_rows: int | None = None,
     block_cols: int | None = None,
+    n_jobs: int | None = -1,
 ) -> TopK:
     """The ``k`` nearest vacancies per worker by weighted shortfall distance.
 
@@ -437,6 +843,11 @@ def topk_by_distance(
         Exclude pairs farther than this; ``0`` keeps only pairs that pass the cut-off.
     block_rows, block_cols : int, optional
         Block shape (memory bound); the result does not depend on it.
+    n_jobs : int or None, default=-1
+        Threads working on row blocks at once (see :func:`blocked_topk`). ``-1``: every CPU
+        for problems of at least about a million pairs per thread (smaller ones run in the
+        calling thread, where threads cost more than they save); ``None`` or ``1``: the
+        calling thread only. The result does not depend on it.
 
     Returns
     -------
@@ -451,29 +862,37 @@ def topk_by_distance(
     (array([[2, 1]]), array([[0., 1.]], dtype=float32))
     """
     levels, requirements, weights = _check_core_inputs(levels, requirements, weights)
-    if max_distance is not None and not np.isfinite(max_distance):
-        max_distance = None
-    lf = level_features(levels)
-    rf = requirement_features(requirements, weights)
-    cols = _active_columns(lf, rf)
-    if cols.size == 0:  # nothing can fall short: every distance is 0
-        cols = np.arange(1)
-        lf = np.zeros((lf.shape[0], 1), np.float32)
-        rf = np.zeros((rf.shape[0], 1), np.float32)
-    lf = np.ascontiguousarray(lf[:, cols])
-    rft = np.ascontiguousarray(rf[:, cols].T)
+    k = check_int(k, "k", low=1)
+    if max_distance is not None:
+        max_distance = (
+            None
+            if _is_plus_inf(max_distance)
+            else check_number(max_distance, "max_distance", low=0.0)
+        )
+    n_vac = requirements.shape[0]
+    n_jobs = _auto_jobs(n_jobs, levels.shape[0] * n_vac)
+    lf, rft = _factors(levels, requirements, weights)
+    auto_rows, auto_cols = _topk_blocks(levels.shape[0], n_vac, n_jobs)
+    if block_cols is None and block_rows is None:
+        block_rows, block_cols = auto_rows, auto_cols
+    elif block_rows is None:
+        block_rows = auto_rows
+    buffers = threading.local()  # one reused score block per thread: no page faults per block
 
     def block(rows: slice, cs: slice) -> np.ndarray:
-        d = lf[rows] @ rft[:, cs]
-        if max_distance is not None:
-            d[d > max_distance] = np.inf
-        return d
+        shape = (rows.stop - rows.start, cs.stop - cs.start)
+        buf = getattr(buffers, "buf", None)
+        if buf is None or buf.size < shape[0] * shape[1]:
+            buf = buffers.buf = np.empty(shape[0] * shape[1], dtype=np.float32)
+        return np.matmul(lf[rows], rft[:, cs], out=buf[: shape[0] * shape[1]].reshape(shape))
 
     return blocked_topk(
         block,
         levels.shape[0],
-        requirements.shape[0],
+        n_vac,
         k,
         block_rows=block_rows,
         block_cols=block_cols,
+        threshold=max_distance,
+        n_jobs=n_jobs,
     )
