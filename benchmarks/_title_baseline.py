@@ -20,8 +20,9 @@ class PlainCharTfidf:
         order = np.argsort(inv, kind="stable")
         self._order = order
         self._starts = np.r_[0, np.flatnonzero(np.diff(inv[order])) + 1]
-        self.vec_ = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True,
-                                    dtype=np.float32)
+        self.vec_ = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, dtype=np.float32
+        )
         self.rows_ = self.vec_.fit_transform([corpus.texts[i] for i in order]).T.tocsr()
         return self
 

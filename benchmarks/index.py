@@ -69,14 +69,23 @@ def _measure(idx, name, params, setting, build, queries, truth, args) -> dict:
     )
     single = time_single(idx, queries[: min(len(queries), 100)], args.k, args.repeat)
     batch = time_batch(idx, queries, args.k, args.repeat)
-    return {"config": name, "params": params, "search": setting, "build_s": build,
-            "recall@10": recall, "ms_per_worker_single": single * 1e3,
-            "ms_per_worker_batch": batch * 1e3}
+    return {
+        "config": name,
+        "params": params,
+        "search": setting,
+        "build_s": build,
+        "recall@10": recall,
+        "ms_per_worker_single": single * 1e3,
+        "ms_per_worker_batch": batch * 1e3,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m benchmarks.index", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks.index",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--n", type=int, default=100_000)
     p.add_argument("--dim", type=int, default=384)
     p.add_argument("--queries", type=int, default=500)
@@ -94,11 +103,20 @@ def main(argv: list[str] | None = None) -> int:
     configs = [
         ("numpy exact", dict(backend="numpy"), [("", None)]),
         ("faiss flat (baseline)", dict(backend="faiss", kind="exact"), [("", None)]),
-        ("faiss hnsw", dict(backend="faiss", kind="hnsw"),
-         [(" ef=64", ("ef", 64)), (" ef=128 (default)", ("ef", 128)), (" ef=256", ("ef", 256))]),
-        ("faiss ivf", dict(backend="faiss", kind="ivf"),
-         [(" nprobe=32 (default)", ("nprobe", 32)), (" nprobe=64", ("nprobe", 64)),
-          (" nprobe=128", ("nprobe", 128))]),
+        (
+            "faiss hnsw",
+            dict(backend="faiss", kind="hnsw"),
+            [(" ef=64", ("ef", 64)), (" ef=128 (default)", ("ef", 128)), (" ef=256", ("ef", 256))],
+        ),
+        (
+            "faiss ivf",
+            dict(backend="faiss", kind="ivf"),
+            [
+                (" nprobe=32 (default)", ("nprobe", 32)),
+                (" nprobe=64", ("nprobe", 64)),
+                (" nprobe=128", ("nprobe", 128)),
+            ],
+        ),
     ]
     results = []
     for base_name, params, variants in configs:
@@ -115,18 +133,34 @@ def main(argv: list[str] | None = None) -> int:
     base = next(r for r in results if r["config"].startswith("faiss flat"))
     for r in results:
         r["ratio_vs_flat_single"] = base["ms_per_worker_single"] / r["ms_per_worker_single"]
-    print(f"n={args.n} dim={args.dim} queries={args.queries} k={args.k} "
-          f"platform={platform.platform()} cpus={os.cpu_count()}")
-    print(f"{'config':<30} {'build s':>8} {'recall@10':>9} {'ms/worker':>10} {'ms/w batch':>10} "
-          f"{'x flat':>7}")
+    print(
+        f"n={args.n} dim={args.dim} queries={args.queries} k={args.k} "
+        f"platform={platform.platform()} cpus={os.cpu_count()}"
+    )
+    print(
+        f"{'config':<30} {'build s':>8} {'recall@10':>9} {'ms/worker':>10} {'ms/w batch':>10} "
+        f"{'x flat':>7}"
+    )
     for r in results:
-        print(f"{r['config']:<30} {r['build_s']:8.2f} {r['recall@10']:9.4f} "
-              f"{r['ms_per_worker_single']:10.3f} {r['ms_per_worker_batch']:10.3f} "
-              f"{r['ratio_vs_flat_single']:7.2f}")
+        print(
+            f"{r['config']:<30} {r['build_s']:8.2f} {r['recall@10']:9.4f} "
+            f"{r['ms_per_worker_single']:10.3f} {r['ms_per_worker_batch']:10.3f} "
+            f"{r['ratio_vs_flat_single']:7.2f}"
+        )
     if args.json:
-        print(json.dumps({"n": args.n, "dim": args.dim, "queries": args.queries, "k": args.k,
-                          "platform": platform.platform(), "cpu_count": os.cpu_count(),
-                          "results": results}))
+        print(
+            json.dumps(
+                {
+                    "n": args.n,
+                    "dim": args.dim,
+                    "queries": args.queries,
+                    "k": args.k,
+                    "platform": platform.platform(),
+                    "cpu_count": os.cpu_count(),
+                    "results": results,
+                }
+            )
+        )
     return 0
 
 

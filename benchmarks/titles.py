@@ -59,15 +59,22 @@ def _evaluate(normalizer, corpus, queries, gold) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m benchmarks.titles", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks.titles",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--corpus", required=True, help="CSV with columns id,uri,text,description")
     p.add_argument("--queries", required=True, help="CSV with columns query,uri")
     p.add_argument("--json", action="store_true", help="last stdout line: one JSON object")
-    p.add_argument("--model", default="auto",
-                   help="'auto' (fine-tuned if built, else base), 'base', 'none', or a folder")
-    p.add_argument("--baseline", action="store_true",
-                   help="also score plain character TF-IDF in the same run")
+    p.add_argument(
+        "--model",
+        default="auto",
+        help="'auto' (fine-tuned if built, else base), 'base', 'none', or a folder",
+    )
+    p.add_argument(
+        "--baseline", action="store_true", help="also score plain character TF-IDF in the same run"
+    )
     args = p.parse_args(argv)
 
     from doorstroom_match.text.corpus import read_corpus_csv, read_queries_csv
@@ -84,17 +91,19 @@ def main(argv: list[str] | None = None) -> int:
     for w in caught:
         if issubclass(w.category, UserWarning):
             print(f"warning: {w.message}", file=sys.stderr)
-    result.update({
-        "model": tn.model_kind_,
-        "weights": tn.weights_,
-        "n_rows": len(corpus),
-        "n_occupations": int(len(tn.uris_)),
-        "n_queries": len(queries),
-        "gold_missing_from_corpus": int(sum(g not in set(tn.uris_) for g in set(gold))),
-        "total_s": float(time.perf_counter() - t_start),
-        "platform": platform.platform(),
-        "cpu_count": os.cpu_count(),
-    })
+    result.update(
+        {
+            "model": tn.model_kind_,
+            "weights": tn.weights_,
+            "n_rows": len(corpus),
+            "n_occupations": int(len(tn.uris_)),
+            "n_queries": len(queries),
+            "gold_missing_from_corpus": int(sum(g not in set(tn.uris_) for g in set(gold))),
+            "total_s": float(time.perf_counter() - t_start),
+            "platform": platform.platform(),
+            "cpu_count": os.cpu_count(),
+        }
+    )
     if args.baseline:
         from benchmarks._title_baseline import PlainCharTfidf
 
@@ -102,15 +111,19 @@ def main(argv: list[str] | None = None) -> int:
         b = result["baseline_char_tfidf"]
         result["ratio_mrr@10_vs_baseline"] = result["mrr@10"] / max(b["mrr@10"], 1e-9)
 
-    print(f"corpus: {len(corpus)} rows, {len(tn.uris_)} occupations; queries: {len(queries)}; "
-          f"model: {tn.model_kind_}")
+    print(
+        f"corpus: {len(corpus)} rows, {len(tn.uris_)} occupations; queries: {len(queries)}; "
+        f"model: {tn.model_kind_}"
+    )
     rows = [("TitleNormalizer", result)]
     if args.baseline:
         rows.append(("plain char TF-IDF", result["baseline_char_tfidf"]))
     print(f"{'method':<20} {'acc@1':>7} {'acc@10':>7} {'mrr@10':>7} {'q/s':>9} {'fit s':>7}")
     for name, r in rows:
-        print(f"{name:<20} {r['acc@1']:7.3f} {r['acc@10']:7.3f} {r['mrr@10']:7.3f} "
-              f"{r['queries_per_s']:9.1f} {r['fit_s']:7.1f}")
+        print(
+            f"{name:<20} {r['acc@1']:7.3f} {r['acc@10']:7.3f} {r['mrr@10']:7.3f} "
+            f"{r['queries_per_s']:9.1f} {r['fit_s']:7.1f}"
+        )
     if args.json:
         print(json.dumps(result))
     return 0

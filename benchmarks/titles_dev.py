@@ -50,17 +50,20 @@ def write_split(out: Path, data: Path | None = None, seed: int = 0) -> dict[str,
     queries, gold = read_queries_csv(data / "dev_title_queries.csv")
     train, tune, test = split_by_occupation(gold, FRACTIONS, seed=seed)
     (out / "train_exclude.txt").write_text("\n".join(sorted(tune | test)) + "\n")
-    counts = {"train_occupations": len(train), "tune_occupations": len(tune),
-              "test_occupations": len(test)}
+    counts = {
+        "train_occupations": len(train),
+        "tune_occupations": len(tune),
+        "test_occupations": len(test),
+    }
     for part, uris in (("tune", tune), ("test", test)):
         qs = [(q, g) for q, g in zip(queries, gold, strict=True) if g in uris]
         write_queries_csv([q for q, _ in qs], [g for _, g in qs], out / f"queries_{part}.csv")
         counts[f"{part}_queries"] = len(qs)
-        write_corpus_csv(load_esco_corpus(occs, alt_labels=False),
-                         out / f"corpus_{part}_pref.csv")
+        write_corpus_csv(load_esco_corpus(occs, alt_labels=False), out / f"corpus_{part}_pref.csv")
         # alt labels of dev occupations that are not evaluated (train + the other part)
-        write_corpus_csv(load_esco_corpus(occs, exclude_alt_labels_of=uris),
-                         out / f"corpus_{part}_alts.csv")
+        write_corpus_csv(
+            load_esco_corpus(occs, exclude_alt_labels_of=uris), out / f"corpus_{part}_alts.csv"
+        )
     (out / "split.json").write_text(json.dumps(counts, indent=2))
     return counts
 
@@ -68,18 +71,30 @@ def write_split(out: Path, data: Path | None = None, seed: int = 0) -> dict[str,
 def run(out: Path, model: str, part: str = "test") -> dict:
     results = {}
     for variant in VARIANTS:
-        cmd = [sys.executable, "-m", "benchmarks.titles",
-               "--corpus", str(out / f"corpus_{part}_{variant}.csv"),
-               "--queries", str(out / f"queries_{part}.csv"),
-               "--model", model, "--baseline", "--json"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "benchmarks.titles",
+            "--corpus",
+            str(out / f"corpus_{part}_{variant}.csv"),
+            "--queries",
+            str(out / f"queries_{part}.csv"),
+            "--model",
+            model,
+            "--baseline",
+            "--json",
+        ]
         proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
         results[variant] = json.loads(proc.stdout.strip().splitlines()[-1])
     return results
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m benchmarks.titles_dev", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks.titles_dev",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--out", default="build/titles_dev")
     p.add_argument("--data", default=None, help="folder with the ESCO files")
     p.add_argument("--seed", type=int, default=0)
@@ -96,10 +111,14 @@ def main(argv: list[str] | None = None) -> int:
         print("|---|---|---|---|---|---|")
         for variant, r in res.items():
             b = r["baseline_char_tfidf"]
-            print(f"| {variant} | TitleNormalizer ({r['model']}) | {r['acc@1']:.3f} | "
-                  f"{r['acc@10']:.3f} | {r['mrr@10']:.3f} | {r['queries_per_s']:.0f} |")
-            print(f"| {variant} | plain char TF-IDF | {b['acc@1']:.3f} | {b['acc@10']:.3f} | "
-                  f"{b['mrr@10']:.3f} | {b['queries_per_s']:.0f} |")
+            print(
+                f"| {variant} | TitleNormalizer ({r['model']}) | {r['acc@1']:.3f} | "
+                f"{r['acc@10']:.3f} | {r['mrr@10']:.3f} | {r['queries_per_s']:.0f} |"
+            )
+            print(
+                f"| {variant} | plain char TF-IDF | {b['acc@1']:.3f} | {b['acc@10']:.3f} | "
+                f"{b['mrr@10']:.3f} | {b['queries_per_s']:.0f} |"
+            )
         print(json.dumps({"part": args.part, "model": args.model, **counts, "results": res}))
     return 0
 

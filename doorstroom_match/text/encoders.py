@@ -96,9 +96,7 @@ def _as_texts(texts: Sequence[str] | str, param: str = "texts") -> list[str]:
     out = list(texts)
     for i, t in enumerate(out):
         if not isinstance(t, str):
-            raise ValidationError(
-                f"{param}[{i}] must be str, got {type(t).__name__}"
-            )
+            raise ValidationError(f"{param}[{i}] must be str, got {type(t).__name__}")
     return out
 
 
@@ -511,9 +509,7 @@ def make_encoder(name_or_obj: str | Any = "tfidf", **params: Any) -> Any:
         )
     key = _ALIASES.get(name_or_obj.lower(), name_or_obj.lower())
     if key not in _FACTORIES:
-        raise ValidationError(
-            f"encoder must be one of {list(ENCODER_NAMES)}, got {name_or_obj!r}"
-        )
+        raise ValidationError(f"encoder must be one of {list(ENCODER_NAMES)}, got {name_or_obj!r}")
     if key == "sentence-transformers":
         _import_optional("sentence_transformers")
     return _FACTORIES[key](**params)

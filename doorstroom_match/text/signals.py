@@ -154,9 +154,7 @@ class TextSignals:
         if not texts:
             return []
         preds = self.normalizer.predict(texts, k=1)
-        return [
-            p[0] if p and p[0].score >= self.min_occupation_score else None for p in preds
-        ]
+        return [p[0] if p and p[0].score >= self.min_occupation_score else None for p in preds]
 
     def occupations(self, texts: Sequence[str]) -> list[TitleMatch | None]:
         """Best occupation per text (None when below ``min_occupation_score``)."""

@@ -222,8 +222,9 @@ class TitleNormalizer:
         order_occ = np.argsort(first, kind="stable")  # occupations in order of appearance
         uris = uris[order_occ]
         occ_index = {u: i for i, u in enumerate(uris)}
-        row_occ = np.fromiter((occ_index[u] for u in corpus.uris), dtype=np.int64,
-                              count=len(corpus))
+        row_occ = np.fromiter(
+            (occ_index[u] for u in corpus.uris), dtype=np.int64, count=len(corpus)
+        )
         self.uris_ = uris
         self.labels_ = np.array(
             [corpus.labels.get(u, corpus.texts[first[order_occ][i]]) for i, u in enumerate(uris)],
@@ -243,8 +244,12 @@ class TitleNormalizer:
         dense, kind = self._make_dense()
         self.model_kind_ = kind
         if self.weights is None:
-            base = {"trained": DEFAULT_WEIGHTS, "custom": DEFAULT_WEIGHTS,
-                    "base": BASE_MODEL_WEIGHTS, "none": TFIDF_WEIGHTS}[kind]
+            base = {
+                "trained": DEFAULT_WEIGHTS,
+                "custom": DEFAULT_WEIGHTS,
+                "base": BASE_MODEL_WEIGHTS,
+                "none": TFIDF_WEIGHTS,
+            }[kind]
             weights = dict(base)
         else:
             unknown = sorted(set(self.weights) - set(_SIGNALS))
@@ -338,8 +343,10 @@ class TitleNormalizer:
         scores = np.zeros((len(texts), kk), dtype=np.float32)
         idx = np.zeros((len(texts), kk), dtype=np.int64)
         for start, occ in self._iter_scores(texts):
-            part = np.argpartition(-occ, kk - 1, axis=1)[:, :kk] if kk < occ.shape[1] else (
-                np.tile(np.arange(occ.shape[1]), (len(occ), 1))
+            part = (
+                np.argpartition(-occ, kk - 1, axis=1)[:, :kk]
+                if kk < occ.shape[1]
+                else (np.tile(np.arange(occ.shape[1]), (len(occ), 1)))
             )
             vals = np.take_along_axis(occ, part, axis=1)
             o = np.lexsort((part, -vals), axis=1)
@@ -362,8 +369,9 @@ class TitleNormalizer:
         scores, idx = self.predict_topk(texts, k)
         return [
             [
-                TitleMatch(str(self.uris_[j]), float(s), str(self.labels_[j]),
-                           str(self.isco_groups_[j]))
+                TitleMatch(
+                    str(self.uris_[j]), float(s), str(self.labels_[j]), str(self.isco_groups_[j])
+                )
                 for s, j in zip(srow, irow, strict=True)
             ]
             for srow, irow in zip(scores, idx, strict=True)
