@@ -578,11 +578,11 @@ class Matcher:
         return topk, wk_vecs, wk_occ
 
     def _explain(self, worker, idx, scores, wk_vec, wk_occ) -> list[Match]:
-        from .geo import haversine_km, postcode_coordinates
+        from .geo import EARTH_RADIUS_KM, postcode_coordinates, unit_vectors
 
         w = self.weights_
         out = []
-        wk_coord = postcode_coordinates([worker.postcode])
+        wk_xyz = unit_vectors(postcode_coordinates([worker.postcode]))[0]
         for rank, (j, score) in enumerate(zip(idx, scores, strict=True), start=1):
             if j < 0:
                 break
@@ -604,9 +604,9 @@ class Matcher:
                 group = wk_occ[1] == self._vac_occ[1][j]
                 comps["occupation"] = w.occupation * (1.0 if same else 0.5 if group else 0.0)
             km = None
-            vc = postcode_coordinates([vac.postcode])
-            if not (np.isnan(wk_coord).any() or np.isnan(vc).any()):
-                km = float(haversine_km(wk_coord, vc)[0, 0])
+            cos = float(wk_xyz @ self._vac_xyz[j])  # nan when either postcode is unknown
+            if not np.isnan(cos):
+                km = EARTH_RADIUS_KM * float(np.arccos(np.clip(cos, -1.0, 1.0)))
             out.append(
                 Match(
                     vacancy_id=vac.id,
