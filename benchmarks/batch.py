@@ -81,45 +81,31 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         times: dict[str, list[float]] = {"cold": [], "increment": [], "baseline": []}
         last: dict[str, Any] = {}
         memory: dict[str, Any] = {}
+
+        def timed(key: str, out: Path, feed: str, date: str, first: bool) -> Any:
+            """One scenario run; its time is recorded, and its peak memory on the first run."""
+            run_it = lambda: _batch(data, out, feed, date, args.encoder, args.bulletin)  # noqa: E731
+            t = time.perf_counter()
+            if args.memory and first:
+                res, memory[key] = peak_memory(run_it, interval=0.05)
+            else:
+                res = run_it()
+            times[key].append(time.perf_counter() - t)
+            last[key] = res
+            return res
+
         for i in range(args.repeat):
             out = tmp / f"cold{i}"
-            t = time.perf_counter()
-            if args.memory and i == 0:
-                res, memory["cold"] = peak_memory(
-                    lambda out=out: _batch(
-                        data, out, "feed.jsonl", w1, args.encoder, args.bulletin
-                    ),
-                    interval=0.05,
-                )
-            else:
-                res = _batch(data, out, "feed.jsonl", w1, args.encoder, args.bulletin)
-            times["cold"].append(time.perf_counter() - t)
-            last["cold"] = res
+            timed("cold", out, "feed.jsonl", w1, i == 0)
             if args.cold_only:
                 shutil.rmtree(out, ignore_errors=True)
                 continue
             inc = tmp / f"inc{i}"
             inc.mkdir()
             shutil.copy(out / "state.sqlite", inc / "state.sqlite")
-            t = time.perf_counter()
-            if args.memory and i == 0:
-                res, memory["increment"] = peak_memory(
-                    lambda inc=inc: _batch(
-                        data, inc, "feed_week2.jsonl", w2, args.encoder, args.bulletin
-                    ),
-                    interval=0.05,
-                )
-            else:
-                res = _batch(data, inc, "feed_week2.jsonl", w2, args.encoder, args.bulletin)
-            times["increment"].append(time.perf_counter() - t)
-            last["increment"] = res
+            timed("increment", inc, "feed_week2.jsonl", w2, i == 0)
             if not args.no_baseline:
-                t = time.perf_counter()
-                res = _batch(
-                    data, tmp / f"base{i}", "feed_week2.jsonl", w2, args.encoder, args.bulletin
-                )
-                times["baseline"].append(time.perf_counter() - t)
-                last["baseline"] = res
+                timed("baseline", tmp / f"base{i}", "feed_week2.jsonl", w2, False)
             for d in ("cold", "inc", "base"):
                 shutil.rmtree(tmp / f"{d}{i}", ignore_errors=True)
         best = {k: min(v) for k, v in times.items() if v}
