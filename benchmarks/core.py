@@ -15,9 +15,12 @@ rated, about 40% of the competences required per vacancy, weights in [0.5, 2]):
     competences, in row blocks of at most 8 MB of temporaries (faster than larger blocks),
     on at most ``--numpy-rows`` workers.
 ``core``
-    The library's distance computation, :func:`doorstroom_match.core.distance_blocks`: the
-    same GEMM as ``distance_matrix``, in row blocks of at most 64 MB written into one reused
-    buffer, so that any size fits in memory.
+    The library's distance computation, :func:`doorstroom_match.core.distance_blocks` with
+    its default ``method="auto"`` (the lookup tables per pair of competences when numba is
+    installed, else the GEMM of threshold indicators), in row blocks of at most 64 MB written
+    into one reused buffer, so that any size fits in memory.
+``core_gemm``
+    The same with ``method="gemm"`` (reported for comparison; equal to ``core`` without numba).
 ``core_topk``
     The product path, :func:`doorstroom_match.core.topk_by_distance`: the distances with
     *cut-off filtering* (pairs farther than ``--max-distance`` are excluded, 2.0 by default:
@@ -137,18 +140,18 @@ def reference_topk(
 
 # --------------------------------------------------------------------------- the core
 def core_distance_blocks(
-    levels: np.ndarray, requirements: np.ndarray, weights: np.ndarray
+    levels: np.ndarray, requirements: np.ndarray, weights: np.ndarray, method: str = "auto"
 ) -> Iterator[tuple[slice, np.ndarray]]:
     """The library's distances in row blocks of at most 64 MB (a reused buffer)."""
     from doorstroom_match.core import distance_blocks
 
-    return distance_blocks(levels, requirements, weights)
+    return distance_blocks(levels, requirements, weights, method=method)
 
 
-def run_core(levels, requirements, weights) -> float:
+def run_core(levels, requirements, weights, method: str = "auto") -> float:
     """All distances, block by block; returns a checksum so the work cannot be skipped."""
     total = 0.0
-    for _, block in core_distance_blocks(levels, requirements, weights):
+    for _, block in core_distance_blocks(levels, requirements, weights, method):
         total += float(block[:, 0].sum())
     return total
 
@@ -186,10 +189,11 @@ def run(
     log=print,
 ) -> dict[str, Any]:
     """Run the benchmark and return the result dict (the ``--json`` object)."""
-    from doorstroom_match.core import _resolve_n_jobs
+    from doorstroom_match.core import _resolve_method, _resolve_n_jobs
 
     t_start = time.perf_counter()
     levels, req, wts = make_data(n_workers, n_vacancies, n_competences, seed)
+    core_method = _resolve_method("auto", n_vacancies, n_competences)
     n_pairs = n_workers * n_vacancies
     if numpy_rows is None:  # about 4e7 pairs: a few seconds per run
         numpy_rows = max(1, min(n_workers, 40_000_000 // n_vacancies))
@@ -217,7 +221,10 @@ def run(
     log(f"  core_topk: {seconds['core_topk']:.3f} s")
     seconds["core"], _ = best_of(lambda: run_core(levels, req, wts), repeat)
     pairs["core"] = n_pairs
-    log(f"  core:      {seconds['core']:.3f} s")
+    log(f"  core:      {seconds['core']:.3f} s (method {core_method})")
+    seconds["core_gemm"], _ = best_of(lambda: run_core(levels, req, wts, "gemm"), repeat)
+    pairs["core_gemm"] = n_pairs
+    log(f"  core_gemm: {seconds['core_gemm']:.3f} s")
 
     lv_np = levels[:numpy_rows]
     seconds["numpy"], d_np = best_of(lambda: numpy_distances(lv_np, req, wts), repeat)
@@ -231,7 +238,8 @@ def run(
 
     # checks (untimed)
     d_core = np.concatenate([b.copy() for _, b in core_distance_blocks(lv_np, req, wts)])
-    err_numpy = _rel_err(d_np, d_core)
+    d_gemm = np.concatenate([b.copy() for _, b in core_distance_blocks(lv_np, req, wts, "gemm")])
+    err_numpy = max(_rel_err(d_np, d_core), _rel_err(d_np, d_gemm))
     err_python = _rel_err(np.array(d_py, np.float64), d_core[:py_w, :py_v])
     ref_idx, ref_val = reference_topk(d_np, k, max_distance)
     topk_identical = bool(
@@ -250,6 +258,7 @@ def run(
     }
 
     pps = {name: pairs[name] / seconds[name] for name in ("python", "numpy", "core", "core_topk")}
+    pps["core_gemm"] = pairs["core_gemm"] / seconds["core_gemm"]
     speed_core = pps["core"] / pps["numpy"]
     result: dict[str, Any] = {
         "benchmark": "core",
@@ -267,7 +276,9 @@ def run(
         "repeat": repeat,
         "pairs_per_s": pps,
         "seconds": seconds,
+        "core_method": core_method,
         "speedup_core_vs_numpy": speed_core,
+        "speedup_core_gemm_vs_numpy": pps["core_gemm"] / pps["numpy"],
         "speedup_core_topk_vs_numpy": pps["core_topk"] / pps["numpy"],
         "speedup_numpy_vs_python": pps["numpy"] / pps["python"],
         "peak_mb": mem["rss_peak_mb"],

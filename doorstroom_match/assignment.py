@@ -52,7 +52,6 @@ show a coach what the optimal assignment buys.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -62,6 +61,7 @@ from typing import Any
 import numpy as np
 
 from ._exceptions import BackendUnavailableError, EmptyInputError, ValidationError
+from ._jit import compiled
 
 __all__ = [
     "Alternative",
@@ -650,20 +650,11 @@ def _ssp_kernel(indptr, cols_in, vals_in, cap, big):  # noqa: C901 - one tight l
 
 def numba_available() -> bool:
     """Whether numba is installed (the ``fast`` extra), which makes ``method="ssp"`` fast."""
-    return _jit_kernel() is not None
+    return compiled(_ssp_kernel) is not None
 
 
-@functools.lru_cache(maxsize=1)
-def _jit_kernel():
-    try:
-        import numba
-    except ImportError:
-        return None
-    return numba.njit(cache=True, nogil=True)(_ssp_kernel)
-
-
-def _solve_ssp(prob: _Problem, *, compiled: bool = True) -> tuple[np.ndarray, str]:
-    kernel = _jit_kernel() if compiled else None
+def _solve_ssp(prob: _Problem, *, jit: bool = True) -> tuple[np.ndarray, str]:
+    kernel = compiled(_ssp_kernel) if jit else None
     args = (prob.indptr, prob.cols, prob.vals, prob.capacity, _big_m(prob.vals, prob.n))
     if kernel is None:
         return _ssp_kernel(*args), "ssp-python"

@@ -15,6 +15,14 @@ so the whole W x V distance matrix is one matrix product of a (W, 4C) 0/1 matrix
 when the distance is 0: every term is a non-negative product and the sum of exact zeros is an
 exact zero, also in float32.
 
+With numba installed (the ``fast`` extra) the same distances come faster from lookup tables
+(``method="lut"``): a worker's levels on a *pair* of competences take one of 5 x 5 = 25
+values, so per vacancy and pair of competences a table holds the summed weighted shortfall for
+each of the 25 codes, and a distance is the sum of ceil(C / 2) table entries, one load and one
+add per pair of competences, against 4 multiply-adds per competence in the product. The
+tables cost ``50 * C`` bytes per vacancy; the summation order is fixed, so the result does not
+depend on blocks or threads, and a pass is still an exact 0.
+
 Everything here works in row blocks, so memory stays bounded however large W x V is.
 
 Speed (``benchmarks/README.md``, sections Core and Scaling): the product runs in tiles of up to
@@ -39,7 +47,8 @@ from typing import Any
 
 import numpy as np
 
-from ._exceptions import EmptyInputError, ValidationError
+from ._exceptions import BackendUnavailableError, EmptyInputError, ValidationError
+from ._jit import compiled
 from ._validation import check_int, check_level_array, check_number, check_weight_array
 
 __all__ = [
@@ -56,10 +65,15 @@ __all__ = [
     "blocked_topk",
     "topk_by_distance",
     "default_block_rows",
+    "METHODS",
 ]
 
 N_LEVELS = 4
 _BLOCK_BYTES = 64 * 2**20  # one score block (float32) stays under this
+METHODS = ("auto", "gemm", "lut")
+_LUT_CODES = (N_LEVELS + 1) ** 2  # levels 0..4 on a pair of competences
+_LUT_BUDGET_BYTES = 512 * 2**20  # "auto" uses the tables while they stay under this
+_LUT_COLS = 2048  # vacancies per pass of the table kernel: its rows stay in L2
 
 
 # --------------------------------------------------------------------------- encoding
@@ -178,6 +192,7 @@ def distance_matrix(
     weights: np.ndarray | None = None,
     *,
     n_jobs: int | None = -1,
+    method: str = "auto",
 ) -> np.ndarray:
     """Weighted shortfall distance of every worker to every vacancy.
 
@@ -194,6 +209,12 @@ def distance_matrix(
         multi-threaded product of this flat shape). ``-1``: every CPU when there are at least
         about a million pairs per thread; ``None`` or ``1``: one BLAS call in the calling
         thread. The result does not depend on it.
+    method : {"auto", "gemm", "lut"}, default="auto"
+        ``"gemm"``: the matrix product of threshold indicators; ``"lut"``: lookup tables per
+        pair of competences (needs numba, about 2x faster); ``"auto"``: ``"lut"`` when numba
+        is installed and the tables (``50 * C`` bytes per vacancy) stay under 512 MB. Both
+        give the same distances up to float32 rounding of the summation order, and 0 exactly
+        for a pass.
 
     Returns
     -------
@@ -207,9 +228,12 @@ def distance_matrix(
     """
     levels, requirements, weights = _check_core_inputs(levels, requirements, weights)
     n_jobs = _auto_jobs(n_jobs, levels.shape[0] * requirements.shape[0])
-    lf, rft = _factors(levels, requirements, weights)
-    out = np.empty((lf.shape[0], rft.shape[1]), dtype=np.float32)
-    _gemm_rows(lf, rft, out, n_jobs)
+    out = np.empty((levels.shape[0], requirements.shape[0]), dtype=np.float32)
+    if _resolve_method(method, *requirements.shape) == "lut":
+        _lut_rows(_lut(levels, requirements, weights), slice(None), out, n_jobs)
+    else:
+        lf, rft = _factors(levels, requirements, weights)
+        _gemm_rows(lf, rft, out, n_jobs)
     return out
 
 
@@ -220,6 +244,7 @@ def distance_blocks(
     *,
     block_rows: int | None = None,
     n_jobs: int | None = -1,
+    method: str = "auto",
 ) -> Iterator[tuple[slice, np.ndarray]]:
     """:func:`distance_matrix` one block of workers at a time, in bounded memory.
 
@@ -228,7 +253,7 @@ def distance_blocks(
 
     Parameters
     ----------
-    levels, requirements, weights, n_jobs
+    levels, requirements, weights, n_jobs, method
         As for :func:`distance_matrix`.
     block_rows : int, optional
         Workers per block; by default as many as fit in 64 MB (at most 4096).
@@ -253,12 +278,23 @@ def distance_blocks(
         block_rows = default_block_rows(n_v)
     block_rows = min(max(1, n_w), check_int(block_rows, "block_rows", low=1))
     n_jobs = _auto_jobs(n_jobs, block_rows * n_v)
-    lf, rft = _factors(levels, requirements, weights)
+    if _resolve_method(method, *requirements.shape) == "lut":
+        lut = _lut(levels, requirements, weights)
+
+        def fill(rows: slice, out: np.ndarray) -> None:
+            _lut_rows(lut, rows, out, n_jobs)
+
+    else:
+        lf, rft = _factors(levels, requirements, weights)
+
+        def fill(rows: slice, out: np.ndarray) -> None:
+            _gemm_rows(lf[rows], rft, out, n_jobs)
+
     buf = np.empty((block_rows, n_v), dtype=np.float32)
     for r0 in range(0, n_w, block_rows):
         rows = slice(r0, min(n_w, r0 + block_rows))
         out = buf[: rows.stop - r0]
-        _gemm_rows(lf[rows], rft, out, n_jobs)
+        fill(rows, out)
         yield rows, out
 
 
@@ -283,6 +319,151 @@ def _gemm_rows(lf: np.ndarray, rft: np.ndarray, out: np.ndarray, n_jobs: int) ->
         np.matmul(lf[r], rft[:, c], out=out[r, c])
 
     _run_threads(one_tile, tiles, n_jobs)
+
+
+# --------------------------------------------------------------------------- lookup tables
+
+
+def _lut_build_kernel(requirements_t, weights_t, tables):
+    """``tables[g, 5 * a + b, v]``: shortfall of levels (a, b) on competences (2g, 2g + 1).
+
+    Plain Python that numba compiles (the inner loop over vacancies vectorises);
+    ``requirements_t`` (C, V) int8 and ``weights_t`` (C, V) float32, competence-major;
+    ``tables`` (ceil(C / 2), 25, V) float32, filled in place.
+    """
+    n_comp, n_vac = requirements_t.shape
+    for g in range(tables.shape[0]):
+        c1 = 2 * g
+        c2 = c1 + 1
+        for a in range(5):
+            for b in range(5):
+                row = tables[g, 5 * a + b]
+                for v in range(n_vac):
+                    s = weights_t[c1, v] * np.float32(max(0, np.int32(requirements_t[c1, v]) - a))
+                    if c2 < n_comp:
+                        s += weights_t[c2, v] * np.float32(
+                            max(0, np.int32(requirements_t[c2, v]) - b)
+                        )
+                    row[v] = s
+
+
+def _lut_fill_kernel(tables, codes, out, col0, step):
+    """``out[i, j] = sum_g tables[g, codes[i, g], col0 + j]``, summed in a fixed order.
+
+    Plain Python that numba compiles (the inner loops vectorise). Columns go in passes of
+    ``step`` so that the table rows in use stay in cache; the groups are added four at a
+    time, so each output element is loaded and stored once per four table rows.
+    """
+    n_groups = tables.shape[0]
+    n_rows, n_cols = out.shape
+    for v0 in range(0, n_cols, step):
+        n = min(n_cols, v0 + step) - v0
+        a0 = col0 + v0
+        for i in range(n_rows):
+            acc = out[i, v0 : v0 + n]
+            t0 = tables[0, codes[i, 0], a0 : a0 + n]
+            if n_groups >= 2:
+                t1 = tables[1, codes[i, 1], a0 : a0 + n]
+                for j in range(n):
+                    acc[j] = t0[j] + t1[j]
+                g = 2
+            else:
+                for j in range(n):
+                    acc[j] = t0[j]
+                g = 1
+            while g + 4 <= n_groups:
+                t0 = tables[g, codes[i, g], a0 : a0 + n]
+                t1 = tables[g + 1, codes[i, g + 1], a0 : a0 + n]
+                t2 = tables[g + 2, codes[i, g + 2], a0 : a0 + n]
+                t3 = tables[g + 3, codes[i, g + 3], a0 : a0 + n]
+                for j in range(n):
+                    acc[j] += (t0[j] + t1[j]) + (t2[j] + t3[j])
+                g += 4
+            while g < n_groups:
+                t0 = tables[g, codes[i, g], a0 : a0 + n]
+                for j in range(n):
+                    acc[j] += t0[j]
+                g += 1
+
+
+def lut_available() -> bool:
+    """Whether the lookup-table method can run fast (numba, the ``fast`` extra, installed)."""
+    return compiled(_lut_fill_kernel) is not None
+
+
+def _lut_bytes(n_vacancies: int, n_competences: int) -> int:
+    return 4 * _LUT_CODES * (-(-n_competences // 2)) * n_vacancies
+
+
+def _resolve_method(method: str, n_vacancies: int, n_competences: int) -> str:
+    """``"auto"`` -> ``"lut"`` with numba and tables under 512 MB, else ``"gemm"``."""
+    if method not in METHODS:
+        raise ValidationError(f"method must be one of {METHODS}, got {method!r}")
+    if method == "auto":
+        fits = _lut_bytes(n_vacancies, n_competences) <= _LUT_BUDGET_BYTES
+        return "lut" if fits and n_competences > 0 and lut_available() else "gemm"
+    if method == "lut" and not lut_available():
+        raise BackendUnavailableError(
+            "method='lut' needs numba; install the 'fast' extra "
+            "(pip install 'doorstroom_match[fast]') or use method='gemm'"
+        )
+    return method
+
+
+@dataclass(frozen=True)
+class _Lut:
+    """Lookup tables of the vacancies and pair codes of the workers.
+
+    Attributes
+    ----------
+    tables : ndarray of shape (ceil(C / 2), 25, n_vacancies), float32
+    codes : ndarray of shape (n_workers, ceil(C / 2)), int32
+        ``5 * level[2g] + level[2g + 1]`` (an odd last competence pairs with level 4).
+    """
+
+    tables: np.ndarray
+    codes: np.ndarray
+
+
+def _lut(levels: np.ndarray, requirements: np.ndarray, weights: np.ndarray, *, jit=True) -> _Lut:
+    """Build the tables and codes (checked inputs; ``jit=False`` runs the kernel as Python)."""
+    n_vac, n_comp = requirements.shape
+    n_groups = -(-n_comp // 2)
+    lv = np.full((levels.shape[0], 2 * n_groups), N_LEVELS, dtype=np.int32)
+    lv[:, :n_comp] = levels
+    codes = np.ascontiguousarray(5 * lv[:, 0::2] + lv[:, 1::2], dtype=np.int32)
+    tables = np.empty((n_groups, _LUT_CODES, n_vac), dtype=np.float32)
+    build = compiled(_lut_build_kernel) if jit else None
+    (build or _lut_build_kernel)(
+        np.ascontiguousarray(requirements.T, dtype=np.int8),
+        np.ascontiguousarray(weights.T, dtype=np.float32),
+        tables,
+    )
+    return _Lut(tables, codes)
+
+
+def _lut_rows(
+    lut: _Lut, rows: slice, out: np.ndarray, n_jobs: int, *, col0: int = 0, jit: bool = True
+) -> None:
+    """``out[...]`` = distances of workers ``rows`` to vacancies ``col0 : col0 + out.shape[1]``,
+    on ``n_jobs`` threads (row tiles; the compiled kernel releases the GIL)."""
+    fill = compiled(_lut_fill_kernel) if jit else None
+    fill = fill or _lut_fill_kernel
+    codes = lut.codes[rows]
+    n_rows = out.shape[0]
+    if lut.tables.shape[0] == 0:  # no competences: nothing can fall short
+        out[...] = 0
+        return
+    step = -(-n_rows // (2 * n_jobs)) if n_jobs > 1 else n_rows
+    if n_jobs == 1 or n_rows < 2:
+        fill(lut.tables, codes, out, col0, _LUT_COLS)
+        return
+
+    def one_tile(r0: int) -> None:
+        r = slice(r0, min(n_rows, r0 + step))
+        fill(lut.tables, codes[r], out[r], col0, _LUT_COLS)
+
+    _run_threads(one_tile, range(0, n_rows, step), n_jobs)
 
 
 def cutoff_matrix(levels: np.ndarray, requirements: np.ndarray) -> np.ndarray:
@@ -830,6 +1011,7 @@ def topk_by_distance(
     block_rows: int | None = None,
     block_cols: int | None = None,
     n_jobs: int | None = -1,
+    method: str = "auto",
 ) -> TopK:
     """The ``k`` nearest vacancies per worker by weighted shortfall distance.
 
@@ -848,6 +1030,8 @@ def topk_by_distance(
         for problems of at least about a million pairs per thread (smaller ones run in the
         calling thread, where threads cost more than they save); ``None`` or ``1``: the
         calling thread only. The result does not depend on it.
+    method : {"auto", "gemm", "lut"}, default="auto"
+        How the distances are computed, as for :func:`distance_matrix`.
 
     Returns
     -------
@@ -871,7 +1055,18 @@ def topk_by_distance(
         )
     n_vac = requirements.shape[0]
     n_jobs = _auto_jobs(n_jobs, levels.shape[0] * n_vac)
-    lf, rft = _factors(levels, requirements, weights)
+    if _resolve_method(method, *requirements.shape) == "lut":
+        lut = _lut(levels, requirements, weights)
+
+        def fill(rows: slice, cs: slice, out: np.ndarray) -> None:
+            _lut_rows(lut, rows, out, 1, col0=cs.start)
+
+    else:
+        lf, rft = _factors(levels, requirements, weights)
+
+        def fill(rows: slice, cs: slice, out: np.ndarray) -> None:
+            np.matmul(lf[rows], rft[:, cs], out=out)
+
     auto_rows, auto_cols = _topk_blocks(levels.shape[0], n_vac, n_jobs)
     if block_cols is None and block_rows is None:
         block_rows, block_cols = auto_rows, auto_cols
@@ -884,7 +1079,9 @@ def topk_by_distance(
         buf = getattr(buffers, "buf", None)
         if buf is None or buf.size < shape[0] * shape[1]:
             buf = buffers.buf = np.empty(shape[0] * shape[1], dtype=np.float32)
-        return np.matmul(lf[rows], rft[:, cs], out=buf[: shape[0] * shape[1]].reshape(shape))
+        out = buf[: shape[0] * shape[1]].reshape(shape)
+        fill(rows, cs, out)
+        return out
 
     return blocked_topk(
         block,

@@ -34,7 +34,7 @@ def solve(cost, capacity, method, max_cost=None):
     """assign() for every method, with "ssp-python" = the ssp kernel run as plain Python."""
     if method == "ssp-python":
         prob = asg._prepare(cost, capacity, max_cost)
-        place_of, solver = asg._solve_ssp(prob, compiled=False)
+        place_of, solver = asg._solve_ssp(prob, jit=False)
         assert solver == "ssp-python"
         return asg._finish(prob, place_of, solver)
     return assign(cost, capacity, max_cost, method=method)

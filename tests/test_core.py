@@ -9,7 +9,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from doorstroom_match._exceptions import EmptyInputError, LevelError, ValidationError
+from doorstroom_match import core as core_mod
+from doorstroom_match._exceptions import (
+    BackendUnavailableError,
+    EmptyInputError,
+    LevelError,
+    ValidationError,
+)
 from doorstroom_match.core import (
     _select_smallest,
     _select_smallest_partition,
@@ -20,6 +26,9 @@ from doorstroom_match.core import (
     topk_by_distance,
 )
 from tests.strategies import core_problems, score_blocks
+
+# every way of computing distances that can run here; the lookup tables need numba
+METHODS = ["gemm"] + (["lut"] if core_mod.lut_available() else [])
 
 
 # --------------------------------------------------------------------------- references
@@ -66,28 +75,92 @@ def assert_topk_equal(top, ref_idx, ref_val):
 
 
 # --------------------------------------------------------------------------- distances
-@given(core_problems(weights="any"))
-def test_distance_matches_loop(problem):
+@pytest.mark.parametrize("method", METHODS)
+@given(problem=core_problems(weights="any"))
+def test_distance_matches_loop(problem, method):
     levels, req, wts = problem
     np.testing.assert_allclose(
-        distance_matrix(levels, req, wts), loop_distance(levels, req, wts), rtol=1e-5, atol=1e-4
+        distance_matrix(levels, req, wts, method=method),
+        loop_distance(levels, req, wts),
+        rtol=1e-5,
+        atol=1e-4,
     )
 
 
-@given(core_problems())
-def test_distance_exact_with_dyadic_weights(problem):
+@pytest.mark.parametrize("method", METHODS)
+@given(problem=core_problems())
+def test_distance_exact_with_dyadic_weights(problem, method):
     levels, req, wts = problem
     np.testing.assert_array_equal(
-        distance_matrix(levels, req, wts), loop_distance(levels, req, wts)
+        distance_matrix(levels, req, wts, method=method), loop_distance(levels, req, wts)
     )
 
 
-@given(core_problems(weights="any"))
-def test_pass_iff_distance_zero(problem):
+@pytest.mark.parametrize("method", METHODS)
+@given(problem=core_problems(weights="any"))
+def test_pass_iff_distance_zero(problem, method):
     levels, req, wts = problem
     passes = loop_passes(levels, req)
-    np.testing.assert_array_equal(distance_matrix(levels, req, wts) == 0, passes)
+    np.testing.assert_array_equal(distance_matrix(levels, req, wts, method=method) == 0, passes)
     np.testing.assert_array_equal(cutoff_matrix(levels, req), passes)
+
+
+@given(core_problems(max_workers=4, max_vacancies=12, max_competences=7, weights="any"))
+def test_lookup_table_kernels_as_plain_python(problem):
+    """The numba kernels run unchanged as Python: the same code, checked without numba."""
+    levels, req, wts = problem
+    lut = core_mod._lut(levels, req, wts, jit=False)
+    out = np.full((levels.shape[0], req.shape[0]), np.nan, dtype=np.float32)
+    core_mod._lut_rows(lut, slice(None), out, 1, jit=False)
+    np.testing.assert_allclose(out, loop_distance(levels, req, wts), rtol=1e-5, atol=1e-4)
+    np.testing.assert_array_equal(out == 0, loop_passes(levels, req))
+
+
+@pytest.mark.skipif("lut" not in METHODS, reason="numba (the 'fast' extra) is not installed")
+def test_lookup_tables_odd_competences_column_offset_and_threads():
+    rng = np.random.default_rng(3)
+    levels = rng.integers(0, 5, (37, 7), dtype=np.int8)
+    req = rng.integers(0, 5, (5000, 7), dtype=np.int8)
+    wts = (rng.integers(1, 17, (5000, 7)) / 4).astype(np.float32)
+    ref = loop_distance(levels, req, wts)
+    lut = core_mod._lut(levels, req, wts)
+    assert lut.tables.shape == (4, 25, 5000) and lut.codes.shape == (37, 4)
+    for n_jobs in (1, 2, 3):
+        out = np.empty((30, 2500), dtype=np.float32)
+        core_mod._lut_rows(lut, slice(5, 35), out, n_jobs, col0=2100)
+        np.testing.assert_array_equal(out, ref[5:35, 2100:4600])
+
+
+def test_lookup_tables_without_competences_give_zero():
+    levels = np.zeros((2, 0), dtype=np.int8)
+    req = np.zeros((3, 0), dtype=np.int8)
+    lut = core_mod._lut(levels, req, np.zeros((3, 0), np.float32), jit=False)
+    out = np.full((2, 3), np.nan, dtype=np.float32)
+    core_mod._lut_rows(lut, slice(None), out, 1, jit=False)
+    np.testing.assert_array_equal(out, 0)
+
+
+def test_method_auto_picks_lookup_tables_only_when_they_fit(monkeypatch):
+    expected = "lut" if "lut" in METHODS else "gemm"
+    assert core_mod._resolve_method("auto", 20_000, 30) == expected
+    assert core_mod._resolve_method("auto", 10**7, 30) == "gemm"  # 15 GB of tables
+    assert core_mod._resolve_method("gemm", 20_000, 30) == "gemm"
+    monkeypatch.setattr(core_mod, "lut_available", lambda: False)
+    assert core_mod._resolve_method("auto", 20_000, 30) == "gemm"
+
+
+def test_unknown_method_is_an_error():
+    with pytest.raises(ValidationError, match=r"method must be one of .*got 'blas'"):
+        distance_matrix(L_OK, R_OK, method="blas")
+    with pytest.raises(ValidationError, match=r"method must be one of"):
+        topk_by_distance(L_OK, R_OK, method="fast")
+
+
+def test_lookup_tables_without_numba_is_a_clear_error(monkeypatch):
+    monkeypatch.setattr(core_mod, "lut_available", lambda: False)
+    with pytest.raises(BackendUnavailableError, match=r"method='lut' needs numba.*'fast' extra"):
+        distance_matrix(L_OK, R_OK, method="lut")
+    np.testing.assert_array_equal(distance_matrix(L_OK, R_OK), [[1.0, 0.0]])
 
 
 @given(core_problems(), st.data())
@@ -104,22 +177,30 @@ def test_raising_a_level_never_increases_a_distance(problem, data):
     np.testing.assert_array_equal(np.delete(after, i, 0), np.delete(before, i, 0))
 
 
+@pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("n_jobs", [None, 1, 2, 3, -1])
-def test_distance_matrix_threads_give_the_same_matrix(n_jobs):
+def test_distance_matrix_threads_give_the_same_matrix(n_jobs, method):
     rng = np.random.default_rng(7)
     levels = rng.integers(0, 5, (70, 9), dtype=np.int8)
     req = rng.integers(0, 5, (300, 9), dtype=np.int8)
     wts = (rng.integers(1, 17, (300, 9)) / 4).astype(np.float32)
     np.testing.assert_array_equal(
-        distance_matrix(levels, req, wts, n_jobs=n_jobs), loop_distance(levels, req, wts)
+        distance_matrix(levels, req, wts, n_jobs=n_jobs, method=method),
+        loop_distance(levels, req, wts),
     )
 
 
-@given(core_problems(max_workers=40), st.integers(1, 45), st.sampled_from([None, 1, 2]))
-def test_distance_blocks_cover_the_matrix(problem, block_rows, n_jobs):
+@given(
+    core_problems(max_workers=40),
+    st.integers(1, 45),
+    st.sampled_from([None, 1, 2]),
+    st.sampled_from(METHODS),
+)
+def test_distance_blocks_cover_the_matrix(problem, block_rows, n_jobs, method):
     levels, req, wts = problem
     seen = []
-    for rows, block in distance_blocks(levels, req, wts, block_rows=block_rows, n_jobs=n_jobs):
+    blocks = distance_blocks(levels, req, wts, block_rows=block_rows, n_jobs=n_jobs, method=method)
+    for rows, block in blocks:
         assert block.shape == (rows.stop - rows.start, req.shape[0])
         seen.append((rows, block.copy()))
     assert [r.start for r, _ in seen] == list(range(0, levels.shape[0], block_rows))
@@ -191,8 +272,11 @@ def test_topk_fast_path_on_a_larger_problem():
     for k, md in [(10, None), (3, 1.5), (25, 0.0)]:
         ref = loop_topk(dist, k, keep=None if md is None else (lambda v, md=md: v <= md))
         for n_jobs in (1, 2):
-            top = topk_by_distance(levels, req, wts, k=k, max_distance=md, n_jobs=n_jobs)
-            assert_topk_equal(top, *ref)
+            for method in METHODS:
+                top = topk_by_distance(
+                    levels, req, wts, k=k, max_distance=md, n_jobs=n_jobs, method=method
+                )
+                assert_topk_equal(top, *ref)
 
 
 @given(score_blocks(), st.integers(1, 12), st.sampled_from([None, -1.0, 0.0, 2.5, 1e9]))
