@@ -17,7 +17,7 @@ rated, about 40% of the competences required per vacancy, weights in [0.5, 2]):
 ``core``
     The library's distance computation, :func:`doorstroom_match.core.distance_blocks` with
     its default ``method="auto"`` (the lookup tables per pair of competences when numba is
-    installed, else the GEMM of threshold indicators), in row blocks of at most 64 MB written
+    installed, else the GEMM of threshold indicators), in row blocks of at most 30 MB written
     into one reused buffer, so that any size fits in memory.
 ``core_gemm``
     The same with ``method="gemm"`` (reported for comparison; equal to ``core`` without numba).
@@ -142,7 +142,7 @@ def reference_topk(
 def core_distance_blocks(
     levels: np.ndarray, requirements: np.ndarray, weights: np.ndarray, method: str = "auto"
 ) -> Iterator[tuple[slice, np.ndarray]]:
-    """The library's distances in row blocks of at most 64 MB (a reused buffer)."""
+    """The library's distances in row blocks of at most 30 MB (a reused buffer)."""
     from doorstroom_match.core import distance_blocks
 
     return distance_blocks(levels, requirements, weights, method=method)

@@ -69,7 +69,10 @@ __all__ = [
 ]
 
 N_LEVELS = 4
-_BLOCK_BYTES = 64 * 2**20  # one score block (float32) stays under this
+# one score block (float32) stays under this: below glibc's largest mmap threshold (32 MiB),
+# so malloc recycles a freed block for the next call instead of mapping (and page-faulting)
+# fresh memory every time, which cost 10-40 ms per 64 MB block
+_BLOCK_BYTES = 30 * 2**20
 METHODS = ("auto", "gemm", "lut")
 _LUT_CODES = (N_LEVELS + 1) ** 2  # levels 0..4 on a pair of competences
 _LUT_BUDGET_BYTES = 512 * 2**20  # "auto" uses the tables while they stay under this
@@ -256,7 +259,7 @@ def distance_blocks(
     levels, requirements, weights, n_jobs, method
         As for :func:`distance_matrix`.
     block_rows : int, optional
-        Workers per block; by default as many as fit in 64 MB (at most 4096).
+        Workers per block; by default as many as fit in 30 MB (at most 4096).
 
     Yields
     ------
@@ -874,7 +877,7 @@ def blocked_topk(
     largest : bool, default=False
         Keep the largest scores instead of the smallest.
     block_rows, block_cols : int, optional
-        Block shape; by default all columns and as many rows as fit in 64 MB.
+        Block shape; by default all columns and as many rows as fit in 30 MB.
     threshold : float, optional
         Exclude scores worse than this: above it (below it when ``largest``). Cheaper than
         writing infinities into the block.
