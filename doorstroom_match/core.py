@@ -36,6 +36,7 @@ product. The plain argpartition path (:func:`_select_smallest_partition`) stays 
 
 from __future__ import annotations
 
+import functools
 import numbers
 import os
 import threading
@@ -457,16 +458,33 @@ def _lut_rows(
     if lut.tables.shape[0] == 0:  # no competences: nothing can fall short
         out[...] = 0
         return
-    step = -(-n_rows // (2 * n_jobs)) if n_jobs > 1 else n_rows
-    if n_jobs == 1 or n_rows < 2:
+    n_jobs = min(n_jobs, n_rows)
+    if n_jobs <= 1 or threading.current_thread().name.startswith(_POOL_PREFIX):
         fill(lut.tables, codes, out, col0, _LUT_COLS)
         return
+    # one tile per thread (more tiles re-read the tables more often) on a pool kept between
+    # calls: starting threads for every 30 MB block cost about as much as a fifth of the work
+    step = -(-n_rows // n_jobs)
+    pool = _shared_pool(n_jobs)
+    futures = [
+        pool.submit(fill, lut.tables, codes[r0 : r0 + step], out[r0 : r0 + step], col0, _LUT_COLS)
+        for r0 in range(0, n_rows, step)
+    ]
+    for future in futures:
+        future.result()
 
-    def one_tile(r0: int) -> None:
-        r = slice(r0, min(n_rows, r0 + step))
-        fill(lut.tables, codes[r], out[r], col0, _LUT_COLS)
 
-    _run_threads(one_tile, range(0, n_rows, step), n_jobs)
+_POOL_PREFIX = "doorstroom-core"
+
+
+@functools.cache
+def _shared_pool(n_jobs: int) -> ThreadPoolExecutor:
+    """A thread pool of ``n_jobs`` threads for the compiled kernels (which release the GIL).
+
+    Its tasks never wait on other tasks, so callers on several threads can share it; a call
+    from inside one of its threads runs inline instead.
+    """
+    return ThreadPoolExecutor(max_workers=n_jobs, thread_name_prefix=_POOL_PREFIX)
 
 
 def cutoff_matrix(levels: np.ndarray, requirements: np.ndarray) -> np.ndarray:

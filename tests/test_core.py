@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -129,6 +130,22 @@ def test_lookup_tables_odd_competences_column_offset_and_threads():
         out = np.empty((30, 2500), dtype=np.float32)
         core_mod._lut_rows(lut, slice(5, 35), out, n_jobs, col0=2100)
         np.testing.assert_array_equal(out, ref[5:35, 2100:4600])
+
+
+@pytest.mark.skipif("lut" not in METHODS, reason="numba (the 'fast' extra) is not installed")
+def test_lookup_tables_from_several_threads_and_inside_the_pool():
+    """Callers on several threads share the kernel pool; a call from inside it runs inline."""
+    rng = np.random.default_rng(4)
+    levels = rng.integers(0, 5, (50, 6), dtype=np.int8)
+    req = rng.integers(0, 5, (900, 6), dtype=np.int8)
+    wts = (rng.integers(1, 17, (900, 6)) / 4).astype(np.float32)
+    ref = loop_distance(levels, req, wts)
+    run = lambda _: distance_matrix(levels, req, wts, n_jobs=2, method="lut")  # noqa: E731
+    with ThreadPoolExecutor(3) as callers:
+        for got in callers.map(run, range(6)):
+            np.testing.assert_array_equal(got, ref)
+    nested = core_mod._shared_pool(2).submit(run, 0).result(timeout=60)
+    np.testing.assert_array_equal(nested, ref)
 
 
 def test_lookup_tables_without_competences_give_zero():
