@@ -165,12 +165,16 @@ def run_core_topk(levels, requirements, weights, k, max_distance, n_jobs):
 
 
 # --------------------------------------------------------------------------- the run
-def _rel_err(a: np.ndarray, b: np.ndarray) -> float:
-    a = np.asarray(a, np.float64)
-    b = np.asarray(b, np.float64)
-    if a.size == 0:
-        return 0.0
-    return float(np.max(np.abs(a - b) / np.maximum(1.0, np.abs(b))))
+def _rel_err(a: np.ndarray, b: np.ndarray, rows: int = 64) -> float:
+    """Largest ``|a - b| / max(1, |b|)``, in row chunks (float64 copies stay small)."""
+    a, b = np.atleast_2d(np.asarray(a)), np.atleast_2d(np.asarray(b))
+    err = 0.0
+    for r0 in range(0, a.shape[0], rows):
+        x = a[r0 : r0 + rows].astype(np.float64)
+        y = b[r0 : r0 + rows].astype(np.float64)
+        if x.size:
+            err = max(err, float(np.max(np.abs(x - y) / np.maximum(1.0, np.abs(y)))))
+    return err
 
 
 def run(
@@ -237,9 +241,12 @@ def run(
     log(f"  python:    {seconds['python']:.3f} s on {py_w} x {py_v} pairs")
 
     # checks (untimed)
-    d_core = np.concatenate([b.copy() for _, b in core_distance_blocks(lv_np, req, wts)])
-    d_gemm = np.concatenate([b.copy() for _, b in core_distance_blocks(lv_np, req, wts, "gemm")])
-    err_numpy = max(_rel_err(d_np, d_core), _rel_err(d_np, d_gemm))
+    d_core = np.empty_like(d_np)
+    err_numpy = 0.0
+    for method in ("gemm", "auto"):  # "auto" last: d_core keeps the default method's distances
+        for rows, block in core_distance_blocks(lv_np, req, wts, method):
+            d_core[rows] = block
+        err_numpy = max(err_numpy, _rel_err(d_np, d_core))
     err_python = _rel_err(np.array(d_py, np.float64), d_core[:py_w, :py_v])
     ref_idx, ref_val = reference_topk(d_np, k, max_distance)
     topk_identical = bool(
