@@ -22,12 +22,14 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 DEFAULT_OUT = Path(__file__).resolve().parent / "titles-minilm-nl"
 
 
@@ -46,6 +48,26 @@ def build_pairs(occupations, queries, include_uris, rng, p_preferred):
             pos = pref if (not others or rng.random() < p_preferred) else rng.choice(others)
             pairs.append((a, pos, u))
     return pairs
+
+
+def first_sentences(text: str, n: int = 2) -> str:
+    """The first ``n`` sentences of an occupation description (what the model sees of it)."""
+    parts = [p for p in _SENTENCE_END.split((text or "").strip()) if p]
+    return " ".join(parts[:n])
+
+
+def description_pairs(occupations):
+    """Per occupation of the whole catalogue one (preferred label, description, uri) triple.
+
+    Preferred labels and descriptions are catalogue data for every occupation, held-out ones
+    included (no evaluation label is involved): they teach the model Dutch occupational
+    vocabulary that the alternative labels alone do not cover.
+    """
+    return [
+        (o.preferred_label, first_sentences(o.description), o.uri)
+        for o in occupations
+        if o.description
+    ]
 
 
 def batches_without_duplicates(pairs, batch_size, rng):
@@ -93,7 +115,11 @@ def train(args) -> dict:
     model.train()
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
+    desc_pairs = description_pairs(occs) if args.description_pairs else []
+    if desc_pairs:
+        model.max_seq_length = max(args.max_seq_length, args.desc_max_seq_length)
     pairs0 = build_pairs(occs, list(zip(qs, us, strict=True)), include, rng, args.p_preferred)
+    pairs0 += desc_pairs
     steps_per_epoch = len(batches_without_duplicates(pairs0, args.batch_size, random.Random(0)))
     total = max(1, int(steps_per_epoch * args.epochs))
     warmup = max(1, total // 10)
@@ -111,6 +137,7 @@ def train(args) -> dict:
     t0, step, losses = time.perf_counter(), 0, []
     while step < total:
         pairs = build_pairs(occs, list(zip(qs, us, strict=True)), include, rng, args.p_preferred)
+        pairs += desc_pairs
         for batch in batches_without_duplicates(pairs, args.batch_size, rng):
             if step >= total:
                 break
@@ -148,6 +175,8 @@ def train(args) -> dict:
         "scale": args.scale,
         "p_preferred": args.p_preferred,
         "max_seq_length": args.max_seq_length,
+        "description_pairs": len(desc_pairs),
+        "desc_max_seq_length": args.desc_max_seq_length if desc_pairs else None,
         "seed": args.seed,
         "steps": total,
         "train_seconds": round(time.perf_counter() - t0, 1),
@@ -181,6 +210,13 @@ def main(argv=None) -> int:
     p.add_argument("--p-preferred", type=float, default=0.6)
     p.add_argument("--max-seq-length", type=int, default=32)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--description-pairs",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also pair every occupation's preferred label with its description (default on)",
+    )
+    p.add_argument("--desc-max-seq-length", type=int, default=64)
     args = p.parse_args(argv)
     train(args)
     return 0
