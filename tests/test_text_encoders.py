@@ -8,6 +8,7 @@ import pytest
 
 from doorstroom_match._exceptions import BackendUnavailableError, NotFittedError, ValidationError
 from doorstroom_match.text.encoders import (
+    AdaptedEncoder,
     HybridEncoder,
     SentenceTransformerEncoder,
     TfidfEncoder,
@@ -40,12 +41,16 @@ def _build(name):
         return make_encoder("tfidf", analyzer="word", ngram_range=(1, 1)).fit(TEXTS)
     if name == "sentence-transformers":
         return _st_encoder()
+    if name == "adapted":
+        from doorstroom_match.text.titles import adapter_path
+
+        return AdaptedEncoder(adapter_path(), _st_encoder()).fit(TEXTS)
     if name == "hybrid":
         return HybridEncoder([TfidfEncoder(n_components=4), _st_encoder()], [0.3, 0.7]).fit(TEXTS)
     raise AssertionError(name)
 
 
-BACKENDS = ["tfidf", "tfidf-lsa", "tfidf-word", "sentence-transformers", "hybrid"]
+BACKENDS = ["tfidf", "tfidf-lsa", "tfidf-word", "sentence-transformers", "adapted", "hybrid"]
 
 
 @pytest.mark.parametrize("name", BACKENDS)
@@ -147,3 +152,22 @@ def test_missing_dependency_names_the_extra(monkeypatch):
         BackendUnavailableError, match=r"pip install doorstroom_match\[embeddings\]"
     ):
         make_encoder("sentence-transformers")
+
+
+def test_adapter_identity_equals_base_and_fingerprint_follows_the_file(tmp_path):
+    base = _st_encoder()
+    eye = tmp_path / "eye.npz"
+    np.savez(eye, matrix=np.eye(384, dtype=np.float32))
+    adapted = AdaptedEncoder(eye, base).fit()
+    np.testing.assert_allclose(adapted.encode(TEXTS), base.encode(TEXTS), atol=1e-6)
+    other = tmp_path / "other.npz"
+    np.savez(other, matrix=2 * np.eye(384, dtype=np.float32))
+    assert AdaptedEncoder(other, base).fingerprint != adapted.fingerprint
+    assert adapted.fingerprint.endswith(base.fingerprint)
+    long = adapted.for_long_texts()
+    assert long.adapter == eye and long.encoder is long.long_encoder
+
+
+def test_adapter_missing_file_is_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"adapter file .*nope.npz.* does not exist"):
+        AdaptedEncoder(tmp_path / "nope.npz").encode(["kok"])

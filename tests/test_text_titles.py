@@ -23,7 +23,7 @@ from doorstroom_match.text.corpus import (
     read_esco_occupations,
     split_by_occupation,
 )
-from doorstroom_match.text.encoders import TfidfEncoder
+from doorstroom_match.text.encoders import AdaptedEncoder, TfidfEncoder
 from doorstroom_match.text.titles import TitleNormalizer
 
 REPO = Path(__file__).resolve().parents[1]
@@ -136,11 +136,43 @@ def test_scores_match_plain_loop_reference():
 
 def test_auto_model_falls_back_to_base_with_warning(monkeypatch, tmp_path):
     pytest.importorskip("sentence_transformers")
+    monkeypatch.setattr(titles_mod, "adapter_path", lambda: tmp_path / "absent.npz")
     monkeypatch.setattr(titles_mod, "trained_model_path", lambda: tmp_path / "absent")
     tn = TitleNormalizer()
-    with pytest.warns(UserWarning, match="fine-tuned title model is absent"):
+    with pytest.warns(UserWarning, match="title adapter is absent.*train_title_adapter"):
         enc, kind = tn._make_dense()
     assert kind == "base" and enc.model is None
+
+
+def test_auto_model_is_the_committed_adapter():
+    assert titles_mod.adapter_path().is_file(), "models/title-adapter.npz is committed"
+    enc, kind = TitleNormalizer()._make_dense()
+    assert kind == "adapted" and isinstance(enc, AdaptedEncoder)
+    assert enc.adapter == titles_mod.adapter_path()
+    with np.load(enc.adapter) as npz:
+        assert npz["matrix"].shape == (384, 384) and npz["matrix"].dtype == np.float32
+
+
+def test_description_dense_signal_matches_plain_loop_reference():
+    """desc_dense: the query's dense vector against the whole description's, per occupation."""
+    w = {"char": 1.0, "dense": 0.0, "desc": 0.0, "desc_dense": 0.8}
+    tn = TitleNormalizer(model=FakeDense(), weights=w, row_penalty=0.0).fit(corpus())
+    queries = [q for q, _ in QUERIES]
+    fast = tn.score_occupations(queries)
+    c = corpus()
+    desc = {}
+    for u, d in zip(c.uris, c.descriptions, strict=True):
+        desc.setdefault(u, d) if d else None
+    for qi, q in enumerate(queries):
+        qc, qd = tn.char_encoder_.encode([q])[0], tn.dense_encoder_.encode([q])[0]
+        for oi, uri in enumerate(tn.uris_):
+            char = max(
+                float(qc @ tn.char_encoder_.encode([c.texts[r]])[0])
+                for r in range(len(c))
+                if c.uris[r] == uri
+            )
+            extra = 0.8 * float(qd @ tn.dense_encoder_.encode([desc[uri]])[0]) if uri in desc else 0
+            assert fast[qi, oi] == pytest.approx(char + extra, abs=1e-5)
 
 
 def test_errors():

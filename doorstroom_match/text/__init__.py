@@ -16,6 +16,7 @@ from doorstroom_match.text.corpus import (
 )
 from doorstroom_match.text.encoders import (
     ENCODER_NAMES,
+    AdaptedEncoder,
     HybridEncoder,
     SentenceTransformerEncoder,
     TfidfEncoder,
@@ -26,6 +27,7 @@ from doorstroom_match.text.signals import TextSignals
 from doorstroom_match.text.titles import TitleMatch, TitleNormalizer
 
 __all__ = [
+    "AdaptedEncoder",
     "ENCODER_NAMES",
     "EmbeddingCache",
     "HybridEncoder",

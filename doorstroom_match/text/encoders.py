@@ -50,6 +50,7 @@ __all__ = [
     "Encoder",
     "TfidfEncoder",
     "SentenceTransformerEncoder",
+    "AdaptedEncoder",
     "HybridEncoder",
     "make_encoder",
     "default_model_path",
@@ -398,6 +399,80 @@ class SentenceTransformerEncoder:
             show_progress_bar=False,
         )
         return _l2_normalise(emb)
+
+
+class AdaptedEncoder:
+    """A sentence encoder followed by a learned linear map (a small adapter), re-normalised.
+
+    The map is trained on frozen embeddings (``models/train_title_adapter.py``), so it is a
+    few hundred kB instead of a fine-tuned copy of the whole model.
+
+    Parameters
+    ----------
+    adapter : str or Path
+        An ``.npz`` file with ``matrix`` of shape (d_in, d_out).
+    encoder : encoder or None
+        The frozen encoder; default the offline all-MiniLM-L6-v2 truncated to 32 tokens.
+    long_encoder : encoder or None
+        The frozen encoder for long texts (occupation descriptions, see :meth:`for_long_texts`);
+        default the same base model truncated to 128 tokens.
+
+    Attributes
+    ----------
+    matrix_ : ndarray of shape (d_in, d_out), float32
+    """
+
+    name = "adapted"
+
+    def __init__(self, adapter: str | Path, encoder: Any = None, long_encoder: Any = None) -> None:
+        self.adapter = adapter
+        self.encoder = encoder
+        self.long_encoder = long_encoder
+
+    def for_long_texts(self) -> AdaptedEncoder:
+        """The same adapter over the long-text encoder (descriptions)."""
+        long = self.long_encoder
+        if long is None:
+            long = SentenceTransformerEncoder(None, batch_size=64, max_seq_length=128)
+        return AdaptedEncoder(self.adapter, long, long)
+
+    def _load(self) -> None:
+        if hasattr(self, "matrix_"):
+            return
+        path = Path(self.adapter)
+        if not path.is_file():
+            raise FileNotFoundError(f"adapter file {str(path)!r} does not exist")
+        raw = path.read_bytes()
+        with np.load(path) as npz:
+            self.matrix_ = np.ascontiguousarray(npz["matrix"], dtype=np.float32)
+        self.encoder_ = (
+            self.encoder
+            if self.encoder is not None
+            else SentenceTransformerEncoder(None, max_seq_length=32)
+        )
+        self.fingerprint_ = f"adapted:{hashlib.sha256(raw).hexdigest()[:16]}"
+
+    def fit(self, texts: Sequence[str] | None = None) -> AdaptedEncoder:
+        """Load the adapter and the encoder (pretrained: nothing is learned from ``texts``)."""
+        self._load()
+        self.encoder_.fit(texts)
+        return self
+
+    @property
+    def fingerprint(self) -> str:
+        """``adapted:<hash of the adapter file>|<the encoder's fingerprint>``."""
+        self._load()
+        return f"{self.fingerprint_}|{self.encoder_.fingerprint}"
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit-norm adapted embeddings.
+
+        Returns
+        -------
+        ndarray of shape (n_texts, d_out), float32
+        """
+        self._load()
+        return _l2_normalise(self.encoder_.encode(texts) @ self.matrix_)
 
 
 # --------------------------------------------------------------------------------------------

@@ -9,20 +9,26 @@ every row as a weighted sum of similarities:
     text (:func:`~doorstroom_match.text.normalise.normalise_title`: female/male forms, accents,
     compounds);
 ``dense``
-    cosine of sentence embeddings of query and row text; by default the MiniLM model fine-tuned on
-    Dutch ESCO titles (``models/titles-minilm-nl``, built by ``python -m models.train_titles``),
-    falling back with a warning to the base all-MiniLM-L6-v2 when it is absent;
+    cosine of sentence embeddings of query and row text; by default all-MiniLM-L6-v2 followed by
+    the *title adapter* (``models/title-adapter.npz``, a 384 x 384 linear map learned on Dutch
+    ESCO labels and descriptions by ``python -m models.train_title_adapter``, committed),
+    falling back with a warning to a fine-tuned model folder or the plain base model when it
+    is absent;
 ``desc``
     cosine of character TF-IDF of the query and the first sentence of the occupation's
-    description (it usually names the occupation in the plural and in other words).
+    description (it usually names the occupation in the plural and in other words);
+``desc_dense``
+    cosine of the query's dense embedding and the whole description's (cut to 128 tokens):
+    the description's vocabulary ("koffie" for a barista, "brillen" for an optician) reaches
+    titles that share no letters with the label.
 
-An occupation's score is the best score of its rows (the ``desc`` term is per occupation),
+An occupation's score is the best score of its rows (the ``desc`` terms are per occupation),
 minus ``row_penalty * log(n_rows)``: the maximum over many surface forms is higher by chance
 alone, so without it occupations with many alternative labels crowd out those known by their
 preferred label only (on the dev tune split: mrr@10 0.48 -> 0.57 when the corpus holds other
 occupations' alternative labels; no effect when every occupation has one row). Default
-weights were tuned on a by-occupation split of the dev queries; see
-``models/README.md``.
+weights were chosen by cross-validation by occupation on the dev queries
+(``python -m benchmarks.titles_cv``); see ``models/README.md``.
 
 Examples
 --------
@@ -52,6 +58,7 @@ import numpy as np
 from doorstroom_match._exceptions import EmptyInputError, NotFittedError, ValidationError
 from doorstroom_match.text.corpus import TitleCorpus, read_corpus_csv
 from doorstroom_match.text.encoders import (
+    AdaptedEncoder,
     SentenceTransformerEncoder,
     TfidfEncoder,
     _as_texts,
@@ -63,16 +70,27 @@ __all__ = [
     "DEFAULT_WEIGHTS",
     "BASE_MODEL_WEIGHTS",
     "trained_model_path",
+    "adapter_path",
+    "ADAPTED_WEIGHTS",
 ]
 
-#: Signal weights with the fine-tuned model (tuned on the dev split's tune part).
-DEFAULT_WEIGHTS: Mapping[str, float] = {"char": 1.0, "dense": 1.0, "desc": 0.5}
+#: Signal weights with the title adapter (the default; chosen by cross-validation by occupation).
+ADAPTED_WEIGHTS: Mapping[str, float] = {"char": 1.0, "dense": 0.5, "desc": 0.5, "desc_dense": 0.5}
+#: Signal weights with a fine-tuned model folder (tuned on the dev split's tune part).
+DEFAULT_WEIGHTS: Mapping[str, float] = {"char": 1.0, "dense": 1.0, "desc": 0.5, "desc_dense": 0.0}
 #: Signal weights with the base all-MiniLM-L6-v2 (weaker on Dutch, so it counts less).
-BASE_MODEL_WEIGHTS: Mapping[str, float] = {"char": 1.0, "dense": 0.25, "desc": 0.5}
+BASE_MODEL_WEIGHTS: Mapping[str, float] = {
+    "char": 1.0,
+    "dense": 0.25,
+    "desc": 0.5,
+    "desc_dense": 0.0,
+}
 #: Signal weights without a dense model (``model=None``).
-TFIDF_WEIGHTS: Mapping[str, float] = {"char": 1.0, "dense": 0.0, "desc": 0.5}
-_SIGNALS = ("char", "dense", "desc")
+TFIDF_WEIGHTS: Mapping[str, float] = {"char": 1.0, "dense": 0.0, "desc": 0.5, "desc_dense": 0.0}
+_SIGNALS = ("char", "dense", "desc", "desc_dense")
 _MODEL_DIRNAME = "titles-minilm-nl"
+_ADAPTER_FILENAME = "title-adapter.npz"
+_DESCRIPTION_TOKENS = 128  # the adapter was trained on descriptions cut to this length
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s")
 
 
@@ -85,6 +103,18 @@ def trained_model_path() -> Path:
     if env:
         return Path(env)
     return Path(__file__).resolve().parents[2] / "models" / _MODEL_DIRNAME
+
+
+def adapter_path() -> Path:
+    """Where the title adapter is looked for.
+
+    ``$DOORSTROOM_TITLES_ADAPTER`` when set, else ``models/title-adapter.npz`` in the
+    repository (committed; rebuilt by ``python -m models.train_title_adapter``).
+    """
+    env = os.environ.get("DOORSTROOM_TITLES_ADAPTER")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[2] / "models" / _ADAPTER_FILENAME
 
 
 @dataclass(frozen=True)
@@ -107,15 +137,18 @@ class TitleNormalizer:
     Parameters
     ----------
     model : {"auto", "base"}, str, Path, encoder or None, default "auto"
-        The dense signal. ``"auto"``: the fine-tuned model at :func:`trained_model_path` if it
-        exists, else the base all-MiniLM-L6-v2 with a ``UserWarning``. ``"base"``: the base
-        model. A folder path: that sentence-transformers model (inputs are normalised when the
-        folder holds ``doorstroom_training.json``). An encoder object (with ``fit``/``encode``).
-        None: no dense signal (character TF-IDF only, fastest).
+        The dense signal. ``"auto"``: the base all-MiniLM-L6-v2 with the title adapter at
+        :func:`adapter_path` (committed); without it the fine-tuned model folder at
+        :func:`trained_model_path` if built, else the base model with a ``UserWarning``.
+        ``"base"``: the base model. A folder path: that sentence-transformers model (inputs are
+        normalised when the folder holds ``doorstroom_training.json``). An encoder object (with
+        ``fit``/``encode``; an :class:`~doorstroom_match.text.encoders.AdaptedEncoder` also
+        embeds descriptions with its long-text encoder). None: no dense signal (character
+        TF-IDF only, fastest).
     weights : mapping of str to float or None
-        Weights of the ``"char"``, ``"dense"`` and ``"desc"`` signals; None picks
-        :data:`DEFAULT_WEIGHTS`, :data:`BASE_MODEL_WEIGHTS` or the TF-IDF-only weights to suit
-        the model actually loaded. Missing keys count 0.
+        Weights of the ``"char"``, ``"dense"``, ``"desc"`` and ``"desc_dense"`` signals; None
+        picks :data:`ADAPTED_WEIGHTS`, :data:`DEFAULT_WEIGHTS`, :data:`BASE_MODEL_WEIGHTS` or
+        the TF-IDF-only weights to suit the model actually loaded. Missing keys count 0.
     ngram_range : tuple of int, default (2, 5)
     chunk_size : int, default 512
         Queries scored at once; memory is ``chunk_size * n_rows * 4`` bytes per signal.
@@ -133,7 +166,7 @@ class TitleNormalizer:
     labels_, isco_groups_ : ndarray of shape (n_occupations,), object
     dense_encoder_ : encoder or None
     weights_ : dict of str to float
-    model_kind_ : {"trained", "base", "custom", "none"}
+    model_kind_ : {"adapted", "trained", "base", "custom", "none"}
     """
 
     def __init__(
@@ -160,13 +193,18 @@ class TitleNormalizer:
         if m is None or (isinstance(m, str) and m.lower() == "none"):
             return None, "none"
         if isinstance(m, str) and m == "auto":
+            adapter = adapter_path()
+            if adapter.is_file():
+                base = SentenceTransformerEncoder(None, self.batch_size, 32, False)
+                long = SentenceTransformerEncoder(None, self.batch_size, _DESCRIPTION_TOKENS, False)
+                return AdaptedEncoder(adapter, base, long), "adapted"
             path = trained_model_path()
             if (path / "config.json").is_file():
                 return SentenceTransformerEncoder(path, self.batch_size, 32, True), "trained"
             warnings.warn(
-                f"the fine-tuned title model is absent ({path.name!r} not built); using the base "
-                "all-MiniLM-L6-v2, which scores lower on Dutch titles. Build it with "
-                "`python -m models.train_titles`.",
+                f"the title adapter is absent ({adapter.name!r} not found); using the base "
+                "all-MiniLM-L6-v2, which scores lower on Dutch titles. Rebuild it with "
+                "`python -m models.train_title_adapter`.",
                 UserWarning,
                 stacklevel=3,
             )
@@ -186,15 +224,16 @@ class TitleNormalizer:
             f"got {type(m).__name__}"
         )
 
-    def _encode_dense(self, texts: list[str]) -> np.ndarray:
+    def _encode_dense(self, texts: list[str], encoder: Any = None) -> np.ndarray:
+        encoder = self.dense_encoder_ if encoder is None else encoder
         uniq, inverse = np.unique(np.asarray(texts, dtype=object), return_inverse=True)
         uniq_list = [str(t) for t in uniq]
         if self.cache is not None:
             from doorstroom_match.text.cache import encode_cached
 
-            emb, _ = encode_cached(self.dense_encoder_, uniq_list, self.cache)
+            emb, _ = encode_cached(encoder, uniq_list, self.cache)
         else:
-            emb = self.dense_encoder_.encode(uniq_list)
+            emb = encoder.encode(uniq_list)
         return np.ascontiguousarray(emb[inverse.ravel()], dtype=np.float32)
 
     def fit(self, corpus: TitleCorpus | str | os.PathLike | Sequence[Mapping[str, str]]):
@@ -245,6 +284,7 @@ class TitleNormalizer:
         self.model_kind_ = kind
         if self.weights is None:
             base = {
+                "adapted": ADAPTED_WEIGHTS,
                 "trained": DEFAULT_WEIGHTS,
                 "custom": DEFAULT_WEIGHTS,
                 "base": BASE_MODEL_WEIGHTS,
@@ -261,7 +301,7 @@ class TitleNormalizer:
             if any(w < 0 for w in weights.values()):
                 raise ValidationError(f"weights must be >= 0, got {weights}")
         if dense is None:
-            weights["dense"] = 0.0
+            weights["dense"] = weights["desc_dense"] = 0.0
         self.weights_ = weights
 
         self.char_encoder_ = TfidfEncoder(ngram_range=tuple(self.ngram_range)).fit(texts)
@@ -280,10 +320,34 @@ class TitleNormalizer:
                 self._occ_desc = self.desc_encoder_.encode_sparse(occ_desc).T.tocsr()
 
         self.dense_encoder_ = None
-        if dense is not None and weights["dense"] > 0:
+        self._occ_desc_dense = None
+        if dense is not None and (weights["dense"] > 0 or weights["desc_dense"] > 0):
             self.dense_encoder_ = dense.fit(texts) if kind == "custom" else dense
             self._rows_dense = self._encode_dense(texts)
+        if self.dense_encoder_ is not None and weights["desc_dense"] > 0:
+            # the whole description (cut to 128 tokens), embedded like the titles
+            full = [""] * len(uris)
+            for u, d in zip(corpus.uris, corpus.descriptions, strict=True):
+                if d and not full[occ_index[u]]:
+                    full[occ_index[u]] = d
+            if any(full):
+                encoder = self._description_encoder(dense)
+                emb = self._encode_dense(
+                    [d or str(lab) for d, lab in zip(full, self.labels_, strict=True)], encoder
+                )
+                emb[[not d for d in full]] = 0.0  # no description: no signal
+                self._occ_desc_dense = emb
         return self
+
+    def _description_encoder(self, dense: Any) -> Any:
+        """The dense encoder for descriptions: the same model with a longer token limit."""
+        if isinstance(dense, AdaptedEncoder):
+            return dense.for_long_texts().fit()
+        if isinstance(dense, SentenceTransformerEncoder):
+            return SentenceTransformerEncoder(
+                dense.model, self.batch_size, _DESCRIPTION_TOKENS, dense.normalise
+            ).fit()
+        return dense
 
     # ------------------------------------------------------------------------------ scoring
     def _check_fitted(self) -> None:
@@ -301,11 +365,15 @@ class TitleNormalizer:
             )
             if w["char"] != 1.0:
                 rows *= w["char"]
+            q = None
             if self.dense_encoder_ is not None:
                 q = self._encode_dense(chunk)
-                rows += w["dense"] * (q @ self._rows_dense.T)
+                if w["dense"] > 0:
+                    rows += w["dense"] * (q @ self._rows_dense.T)
             occ = np.maximum.reduceat(rows, self._starts, axis=1)
             occ += self._occ_prior
+            if q is not None and self._occ_desc_dense is not None:
+                occ += w["desc_dense"] * (q @ self._occ_desc_dense.T)
             if self.desc_encoder_ is not None:
                 qd = self.desc_encoder_.encode_sparse(chunk)
                 occ += w["desc"] * np.asarray((qd @ self._occ_desc).todense(), dtype=np.float32)

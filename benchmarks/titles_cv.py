@@ -1,0 +1,232 @@
+"""Cross-validation by occupation of job-title normalisation on the dev queries.
+
+    python -m benchmarks.titles_cv [--folds 5] [--seed 1] [--json]
+
+The dev occupations of ``dev_title_queries.csv`` are split into ``--folds`` parts **by uri**.
+For each part: the title adapter is trained without that part's alternative labels
+(``models.train_title_adapter.train_matrix``; preferred labels and descriptions of the whole
+catalogue stay in, as in the shipped adapter), the corpus holds every occupation's preferred
+label and description plus the alternative labels of the *other* dev occupations (the shape of
+the outside check: the evaluated occupations are known by their preferred label only), and the
+part's alternative labels are the queries. Every fold scores, with the same
+:class:`~doorstroom_match.text.TitleNormalizer` code path as ``benchmarks.titles``:
+
+``adapted``
+    the default: character TF-IDF, adapted MiniLM on titles and descriptions, description
+    TF-IDF, row-count prior;
+``base``
+    the same with the plain all-MiniLM-L6-v2 and its weights (no adapter);
+``char_tfidf``
+    the plain character TF-IDF baseline of ``benchmarks.titles --baseline``.
+
+Base-model embeddings are computed once and shared by the folds (a memo in this script), so
+the run takes a few minutes on 2 cores. Prints a markdown table (mean and per fold); with
+``--json`` the last line of standard output is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks._common import emit_json, platform_info
+
+
+class _Memo:
+    """An encoder wrapper that remembers every text's embedding (shared across folds)."""
+
+    name = "memo"
+
+    def __init__(self, encoder, path: Path | None = None) -> None:
+        self.encoder = encoder
+        self.memo: dict[str, np.ndarray] = {}
+        self.path = path
+        if path is not None and path.is_file():
+            with np.load(path) as npz:
+                self.memo = dict(zip(npz["texts"].tolist(), npz["vectors"], strict=True))
+
+    def save(self) -> None:
+        if self.path is not None and self.memo:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            texts = list(self.memo)
+            np.savez(self.path, texts=np.array(texts), vectors=np.stack(list(self.memo.values())))
+
+    def fit(self, texts=None):
+        self.encoder.fit(texts)
+        return self
+
+    @property
+    def fingerprint(self) -> str:
+        return "memo|" + self.encoder.fingerprint
+
+    def encode(self, texts) -> np.ndarray:
+        texts = [str(t) for t in texts]
+        todo = list(dict.fromkeys(t for t in texts if t not in self.memo))
+        if todo:
+            for t, e in zip(todo, self.encoder.encode(todo), strict=True):
+                self.memo[t] = e
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        return np.stack([self.memo[t] for t in texts]).astype(np.float32)
+
+
+def _metrics(top: np.ndarray, gold: np.ndarray) -> dict[str, float]:
+    hit = top == gold[:, None]
+    found = hit.any(axis=1)
+    rr = np.zeros(len(hit))
+    rr[found] = 1.0 / (hit[found].argmax(axis=1) + 1)
+    return {
+        "acc@1": float(hit[:, 0].mean()),
+        "acc@10": float(found.mean()),
+        "mrr@10": float(rr.mean()),
+    }
+
+
+def run(
+    n_folds: int = 5,
+    seed: int = 1,
+    log=print,
+    *,
+    weights: dict | None = None,
+    row_penalty: float = 0.5,
+    cache_dir: Path | None = None,
+) -> dict:
+    from benchmarks._title_baseline import PlainCharTfidf
+    from doorstroom_match.text.corpus import (
+        esco_data_dir,
+        load_esco_corpus,
+        read_esco_occupations,
+        read_queries_csv,
+        split_by_occupation,
+    )
+    from doorstroom_match.text.encoders import AdaptedEncoder, SentenceTransformerEncoder
+    from doorstroom_match.text.titles import (
+        ADAPTED_WEIGHTS,
+        BASE_MODEL_WEIGHTS,
+        TitleNormalizer,
+    )
+    from models.train_title_adapter import DESCRIPTION_TOKENS, TITLE_TOKENS, train_matrix
+
+    t0 = time.perf_counter()
+    data = esco_data_dir()
+    occs = read_esco_occupations(data / "occupations.csv")
+    queries, gold = read_queries_csv(data / "dev_title_queries.csv")
+    index = {o.uri: i for i, o in enumerate(occs)}
+    titles = _Memo(
+        SentenceTransformerEncoder(None, 128, TITLE_TOKENS, False),
+        cache_dir / "titles.npz" if cache_dir else None,
+    )
+    longer = _Memo(
+        SentenceTransformerEncoder(None, 64, DESCRIPTION_TOKENS, False),
+        cache_dir / "descriptions.npz" if cache_dir else None,
+    )
+    with_desc = [i for i, o in enumerate(occs) if o.description]
+    alt_emb = titles.encode(queries)
+    pref_emb = titles.encode([o.preferred_label for o in occs])
+    desc_emb = longer.encode([occs[i].description for i in with_desc])
+    log(f"  base embeddings: {time.perf_counter() - t0:.0f} s")
+    adapted_weights = dict(ADAPTED_WEIGHTS if weights is None else weights)
+
+    folds = split_by_occupation(gold, [1.0 / n_folds] * n_folds, seed=seed)
+    per_fold: dict[str, list[dict]] = {"adapted": [], "base": [], "char_tfidf": []}
+    tmp = Path(tempfile.mkdtemp(prefix="titles_cv_"))
+    for f, part in enumerate(folds):
+        keep = np.array([i for i, u in enumerate(gold) if u not in part])
+        occ_of_alt = np.array([index[gold[i]] for i in keep])
+        anchors = np.concatenate([alt_emb[keep], pref_emb[with_desc]])
+        positives = np.concatenate([pref_emb[occ_of_alt], desc_emb])
+        groups = np.concatenate([occ_of_alt, np.array(with_desc)])
+        matrix, _ = train_matrix(anchors, positives, groups)
+        adapter = tmp / f"adapter{f}.npz"
+        np.savez(adapter, matrix=matrix)
+
+        corpus = load_esco_corpus(occs, exclude_alt_labels_of=part)
+        qi = [i for i, u in enumerate(gold) if u in part]
+        texts = [queries[i] for i in qi]
+        methods = {
+            "adapted": TitleNormalizer(
+                model=AdaptedEncoder(adapter, titles, longer),
+                weights=adapted_weights,
+                row_penalty=row_penalty,
+            ),
+            "base": TitleNormalizer(model=titles, weights=BASE_MODEL_WEIGHTS),
+        }
+        for name, tn in methods.items():
+            tn.fit(corpus)
+            uri_index = {u: j for j, u in enumerate(tn.uris_)}
+            g = np.array([uri_index[gold[i]] for i in qi])
+            _, top = tn.predict_topk(texts, 10)
+            per_fold[name].append(_metrics(top, g))
+        plain = PlainCharTfidf().fit(corpus)
+        _, top = plain.predict_topk(texts, 10)
+        uri_index = {u: j for j, u in enumerate(plain.uris_)}
+        per_fold["char_tfidf"].append(_metrics(top, np.array([uri_index[gold[i]] for i in qi])))
+        log(
+            f"  fold {f}: {len(qi)} queries, "
+            + ", ".join(f"{n} acc@1 {v[-1]['acc@1']:.3f}" for n, v in per_fold.items())
+        )
+    titles.save()
+    longer.save()
+    mean = {
+        name: {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
+        for name, rows in per_fold.items()
+    }
+    return {
+        "benchmark": "titles_cv",
+        "folds": n_folds,
+        "seed": seed,
+        "queries": len(queries),
+        "adapted_weights": adapted_weights,
+        "row_penalty": row_penalty,
+        "mean": mean,
+        "per_fold": per_fold,
+        "goal_acc1_0.45_mrr10_0.55": bool(
+            mean["adapted"]["acc@1"] >= 0.45 and mean["adapted"]["mrr@10"] >= 0.55
+        ),
+        "wall_s": time.perf_counter() - t0,
+        **platform_info(),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks.titles_cv", description=__doc__.split("\n")[0]
+    )
+    p.add_argument("--folds", type=int, default=5)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--weights", default=None, help='JSON, e.g. \'{"char": 1, "dense": 0.5}\'')
+    p.add_argument("--row-penalty", type=float, default=0.5)
+    p.add_argument(
+        "--cache-dir",
+        default="build/titles_cv",
+        help="base-model embeddings are kept here between runs ('' to disable)",
+    )
+    p.add_argument("--json", action="store_true")
+    args = p.parse_args(argv)
+    log = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
+    res = run(
+        args.folds,
+        args.seed,
+        log,
+        weights=json.loads(args.weights) if args.weights else None,
+        row_penalty=args.row_penalty,
+        cache_dir=Path(args.cache_dir) if args.cache_dir else None,
+    )
+    log("| method | acc@1 | acc@10 | mrr@10 | acc@1 per fold |")
+    log("|---|---|---|---|---|")
+    for name, m in res["mean"].items():
+        folds = " ".join(f"{r['acc@1']:.3f}" for r in res["per_fold"][name])
+        log(f"| {name} | {m['acc@1']:.3f} | {m['acc@10']:.3f} | {m['mrr@10']:.3f} | {folds} |")
+    if args.json:
+        emit_json(res)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
