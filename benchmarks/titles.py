@@ -70,7 +70,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--model",
         default="auto",
-        help="'auto' (fine-tuned if built, else base), 'base', 'none', or a folder",
+        help="'auto' (base MiniLM + the title adapter), 'base', 'none', or a model folder",
+    )
+    p.add_argument(
+        "--reranker",
+        default="auto",
+        help="'auto' (the committed re-ranker with the default model), 'none', or a file",
     )
     p.add_argument(
         "--baseline", action="store_true", help="also score plain character TF-IDF in the same run"
@@ -86,7 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     model = None if args.model.lower() == "none" else args.model
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        tn = TitleNormalizer(model=model)
+        reranker = None if args.reranker.lower() == "none" else args.reranker
+        tn = TitleNormalizer(model=model, reranker=reranker)
         result = _evaluate(tn, corpus, queries, gold)
     for w in caught:
         if issubclass(w.category, UserWarning):
@@ -94,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     result.update(
         {
             "model": tn.model_kind_,
+            "reranker": tn.reranker_ is not None,
             "weights": tn.weights_,
             "n_rows": len(corpus),
             "n_occupations": int(len(tn.uris_)),
@@ -113,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print(
         f"corpus: {len(corpus)} rows, {len(tn.uris_)} occupations; queries: {len(queries)}; "
-        f"model: {tn.model_kind_}"
+        f"model: {tn.model_kind_}, re-ranker: {'yes' if tn.reranker_ is not None else 'no'}"
     )
     rows = [("TitleNormalizer", result)]
     if args.baseline:

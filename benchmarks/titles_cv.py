@@ -31,7 +31,10 @@ import json
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -88,16 +91,23 @@ def _metrics(top: np.ndarray, gold: np.ndarray) -> dict[str, float]:
     }
 
 
-def run(
-    n_folds: int = 5,
-    seed: int = 1,
-    log=print,
-    *,
-    weights: dict | None = None,
-    row_penalty: float = 0.5,
-    cache_dir: Path | None = None,
-) -> dict:
-    from benchmarks._title_baseline import PlainCharTfidf
+@dataclass
+class Fold:
+    """One fold: its corpus, queries and gold, an adapter trained without its labels."""
+
+    index: int
+    corpus: Any
+    texts: list[str]
+    gold: list[str]
+    adapter: Path
+    titles: _Memo
+    longer: _Memo
+
+
+def iter_folds(
+    n_folds: int = 5, seed: int = 1, cache_dir: Path | None = None, log=print
+) -> Iterator[Fold]:
+    """The folds of the cross-validation by occupation (see the module docstring)."""
     from doorstroom_match.text.corpus import (
         esco_data_dir,
         load_esco_corpus,
@@ -105,12 +115,7 @@ def run(
         read_queries_csv,
         split_by_occupation,
     )
-    from doorstroom_match.text.encoders import AdaptedEncoder, SentenceTransformerEncoder
-    from doorstroom_match.text.titles import (
-        ADAPTED_WEIGHTS,
-        BASE_MODEL_WEIGHTS,
-        TitleNormalizer,
-    )
+    from doorstroom_match.text.encoders import SentenceTransformerEncoder
     from models.train_title_adapter import DESCRIPTION_TOKENS, TITLE_TOKENS, train_matrix
 
     t0 = time.perf_counter()
@@ -130,11 +135,11 @@ def run(
     alt_emb = titles.encode(queries)
     pref_emb = titles.encode([o.preferred_label for o in occs])
     desc_emb = longer.encode([occs[i].description for i in with_desc])
+    titles.save()
+    longer.save()
     log(f"  base embeddings: {time.perf_counter() - t0:.0f} s")
-    adapted_weights = dict(ADAPTED_WEIGHTS if weights is None else weights)
 
     folds = split_by_occupation(gold, [1.0 / n_folds] * n_folds, seed=seed)
-    per_fold: dict[str, list[dict]] = {"adapted": [], "base": [], "char_tfidf": []}
     tmp = Path(tempfile.mkdtemp(prefix="titles_cv_"))
     for f, part in enumerate(folds):
         keep = np.array([i for i, u in enumerate(gold) if u not in part])
@@ -145,34 +150,60 @@ def run(
         matrix, _ = train_matrix(anchors, positives, groups)
         adapter = tmp / f"adapter{f}.npz"
         np.savez(adapter, matrix=matrix)
-
-        corpus = load_esco_corpus(occs, exclude_alt_labels_of=part)
         qi = [i for i, u in enumerate(gold) if u in part]
-        texts = [queries[i] for i in qi]
+        yield Fold(
+            f,
+            load_esco_corpus(occs, exclude_alt_labels_of=part),
+            [queries[i] for i in qi],
+            [gold[i] for i in qi],
+            adapter,
+            titles,
+            longer,
+        )
+
+
+def run(
+    n_folds: int = 5,
+    seed: int = 1,
+    log=print,
+    *,
+    weights: dict | None = None,
+    row_penalty: float = 0.5,
+    cache_dir: Path | None = None,
+) -> dict:
+    from benchmarks._title_baseline import PlainCharTfidf
+    from doorstroom_match.text.encoders import AdaptedEncoder
+    from doorstroom_match.text.titles import (
+        ADAPTED_WEIGHTS,
+        BASE_MODEL_WEIGHTS,
+        TitleNormalizer,
+    )
+
+    t0 = time.perf_counter()
+    adapted_weights = dict(ADAPTED_WEIGHTS if weights is None else weights)
+    per_fold: dict[str, list[dict]] = {"adapted": [], "base": [], "char_tfidf": []}
+    n_queries = 0
+    for fold in iter_folds(n_folds, seed, cache_dir, log):
+        n_queries += len(fold.texts)
         methods = {
             "adapted": TitleNormalizer(
-                model=AdaptedEncoder(adapter, titles, longer),
+                model=AdaptedEncoder(fold.adapter, fold.titles, fold.longer),
                 weights=adapted_weights,
                 row_penalty=row_penalty,
+                reranker=None,
             ),
-            "base": TitleNormalizer(model=titles, weights=BASE_MODEL_WEIGHTS),
+            "base": TitleNormalizer(model=fold.titles, weights=BASE_MODEL_WEIGHTS, reranker=None),
+            "char_tfidf": PlainCharTfidf(),
         }
         for name, tn in methods.items():
-            tn.fit(corpus)
+            tn.fit(fold.corpus)
             uri_index = {u: j for j, u in enumerate(tn.uris_)}
-            g = np.array([uri_index[gold[i]] for i in qi])
-            _, top = tn.predict_topk(texts, 10)
-            per_fold[name].append(_metrics(top, g))
-        plain = PlainCharTfidf().fit(corpus)
-        _, top = plain.predict_topk(texts, 10)
-        uri_index = {u: j for j, u in enumerate(plain.uris_)}
-        per_fold["char_tfidf"].append(_metrics(top, np.array([uri_index[gold[i]] for i in qi])))
+            _, top = tn.predict_topk(fold.texts, 10)
+            per_fold[name].append(_metrics(top, np.array([uri_index[u] for u in fold.gold])))
         log(
-            f"  fold {f}: {len(qi)} queries, "
+            f"  fold {fold.index}: {len(fold.texts)} queries, "
             + ", ".join(f"{n} acc@1 {v[-1]['acc@1']:.3f}" for n, v in per_fold.items())
         )
-    titles.save()
-    longer.save()
     mean = {
         name: {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
         for name, rows in per_fold.items()
@@ -181,7 +212,7 @@ def run(
         "benchmark": "titles_cv",
         "folds": n_folds,
         "seed": seed,
-        "queries": len(queries),
+        "queries": n_queries,
         "adapted_weights": adapted_weights,
         "row_penalty": row_penalty,
         "mean": mean,

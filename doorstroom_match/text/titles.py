@@ -63,6 +63,8 @@ from doorstroom_match.text.encoders import (
     TfidfEncoder,
     _as_texts,
 )
+from doorstroom_match.text.normalise import normalise_title, normalise_titles
+from doorstroom_match.text.rerank import TitleReranker, candidate_features, reranker_path
 
 __all__ = [
     "TitleNormalizer",
@@ -131,6 +133,17 @@ def _first_sentence(text: str) -> str:
     return _SENTENCE_RE.split(text.strip(), maxsplit=1)[0] if text else ""
 
 
+def _top_sorted(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per row the k best columns, best first, ties by lower column: (indices, values)."""
+    if k < scores.shape[1]:
+        part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    else:
+        part = np.tile(np.arange(scores.shape[1]), (len(scores), 1))
+    vals = np.take_along_axis(scores, part, axis=1)
+    o = np.lexsort((part, -vals), axis=1)
+    return np.take_along_axis(part, o, axis=1), np.take_along_axis(vals, o, axis=1)
+
+
 class TitleNormalizer:
     """Map free-text job titles to occupations of a catalogue.
 
@@ -158,6 +171,12 @@ class TitleNormalizer:
         Dense embeddings of corpus rows and queries are read from and written to it.
     row_penalty : float, default 0.5
         Subtracted from an occupation's score per unit of ``log(n_rows)`` (0 disables).
+    reranker : "auto", str, Path, TitleReranker or None, default "auto"
+        Re-scores the best candidates of :meth:`predict` / :meth:`predict_topk` (not
+        :meth:`score_occupations`). ``"auto"``: the committed ``models/title-reranker.pkl``
+        when the dense model is the default adapter (the re-ranker was trained on its
+        signals), else none. A path or a fitted
+        :class:`~doorstroom_match.text.rerank.TitleReranker`: that one. None: no re-ranking.
 
     Attributes
     ----------
@@ -167,6 +186,7 @@ class TitleNormalizer:
     dense_encoder_ : encoder or None
     weights_ : dict of str to float
     model_kind_ : {"adapted", "trained", "base", "custom", "none"}
+    reranker_ : TitleReranker or None
     """
 
     def __init__(
@@ -178,6 +198,7 @@ class TitleNormalizer:
         batch_size: int = 128,
         cache: Any = None,
         row_penalty: float = 0.5,
+        reranker: Any = "auto",
     ) -> None:
         self.model = model
         self.weights = weights
@@ -186,6 +207,7 @@ class TitleNormalizer:
         self.batch_size = batch_size
         self.cache = cache
         self.row_penalty = row_penalty
+        self.reranker = reranker
 
     # ------------------------------------------------------------------------------ fit
     def _make_dense(self) -> tuple[Any, str]:
@@ -337,7 +359,25 @@ class TitleNormalizer:
                 )
                 emb[[not d for d in full]] = 0.0  # no description: no signal
                 self._occ_desc_dense = emb
+        self.reranker_ = self._make_reranker(kind)
+        self._labels_norm = [normalise_title(str(lab)) for lab in self.labels_]
+        self._n_rows = n_rows
         return self
+
+    def _make_reranker(self, kind: str) -> Any:
+        r = self.reranker
+        if r is None or (isinstance(r, str) and r.lower() == "none"):
+            return None
+        if isinstance(r, str) and r == "auto":
+            path = reranker_path()
+            return TitleReranker.load(path) if kind == "adapted" and path.is_file() else None
+        if isinstance(r, str | os.PathLike):
+            return TitleReranker.load(r)
+        if hasattr(r, "predict_scores") and hasattr(r, "n_candidates"):
+            return r
+        raise ValidationError(
+            f"reranker must be 'auto', None, a file path or a TitleReranker, got {type(r).__name__}"
+        )
 
     def _description_encoder(self, dense: Any) -> Any:
         """The dense encoder for descriptions: the same model with a longer token limit."""
@@ -354,30 +394,54 @@ class TitleNormalizer:
         if not hasattr(self, "uris_"):
             raise NotFittedError("TitleNormalizer is not fitted yet; call fit(corpus) first")
 
-    def _iter_scores(self, texts: list[str]) -> Iterator[tuple[int, np.ndarray]]:
-        """Yield (start, occupation scores of shape (chunk, n_occupations)) per query chunk."""
+    def _iter_scores(
+        self, texts: list[str], parts: bool = False
+    ) -> Iterator[tuple[int, np.ndarray, dict[str, np.ndarray]]]:
+        """Yield (start, occupation scores of shape (chunk, n_occupations), parts) per chunk.
+
+        With ``parts``, ``parts`` holds each signal per occupation, unweighted, for the
+        re-ranker: ``char``/``dense`` (best row), ``char_pref``/``dense_pref`` (the
+        occupation's label row), ``desc``, ``desc_dense`` (zeros where a signal is off).
+        """
         w = self.weights_
+        n_occ = len(self.uris_)
         for start in range(0, len(texts), self.chunk_size):
             chunk = texts[start : start + self.chunk_size]
-            rows = np.asarray(
+            char = np.asarray(
                 (self.char_encoder_.encode_sparse(chunk) @ self._rows_char).todense(),
                 dtype=np.float32,
             )
-            if w["char"] != 1.0:
-                rows *= w["char"]
-            q = None
+            rows = char * w["char"] if (parts or w["char"] != 1.0) else char
+            q = dense = None
             if self.dense_encoder_ is not None:
                 q = self._encode_dense(chunk)
-                if w["dense"] > 0:
-                    rows += w["dense"] * (q @ self._rows_dense.T)
+                if w["dense"] > 0 or parts:
+                    dense = q @ self._rows_dense.T
+                    rows = rows + w["dense"] * dense if w["dense"] > 0 else rows
             occ = np.maximum.reduceat(rows, self._starts, axis=1)
             occ += self._occ_prior
+            zeros = np.zeros((len(chunk), n_occ), dtype=np.float32)
+            desc_dense = desc = zeros
             if q is not None and self._occ_desc_dense is not None:
-                occ += w["desc_dense"] * (q @ self._occ_desc_dense.T)
+                desc_dense = q @ self._occ_desc_dense.T
+                occ += w["desc_dense"] * desc_dense
             if self.desc_encoder_ is not None:
                 qd = self.desc_encoder_.encode_sparse(chunk)
-                occ += w["desc"] * np.asarray((qd @ self._occ_desc).todense(), dtype=np.float32)
-            yield start, occ
+                desc = np.asarray((qd @ self._occ_desc).todense(), dtype=np.float32)
+                occ += w["desc"] * desc
+            info: dict[str, np.ndarray] = {}
+            if parts:
+                info = {
+                    "char": np.maximum.reduceat(char, self._starts, axis=1),
+                    "char_pref": char[:, self._starts],
+                    "dense": (
+                        zeros if dense is None else np.maximum.reduceat(dense, self._starts, axis=1)
+                    ),
+                    "dense_pref": zeros if dense is None else dense[:, self._starts],
+                    "desc": desc,
+                    "desc_dense": desc_dense,
+                }
+            yield start, occ, info
 
     def score_occupations(self, texts: Sequence[str]) -> np.ndarray:
         """Score of every occupation for every text.
@@ -390,7 +454,7 @@ class TitleNormalizer:
         self._check_fitted()
         texts = _as_texts(texts)
         out = np.zeros((len(texts), len(self.uris_)), dtype=np.float32)
-        for start, occ in self._iter_scores(texts):
+        for start, occ, _ in self._iter_scores(texts):
             out[start : start + len(occ)] = occ
         return out
 
@@ -407,20 +471,50 @@ class TitleNormalizer:
         texts = _as_texts(texts)
         if not isinstance(k, int | np.integer) or k < 1:
             raise ValidationError(f"k must be an int >= 1, got {k!r}")
-        kk = min(int(k), len(self.uris_))
+        n_occ = len(self.uris_)
+        kk = min(int(k), n_occ)
+        rr = getattr(self, "reranker_", None)
+        n_cand = kk if rr is None else min(n_occ, max(kk, int(rr.n_candidates)))
         scores = np.zeros((len(texts), kk), dtype=np.float32)
         idx = np.zeros((len(texts), kk), dtype=np.int64)
-        for start, occ in self._iter_scores(texts):
-            part = (
-                np.argpartition(-occ, kk - 1, axis=1)[:, :kk]
-                if kk < occ.shape[1]
-                else (np.tile(np.arange(occ.shape[1]), (len(occ), 1)))
-            )
-            vals = np.take_along_axis(occ, part, axis=1)
-            o = np.lexsort((part, -vals), axis=1)
-            idx[start : start + len(occ)] = np.take_along_axis(part, o, axis=1)
-            scores[start : start + len(occ)] = np.take_along_axis(vals, o, axis=1)
+        for start, occ, parts in self._iter_scores(texts, parts=rr is not None):
+            part, vals = _top_sorted(occ, n_cand)
+            if rr is not None:  # re-score the candidates; ties keep the fused order
+                chunk = texts[start : start + len(occ)]
+                vals = rr.predict_scores(self._candidate_features(chunk, part, occ, parts))
+                o = np.lexsort((np.broadcast_to(np.arange(n_cand), vals.shape), -vals), axis=1)
+                part = np.take_along_axis(part, o, axis=1)
+                vals = np.take_along_axis(vals, o, axis=1)
+            idx[start : start + len(occ)] = part[:, :kk]
+            scores[start : start + len(occ)] = vals[:, :kk]
         return scores, idx
+
+    def _candidate_features(self, texts, candidates, fused, parts) -> np.ndarray:
+        return candidate_features(
+            normalise_titles(texts), candidates, fused, parts, self._n_rows, self._labels_norm
+        )
+
+    def rerank_features(
+        self, texts: Sequence[str], n_candidates: int = 50
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The fused top candidates per text and their re-ranker features (for training one).
+
+        Returns
+        -------
+        candidates : ndarray of shape (n_texts, K), int64, into :attr:`uris_`
+            Best fused score first; ``K = min(n_candidates, n_occupations)``.
+        features : ndarray of shape (n_texts, K, len(rerank.FEATURES)), float32
+        """
+        self._check_fitted()
+        texts = _as_texts(texts)
+        n_cand = min(int(n_candidates), len(self.uris_))
+        cands, feats = [], []
+        for start, occ, parts in self._iter_scores(texts, parts=True):
+            part, _ = _top_sorted(occ, n_cand)
+            cands.append(part)
+            chunk = texts[start : start + len(occ)]
+            feats.append(self._candidate_features(chunk, part, occ, parts))
+        return np.concatenate(cands), np.concatenate(feats)
 
     def predict(self, texts: Sequence[str], k: int = 10) -> list[list[TitleMatch]]:
         """Top-k occupations per text, best first.
