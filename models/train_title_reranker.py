@@ -31,17 +31,12 @@ DEFAULT_OUT = Path(__file__).resolve().parent / "title-reranker.pkl"
 
 def _metrics(scores: np.ndarray, gold: np.ndarray) -> dict[str, float]:
     """acc@1, acc@10 and mrr@10 of candidates ordered by ``scores`` (ties: fused order)."""
+    from benchmarks.titles_cv import _metrics as metrics_of_top
+
     k = scores.shape[1]
     order = np.lexsort((np.broadcast_to(np.arange(k), scores.shape), -scores), axis=1)
-    hit = np.take_along_axis(gold, order, axis=1)[:, :10]
-    found = hit.any(axis=1)
-    rr = np.zeros(len(hit))
-    rr[found] = 1.0 / (hit[found].argmax(axis=1) + 1)
-    return {
-        "acc@1": float(hit[:, 0].mean()),
-        "acc@10": float(found.mean()),
-        "mrr@10": float(rr.mean()),
-    }
+    position = np.where(gold.any(axis=1), gold.argmax(axis=1), -1)  # -1: not a candidate
+    return metrics_of_top(order[:, :10], position)
 
 
 def build(args) -> dict:

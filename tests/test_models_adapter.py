@@ -80,3 +80,19 @@ def test_cv_metrics_and_memo(tmp_path):
     again = _Memo(Counting(), tmp_path / "memo.npz")
     np.testing.assert_array_equal(again.encode(["ab"]), [[2, 1]])
     assert Counting.calls == 2
+
+
+def test_reranker_training_metrics_order_by_score_then_fused_rank():
+    from models.train_title_reranker import _metrics as rerank_metrics
+
+    gold = np.zeros((3, 12), dtype=bool)
+    gold[0, 0] = True  # first by fused order
+    gold[1, 11] = True  # reordered to the front by its score
+    scores = np.tile(-np.arange(12.0), (3, 1))
+    scores[1, 11] = 5.0
+    m = rerank_metrics(scores, gold)  # the third query has no gold candidate
+    assert m == pytest.approx({"acc@1": 2 / 3, "acc@10": 2 / 3, "mrr@10": 2 / 3})
+    tied = np.zeros((1, 12))
+    one = np.zeros((1, 12), dtype=bool)
+    one[0, 1] = True  # ties keep the fused order: position 2
+    assert rerank_metrics(tied, one)["mrr@10"] == pytest.approx(0.5)
