@@ -126,6 +126,8 @@ def test_scores_match_plain_loop_reference():
                 if c.uris[r] == uri
             )
             best -= tn.row_penalty * np.log(sum(u == uri for u in c.uris))
+            if any(float(qc @ char[r]) >= 0.9999 for r in range(len(c)) if c.uris[r] == uri):
+                best += 10.0  # an exact (normalised) match to one of its rows goes first
             if uri in desc_text:
                 best += 0.4 * float(qdesc @ tn.desc_encoder_.encode([desc_text[uri]])[0])
             assert fast[qi, oi] == pytest.approx(best, abs=1e-5)
@@ -172,6 +174,7 @@ def test_description_dense_signal_matches_plain_loop_reference():
                 if c.uris[r] == uri
             )
             extra = 0.8 * float(qd @ tn.dense_encoder_.encode([desc[uri]])[0]) if uri in desc else 0
+            extra += 10.0 if char >= 0.9999 else 0.0
             assert fast[qi, oi] == pytest.approx(char + extra, abs=1e-5)
 
 
@@ -333,3 +336,26 @@ def test_evaluation_entry_point_default_model(tmp_path):
     )
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["acc@10"] == 1.0
+
+
+def test_a_title_equal_to_a_known_label_names_that_occupation():
+    """However many labels the occupation has (the row prior) and whatever the re-ranker says."""
+    rows = [
+        {"uri": "u:many", "text": t}
+        for t in ("magazijnier", "opslagmedewerker", "picker", "orderpicker", "voorraadbeheerder")
+    ]
+    rows += [{"uri": "u:one", "text": "magazijnmedewerker"}]
+    c = TitleCorpus.from_rows(rows)
+    for reranker in (None, PreferLastCandidate()):
+        tn = TitleNormalizer(model=None, row_penalty=2.0, reranker=reranker).fit(c)
+        top = tn.predict(["Magazijnierster (m/v/x)", "magazijnier"], k=2)
+        assert [t[0].uri for t in top] == ["u:many", "u:many"]
+        if reranker is not None:
+            assert top[0][0].score == 1.0
+
+
+class PreferLastCandidate:
+    n_candidates = 2
+
+    def predict_scores(self, features):
+        return np.tile(np.arange(features.shape[1], dtype=np.float32), (features.shape[0], 1))

@@ -91,7 +91,8 @@ _SUFFIXES: tuple[tuple[str, str, int], ...] = (
     ("ologe", "oloog", 2),  # psychologe -> psycholoog
     ("agoge", "agoog", 2),  # pedagoge -> pedagoog
     ("ienne", "ien", 3),
-    ("ster", "er", 4),  # kassierster -> kassierer (close to kassier in n-grams)
+    ("ierster", "ier", 3),  # kassierster -> kassier, magazijnierster -> magazijnier
+    ("ster", "er", 4),  # verkoopster -> verkoper is in the word map; -ster -> -er otherwise
 )
 
 #: Heads of Dutch job-title compounds; ``magazijnmedewerker`` becomes ``magazijn medewerker``.

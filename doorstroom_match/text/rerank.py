@@ -4,7 +4,7 @@
 re-ranker looks at its ``n_candidates`` best occupations per query again, with features the
 fixed fusion cannot combine (the fused score and its margin to the best, the candidate's rank,
 each signal on its own, fuzzy ratios between the query and the occupation's label, whether the
-query's head word ends a label word, the number of surface forms), and orders them by the
+query's head word ends a label word), and orders them by the
 probability of a gradient-boosted classifier (scikit-learn) trained on out-of-fold candidates
 of the dev queries (``models/train_title_reranker.py``).
 
@@ -26,6 +26,9 @@ from doorstroom_match._exceptions import NotFittedError, ValidationError
 __all__ = ["FEATURES", "TitleReranker", "candidate_features", "reranker_path"]
 
 #: Feature names, in the order of the last axis of :func:`candidate_features`.
+#: No feature tells how many surface forms an occupation has (its row count, or its label row
+#: apart from its best row): in the dev training data the right occupation never has other
+#: rows, so such features teach "many labels => wrong", which is false in the product.
 FEATURES = (
     "fused",
     "margin",
@@ -34,9 +37,6 @@ FEATURES = (
     "dense",
     "desc",
     "desc_dense",
-    "char_pref",
-    "dense_pref",
-    "log_rows",
     "token_set_ratio",
     "partial_ratio",
     "head_word",
@@ -65,7 +65,6 @@ def candidate_features(
     candidates: np.ndarray,
     fused: np.ndarray,
     parts: dict[str, np.ndarray],
-    n_rows: np.ndarray,
     labels: list[str],
 ) -> np.ndarray:
     """Features of every (query, candidate occupation) pair.
@@ -79,10 +78,7 @@ def candidate_features(
     fused : ndarray of shape (n, n_occupations)
         Fused scores of every occupation.
     parts : dict of str to ndarray of shape (n, n_occupations)
-        The unweighted signals (``char``, ``dense``, ``desc``, ``desc_dense``, ``char_pref``,
-        ``dense_pref``).
-    n_rows : ndarray of shape (n_occupations,)
-        Surface forms (corpus rows) per occupation.
+        The unweighted signals (``char``, ``dense``, ``desc``, ``desc_dense``).
     labels : list of str, length n_occupations
         Normalised occupation labels.
 
@@ -99,9 +95,8 @@ def candidate_features(
         "fused": f_cand,
         "margin": f_cand - fused.max(axis=1, keepdims=True),
         "rank": np.broadcast_to(np.log1p(np.arange(k, dtype=np.float32)), (n, k)),
-        "log_rows": np.log(n_rows[candidates]),
     }
-    for name in ("char", "dense", "desc", "desc_dense", "char_pref", "dense_pref"):
+    for name in ("char", "dense", "desc", "desc_dense"):
         cols[name] = take(parts[name])
     tsr = np.zeros((n, k), dtype=np.float32)
     pr = np.zeros((n, k), dtype=np.float32)

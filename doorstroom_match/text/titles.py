@@ -93,6 +93,8 @@ _SIGNALS = ("char", "dense", "desc", "desc_dense")
 _MODEL_DIRNAME = "titles-minilm-nl"
 _ADAPTER_FILENAME = "title-adapter.npz"
 _DESCRIPTION_TOKENS = 128  # the adapter was trained on descriptions cut to this length
+_EXACT = 0.9999  # char TF-IDF cosine of a row equal to the normalised query
+_EXACT_BONUS = np.float32(10.0)  # more than every other signal together
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s")
 
 
@@ -361,7 +363,6 @@ class TitleNormalizer:
                 self._occ_desc_dense = emb
         self.reranker_ = self._make_reranker(kind)
         self._labels_norm = [normalise_title(str(lab)) for lab in self.labels_]
-        self._n_rows = n_rows
         return self
 
     def _make_reranker(self, kind: str) -> Any:
@@ -399,9 +400,10 @@ class TitleNormalizer:
     ) -> Iterator[tuple[int, np.ndarray, dict[str, np.ndarray]]]:
         """Yield (start, occupation scores of shape (chunk, n_occupations), parts) per chunk.
 
-        With ``parts``, ``parts`` holds each signal per occupation, unweighted, for the
-        re-ranker: ``char``/``dense`` (best row), ``char_pref``/``dense_pref`` (the
-        occupation's label row), ``desc``, ``desc_dense`` (zeros where a signal is off).
+        ``parts["exact"]`` (bool) marks occupations with a row equal to the normalised text.
+        With ``parts``, it also holds each signal per occupation, unweighted, for the
+        re-ranker: ``char``/``dense`` (best row), ``desc``, ``desc_dense`` (zeros where a
+        signal is off).
         """
         w = self.weights_
         n_occ = len(self.uris_)
@@ -429,18 +431,18 @@ class TitleNormalizer:
                 qd = self.desc_encoder_.encode_sparse(chunk)
                 desc = np.asarray((qd @ self._occ_desc).todense(), dtype=np.float32)
                 occ += w["desc"] * desc
-            info: dict[str, np.ndarray] = {}
+            # a title that is literally (after normalisation) a row of the corpus names that
+            # row's occupation, however many other rows it has: it goes first
+            exact = np.maximum.reduceat(char >= _EXACT, self._starts, axis=1)
+            occ[exact] += _EXACT_BONUS
+            info: dict[str, np.ndarray] = {"exact": exact}
             if parts:
-                info = {
-                    "char": np.maximum.reduceat(char, self._starts, axis=1),
-                    "char_pref": char[:, self._starts],
-                    "dense": (
-                        zeros if dense is None else np.maximum.reduceat(dense, self._starts, axis=1)
-                    ),
-                    "dense_pref": zeros if dense is None else dense[:, self._starts],
-                    "desc": desc,
-                    "desc_dense": desc_dense,
-                }
+                info["char"] = np.maximum.reduceat(char, self._starts, axis=1)
+                info["dense"] = (
+                    zeros if dense is None else np.maximum.reduceat(dense, self._starts, axis=1)
+                )
+                info["desc"] = desc
+                info["desc_dense"] = desc_dense
             yield start, occ, info
 
     def score_occupations(self, texts: Sequence[str]) -> np.ndarray:
@@ -482,6 +484,8 @@ class TitleNormalizer:
             if rr is not None:  # re-score the candidates; ties keep the fused order
                 chunk = texts[start : start + len(occ)]
                 vals = rr.predict_scores(self._candidate_features(chunk, part, occ, parts))
+                # exact matches stay first (certain); the re-ranker never saw one in training
+                vals = np.where(np.take_along_axis(parts["exact"], part, axis=1), 1.0, vals)
                 o = np.lexsort((np.broadcast_to(np.arange(n_cand), vals.shape), -vals), axis=1)
                 part = np.take_along_axis(part, o, axis=1)
                 vals = np.take_along_axis(vals, o, axis=1)
@@ -491,7 +495,7 @@ class TitleNormalizer:
 
     def _candidate_features(self, texts, candidates, fused, parts) -> np.ndarray:
         return candidate_features(
-            normalise_titles(texts), candidates, fused, parts, self._n_rows, self._labels_norm
+            normalise_titles(texts), candidates, fused, parts, self._labels_norm
         )
 
     def rerank_features(
