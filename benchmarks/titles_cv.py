@@ -116,13 +116,17 @@ def iter_folds(
         split_by_occupation,
     )
     from doorstroom_match.text.encoders import SentenceTransformerEncoder
-    from models.train_title_adapter import DESCRIPTION_TOKENS, TITLE_TOKENS, train_matrix
+    from models.train_title_adapter import (
+        DESCRIPTION_TOKENS,
+        TITLE_TOKENS,
+        TrainingEmbeddings,
+        train_matrix,
+    )
 
     t0 = time.perf_counter()
     data = esco_data_dir()
     occs = read_esco_occupations(data / "occupations.csv")
     queries, gold = read_queries_csv(data / "dev_title_queries.csv")
-    index = {o.uri: i for i, o in enumerate(occs)}
     titles = _Memo(
         SentenceTransformerEncoder(None, 128, TITLE_TOKENS, False),
         cache_dir / "titles.npz" if cache_dir else None,
@@ -131,10 +135,7 @@ def iter_folds(
         SentenceTransformerEncoder(None, 64, DESCRIPTION_TOKENS, False),
         cache_dir / "descriptions.npz" if cache_dir else None,
     )
-    with_desc = [i for i, o in enumerate(occs) if o.description]
-    alt_emb = titles.encode(queries)
-    pref_emb = titles.encode([o.preferred_label for o in occs])
-    desc_emb = longer.encode([occs[i].description for i in with_desc])
+    emb = TrainingEmbeddings.compute(occs, queries, gold, titles, longer)
     titles.save()
     longer.save()
     log(f"  base embeddings: {time.perf_counter() - t0:.0f} s")
@@ -142,12 +143,8 @@ def iter_folds(
     folds = split_by_occupation(gold, [1.0 / n_folds] * n_folds, seed=seed)
     tmp = Path(tempfile.mkdtemp(prefix="titles_cv_"))
     for f, part in enumerate(folds):
-        keep = np.array([i for i, u in enumerate(gold) if u not in part])
-        occ_of_alt = np.array([index[gold[i]] for i in keep])
-        anchors = np.concatenate([alt_emb[keep], pref_emb[with_desc]])
-        positives = np.concatenate([pref_emb[occ_of_alt], desc_emb])
-        groups = np.concatenate([occ_of_alt, np.array(with_desc)])
-        matrix, _ = train_matrix(anchors, positives, groups)
+        keep = np.array([i for i, u in enumerate(gold) if u not in part], dtype=np.int64)
+        matrix, _ = train_matrix(*emb.pairs(keep))
         adapter = tmp / f"adapter{f}.npz"
         np.savez(adapter, matrix=matrix)
         qi = [i for i, u in enumerate(gold) if u in part]

@@ -25,6 +25,7 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -89,6 +90,52 @@ def train_matrix(
     return w.detach().numpy().astype(np.float32), losses
 
 
+@dataclass
+class TrainingEmbeddings:
+    """Frozen base-model embeddings of every training text, computed once.
+
+    Attributes
+    ----------
+    alt : ndarray of shape (n_queries, d)
+        The dev alternative labels, in the order of ``dev_title_queries.csv``.
+    alt_occupation : ndarray of shape (n_queries,), int
+        Index into the catalogue of each label's occupation.
+    pref : ndarray of shape (n_occupations, d)
+        Preferred labels, in catalogue order.
+    desc : ndarray of shape (n_with_description, d)
+    with_desc : ndarray of shape (n_with_description,), int
+        Catalogue index of each description.
+    """
+
+    alt: np.ndarray
+    alt_occupation: np.ndarray
+    pref: np.ndarray
+    desc: np.ndarray
+    with_desc: np.ndarray
+
+    @classmethod
+    def compute(cls, occupations, queries, gold, titles, longer) -> TrainingEmbeddings:
+        """Embed with ``titles`` (labels) and ``longer`` (descriptions), frozen encoders."""
+        index = {o.uri: i for i, o in enumerate(occupations)}
+        with_desc = np.array([i for i, o in enumerate(occupations) if o.description], np.int64)
+        return cls(
+            titles.encode(list(queries)),
+            np.array([index.get(u, -1) for u in gold], dtype=np.int64),
+            titles.encode([o.preferred_label for o in occupations]),
+            longer.encode([occupations[i].description for i in with_desc]),
+            with_desc,
+        )
+
+    def pairs(self, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(anchors, positives, groups) of the labels ``keep`` plus every description pair."""
+        occ = self.alt_occupation[keep]
+        return (
+            np.concatenate([self.alt[keep], self.pref[self.with_desc]]),
+            np.concatenate([self.pref[occ], self.desc]),
+            np.concatenate([occ, self.with_desc]),
+        )
+
+
 def build(args) -> dict:
     from doorstroom_match.text.corpus import esco_data_dir, read_esco_occupations, read_queries_csv
     from doorstroom_match.text.encoders import SentenceTransformerEncoder
@@ -100,21 +147,19 @@ def build(args) -> dict:
     excluded = set()
     if args.exclude_uris:
         excluded = {line.strip() for line in open(args.exclude_uris) if line.strip()}
-    index = {o.uri: i for i, o in enumerate(occs)}
-    keep = [i for i, u in enumerate(gold) if u not in excluded and u in index]
-    with_desc = [i for i, o in enumerate(occs) if o.description]
-
-    titles = SentenceTransformerEncoder(args.base, 128, TITLE_TOKENS, False)
-    longer = SentenceTransformerEncoder(args.base, 64, DESCRIPTION_TOKENS, False)
-    alt_emb = titles.encode([queries[i] for i in keep])
-    pref_emb = titles.encode([o.preferred_label for o in occs])
-    desc_emb = longer.encode([occs[i].description for i in with_desc])
+    emb = TrainingEmbeddings.compute(
+        occs,
+        queries,
+        gold,
+        SentenceTransformerEncoder(args.base, 128, TITLE_TOKENS, False),
+        SentenceTransformerEncoder(args.base, 64, DESCRIPTION_TOKENS, False),
+    )
+    keep = np.array(
+        [i for i, u in enumerate(gold) if u not in excluded and emb.alt_occupation[i] >= 0],
+        dtype=np.int64,
+    )
+    anchors, positives, groups = emb.pairs(keep)
     t_embed = time.perf_counter() - t0
-
-    occ_of_alt = np.array([index[gold[i]] for i in keep], dtype=np.int64)
-    anchors = np.concatenate([alt_emb, pref_emb[with_desc]])
-    positives = np.concatenate([pref_emb[occ_of_alt], desc_emb])
-    groups = np.concatenate([occ_of_alt, np.array(with_desc, dtype=np.int64)])
     t1 = time.perf_counter()
     matrix, losses = train_matrix(
         anchors, positives, groups, epochs=args.epochs, lr=args.lr, seed=args.seed
@@ -124,7 +169,7 @@ def build(args) -> dict:
         "title_tokens": TITLE_TOKENS,
         "description_tokens": DESCRIPTION_TOKENS,
         "label_pairs": len(keep),
-        "description_pairs": len(with_desc),
+        "description_pairs": len(emb.with_desc),
         "excluded_occupations": len(excluded),
         "epochs": args.epochs,
         "lr": args.lr,

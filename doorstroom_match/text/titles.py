@@ -422,8 +422,7 @@ class TitleNormalizer:
                     rows = rows + w["dense"] * dense if w["dense"] > 0 else rows
             occ = np.maximum.reduceat(rows, self._starts, axis=1)
             occ += self._occ_prior
-            zeros = np.zeros((len(chunk), n_occ), dtype=np.float32)
-            desc_dense = desc = zeros
+            desc_dense = desc = None
             if q is not None and self._occ_desc_dense is not None:
                 desc_dense = q @ self._occ_desc_dense.T
                 occ += w["desc_dense"] * desc_dense
@@ -436,13 +435,14 @@ class TitleNormalizer:
             exact = np.maximum.reduceat(char >= _EXACT, self._starts, axis=1)
             occ[exact] += _EXACT_BONUS
             info: dict[str, np.ndarray] = {"exact": exact}
-            if parts:
+            if parts:  # signals that are off count 0
+                zeros = np.zeros((len(chunk), n_occ), dtype=np.float32)
                 info["char"] = np.maximum.reduceat(char, self._starts, axis=1)
                 info["dense"] = (
                     zeros if dense is None else np.maximum.reduceat(dense, self._starts, axis=1)
                 )
-                info["desc"] = desc
-                info["desc_dense"] = desc_dense
+                info["desc"] = zeros if desc is None else desc
+                info["desc_dense"] = zeros if desc_dense is None else desc_dense
             yield start, occ, info
 
     def score_occupations(self, texts: Sequence[str]) -> np.ndarray:
