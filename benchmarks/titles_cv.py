@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import sys
 import tempfile
 import time
@@ -93,7 +94,15 @@ def _metrics(top: np.ndarray, gold: np.ndarray) -> dict[str, float]:
 
 @dataclass
 class Fold:
-    """One fold: its corpus, queries and gold, an adapter trained without its labels."""
+    """One fold: its corpus, queries and gold, an adapter trained without its labels.
+
+    Two settings per fold. *Held-out* (``corpus``, ``texts``, ``gold``): the fold's occupations
+    are known by their preferred label only and all their alternative labels are queried, the
+    shape of the outside check. *Known* (``corpus_known``, ``texts_known``, ``gold_known``):
+    half of each fold occupation's alternative labels (seeded) are back in the corpus and the
+    other half are queried, the common case in the product (a new way of writing a job the
+    catalogue already knows under other names).
+    """
 
     index: int
     corpus: Any
@@ -102,6 +111,9 @@ class Fold:
     adapter: Path
     titles: _Memo
     longer: _Memo
+    corpus_known: Any
+    texts_known: list[str]
+    gold_known: list[str]
 
 
 def iter_folds(
@@ -109,6 +121,7 @@ def iter_folds(
 ) -> Iterator[Fold]:
     """The folds of the cross-validation by occupation (see the module docstring)."""
     from doorstroom_match.text.corpus import (
+        TitleCorpus,
         esco_data_dir,
         load_esco_corpus,
         read_esco_occupations,
@@ -148,14 +161,35 @@ def iter_folds(
         adapter = tmp / f"adapter{f}.npz"
         np.savez(adapter, matrix=matrix)
         qi = [i for i, u in enumerate(gold) if u in part]
+        corpus = load_esco_corpus(occs, exclude_alt_labels_of=part)
+        known_rows = [
+            {"uri": u, "text": t, "description": d}
+            for u, t, d in zip(corpus.uris, corpus.texts, corpus.descriptions, strict=True)
+        ]
+        texts_known, gold_known = [], []
+        rng = random.Random(seed * 1000 + f)
+        for o in occs:
+            if o.uri not in part or len(o.alt_labels) < 2:
+                continue
+            alts = list(o.alt_labels)
+            rng.shuffle(alts)
+            half = len(alts) // 2
+            texts_known += alts[:half]
+            gold_known += [o.uri] * half
+            known_rows += [
+                {"uri": o.uri, "text": a, "description": o.description} for a in alts[half:]
+            ]
         yield Fold(
             f,
-            load_esco_corpus(occs, exclude_alt_labels_of=part),
+            corpus,
             [queries[i] for i in qi],
             [gold[i] for i in qi],
             adapter,
             titles,
             longer,
+            TitleCorpus.from_rows(known_rows, corpus.isco_groups, corpus.labels),
+            texts_known,
+            gold_known,
         )
 
 
@@ -165,7 +199,7 @@ def run(
     log=print,
     *,
     weights: dict | None = None,
-    row_penalty: float = 0.5,
+    row_penalty: float = 0.2,
     cache_dir: Path | None = None,
 ) -> dict:
     from benchmarks._title_baseline import PlainCharTfidf
@@ -178,10 +212,18 @@ def run(
 
     t0 = time.perf_counter()
     adapted_weights = dict(ADAPTED_WEIGHTS if weights is None else weights)
-    per_fold: dict[str, list[dict]] = {"adapted": [], "base": [], "char_tfidf": []}
+    per_fold: dict[str, list[dict]] = {
+        f"{m}/{setting}": []
+        for setting in ("heldout", "known")
+        for m in ("adapted", "base", "char_tfidf")
+    }
     n_queries = 0
     for fold in iter_folds(n_folds, seed, cache_dir, log):
         n_queries += len(fold.texts)
+        settings = {
+            "heldout": (fold.corpus, fold.texts, fold.gold),
+            "known": (fold.corpus_known, fold.texts_known, fold.gold_known),
+        }
         methods = {
             "adapted": TitleNormalizer(
                 model=AdaptedEncoder(fold.adapter, fold.titles, fold.longer),
@@ -192,11 +234,14 @@ def run(
             "base": TitleNormalizer(model=fold.titles, weights=BASE_MODEL_WEIGHTS, reranker=None),
             "char_tfidf": PlainCharTfidf(),
         }
-        for name, tn in methods.items():
-            tn.fit(fold.corpus)
-            uri_index = {u: j for j, u in enumerate(tn.uris_)}
-            _, top = tn.predict_topk(fold.texts, 10)
-            per_fold[name].append(_metrics(top, np.array([uri_index[u] for u in fold.gold])))
+        for setting, (corpus, texts, gold) in settings.items():
+            for name, tn in methods.items():
+                tn.fit(corpus)
+                uri_index = {u: j for j, u in enumerate(tn.uris_)}
+                _, top = tn.predict_topk(texts, 10)
+                per_fold[f"{name}/{setting}"].append(
+                    _metrics(top, np.array([uri_index[u] for u in gold]))
+                )
         log(
             f"  fold {fold.index}: {len(fold.texts)} queries, "
             + ", ".join(f"{n} acc@1 {v[-1]['acc@1']:.3f}" for n, v in per_fold.items())
@@ -214,8 +259,8 @@ def run(
         "row_penalty": row_penalty,
         "mean": mean,
         "per_fold": per_fold,
-        "goal_acc1_0.45_mrr10_0.55": bool(
-            mean["adapted"]["acc@1"] >= 0.45 and mean["adapted"]["mrr@10"] >= 0.55
+        "goal_acc1_0.45_mrr10_0.55_heldout": bool(
+            mean["adapted/heldout"]["acc@1"] >= 0.45 and mean["adapted/heldout"]["mrr@10"] >= 0.55
         ),
         "wall_s": time.perf_counter() - t0,
         **platform_info(),
@@ -229,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--folds", type=int, default=5)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--weights", default=None, help='JSON, e.g. \'{"char": 1, "dense": 0.5}\'')
-    p.add_argument("--row-penalty", type=float, default=0.5)
+    p.add_argument("--row-penalty", type=float, default=0.2)
     p.add_argument(
         "--cache-dir",
         default="build/titles_cv",
