@@ -31,8 +31,10 @@ def test_candidate_features_against_plain_loops():
     labels = ["magazijn medewerker", "hulpkok", "kassa medewerker"]
     cand = np.array([[0, 2, 1], [1, 0, 2]])
     fused = np.array([[0.9, 0.1, 0.5], [0.2, 0.8, 0.0]], dtype=np.float32)
-    parts = {n: fused * (i + 2) for i, n in enumerate(("char", "dense", "desc", "desc_dense"))}
-    x = candidate_features(queries, cand, fused, parts, labels)
+    names = ("char", "dense", "desc", "desc_dense", "char_pref", "dense_pref")
+    parts = {n: fused * (i + 2) for i, n in enumerate(names)}
+    n_rows = np.array([3, 1, 2])
+    x = candidate_features(queries, cand, fused, parts, labels, n_rows)
     assert x.shape == (2, 3, len(FEATURES)) and x.dtype == np.float32
     col = {n: x[:, :, i] for i, n in enumerate(FEATURES)}
     for i in range(2):
@@ -42,6 +44,8 @@ def test_candidate_features_against_plain_loops():
             assert col["margin"][i, j] == pytest.approx(fused[i, o] - fused[i].max())
             assert col["rank"][i, j] == pytest.approx(np.log1p(j))
             assert col["desc_dense"][i, j] == parts["desc_dense"][i, o]
+            assert col["dense_pref"][i, j] == parts["dense_pref"][i, o]
+            assert col["log_rows"][i, j] == pytest.approx(np.log(n_rows[o]))
             assert col["token_set_ratio"][i, j] == pytest.approx(
                 fuzz.token_set_ratio(queries[i], labels[o]) / 100
             )
@@ -50,7 +54,6 @@ def test_candidate_features_against_plain_loops():
             )
     # head word: "medewerker" ends label words of 0 and 2; "kok" ends "hulpkok"
     np.testing.assert_array_equal(col["head_word"], [[1, 1, 0], [1, 0, 0]])
-    assert not {"log_rows", "char_pref", "dense_pref"} & set(FEATURES)  # no row-count shortcut
 
 
 def test_reranker_learns_and_round_trips(tmp_path):
@@ -68,7 +71,7 @@ def test_reranker_learns_and_round_trips(tmp_path):
 
 def test_reranker_errors(tmp_path):
     x, gold = _toy(50)
-    with pytest.raises(ValidationError, match=r"features must have shape \(n, K, 10\)"):
+    with pytest.raises(ValidationError, match=r"features must have shape \(n, K, 13\)"):
         TitleReranker().fit(x[:, :, :5], gold)
     with pytest.raises(ValidationError, match=r"gold must have shape \(50, 8\)"):
         TitleReranker().fit(x, gold[:, :4])

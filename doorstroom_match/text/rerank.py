@@ -4,7 +4,7 @@
 re-ranker looks at its ``n_candidates`` best occupations per query again, with features the
 fixed fusion cannot combine (the fused score and its margin to the best, the candidate's rank,
 each signal on its own, fuzzy ratios between the query and the occupation's label, whether the
-query's head word ends a label word), and orders them by the
+query's head word ends a label word, the number of surface forms), and orders them by the
 probability of a gradient-boosted classifier (scikit-learn) trained on out-of-fold candidates
 of the dev queries (``models/train_title_reranker.py``).
 
@@ -26,9 +26,9 @@ from doorstroom_match._exceptions import NotFittedError, ValidationError
 __all__ = ["FEATURES", "TitleReranker", "candidate_features", "reranker_path"]
 
 #: Feature names, in the order of the last axis of :func:`candidate_features`.
-#: No feature tells how many surface forms an occupation has (its row count, or its label row
-#: apart from its best row): in the dev training data the right occupation never has other
-#: rows, so such features teach "many labels => wrong", which is false in the product.
+#: The row count and the label-row signals only help when the training rows mix both settings
+#: (``models/train_title_reranker.py``): trained on held-out rows alone, where the right
+#: occupation never has other labels, they teach "many labels => wrong".
 FEATURES = (
     "fused",
     "margin",
@@ -37,6 +37,9 @@ FEATURES = (
     "dense",
     "desc",
     "desc_dense",
+    "char_pref",
+    "dense_pref",
+    "log_rows",
     "token_set_ratio",
     "partial_ratio",
     "head_word",
@@ -66,6 +69,7 @@ def candidate_features(
     fused: np.ndarray,
     parts: dict[str, np.ndarray],
     labels: list[str],
+    n_rows: np.ndarray,
 ) -> np.ndarray:
     """Features of every (query, candidate occupation) pair.
 
@@ -78,9 +82,12 @@ def candidate_features(
     fused : ndarray of shape (n, n_occupations)
         Fused scores of every occupation.
     parts : dict of str to ndarray of shape (n, n_occupations)
-        The unweighted signals (``char``, ``dense``, ``desc``, ``desc_dense``).
+        The unweighted signals (``char``, ``dense``, ``desc``, ``desc_dense``, ``char_pref``,
+        ``dense_pref``).
     labels : list of str, length n_occupations
         Normalised occupation labels.
+    n_rows : ndarray of shape (n_occupations,)
+        Surface forms (corpus rows) per occupation.
 
     Returns
     -------
@@ -96,7 +103,8 @@ def candidate_features(
         "margin": f_cand - fused.max(axis=1, keepdims=True),
         "rank": np.broadcast_to(np.log1p(np.arange(k, dtype=np.float32)), (n, k)),
     }
-    for name in ("char", "dense", "desc", "desc_dense"):
+    cols["log_rows"] = np.log(n_rows[candidates])
+    for name in ("char", "dense", "desc", "desc_dense", "char_pref", "dense_pref"):
         cols[name] = take(parts[name])
     tsr = np.zeros((n, k), dtype=np.float32)
     pr = np.zeros((n, k), dtype=np.float32)

@@ -368,6 +368,7 @@ class TitleNormalizer:
                 self._occ_desc_dense = emb
         self.reranker_ = self._make_reranker(kind)
         self._labels_norm = [normalise_title(str(lab)) for lab in self.labels_]
+        self._n_rows = n_rows
         return self
 
     def _make_reranker(self, kind: str) -> Any:
@@ -407,8 +408,8 @@ class TitleNormalizer:
 
         ``parts["exact"]`` (bool) marks occupations with a row equal to the normalised text.
         With ``parts``, it also holds each signal per occupation, unweighted, for the
-        re-ranker: ``char``/``dense`` (best row), ``desc``, ``desc_dense`` (zeros where a
-        signal is off).
+        re-ranker: ``char``/``dense`` (best row), ``char_pref``/``dense_pref`` (the label
+        row), ``desc``, ``desc_dense`` (zeros where a signal is off).
         """
         w = self.weights_
         n_occ = len(self.uris_)
@@ -443,6 +444,8 @@ class TitleNormalizer:
             if parts:  # signals that are off count 0
                 zeros = np.zeros((len(chunk), n_occ), dtype=np.float32)
                 info["char"] = np.maximum.reduceat(char, self._starts, axis=1)
+                info["char_pref"] = char[:, self._starts]
+                info["dense_pref"] = zeros if dense is None else dense[:, self._starts]
                 info["dense"] = (
                     zeros if dense is None else np.maximum.reduceat(dense, self._starts, axis=1)
                 )
@@ -500,7 +503,7 @@ class TitleNormalizer:
 
     def _candidate_features(self, texts, candidates, fused, parts) -> np.ndarray:
         return candidate_features(
-            normalise_titles(texts), candidates, fused, parts, self._labels_norm
+            normalise_titles(texts), candidates, fused, parts, self._labels_norm, self._n_rows
         )
 
     def rerank_features(
