@@ -96,3 +96,14 @@ def test_reranker_training_metrics_order_by_score_then_fused_rank():
     one = np.zeros((1, 12), dtype=bool)
     one[0, 1] = True  # ties keep the fused order: position 2
     assert rerank_metrics(tied, one)["mrr@10"] == pytest.approx(0.5)
+
+
+@pytest.mark.slow
+def test_known_labels_name_their_occupation_with_the_default_normaliser(tmp_path):
+    """The product check behind the exact-label rule: a job target equal to a known
+    alternative label must get that label's occupation first (19.5% before the rule)."""
+    from benchmarks.titles_cv import exact_label_check
+
+    res = exact_label_check(n_queries=60, seed=1, cache_dir=tmp_path)
+    assert res["exact_label_acc@1"] >= 0.8
+    assert res["exact_label_upper_mvx_acc@1"] >= 0.8
