@@ -235,11 +235,8 @@ def distance_matrix(
     levels, requirements, weights = _check_core_inputs(levels, requirements, weights)
     n_jobs = _auto_jobs(n_jobs, levels.shape[0] * requirements.shape[0])
     out = np.empty((levels.shape[0], requirements.shape[0]), dtype=np.float32)
-    if _resolve_method(method, *requirements.shape) == "lut":
-        _lut_rows(_lut(levels, requirements, weights), slice(None), out, n_jobs)
-    else:
-        lf, rft = _factors(levels, requirements, weights)
-        _gemm_rows(lf, rft, out, n_jobs)
+    fill = _distance_filler(levels, requirements, weights, method, n_jobs)
+    fill(slice(0, levels.shape[0]), slice(0, requirements.shape[0]), out)
     return out
 
 
@@ -284,24 +281,33 @@ def distance_blocks(
         block_rows = default_block_rows(n_v)
     block_rows = min(max(1, n_w), check_int(block_rows, "block_rows", low=1))
     n_jobs = _auto_jobs(n_jobs, block_rows * n_v)
-    if _resolve_method(method, *requirements.shape) == "lut":
-        lut = _lut(levels, requirements, weights)
-
-        def fill(rows: slice, out: np.ndarray) -> None:
-            _lut_rows(lut, rows, out, n_jobs)
-
-    else:
-        lf, rft = _factors(levels, requirements, weights)
-
-        def fill(rows: slice, out: np.ndarray) -> None:
-            _gemm_rows(lf[rows], rft, out, n_jobs)
-
+    fill = _distance_filler(levels, requirements, weights, method, n_jobs)
     buf = np.empty((block_rows, n_v), dtype=np.float32)
     for r0 in range(0, n_w, block_rows):
         rows = slice(r0, min(n_w, r0 + block_rows))
         out = buf[: rows.stop - r0]
-        fill(rows, out)
+        fill(rows, slice(0, n_v), out)
         yield rows, out
+
+
+def _distance_filler(
+    levels: np.ndarray, requirements: np.ndarray, weights: np.ndarray, method: str, n_jobs: int
+) -> Callable[[slice, slice, np.ndarray], None]:
+    """Encode once for ``method``; return ``fill(rows, cols, out)`` that writes the distances
+    of workers ``rows`` to vacancies ``cols`` into ``out`` on ``n_jobs`` threads."""
+    if _resolve_method(method, *requirements.shape) == "lut":
+        lut = _lut(levels, requirements, weights)
+
+        def fill(rows: slice, cols: slice, out: np.ndarray) -> None:
+            _lut_rows(lut, rows, out, n_jobs, col0=cols.start)
+
+        return fill
+    lf, rft = _factors(levels, requirements, weights)
+
+    def fill(rows: slice, cols: slice, out: np.ndarray) -> None:
+        _gemm_rows(lf[rows], rft[:, cols], out, n_jobs)
+
+    return fill
 
 
 def _gemm_rows(lf: np.ndarray, rft: np.ndarray, out: np.ndarray, n_jobs: int) -> None:
@@ -1078,18 +1084,8 @@ def topk_by_distance(
         )
     n_vac = requirements.shape[0]
     n_jobs = _auto_jobs(n_jobs, levels.shape[0] * n_vac)
-    if _resolve_method(method, *requirements.shape) == "lut":
-        lut = _lut(levels, requirements, weights)
-
-        def fill(rows: slice, cs: slice, out: np.ndarray) -> None:
-            _lut_rows(lut, rows, out, 1, col0=cs.start)
-
-    else:
-        lf, rft = _factors(levels, requirements, weights)
-
-        def fill(rows: slice, cs: slice, out: np.ndarray) -> None:
-            np.matmul(lf[rows], rft[:, cs], out=out)
-
+    # the threads work on row blocks below; each block's distances in its own thread
+    fill = _distance_filler(levels, requirements, weights, method, n_jobs=1)
     auto_rows, auto_cols = _topk_blocks(levels.shape[0], n_vac, n_jobs)
     if block_cols is None and block_rows is None:
         block_rows, block_cols = auto_rows, auto_cols
