@@ -44,6 +44,15 @@ def loop_distance(levels, requirements, weights):
     return out
 
 
+def dyadic_problem(seed, n_workers, n_vacancies, n_competences):
+    """Seeded levels and requirements 0..4 and weights in multiples of 1/4 (exact sums)."""
+    rng = np.random.default_rng(seed)
+    levels = rng.integers(0, 5, (n_workers, n_competences), dtype=np.int8)
+    req = rng.integers(0, 5, (n_vacancies, n_competences), dtype=np.int8)
+    wts = (rng.integers(1, 17, (n_vacancies, n_competences)) / 4).astype(np.float32)
+    return levels, req, wts
+
+
 def loop_passes(levels, requirements):
     """A worker passes when no required competence is below its minimum."""
     return np.array(
@@ -119,10 +128,7 @@ def test_lookup_table_kernels_as_plain_python(problem):
 
 @pytest.mark.skipif("lut" not in METHODS, reason="numba (the 'fast' extra) is not installed")
 def test_lookup_tables_odd_competences_column_offset_and_threads():
-    rng = np.random.default_rng(3)
-    levels = rng.integers(0, 5, (37, 7), dtype=np.int8)
-    req = rng.integers(0, 5, (5000, 7), dtype=np.int8)
-    wts = (rng.integers(1, 17, (5000, 7)) / 4).astype(np.float32)
+    levels, req, wts = dyadic_problem(3, 37, 5000, 7)
     ref = loop_distance(levels, req, wts)
     lut = core_mod._lut(levels, req, wts)
     assert lut.tables.shape == (4, 25, 5000) and lut.codes.shape == (37, 4)
@@ -135,10 +141,7 @@ def test_lookup_tables_odd_competences_column_offset_and_threads():
 @pytest.mark.skipif("lut" not in METHODS, reason="numba (the 'fast' extra) is not installed")
 def test_lookup_tables_from_several_threads_and_inside_the_pool():
     """Callers on several threads share the kernel pool; a call from inside it runs inline."""
-    rng = np.random.default_rng(4)
-    levels = rng.integers(0, 5, (50, 6), dtype=np.int8)
-    req = rng.integers(0, 5, (900, 6), dtype=np.int8)
-    wts = (rng.integers(1, 17, (900, 6)) / 4).astype(np.float32)
+    levels, req, wts = dyadic_problem(4, 50, 900, 6)
     ref = loop_distance(levels, req, wts)
     run = lambda _: distance_matrix(levels, req, wts, n_jobs=2, method="lut")  # noqa: E731
     with ThreadPoolExecutor(3) as callers:
@@ -197,10 +200,7 @@ def test_raising_a_level_never_increases_a_distance(problem, data):
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("n_jobs", [None, 1, 2, 3, -1])
 def test_distance_matrix_threads_give_the_same_matrix(n_jobs, method):
-    rng = np.random.default_rng(7)
-    levels = rng.integers(0, 5, (70, 9), dtype=np.int8)
-    req = rng.integers(0, 5, (300, 9), dtype=np.int8)
-    wts = (rng.integers(1, 17, (300, 9)) / 4).astype(np.float32)
+    levels, req, wts = dyadic_problem(7, 70, 300, 9)
     np.testing.assert_array_equal(
         distance_matrix(levels, req, wts, n_jobs=n_jobs, method=method),
         loop_distance(levels, req, wts),
