@@ -50,13 +50,15 @@ bench: $(STAMP)
 clean:
 	rm -rf $(VENV) build *.egg-info
 
-# Rebuild the job-title adapter and re-ranker (models/title-adapter.npz 0.6 MB and
-# models/title-reranker.pkl 0.5 MB, both committed; about 4 minutes on 2 cores, 8 without the
-# embeddings cached in build/titles_cv). The fine-tuned model (models/titles-minilm-nl, ~90 MB,
+# Rebuild the job-title models: the adapter (models/title-adapter.npz, 0.6 MB), the word
+# substitutions (models/title-substitutions.json, 0.2 MB) and the re-ranker
+# (models/title-reranker.json), all committed; about 7 minutes on 2 cores, 10 without the
+# embeddings cached in build/titles_cv. The fine-tuned model (models/titles-minilm-nl, ~90 MB,
 # not in git, 5-8 minutes) is optional and only used when the adapter is absent or asked for.
 models: $(STAMP)
 	$(PY) -m models.train_title_adapter --out models/title-adapter.npz
-	$(PY) -m models.train_title_reranker --out models/title-reranker.pkl
+	$(PY) -m models.train_title_substitutions --out models/title-substitutions.json
+	$(PY) -m models.train_title_reranker --out models/title-reranker.json
 
 models-finetune: $(STAMP)
 	$(PY) -m models.train_titles --out models/titles-minilm-nl

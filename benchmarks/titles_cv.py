@@ -117,6 +117,7 @@ class Fold:
     corpus_known: Any
     texts_known: list[str]
     gold_known: list[str]
+    substitutions: Any = None  # learned without the fold's occupations
 
 
 def iter_folds(
@@ -138,6 +139,7 @@ def iter_folds(
         TrainingEmbeddings,
         train_matrix,
     )
+    from models.train_title_substitutions import learn_from_catalogue
 
     t0 = time.perf_counter()
     data = esco_data_dir()
@@ -193,6 +195,7 @@ def iter_folds(
             TitleCorpus.from_rows(known_rows, corpus.isco_groups, corpus.labels),
             texts_known,
             gold_known,
+            learn_from_catalogue(occs, part),
         )
 
 
@@ -233,8 +236,11 @@ def run(
                 weights=adapted_weights,
                 row_penalty=row_penalty,
                 reranker=None,
+                substitutions=fold.substitutions,
             ),
-            "base": TitleNormalizer(model=fold.titles, weights=BASE_MODEL_WEIGHTS, reranker=None),
+            "base": TitleNormalizer(
+                model=fold.titles, weights=BASE_MODEL_WEIGHTS, reranker=None, substitutions=None
+            ),
             "char_tfidf": PlainCharTfidf(),
         }
         for setting, (corpus, texts, gold) in settings.items():

@@ -2,22 +2,24 @@
 
 Build the artefact the library uses by default (``TitleNormalizer(reranker="auto")``)::
 
-    python -m models.train_title_reranker --out models/title-reranker.pkl
+    python -m models.train_title_reranker --out models/title-reranker.json
 
 Method. The dev occupations are split into 5 folds by uri (``benchmarks.titles_cv``). For each
-fold a title adapter is trained without the fold's alternative labels, a
+fold a title adapter and a word-substitution table are learned without the fold's
+alternative labels, a
 :class:`~doorstroom_match.text.TitleNormalizer` with that adapter is fitted on a corpus where
 the fold's occupations are known by their preferred label only, and the fold's alternative
 labels are scored: the fused top 50 occupations per query and their features
 (``doorstroom_match.text.rerank.FEATURES``) are the training rows, labelled by whether the
-candidate is the gold occupation. So every row looks like a query the product has never seen.
-Both settings of ``benchmarks.titles_cv.Fold`` are used, in equal measure: *held-out* (the
-fold's occupations known by their preferred label only) and *known* (half of their other
-labels in the corpus): trained on held-out rows alone, the model learns that the right
+candidate is the gold occupation, one ranking group per query for LightGBM's LambdaRank. So
+every row looks like a query the product has never seen.
+Both settings of ``benchmarks.titles_cv.Fold`` are used (9,618 and about 4,400 queries):
+*held-out* (the fold's occupations known by their preferred label only) and *known* (half of
+their other labels in the corpus): trained on held-out rows alone, the model learns that the right
 occupation never has other labels, which is false in the product.
 A nested cross-validation (train on four folds' rows, score the fifth) gives the figures in the
-model card; the shipped model is then fitted on all rows. About 2 minutes on 2 cores when the
-base embeddings are cached in ``build/titles_cv`` (6 minutes otherwise).
+model card; the shipped model is then fitted on all rows. About 4 minutes on 2 cores when the
+base embeddings are cached in ``build/titles_cv`` (7 minutes otherwise).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-DEFAULT_OUT = Path(__file__).resolve().parent / "title-reranker.pkl"
+DEFAULT_OUT = Path(__file__).resolve().parent / "title-reranker.json"
 
 
 def _metrics(scores: np.ndarray, gold: np.ndarray) -> dict[str, float]:
@@ -58,7 +60,12 @@ def build(args) -> dict:
             ("heldout", fold.corpus, fold.texts, fold.gold),
             ("known", fold.corpus_known, fold.texts_known, fold.gold_known),
         ):
-            tn = TitleNormalizer(model=encoder, weights=ADAPTED_WEIGHTS, reranker=None).fit(corpus)
+            tn = TitleNormalizer(
+                model=encoder,
+                weights=ADAPTED_WEIGHTS,
+                reranker=None,
+                substitutions=fold.substitutions,
+            ).fit(corpus)
             cand, feats = tn.rerank_features(texts, args.candidates)
             uri_index = {u: j for j, u in enumerate(tn.uris_)}
             right = cand == np.array([uri_index[u] for u in gold])[:, None]

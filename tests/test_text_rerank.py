@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import pickle
+import json
 
 import numpy as np
 import pytest
@@ -10,7 +10,12 @@ import pytest
 from doorstroom_match._exceptions import NotFittedError, ValidationError
 from doorstroom_match.text import rerank as rerank_mod
 from doorstroom_match.text import titles as titles_mod
-from doorstroom_match.text.rerank import FEATURES, TitleReranker, candidate_features
+from doorstroom_match.text.rerank import (
+    FEATURES,
+    TitleReranker,
+    candidate_features,
+    group_codes,
+)
 from doorstroom_match.text.titles import TitleNormalizer
 from tests.test_text_titles import QUERIES, corpus
 
@@ -31,13 +36,16 @@ def test_candidate_features_against_plain_loops():
     labels = ["magazijn medewerker", "hulpkok", "kassa medewerker"]
     cand = np.array([[0, 2, 1], [1, 0, 2]])
     fused = np.array([[0.9, 0.1, 0.5], [0.2, 0.8, 0.0]], dtype=np.float32)
-    names = ("char", "dense", "desc", "desc_dense", "char_pref", "dense_pref")
-    parts = {n: fused * (i + 2) for i, n in enumerate(names)}
+    names = ("char", "dense", "desc", "desc_dense", "char_pref", "dense_pref", "char_sub")
+    parts = {n: fused * (i + 2) for i, n in enumerate(names)}  # char_sub_pref missing: 0
     n_rows = np.array([3, 1, 2])
-    x = candidate_features(queries, cand, fused, parts, labels, n_rows)
+    groups = group_codes(["9321", "5120", "9329"])
+    x = candidate_features(queries, cand, fused, parts, labels, n_rows, groups)
     assert x.shape == (2, 3, len(FEATURES)) and x.dtype == np.float32
     col = {n: x[:, :, i] for i, n in enumerate(FEATURES)}
+    w = np.exp(20 * (fused - fused.max(axis=1, keepdims=True)))
     for i in range(2):
+        tsr = [fuzz.token_set_ratio(queries[i], labels[o]) / 100 for o in cand[i]]
         for j in range(3):
             o = cand[i, j]
             assert col["fused"][i, j] == fused[i, o]
@@ -45,33 +53,57 @@ def test_candidate_features_against_plain_loops():
             assert col["rank"][i, j] == pytest.approx(np.log1p(j))
             assert col["desc_dense"][i, j] == parts["desc_dense"][i, o]
             assert col["dense_pref"][i, j] == parts["dense_pref"][i, o]
+            assert col["char_sub"][i, j] == parts["char_sub"][i, o]
+            assert col["char_sub_pref"][i, j] == 0
             assert col["log_rows"][i, j] == pytest.approx(np.log(n_rows[o]))
-            assert col["token_set_ratio"][i, j] == pytest.approx(
-                fuzz.token_set_ratio(queries[i], labels[o]) / 100
-            )
+            assert col["token_set_ratio"][i, j] == pytest.approx(tsr[j])
             assert col["partial_ratio"][i, j] == pytest.approx(
                 fuzz.partial_ratio(queries[i], labels[o]) / 100
             )
+            # relative to the best candidate of the same query
+            dense = [parts["dense"][i, c] for c in cand[i]]
+            assert col["dense_gap"][i, j] == pytest.approx(dense[j] - max(dense))
+            assert col["dense_rank"][i, j] == sorted(dense, reverse=True).index(dense[j])
+            assert col["token_set_ratio_gap"][i, j] == pytest.approx(tsr[j] - max(tsr))
+            # neighbours: the share of softmax weight and the count in the same ISCO group
+            same4 = [c for c in cand[i] if groups[0][c] == groups[0][o]]
+            same3 = [c for c in cand[i] if groups[1][c] == groups[1][o]]
+            share3 = sum(w[i, c] for c in same3) / sum(w[i, c] for c in cand[i])
+            assert col["isco4_top10"][i, j] == len(same4)
+            assert col["isco3_top10"][i, j] == len(same3)
+            assert col["isco3_share"][i, j] == pytest.approx(share3, rel=1e-5)
+            assert col["query_words"][i, j] == len(queries[i].split())
+            assert col["query_chars"][i, j] == len(queries[i])
     # head word: "medewerker" ends label words of 0 and 2; "kok" ends "hulpkok"
     np.testing.assert_array_equal(col["head_word"], [[1, 1, 0], [1, 0, 0]])
+    # 932x: 9321 and 9329 share the 3- and 2-digit group, not the 4-digit one
+    np.testing.assert_array_equal(col["isco3_top10"][0], [2, 2, 1])
+    np.testing.assert_array_equal(col["isco4_top10"][0], [1, 1, 1])
+    # without groups, or with an unknown one, the group features are missing (NaN)
+    x = candidate_features(queries, cand, fused, parts, labels, n_rows)
+    assert np.isnan(x[:, :, FEATURES.index("isco4_share")]).all()
+    unknown = group_codes(["9321", "", "93"])
+    assert unknown.tolist() == [[0, -1, -1], [0, -1, -1], [0, -1, 0]]
 
 
 def test_reranker_learns_and_round_trips(tmp_path):
     x, gold = _toy()
-    model = TitleReranker(n_candidates=8, max_iter=50).fit(x, gold)
+    model = TitleReranker(n_candidates=8, n_estimators=50).fit(x, gold)
     scores = model.predict_scores(x)
     assert scores.shape == gold.shape and scores.dtype == np.float32
     assert np.mean(np.argmax(scores, axis=1) == np.argmax(gold, axis=1)) > 0.9
-    path = tmp_path / "rr.pkl"
+    path = tmp_path / "rr.json"
     model.save(path)
     again = TitleReranker.load(path)
-    np.testing.assert_array_equal(again.predict_scores(x), scores)
-    assert again.n_candidates == 8 and again.info_["queries"] == 300
+    np.testing.assert_allclose(again.predict_scores(x), scores, rtol=1e-6)
+    assert again.n_candidates == 8 and again.n_estimators == 50
+    assert again.info_["queries"] == 300
 
 
 def test_reranker_errors(tmp_path):
     x, gold = _toy(50)
-    with pytest.raises(ValidationError, match=r"features must have shape \(n, K, 13\)"):
+    n = len(FEATURES)
+    with pytest.raises(ValidationError, match=rf"features must have shape \(n, K, {n}\)"):
         TitleReranker().fit(x[:, :, :5], gold)
     with pytest.raises(ValidationError, match=r"gold must have shape \(50, 8\)"):
         TitleReranker().fit(x, gold[:, :4])
@@ -80,19 +112,19 @@ def test_reranker_errors(tmp_path):
     with pytest.raises(NotFittedError, match="not fitted yet"):
         TitleReranker().predict_scores(x)
     with pytest.raises(NotFittedError, match="nothing to save"):
-        TitleReranker().save(tmp_path / "x.pkl")
-    model = TitleReranker(max_iter=5).fit(x, gold)
-    path = tmp_path / "old.pkl"
-    model.info_["sklearn"] = "0.0.1"
+        TitleReranker().save(tmp_path / "x.json")
+    model = TitleReranker(n_estimators=5).fit(x, gold)
+    with pytest.raises(ValidationError, match=f"features must have {n} columns"):
+        model.predict_scores(x[:, :, :5])
+    path = tmp_path / "old.json"
     model.save(path)
-    with pytest.warns(UserWarning, match=r"trained with scikit-learn 0.0.1.*train_title_reranker"):
+    doc = json.loads(path.read_text())
+    doc["info"]["features"] = ["fused"]
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ValidationError, match="other features.*train_title_reranker"):
         TitleReranker.load(path)
-    with open(path, "rb") as fh:
-        state = pickle.load(fh)
-    state["params"]["info_"]["features"] = ["fused"]
-    with open(path, "wb") as fh:
-        pickle.dump(state, fh)
-    with pytest.warns(UserWarning), pytest.raises(ValidationError, match="other features"):
+    path.write_text('{"params": {}}')
+    with pytest.raises(ValidationError, match="is not a title re-ranker file"):
         TitleReranker.load(path)
     with pytest.raises(ValidationError, match="reranker must be 'auto', None, a file path"):
         TitleNormalizer(model=None, reranker=3).fit(corpus())
@@ -113,8 +145,13 @@ def test_normalizer_reorders_candidates_with_the_reranker():
     fused_scores, fused_idx = plain.predict_topk(texts, k=4)
     flipped = TitleNormalizer(model=None, reranker=PreferLast()).fit(corpus())
     scores, idx = flipped.predict_topk(texts, k=2)
-    np.testing.assert_array_equal(idx, fused_idx[:, ::-1][:, :2])
-    np.testing.assert_allclose(scores, np.log1p([[3, 2]] * len(texts)))
+    exact = fused_scores[:, 0] >= 10  # a query equal to a label: that one stays first, at 1.0
+    assert 0 < exact.sum() < len(texts)
+    np.testing.assert_array_equal(idx[~exact], fused_idx[~exact][:, ::-1][:, :2])
+    np.testing.assert_array_equal(idx[exact], fused_idx[exact][:, [0, 3]])
+    # softmax of log1p(rank) over the 4 candidates: (rank + 1) / 10
+    np.testing.assert_allclose(scores[~exact], [[0.4, 0.3]] * (~exact).sum(), rtol=1e-6)
+    np.testing.assert_allclose(scores[exact], [[1.0, 0.4]] * exact.sum(), rtol=1e-6)
     # score_occupations stays the fused score
     np.testing.assert_array_equal(flipped.score_occupations(texts), plain.score_occupations(texts))
     cand, feats = plain.rerank_features(texts, n_candidates=4)
@@ -123,7 +160,7 @@ def test_normalizer_reorders_candidates_with_the_reranker():
 
 
 def test_auto_reranker_only_with_the_default_adapter(monkeypatch, tmp_path):
-    assert rerank_mod.reranker_path().is_file(), "models/title-reranker.pkl is committed"
+    assert rerank_mod.reranker_path().is_file(), "models/title-reranker.json is committed"
     tn = TitleNormalizer()
     loaded = tn._make_reranker("adapted")
     assert isinstance(loaded, TitleReranker) and loaded.n_candidates == 50
@@ -132,5 +169,5 @@ def test_auto_reranker_only_with_the_default_adapter(monkeypatch, tmp_path):
     assert cv["reranked/known"]["acc@1"] > cv["fused/known"]["acc@1"] + 0.03
     assert loaded.info_["settings"]["known"] > 0 and loaded.info_["settings"]["heldout"] > 0
     assert tn._make_reranker("base") is None and tn._make_reranker("custom") is None
-    monkeypatch.setattr(titles_mod, "reranker_path", lambda: tmp_path / "absent.pkl")
+    monkeypatch.setattr(titles_mod, "reranker_path", lambda: tmp_path / "absent.json")
     assert tn._make_reranker("adapted") is None

@@ -24,6 +24,7 @@ from doorstroom_match.text.encoders import (
 )
 from doorstroom_match.text.normalise import normalise_title
 from doorstroom_match.text.signals import TextSignals
+from doorstroom_match.text.synonyms import TitleSubstitutions
 from doorstroom_match.text.titles import TitleMatch, TitleNormalizer
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "TitleCorpus",
     "TitleMatch",
     "TitleNormalizer",
+    "TitleSubstitutions",
     "encode_cached",
     "load_esco_corpus",
     "make_encoder",

@@ -7,12 +7,16 @@ empty. :class:`TitleCorpus` holds it as parallel tuples.
 The Dutch ESCO catalogue (``occupations.csv``: ``uri, code, isco_group, preferred_label,
 alt_labels, description, split``) becomes such a corpus with :func:`load_esco_corpus`: one row per
 preferred label and one per alternative label (``|``-separated), and each occupation's ISCO-08
-group in :attr:`TitleCorpus.isco_groups`.
+group in :attr:`TitleCorpus.isco_groups`. A corpus read from CSV has no ISCO column; for ESCO
+uris :func:`esco_isco_group` knows the group from ``doorstroom_match/data/esco_isco_groups.csv``
+(uri and ISCO-08 group of the 3,039 occupations of ESCO v1.2, © European Union, reused under
+the European Commission's reuse policy).
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import os
 import random
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -31,12 +35,34 @@ __all__ = [
     "read_esco_occupations",
     "load_esco_corpus",
     "esco_data_dir",
+    "esco_isco_group",
     "split_by_occupation",
 ]
 
 CORPUS_COLUMNS = ("id", "uri", "text", "description")
 QUERY_COLUMNS = ("query", "uri")
 ESCO_COLUMNS = ("uri", "code", "isco_group", "preferred_label", "alt_labels", "description")
+
+
+@functools.lru_cache(maxsize=1)
+def _esco_isco_table() -> dict[str, str]:
+    path = Path(__file__).resolve().parents[1] / "data" / "esco_isco_groups.csv"
+    with open(path, newline="", encoding="utf-8") as fh:
+        return {r["uri"]: r["isco_group"] for r in csv.DictReader(fh)}
+
+
+def esco_isco_group(uri: str) -> str:
+    """The ISCO-08 group of an ESCO occupation uri, "" for any other uri.
+
+    Examples
+    --------
+    >>> esco = "http://data.europa.eu/esco/occupation/"
+    >>> esco_isco_group(esco + "00030d09-2b3a-4efd-87cc-c4ea39d27c34")
+    '2654'
+    >>> esco_isco_group("u1")
+    ''
+    """
+    return _esco_isco_table().get(str(uri), "")
 
 
 @dataclass(frozen=True)

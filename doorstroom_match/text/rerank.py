@@ -1,21 +1,24 @@
-"""A learned re-ranker for job-title normalisation: re-scores the top candidates.
+"""A learned re-ranker for job-title normalisation: re-orders the best candidates.
 
 :class:`~doorstroom_match.text.TitleNormalizer` fuses its signals with fixed weights; the
 re-ranker looks at its ``n_candidates`` best occupations per query again, with features the
-fixed fusion cannot combine (the fused score and its margin to the best, the candidate's rank,
-each signal on its own, fuzzy ratios between the query and the occupation's label, whether the
-query's head word ends a label word, the number of surface forms), and orders them by the
-probability of a gradient-boosted classifier (scikit-learn) trained on out-of-fold candidates
-of the dev queries (``models/train_title_reranker.py``).
+fixed fusion cannot combine: the fused score, its margin to the best and the candidate's rank;
+each signal on its own, and how far it is below that signal's best among the candidates and
+its rank there; fuzzy ratios between the query and the occupation's label; whether the
+query's head word ends a label word; the number of surface forms; how much of the candidates'
+fused weight and how many of the top 10 share the candidate's ISCO-08 group (4, 3 and 2
+digits: the neighbours' votes); and the query's length. A LambdaRank model (LightGBM,
+gradient-boosted trees that optimise the ranking itself) trained on out-of-fold candidates of
+the dev queries (``models/train_title_reranker.py``) orders them.
 
-The committed model (``models/title-reranker.pkl``) is a pickle: load only files you trust.
+The committed model (``models/title-reranker.json``) is JSON: the training record and
+LightGBM's own text model format, which later LightGBM versions read.
 """
 
 from __future__ import annotations
 
+import json
 import os
-import pickle
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +26,22 @@ import numpy as np
 
 from doorstroom_match._exceptions import NotFittedError, ValidationError
 
-__all__ = ["FEATURES", "TitleReranker", "candidate_features", "reranker_path"]
+__all__ = ["FEATURES", "TitleReranker", "candidate_features", "group_codes", "reranker_path"]
+
+#: Signals compared with their best among a query's candidates (``<name>_gap``, ``<name>_rank``).
+_RELATIVE = (
+    "char",
+    "dense",
+    "desc",
+    "desc_dense",
+    "char_pref",
+    "dense_pref",
+    "char_sub",
+    "token_set_ratio",
+)
+#: ISCO-08 group levels (digits) of the neighbour features.
+GROUP_LEVELS = (4, 3, 2)
+_GROUP_TEMPERATURE = 20.0  # softmax temperature of fused scores for the group's share
 
 #: Feature names, in the order of the last axis of :func:`candidate_features`.
 #: The row count and the label-row signals only help when the training rows mix both settings
@@ -39,20 +57,60 @@ FEATURES = (
     "desc_dense",
     "char_pref",
     "dense_pref",
+    "char_sub",
+    "char_sub_pref",
     "log_rows",
     "token_set_ratio",
     "partial_ratio",
     "head_word",
+    *(f"{name}_{kind}" for name in _RELATIVE for kind in ("gap", "rank")),
+    *(f"isco{d}_{kind}" for d in GROUP_LEVELS for kind in ("share", "top10")),
+    "query_words",
+    "query_chars",
 )
-_FILENAME = "title-reranker.pkl"
+_SIGNALS = (
+    "char",
+    "dense",
+    "desc",
+    "desc_dense",
+    "char_pref",
+    "dense_pref",
+    "char_sub",
+    "char_sub_pref",
+)
+_FILENAME = "title-reranker.json"
 
 
 def reranker_path() -> Path:
-    """``$DOORSTROOM_TITLES_RERANKER`` when set, else ``models/title-reranker.pkl``."""
+    """``$DOORSTROOM_TITLES_RERANKER`` when set, else ``models/title-reranker.json``."""
     env = os.environ.get("DOORSTROOM_TITLES_RERANKER")
     if env:
         return Path(env)
     return Path(__file__).resolve().parents[2] / "models" / _FILENAME
+
+
+def group_codes(isco_groups) -> np.ndarray:
+    """Integer codes of each occupation's ISCO-08 group at every level of :data:`GROUP_LEVELS`.
+
+    Parameters
+    ----------
+    isco_groups : sequence of str, length n_occupations
+        ISCO-08 group codes ("" when unknown).
+
+    Returns
+    -------
+    ndarray of shape (len(GROUP_LEVELS), n_occupations), int64
+        Equal codes mean the same group at that level; -1 where the group is unknown (or
+        shorter than the level).
+    """
+    out = np.full((len(GROUP_LEVELS), len(isco_groups)), -1, dtype=np.int64)
+    for li, digits in enumerate(GROUP_LEVELS):
+        seen: dict[str, int] = {}
+        for j, g in enumerate(isco_groups):
+            g = str(g or "")
+            if len(g) >= digits:
+                out[li, j] = seen.setdefault(g[:digits], len(seen))
+    return out
 
 
 def _head_word_matches(query_tokens: list[str], label: str) -> float:
@@ -63,6 +121,37 @@ def _head_word_matches(query_tokens: list[str], label: str) -> float:
     return float(any(t.endswith(head) or head.endswith(t) for t in label.split() if len(t) > 2))
 
 
+def _rank_within(values: np.ndarray) -> np.ndarray:
+    """Rank of every value in its row, 0 = highest (ties: earlier column first)."""
+    order = np.argsort(-values, axis=1, kind="stable")
+    ranks = np.empty_like(order)
+    np.put_along_axis(ranks, order, np.arange(values.shape[1])[None, :], axis=1)
+    return ranks.astype(np.float32)
+
+
+def _group_features(codes: np.ndarray, fused: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Share of the candidates' softmax weight and count among the top 10 in the same group.
+
+    Parameters
+    ----------
+    codes : ndarray of shape (n, K), int; -1 unknown
+    fused : ndarray of shape (n, K), the candidates' fused scores
+
+    Returns
+    -------
+    share, top10 : ndarray of shape (n, K), float32; NaN where the group is unknown
+    """
+    w = np.exp(_GROUP_TEMPERATURE * (fused - fused.max(axis=1, keepdims=True)))
+    w /= w.sum(axis=1, keepdims=True)
+    same = (codes[:, :, None] == codes[:, None, :]) & (codes[:, :, None] >= 0)
+    share = np.einsum("ijk,ik->ij", same, w, dtype=np.float64).astype(np.float32)
+    top10 = same[:, :, :10].sum(axis=2).astype(np.float32)
+    unknown = codes < 0
+    share[unknown] = np.nan
+    top10[unknown] = np.nan
+    return share, top10
+
+
 def candidate_features(
     queries: list[str],
     candidates: np.ndarray,
@@ -70,6 +159,7 @@ def candidate_features(
     parts: dict[str, np.ndarray],
     labels: list[str],
     n_rows: np.ndarray,
+    groups: np.ndarray | None = None,
 ) -> np.ndarray:
     """Features of every (query, candidate occupation) pair.
 
@@ -83,11 +173,13 @@ def candidate_features(
         Fused scores of every occupation.
     parts : dict of str to ndarray of shape (n, n_occupations)
         The unweighted signals (``char``, ``dense``, ``desc``, ``desc_dense``, ``char_pref``,
-        ``dense_pref``).
+        ``dense_pref``, ``char_sub``, ``char_sub_pref``; a missing one counts 0).
     labels : list of str, length n_occupations
         Normalised occupation labels.
     n_rows : ndarray of shape (n_occupations,)
         Surface forms (corpus rows) per occupation.
+    groups : ndarray of shape (len(GROUP_LEVELS), n_occupations), int, optional
+        :func:`group_codes` of the occupations; None: groups unknown (NaN features).
 
     Returns
     -------
@@ -104,8 +196,8 @@ def candidate_features(
         "rank": np.broadcast_to(np.log1p(np.arange(k, dtype=np.float32)), (n, k)),
     }
     cols["log_rows"] = np.log(n_rows[candidates])
-    for name in ("char", "dense", "desc", "desc_dense", "char_pref", "dense_pref"):
-        cols[name] = take(parts[name])
+    for name in _SIGNALS:
+        cols[name] = take(parts[name]) if name in parts else np.zeros((n, k), np.float32)
     tsr = np.zeros((n, k), dtype=np.float32)
     pr = np.zeros((n, k), dtype=np.float32)
     head = np.zeros((n, k), dtype=np.float32)
@@ -117,43 +209,70 @@ def candidate_features(
             pr[i, j] = fuzz.partial_ratio(q, label) / 100.0
             head[i, j] = _head_word_matches(q_tokens, label)
     cols.update(token_set_ratio=tsr, partial_ratio=pr, head_word=head)
+    for name in _RELATIVE:
+        v = np.asarray(cols[name], dtype=np.float32)
+        cols[f"{name}_gap"] = v - v.max(axis=1, keepdims=True)
+        cols[f"{name}_rank"] = _rank_within(v)
+    for li, digits in enumerate(GROUP_LEVELS):
+        codes = np.full((n, k), -1, dtype=np.int64) if groups is None else groups[li][candidates]
+        cols[f"isco{digits}_share"], cols[f"isco{digits}_top10"] = _group_features(codes, f_cand)
+    words = np.array([len(q.split()) for q in queries], dtype=np.float32)
+    chars = np.array([len(q) for q in queries], dtype=np.float32)
+    cols["query_words"] = np.broadcast_to(words[:, None], (n, k))
+    cols["query_chars"] = np.broadcast_to(chars[:, None], (n, k))
     return np.stack([cols[name] for name in FEATURES], axis=2).astype(np.float32)
 
 
 class TitleReranker:
-    """Gradient-boosted re-scoring of a title normaliser's best candidates.
+    """LambdaRank re-ordering of a title normaliser's best candidates (LightGBM).
 
     Parameters
     ----------
     n_candidates : int, default 50
         Candidates re-scored per query (the fused top ``n_candidates``).
-    max_iter, learning_rate, max_leaf_nodes, min_samples_leaf, l2_regularization, random_state
-        Of :class:`sklearn.ensemble.HistGradientBoostingClassifier`.
+    n_estimators, learning_rate, num_leaves, min_child_samples, reg_lambda, truncation_level
+        Of :class:`lightgbm.LGBMRanker` (``objective="lambdarank"``; ``truncation_level`` is
+        ``lambdarank_truncation_level``, the depth of the ranking it optimises).
+    random_state : int, default 0
 
     Attributes
     ----------
-    model_ : HistGradientBoostingClassifier
+    booster_ : lightgbm.Booster
     info_ : dict
-        Training record (counts, cross-validated scores, scikit-learn version).
+        Training record (counts, cross-validated scores, LightGBM version).
     """
 
     def __init__(
         self,
         n_candidates: int = 50,
-        max_iter: int = 300,
-        learning_rate: float = 0.05,
-        max_leaf_nodes: int = 15,
-        min_samples_leaf: int = 40,
-        l2_regularization: float = 1.0,
+        n_estimators: int = 600,
+        learning_rate: float = 0.03,
+        num_leaves: int = 31,
+        min_child_samples: int = 40,
+        reg_lambda: float = 1.0,
+        truncation_level: int = 20,
         random_state: int = 0,
     ) -> None:
         self.n_candidates = n_candidates
-        self.max_iter = max_iter
+        self.n_estimators = n_estimators
         self.learning_rate = learning_rate
-        self.max_leaf_nodes = max_leaf_nodes
-        self.min_samples_leaf = min_samples_leaf
-        self.l2_regularization = l2_regularization
+        self.num_leaves = num_leaves
+        self.min_child_samples = min_child_samples
+        self.reg_lambda = reg_lambda
+        self.truncation_level = truncation_level
         self.random_state = random_state
+
+    def _params(self) -> dict[str, Any]:
+        return {
+            "n_candidates": self.n_candidates,
+            "n_estimators": self.n_estimators,
+            "learning_rate": self.learning_rate,
+            "num_leaves": self.num_leaves,
+            "min_child_samples": self.min_child_samples,
+            "reg_lambda": self.reg_lambda,
+            "truncation_level": self.truncation_level,
+            "random_state": self.random_state,
+        }
 
     def fit(self, features: np.ndarray, gold: np.ndarray) -> TitleReranker:
         """Learn from candidate features and whether each candidate is the right occupation.
@@ -167,9 +286,7 @@ class TitleReranker:
         -------
         self
         """
-        from sklearn import __version__ as sklearn_version
-        from sklearn.ensemble import HistGradientBoostingClassifier
-
+        lgb = _lightgbm()
         features = np.asarray(features, dtype=np.float32)
         gold = np.asarray(gold, dtype=bool)
         if features.ndim != 3 or features.shape[2] != len(FEATURES):
@@ -180,24 +297,32 @@ class TitleReranker:
             raise ValidationError(f"gold must have shape {features.shape[:2]}, got {gold.shape}")
         if not gold.any() or gold.all():
             raise ValidationError("gold must mark some candidates right and some wrong")
-        self.model_ = HistGradientBoostingClassifier(
-            max_iter=self.max_iter,
+        n, k, f = features.shape
+        model = lgb.LGBMRanker(
+            objective="lambdarank",
+            n_estimators=self.n_estimators,
             learning_rate=self.learning_rate,
-            max_leaf_nodes=self.max_leaf_nodes,
-            min_samples_leaf=self.min_samples_leaf,
-            l2_regularization=self.l2_regularization,
+            num_leaves=self.num_leaves,
+            min_child_samples=self.min_child_samples,
+            reg_lambda=self.reg_lambda,
+            lambdarank_truncation_level=self.truncation_level,
             random_state=self.random_state,
-        ).fit(features.reshape(-1, len(FEATURES)), gold.reshape(-1))
+            deterministic=True,
+            force_row_wise=True,
+            verbose=-1,
+        )
+        model.fit(features.reshape(n * k, f), gold.reshape(-1).astype(np.int32), group=[k] * n)
+        self.booster_ = model.booster_
         self.info_ = {
             "features": list(FEATURES),
-            "sklearn": sklearn_version,
-            "queries": int(gold.shape[0]),
-            "candidates": int(gold.shape[1]),
+            "lightgbm": lgb.__version__,
+            "queries": int(n),
+            "candidates": int(k),
         }
         return self
 
     def predict_scores(self, features: np.ndarray) -> np.ndarray:
-        """Probability that each candidate is the right occupation.
+        """Ranking score of each candidate (higher is better; comparable within a query).
 
         Parameters
         ----------
@@ -207,43 +332,51 @@ class TitleReranker:
         -------
         ndarray of shape (n_queries, K), float32
         """
-        if not hasattr(self, "model_"):
+        if not hasattr(self, "booster_"):
             raise NotFittedError("TitleReranker is not fitted yet; call fit() or load() first")
         n, k, f = features.shape
-        proba = self.model_.predict_proba(features.reshape(n * k, f))[:, 1]
-        return proba.reshape(n, k).astype(np.float32)
+        if f != len(FEATURES):
+            raise ValidationError(f"features must have {len(FEATURES)} columns, got {f}")
+        raw = self.booster_.predict(np.asarray(features, np.float32).reshape(n * k, f))
+        return np.asarray(raw, dtype=np.float32).reshape(n, k)
 
     def save(self, path: str | os.PathLike) -> None:
-        """Write the fitted re-ranker (a pickle with its training record)."""
-        if not hasattr(self, "model_"):
+        """Write the fitted re-ranker as JSON: parameters, training record, LightGBM model."""
+        if not hasattr(self, "booster_"):
             raise NotFittedError("TitleReranker is not fitted yet; nothing to save")
+        doc = {
+            "params": self._params(),
+            "info": self.info_,
+            "lightgbm_model": self.booster_.model_to_string(),
+        }
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "wb") as fh:
-            pickle.dump({"params": self.__dict__.copy()}, fh, protocol=4)
+        Path(path).write_text(json.dumps(doc), encoding="utf-8")
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> TitleReranker:
-        """Read a re-ranker written by :meth:`save` (a pickle: only load files you trust).
-
-        Warns when it was trained with another scikit-learn version than the one installed.
-        """
-        from sklearn import __version__ as sklearn_version
-
-        with open(path, "rb") as fh:
-            state: dict[str, Any] = pickle.load(fh)  # noqa: S301 - our own artefact
-        obj = cls.__new__(cls)
-        obj.__dict__.update(state["params"])
-        trained = obj.info_.get("sklearn")
-        if trained != sklearn_version:
-            warnings.warn(
-                f"the title re-ranker {str(path)!r} was trained with scikit-learn {trained}, "
-                f"this is {sklearn_version}; rebuild it with `python -m "
-                "models.train_title_reranker` if its results look off",
-                UserWarning,
-                stacklevel=2,
-            )
+        """Read a re-ranker written by :meth:`save`."""
+        lgb = _lightgbm()
+        try:
+            doc = json.loads(Path(path).read_text(encoding="utf-8"))
+            obj = cls(**doc["params"])
+            obj.info_ = dict(doc["info"])
+            model = doc["lightgbm_model"]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValidationError(f"{str(path)!r} is not a title re-ranker file: {exc}") from None
         if list(obj.info_.get("features", ())) != list(FEATURES):
             raise ValidationError(
-                f"the title re-ranker {str(path)!r} uses other features than this version"
+                f"the title re-ranker {str(path)!r} uses other features than this version; "
+                "rebuild it with `python -m models.train_title_reranker`"
             )
+        obj.booster_ = lgb.Booster(model_str=model)
         return obj
+
+
+def _lightgbm():
+    try:
+        import lightgbm
+    except ImportError as exc:  # pragma: no cover - lightgbm is in the embeddings extra
+        raise ImportError(
+            "the title re-ranker needs LightGBM: pip install 'doorstroom_match[embeddings]'"
+        ) from exc
+    return lightgbm

@@ -20,7 +20,13 @@ every row as a weighted sum of similarities:
 ``desc_dense``
     cosine of the query's dense embedding and the whole description's (cut to 128 tokens):
     the description's vocabulary ("koffie" for a barista, "brillen" for an optician) reaches
-    titles that share no letters with the label.
+    titles that share no letters with the label;
+``char_sub``
+    the best ``char`` cosine of a *variant* of the query, one word replaced by a substitute
+    learned from the labels of one occupation (:mod:`~doorstroom_match.text.synonyms`,
+    ``models/title-substitutions.json``: ``secundair`` / ``voortgezet``, ``verantwoordelijke``
+    / ``manager``); it enters the fused score as ``max(char, w_char_sub * char_sub)`` (weight
+    1: a variant counts as much as the words typed; 0.8 and 0.9 scored lower).
 
 An occupation's score is the best score of its rows (the ``desc`` terms are per occupation),
 minus ``row_penalty * log(n_rows)``: the maximum over many surface forms is higher by chance
@@ -58,7 +64,7 @@ from typing import Any
 import numpy as np
 
 from doorstroom_match._exceptions import EmptyInputError, NotFittedError, ValidationError
-from doorstroom_match.text.corpus import TitleCorpus, read_corpus_csv
+from doorstroom_match.text.corpus import TitleCorpus, esco_isco_group, read_corpus_csv
 from doorstroom_match.text.encoders import (
     AdaptedEncoder,
     SentenceTransformerEncoder,
@@ -66,7 +72,13 @@ from doorstroom_match.text.encoders import (
     _as_texts,
 )
 from doorstroom_match.text.normalise import normalise_title, normalise_titles
-from doorstroom_match.text.rerank import TitleReranker, candidate_features, reranker_path
+from doorstroom_match.text.rerank import (
+    TitleReranker,
+    candidate_features,
+    group_codes,
+    reranker_path,
+)
+from doorstroom_match.text.synonyms import TitleSubstitutions, substitutions_path
 
 __all__ = [
     "TitleNormalizer",
@@ -79,7 +91,13 @@ __all__ = [
 ]
 
 #: Signal weights with the title adapter (the default; chosen by cross-validation by occupation).
-ADAPTED_WEIGHTS: Mapping[str, float] = {"char": 1.0, "dense": 0.5, "desc": 0.5, "desc_dense": 0.5}
+ADAPTED_WEIGHTS: Mapping[str, float] = {
+    "char": 1.0,
+    "dense": 0.5,
+    "desc": 0.5,
+    "desc_dense": 0.5,
+    "char_sub": 1.0,
+}
 #: Signal weights with a fine-tuned model folder (tuned on the dev split's tune part).
 DEFAULT_WEIGHTS: Mapping[str, float] = {"char": 1.0, "dense": 1.0, "desc": 0.5, "desc_dense": 0.0}
 #: Signal weights with the base all-MiniLM-L6-v2 (weaker on Dutch, so it counts less).
@@ -91,7 +109,7 @@ BASE_MODEL_WEIGHTS: Mapping[str, float] = {
 }
 #: Signal weights without a dense model (``model=None``).
 TFIDF_WEIGHTS: Mapping[str, float] = {"char": 1.0, "dense": 0.0, "desc": 0.5, "desc_dense": 0.0}
-_SIGNALS = ("char", "dense", "desc", "desc_dense")
+_SIGNALS = ("char", "dense", "desc", "desc_dense", "char_sub")
 _MODEL_DIRNAME = "titles-minilm-nl"
 _ADAPTER_FILENAME = "title-adapter.npz"
 _DESCRIPTION_TOKENS = 128  # the adapter was trained on descriptions cut to this length
@@ -137,6 +155,12 @@ def _first_sentence(text: str) -> str:
     return _SENTENCE_RE.split(text.strip(), maxsplit=1)[0] if text else ""
 
 
+def _softmax_rows(x: np.ndarray) -> np.ndarray:
+    """Row-wise softmax, float32 (shape kept)."""
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
 def _top_sorted(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Per row the k best columns, best first, ties by lower column: (indices, values)."""
     if k < scores.shape[1]:
@@ -163,9 +187,10 @@ class TitleNormalizer:
         embeds descriptions with its long-text encoder). None: no dense signal (character
         TF-IDF only, fastest).
     weights : mapping of str to float or None
-        Weights of the ``"char"``, ``"dense"``, ``"desc"`` and ``"desc_dense"`` signals; None
-        picks :data:`ADAPTED_WEIGHTS`, :data:`DEFAULT_WEIGHTS`, :data:`BASE_MODEL_WEIGHTS` or
-        the TF-IDF-only weights to suit the model actually loaded. Missing keys count 0.
+        Weights of the ``"char"``, ``"dense"``, ``"desc"``, ``"desc_dense"`` and ``"char_sub"``
+        signals; None picks :data:`ADAPTED_WEIGHTS`, :data:`DEFAULT_WEIGHTS`,
+        :data:`BASE_MODEL_WEIGHTS` or the TF-IDF-only weights to suit the model actually
+        loaded. Missing keys count 0.
     ngram_range : tuple of int, default (2, 5)
     chunk_size : int, default 512
         Queries scored at once; memory is ``chunk_size * n_rows * 4`` bytes per signal.
@@ -180,10 +205,14 @@ class TitleNormalizer:
         (a new way of writing a known job); 0.2 serves both (``models/README.md``).
     reranker : "auto", str, Path, TitleReranker or None, default "auto"
         Re-scores the best candidates of :meth:`predict` / :meth:`predict_topk` (not
-        :meth:`score_occupations`). ``"auto"``: the committed ``models/title-reranker.pkl``
+        :meth:`score_occupations`). ``"auto"``: the committed ``models/title-reranker.json``
         when the dense model is the default adapter (the re-ranker was trained on its
         signals), else none. A path or a fitted
         :class:`~doorstroom_match.text.rerank.TitleReranker`: that one. None: no re-ranking.
+    substitutions : "auto", str, Path, TitleSubstitutions or None, default "auto"
+        Word substitutions for the ``char_sub`` signal. ``"auto"``: the committed
+        ``models/title-substitutions.json`` (:func:`~doorstroom_match.text.synonyms.
+        substitutions_path`) when it exists. None: no variants (``char_sub`` is 0).
 
     Attributes
     ----------
@@ -206,6 +235,7 @@ class TitleNormalizer:
         cache: Any = None,
         row_penalty: float = 0.2,
         reranker: Any = "auto",
+        substitutions: Any = "auto",
     ) -> None:
         self.model = model
         self.weights = weights
@@ -215,6 +245,7 @@ class TitleNormalizer:
         self.cache = cache
         self.row_penalty = row_penalty
         self.reranker = reranker
+        self.substitutions = substitutions
 
     # ------------------------------------------------------------------------------ fit
     def _make_dense(self) -> tuple[Any, str]:
@@ -298,7 +329,9 @@ class TitleNormalizer:
             [corpus.labels.get(u, corpus.texts[first[order_occ][i]]) for i, u in enumerate(uris)],
             dtype=object,
         )
-        self.isco_groups_ = np.array([corpus.isco_groups.get(u, "") for u in uris], dtype=object)
+        self.isco_groups_ = np.array(
+            [corpus.isco_groups.get(u) or esco_isco_group(u) for u in uris], dtype=object
+        )
         # rows sorted by occupation, so np.maximum.reduceat gives the best row per occupation
         self._row_order = np.argsort(row_occ, kind="stable")
         sorted_occ = row_occ[self._row_order]
@@ -319,7 +352,7 @@ class TitleNormalizer:
                 "base": BASE_MODEL_WEIGHTS,
                 "none": TFIDF_WEIGHTS,
             }[kind]
-            weights = dict(base)
+            weights = {sig: float(base.get(sig, 0.0)) for sig in _SIGNALS}
         else:
             unknown = sorted(set(self.weights) - set(_SIGNALS))
             if unknown:
@@ -332,6 +365,7 @@ class TitleNormalizer:
         if dense is None:
             weights["dense"] = weights["desc_dense"] = 0.0
         self.weights_ = weights
+        self.substitutions_ = self._make_substitutions()
 
         self.char_encoder_ = TfidfEncoder(ngram_range=tuple(self.ngram_range)).fit(texts)
         self._rows_char = self.char_encoder_.encode_sparse(texts).T.tocsr()
@@ -369,7 +403,58 @@ class TitleNormalizer:
         self.reranker_ = self._make_reranker(kind)
         self._labels_norm = [normalise_title(str(lab)) for lab in self.labels_]
         self._n_rows = n_rows
+        self._group_codes = group_codes(self.isco_groups_)
         return self
+
+    def _make_substitutions(self) -> TitleSubstitutions | None:
+        s = self.substitutions
+        if s is None or (isinstance(s, str) and s.lower() == "none"):
+            return None
+        if isinstance(s, str) and s == "auto":
+            path = substitutions_path()
+            return TitleSubstitutions.load(path) if path.is_file() else None
+        if isinstance(s, str | os.PathLike):
+            return TitleSubstitutions.load(s)
+        if isinstance(s, TitleSubstitutions):
+            return s
+        raise ValidationError(
+            "substitutions must be 'auto', None, a file path or a TitleSubstitutions, "
+            f"got {type(s).__name__}"
+        )
+
+    def _variant_char(self, chunk: list[str]) -> np.ndarray | None:
+        """Per query and corpus row the best ``char`` cosine of a variant (None: no variants).
+
+        Returns
+        -------
+        ndarray of shape (len(chunk), n_rows), float32, or None
+        """
+        subs = self.substitutions_
+        if subs is None:
+            return None
+        owners: list[int] = []
+        variants: list[str] = []
+        for i, text in enumerate(normalise_titles(chunk)):
+            v = subs.variants(text)
+            owners += [i] * len(v)
+            variants += v
+        if not variants:
+            return None
+        out = np.zeros((len(chunk), self._rows_char.shape[1]), dtype=np.float32)
+        owner = np.asarray(owners)
+        for s in range(0, len(variants), self.chunk_size):  # bounded memory: chunk_size rows
+            own = owner[s : s + self.chunk_size]
+            sims = np.asarray(
+                (
+                    self.char_encoder_.encode_sparse(variants[s : s + self.chunk_size])
+                    @ self._rows_char
+                ).todense(),
+                dtype=np.float32,
+            )
+            first = np.r_[0, np.flatnonzero(np.diff(own)) + 1]  # variants grouped by query
+            who = own[first]
+            out[who] = np.maximum(out[who], np.maximum.reduceat(sims, first, axis=0))
+        return out
 
     def _make_reranker(self, kind: str) -> Any:
         r = self.reranker
@@ -377,7 +462,18 @@ class TitleNormalizer:
             return None
         if isinstance(r, str) and r == "auto":
             path = reranker_path()
-            return TitleReranker.load(path) if kind == "adapted" and path.is_file() else None
+            if kind != "adapted" or not path.is_file():
+                return None
+            try:
+                return TitleReranker.load(path)
+            except ImportError:
+                warnings.warn(
+                    "LightGBM is not installed, so job titles are not re-ranked (lower "
+                    "accuracy); pip install 'doorstroom_match[embeddings]'",
+                    UserWarning,
+                    stacklevel=3,
+                )
+                return None
         if isinstance(r, str | os.PathLike):
             return TitleReranker.load(r)
         if hasattr(r, "predict_scores") and hasattr(r, "n_candidates"):
@@ -408,8 +504,9 @@ class TitleNormalizer:
 
         ``parts["exact"]`` (bool) marks occupations with a row equal to the normalised text.
         With ``parts``, it also holds each signal per occupation, unweighted, for the
-        re-ranker: ``char``/``dense`` (best row), ``char_pref``/``dense_pref`` (the label
-        row), ``desc``, ``desc_dense`` (zeros where a signal is off).
+        re-ranker: ``char``/``dense``/``char_sub`` (best row), ``char_pref``/``dense_pref``/
+        ``char_sub_pref`` (the label row), ``desc``, ``desc_dense`` (zeros where a signal is
+        off).
         """
         w = self.weights_
         n_occ = len(self.uris_)
@@ -419,7 +516,11 @@ class TitleNormalizer:
                 (self.char_encoder_.encode_sparse(chunk) @ self._rows_char).todense(),
                 dtype=np.float32,
             )
-            rows = char * w["char"] if (parts or w["char"] != 1.0) else char
+            sub = self._variant_char(chunk) if w["char_sub"] > 0 or parts else None
+            best = char
+            if sub is not None and w["char_sub"] > 0:
+                best = np.maximum(char, w["char_sub"] * sub)
+            rows = best * w["char"] if (parts or w["char"] != 1.0 or best is not char) else best
             q = dense = None
             if self.dense_encoder_ is not None:
                 q = self._encode_dense(chunk)
@@ -445,6 +546,11 @@ class TitleNormalizer:
                 zeros = np.zeros((len(chunk), n_occ), dtype=np.float32)
                 info["char"] = np.maximum.reduceat(char, self._starts, axis=1)
                 info["char_pref"] = char[:, self._starts]
+                if sub is None:
+                    info["char_sub"] = info["char_sub_pref"] = zeros
+                else:
+                    info["char_sub"] = np.maximum.reduceat(sub, self._starts, axis=1)
+                    info["char_sub_pref"] = sub[:, self._starts]
                 info["dense_pref"] = zeros if dense is None else dense[:, self._starts]
                 info["dense"] = (
                     zeros if dense is None else np.maximum.reduceat(dense, self._starts, axis=1)
@@ -474,6 +580,8 @@ class TitleNormalizer:
         Returns
         -------
         scores : ndarray of shape (n_texts, k'), float32, descending per row
+            The fused score; with a re-ranker, its softmax over the re-scored candidates
+            (a share of 1, not a calibrated probability), and 1.0 for an exact label match.
         indices : ndarray of shape (n_texts, k'), int64, into :attr:`uris_`
             ``k' = min(k, n_occupations)``; ties are broken by catalogue order.
         """
@@ -491,7 +599,8 @@ class TitleNormalizer:
             part, vals = _top_sorted(occ, n_cand)
             if rr is not None:  # re-score the candidates; ties keep the fused order
                 chunk = texts[start : start + len(occ)]
-                vals = rr.predict_scores(self._candidate_features(chunk, part, occ, parts))
+                raw = rr.predict_scores(self._candidate_features(chunk, part, occ, parts))
+                vals = _softmax_rows(raw)  # a share of 1 over the candidates, for coaches
                 # exact matches stay first (certain); the re-ranker never saw one in training
                 vals = np.where(np.take_along_axis(parts["exact"], part, axis=1), 1.0, vals)
                 o = np.lexsort((np.broadcast_to(np.arange(n_cand), vals.shape), -vals), axis=1)
@@ -503,7 +612,13 @@ class TitleNormalizer:
 
     def _candidate_features(self, texts, candidates, fused, parts) -> np.ndarray:
         return candidate_features(
-            normalise_titles(texts), candidates, fused, parts, self._labels_norm, self._n_rows
+            normalise_titles(texts),
+            candidates,
+            fused,
+            parts,
+            self._labels_norm,
+            self._n_rows,
+            self._group_codes,
         )
 
     def rerank_features(
