@@ -25,11 +25,12 @@ from typing import Any
 import numpy as np
 
 from doorstroom_match._exceptions import NotFittedError, ValidationError
+from doorstroom_match.text._paths import model_file
 
 __all__ = ["FEATURES", "TitleReranker", "candidate_features", "group_codes", "reranker_path"]
 
-#: Signals compared with their best among a query's candidates (``<name>_gap``, ``<name>_rank``).
-_RELATIVE = (
+#: The per-row signals of ``TitleNormalizer`` the features take as they are.
+_SIGNALS = (
     "char",
     "dense",
     "desc",
@@ -37,8 +38,10 @@ _RELATIVE = (
     "char_pref",
     "dense_pref",
     "char_sub",
-    "token_set_ratio",
+    "char_sub_pref",
 )
+#: Signals compared with their best among a query's candidates (``<name>_gap``, ``<name>_rank``).
+_RELATIVE = (*(s for s in _SIGNALS if s != "char_sub_pref"), "token_set_ratio")
 #: ISCO-08 group levels (digits) of the neighbour features.
 GROUP_LEVELS = (4, 3, 2)
 _GROUP_TEMPERATURE = 20.0  # softmax temperature of fused scores for the group's share
@@ -51,14 +54,7 @@ FEATURES = (
     "fused",
     "margin",
     "rank",
-    "char",
-    "dense",
-    "desc",
-    "desc_dense",
-    "char_pref",
-    "dense_pref",
-    "char_sub",
-    "char_sub_pref",
+    *_SIGNALS,
     "log_rows",
     "token_set_ratio",
     "partial_ratio",
@@ -68,25 +64,12 @@ FEATURES = (
     "query_words",
     "query_chars",
 )
-_SIGNALS = (
-    "char",
-    "dense",
-    "desc",
-    "desc_dense",
-    "char_pref",
-    "dense_pref",
-    "char_sub",
-    "char_sub_pref",
-)
 _FILENAME = "title-reranker.json"
 
 
 def reranker_path() -> Path:
     """``$DOORSTROOM_TITLES_RERANKER`` when set, else ``models/title-reranker.json``."""
-    env = os.environ.get("DOORSTROOM_TITLES_RERANKER")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2] / "models" / _FILENAME
+    return model_file("DOORSTROOM_TITLES_RERANKER", _FILENAME)
 
 
 def group_codes(isco_groups) -> np.ndarray:

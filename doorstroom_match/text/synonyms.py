@@ -30,6 +30,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from doorstroom_match._exceptions import ValidationError
+from doorstroom_match.text._paths import model_file
 from doorstroom_match.text.normalise import normalise_title
 
 __all__ = ["TitleSubstitutions", "substitutions_path"]
@@ -39,10 +40,7 @@ _FILENAME = "title-substitutions.json"
 
 def substitutions_path() -> Path:
     """``$DOORSTROOM_TITLES_SUBSTITUTIONS`` when set, else ``models/title-substitutions.json``."""
-    env = os.environ.get("DOORSTROOM_TITLES_SUBSTITUTIONS")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2] / "models" / _FILENAME
+    return model_file("DOORSTROOM_TITLES_SUBSTITUTIONS", _FILENAME)
 
 
 class TitleSubstitutions:

@@ -64,6 +64,7 @@ from typing import Any
 import numpy as np
 
 from doorstroom_match._exceptions import EmptyInputError, NotFittedError, ValidationError
+from doorstroom_match.text._paths import model_file
 from doorstroom_match.text.corpus import TitleCorpus, esco_isco_group, read_corpus_csv
 from doorstroom_match.text.encoders import (
     AdaptedEncoder,
@@ -123,10 +124,7 @@ def trained_model_path() -> Path:
 
     ``$DOORSTROOM_TITLES_MODEL`` when set, else ``models/titles-minilm-nl`` in the repository.
     """
-    env = os.environ.get("DOORSTROOM_TITLES_MODEL")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2] / "models" / _MODEL_DIRNAME
+    return model_file("DOORSTROOM_TITLES_MODEL", _MODEL_DIRNAME)
 
 
 def adapter_path() -> Path:
@@ -135,10 +133,7 @@ def adapter_path() -> Path:
     ``$DOORSTROOM_TITLES_ADAPTER`` when set, else ``models/title-adapter.npz`` in the
     repository (committed; rebuilt by ``python -m models.train_title_adapter``).
     """
-    env = os.environ.get("DOORSTROOM_TITLES_ADAPTER")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2] / "models" / _ADAPTER_FILENAME
+    return model_file("DOORSTROOM_TITLES_ADAPTER", _ADAPTER_FILENAME)
 
 
 @dataclass(frozen=True)
