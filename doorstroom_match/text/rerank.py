@@ -17,6 +17,7 @@ LightGBM's own text model format, which later LightGBM versions read.
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 from pathlib import Path
@@ -253,18 +254,9 @@ class TitleReranker:
         self.random_state = random_state
 
     def _params(self) -> dict[str, Any]:
-        return {
-            "n_candidates": self.n_candidates,
-            "n_estimators": self.n_estimators,
-            "learning_rate": self.learning_rate,
-            "num_leaves": self.num_leaves,
-            "min_child_samples": self.min_child_samples,
-            "reg_lambda": self.reg_lambda,
-            "truncation_level": self.truncation_level,
-            "colsample_bytree": self.colsample_bytree,
-            "subsample": self.subsample,
-            "random_state": self.random_state,
-        }
+        """The constructor's arguments, read back (what :meth:`save` writes)."""
+        names = inspect.signature(type(self).__init__).parameters
+        return {name: getattr(self, name) for name in names if name != "self"}
 
     def fit(self, features: np.ndarray, gold: np.ndarray) -> TitleReranker:
         """Learn from candidate features and whether each candidate is the right occupation.
