@@ -417,25 +417,30 @@ class TitleNormalizer:
             f"got {type(s).__name__}"
         )
 
-    def _variant_char(self, chunk: list[str]) -> np.ndarray | None:
+    def _variant_char(self, normed: list[str]) -> np.ndarray | None:
         """Per query and corpus row the best ``char`` cosine of a variant (None: no variants).
+
+        Parameters
+        ----------
+        normed : list of str
+            Normalised queries (``normalise_titles``).
 
         Returns
         -------
-        ndarray of shape (len(chunk), n_rows), float32, or None
+        ndarray of shape (len(normed), n_rows), float32, or None
         """
         subs = self.substitutions_
         if subs is None:
             return None
         owners: list[int] = []
         variants: list[str] = []
-        for i, text in enumerate(normalise_titles(chunk)):
+        for i, text in enumerate(normed):
             v = subs.variants(text)
             owners += [i] * len(v)
             variants += v
         if not variants:
             return None
-        out = np.zeros((len(chunk), self._rows_char.shape[1]), dtype=np.float32)
+        out = np.zeros((len(normed), self._rows_char.shape[1]), dtype=np.float32)
         owner = np.asarray(owners)
         for s in range(0, len(variants), self.chunk_size):  # bounded memory: chunk_size rows
             own = owner[s : s + self.chunk_size]
@@ -501,7 +506,7 @@ class TitleNormalizer:
         With ``parts``, it also holds each signal per occupation, unweighted, for the
         re-ranker: ``char``/``dense``/``char_sub`` (best row), ``char_pref``/``dense_pref``/
         ``char_sub_pref`` (the label row), ``desc``, ``desc_dense`` (zeros where a signal is
-        off).
+        off), and ``normed``, the normalised texts (a list).
         """
         w = self.weights_
         n_occ = len(self.uris_)
@@ -511,11 +516,13 @@ class TitleNormalizer:
                 (self.char_encoder_.encode_sparse(chunk) @ self._rows_char).todense(),
                 dtype=np.float32,
             )
-            sub = self._variant_char(chunk) if w["char_sub"] > 0 or parts else None
+            want_sub = self.substitutions_ is not None and (w["char_sub"] > 0 or parts)
+            normed = normalise_titles(chunk) if want_sub or parts else None
+            sub = self._variant_char(normed) if want_sub else None
             best = char
             if sub is not None and w["char_sub"] > 0:
                 best = np.maximum(char, w["char_sub"] * sub)
-            rows = best * w["char"] if (parts or w["char"] != 1.0 or best is not char) else best
+            rows = best * w["char"] if w["char"] != 1.0 else best  # never changed in place
             q = dense = None
             if self.dense_encoder_ is not None:
                 q = self._encode_dense(chunk)
@@ -539,6 +546,7 @@ class TitleNormalizer:
             info: dict[str, np.ndarray] = {"exact": exact}
             if parts:  # signals that are off count 0
                 zeros = np.zeros((len(chunk), n_occ), dtype=np.float32)
+                info["normed"] = normed
                 info["char"] = np.maximum.reduceat(char, self._starts, axis=1)
                 info["char_pref"] = char[:, self._starts]
                 if sub is None:
@@ -593,8 +601,7 @@ class TitleNormalizer:
         for start, occ, parts in self._iter_scores(texts, parts=rr is not None):
             part, vals = _top_sorted(occ, n_cand)
             if rr is not None:  # re-score the candidates; ties keep the fused order
-                chunk = texts[start : start + len(occ)]
-                raw = rr.predict_scores(self._candidate_features(chunk, part, occ, parts))
+                raw = rr.predict_scores(self._candidate_features(part, occ, parts))
                 vals = _softmax_rows(raw)  # a share of 1 over the candidates, for coaches
                 # exact matches stay first (certain); the re-ranker never saw one in training
                 vals = np.where(np.take_along_axis(parts["exact"], part, axis=1), 1.0, vals)
@@ -605,9 +612,9 @@ class TitleNormalizer:
             scores[start : start + len(occ)] = vals[:, :kk]
         return scores, idx
 
-    def _candidate_features(self, texts, candidates, fused, parts) -> np.ndarray:
+    def _candidate_features(self, candidates, fused, parts) -> np.ndarray:
         return candidate_features(
-            normalise_titles(texts),
+            parts["normed"],
             candidates,
             fused,
             parts,
@@ -631,11 +638,10 @@ class TitleNormalizer:
         texts = _as_texts(texts)
         n_cand = min(int(n_candidates), len(self.uris_))
         cands, feats = [], []
-        for start, occ, parts in self._iter_scores(texts, parts=True):
+        for _, occ, parts in self._iter_scores(texts, parts=True):
             part, _ = _top_sorted(occ, n_cand)
             cands.append(part)
-            chunk = texts[start : start + len(occ)]
-            feats.append(self._candidate_features(chunk, part, occ, parts))
+            feats.append(self._candidate_features(part, occ, parts))
         return np.concatenate(cands), np.concatenate(feats)
 
     def predict(self, texts: Sequence[str], k: int = 10) -> list[list[TitleMatch]]:
