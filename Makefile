@@ -56,9 +56,9 @@ clean:
 # embeddings cached in build/titles_cv. The fine-tuned model (models/titles-minilm-nl, ~90 MB,
 # not in git, 5-8 minutes) is optional and only used when the adapter is absent or asked for.
 models: $(STAMP)
-	$(PY) -m models.train_title_adapter --out models/title-adapter.npz
-	$(PY) -m models.train_title_substitutions --out models/title-substitutions.json
-	$(PY) -m models.train_title_reranker --out models/title-reranker.json
+	$(PY) -m models.train_title_adapter --out doorstroom_match/data/models/title-adapter.npz
+	$(PY) -m models.train_title_substitutions --out doorstroom_match/data/models/title-substitutions.json
+	$(PY) -m models.train_title_reranker --out doorstroom_match/data/models/title-reranker.json
 
 models-finetune: $(STAMP)
 	$(PY) -m models.train_titles --out models/titles-minilm-nl

@@ -215,25 +215,11 @@ def _text_key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
-def _catalogue_path() -> Path | None:
-    """``esco_nl/occupations.csv`` of the shared reference data, when it can be found."""
-    from .text.corpus import esco_data_dir
+def _catalogue_path() -> Path:
+    """The Dutch ESCO occupation catalogue (shipped in the package, or as configured)."""
+    from .text.corpus import esco_occupations_path
 
-    p = esco_data_dir() / "occupations.csv"
-    if p.is_file():
-        return p
-    cands = []
-    env = os.environ.get("DOORSTROOM_SHARED_DATA")
-    if env:
-        cands.append(Path(env))
-    here = Path(__file__).resolve().parent
-    for parent in (here, *here.parents[:3]):
-        cands += [parent / "shared" / "data", parent / "data"]
-    for c in cands:
-        p = c / "esco_nl" / "occupations.csv"
-        if p.is_file():
-            return p
-    return None
+    return esco_occupations_path()
 
 
 def _catalogue_titles(path: Path) -> list[str]:

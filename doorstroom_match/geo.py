@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import csv
 from functools import lru_cache
-from importlib import resources
 
 import numpy as np
+
+from .resources import open_resource
 
 __all__ = ["postcode_coordinates", "unit_vectors", "haversine_km", "EARTH_RADIUS_KM"]
 
@@ -20,11 +21,10 @@ EARTH_RADIUS_KM = 6371.0
 
 @lru_cache(maxsize=1)
 def _table() -> dict[str, tuple[float, float]]:
-    text = resources.files("doorstroom_match").joinpath("data/be_postcodes.csv").read_text("utf-8")
-    return {
-        row["postcode"]: (float(row["lat"]), float(row["lon"]))
-        for row in csv.DictReader(text.splitlines())
-    }
+    with open_resource("postcodes") as fh:
+        return {
+            row["postcode"]: (float(row["lat"]), float(row["lon"])) for row in csv.DictReader(fh)
+        }
 
 
 def postcode_coordinates(postcodes) -> np.ndarray:

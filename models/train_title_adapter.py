@@ -30,7 +30,13 @@ from pathlib import Path
 
 import numpy as np
 
-DEFAULT_OUT = Path(__file__).resolve().parent / "title-adapter.npz"
+DEFAULT_OUT = (
+    Path(__file__).resolve().parents[1]
+    / "doorstroom_match"
+    / "data"
+    / "models"
+    / "title-adapter.npz"
+)
 TITLE_TOKENS = 32
 DESCRIPTION_TOKENS = 128
 

@@ -32,7 +32,13 @@ from pathlib import Path
 
 import numpy as np
 
-DEFAULT_OUT = Path(__file__).resolve().parent / "title-reranker.json"
+DEFAULT_OUT = (
+    Path(__file__).resolve().parents[1]
+    / "doorstroom_match"
+    / "data"
+    / "models"
+    / "title-reranker.json"
+)
 
 
 def _metrics(scores: np.ndarray, gold: np.ndarray) -> dict[str, float]:

@@ -19,7 +19,13 @@ import sys
 from collections.abc import Collection
 from pathlib import Path
 
-DEFAULT_OUT = Path(__file__).resolve().parent / "title-substitutions.json"
+DEFAULT_OUT = (
+    Path(__file__).resolve().parents[1]
+    / "doorstroom_match"
+    / "data"
+    / "models"
+    / "title-substitutions.json"
+)
 
 
 def learn_from_catalogue(occupations, exclude: Collection[str] = (), **kwargs):

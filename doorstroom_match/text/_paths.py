@@ -1,15 +1,14 @@
-"""Where the trained title artefacts are looked for: an environment variable or ``models/``."""
+"""Where the trained title artefacts are looked for (see :mod:`doorstroom_match.resources`)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-#: ``models/`` of the repository (the artefacts are committed there).
-MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
+from doorstroom_match.resources import RESOURCES, resource_path
+
+_BY_ENV = {r.env_var: r.name for r in RESOURCES.values() if r.env_var}
 
 
 def model_file(env_var: str, name: str) -> Path:
-    """``$env_var`` when set (and not empty), else ``models/<name>`` in the repository."""
-    env = os.environ.get(env_var)
-    return Path(env) if env else MODELS_DIR / name
+    """``$env_var`` when set (and not empty), else the copy shipped in the package."""
+    return resource_path(_BY_ENV[env_var], must_exist=False)

@@ -139,7 +139,7 @@ class Occupation:
 def _open_csv(path: str | os.PathLike, required: Sequence[str], what: str) -> list[dict]:
     path = Path(path)
     try:
-        with open(path, newline="", encoding="utf-8") as fh:
+        with _open_text(path) as fh:
             reader = csv.DictReader(fh)
             header = reader.fieldnames or []
             missing = [c for c in required if c not in header]
@@ -193,21 +193,35 @@ def write_queries_csv(queries: Sequence[str], uris: Sequence[str], path: str | o
         w.writerows(zip(queries, uris, strict=True))
 
 
-def esco_data_dir() -> Path:
-    """Folder of the Dutch ESCO files.
+def _open_text(path: Path):
+    if path.suffix == ".gz":
+        import gzip
+        import io
 
-    ``$DOORSTROOM_ESCO_DIR`` when set, else ``../shared/data/esco_nl`` next to the repository
-    (the team's shared reference data).
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", newline="")
+    return open(path, newline="", encoding="utf-8-sig")
+
+
+def esco_occupations_path(path: str | os.PathLike | None = None) -> Path:
+    """The Dutch ESCO ``occupations`` table: ``path``, else the environment, else the package.
+
+    See :func:`doorstroom_match.resources.resource_path` (``$DOORSTROOM_ESCO_OCCUPATIONS``,
+    ``$DOORSTROOM_DATA_DIR``/``$DOORSTROOM_SHARED_DATA`` + ``esco_nl/occupations.csv``,
+    ``$DOORSTROOM_ESCO_DIR`` + ``occupations.csv``, then the catalogue shipped in the package).
     """
-    env = os.environ.get("DOORSTROOM_ESCO_DIR")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[3] / "shared" / "data" / "esco_nl"
+    from doorstroom_match.resources import resource_path
+
+    return resource_path("esco_occupations", path)
+
+
+def esco_data_dir() -> Path:
+    """Folder of the Dutch ESCO occupations table in use (see :func:`esco_occupations_path`)."""
+    return esco_occupations_path().parent
 
 
 def read_esco_occupations(path: str | os.PathLike | None = None) -> list[Occupation]:
-    """Read ESCO ``occupations.csv`` (default: :func:`esco_data_dir` / occupations.csv)."""
-    path = Path(path) if path is not None else esco_data_dir() / "occupations.csv"
+    """Read ESCO ``occupations.csv`` (default: :func:`esco_occupations_path`)."""
+    path = esco_occupations_path(path)
     rows = _open_csv(path, ESCO_COLUMNS, "ESCO occupations")
     return [
         Occupation(
@@ -234,7 +248,8 @@ def load_esco_corpus(
     Parameters
     ----------
     path : path, list of Occupation or None
-        ``occupations.csv`` (default :func:`esco_data_dir`), or occupations already read.
+        ``occupations.csv`` (default: the catalogue shipped in the package, see
+        :func:`esco_occupations_path`), or occupations already read.
     alt_labels : bool, default True
         Add a row per alternative label.
     exclude_alt_labels_of : collection of str
