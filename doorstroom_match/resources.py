@@ -165,7 +165,7 @@ def resource_path(name: str, path: str | os.PathLike | None = None, *, must_exis
 
 
 def open_resource(name: str, path: str | os.PathLike | None = None) -> IO[str]:
-    """Open resource ``name`` as UTF-8 text (``.gz`` files decompressed); see :func:`resource_path`."""
+    """Open resource ``name`` as UTF-8 text (``.gz`` decompressed); see :func:`resource_path`."""
     p = resource_path(name, path)
     if p.suffix == ".gz":
         return io.TextIOWrapper(gzip.open(p, "rb"), encoding="utf-8-sig", newline="")
