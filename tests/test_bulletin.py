@@ -102,7 +102,7 @@ def _matches(workers, vacancies, top=5):
     for w in workers:
         if w.id == "W5":
             continue
-        out[w.id] = match(w, vacancies, top=top, max_km=None)
+        out[w.id] = match(w, vacancies, top=top, max_km=None, occupations=None)
     return out
 
 
@@ -443,7 +443,7 @@ def _bars(svg: str):
 
 @given(worker_strategy(), vacancy_strategy())
 def test_chart_geometry_matches_levels(worker, vacancy):
-    gaps = match(worker, [vacancy], max_km=None)[0].gaps
+    gaps = match(worker, [vacancy], max_km=None, occupations=None)[0].gaps
     rows = chart_rows(vacancy.requirements, worker.competences, gaps)
     svg = gap_chart_svg(rows, chart_id="c1", title="<t> & t")
     root, bars = _bars(svg)  # well-formed XML, escaped title
