@@ -10,6 +10,8 @@ Commands::
     doorstroom-match outcome record --store S WORKER VACANCY EVENT [--date YYYY-MM-DD]
     doorstroom-match outcome report --store S [--date YYYY-MM-DD] [--json] [--out OUTDIR]
     doorstroom-match forget WORKER_ID --store S [--out OUTDIR]
+    doorstroom-match sample --out DIR [--workers N --vacancies N --places N --seed S]
+                            [--week N] [--broken N] [--data-dir PATH]
 
 Exit status: 0 when the command completed (a batch with rejected lines included: they are
 reported on standard error); 1 when it could not run (a missing file, no valid worker or
@@ -137,7 +139,47 @@ def build_parser() -> argparse.ArgumentParser:
         help="also remove the worker from OUTDIR's matches, rejected rows and bulletin",
     )
     f.set_defaults(func=_cmd_forget)
+    _add_sample_parser(sub)
     return p
+
+
+def _add_sample_parser(sub) -> None:
+    from .synthetic.generate import add_arguments
+
+    s = sub.add_parser(
+        "sample",
+        help="write seeded synthetic sample data (workers, feed, places)",
+        description="Write seeded synthetic workers.jsonl, feed.jsonl, places.jsonl and "
+        "truth.csv to DIR, from the reference data shipped in the package.",
+        epilog=_EPILOG,
+    )
+    add_arguments(s)
+    s.set_defaults(func=_cmd_sample)
+
+
+def _cmd_sample(args: argparse.Namespace) -> int:
+    import time
+
+    from .synthetic import write_sample
+
+    t0 = time.perf_counter()
+    written = write_sample(
+        args.out,
+        args.workers,
+        args.vacancies,
+        args.places,
+        args.seed,
+        week=args.week,
+        broken=args.broken,
+        data_dir=args.data_dir,
+    )
+    for path in written:
+        print(f"wrote {path}")
+    print(
+        f"{args.workers} workers, {args.vacancies} vacancies, {args.places} places "
+        f"(seed {args.seed}) in {time.perf_counter() - t0:.2f} s"
+    )
+    return 0
 
 
 def _existing_store(path: Path) -> Path:
