@@ -12,6 +12,7 @@ Commands::
     doorstroom-match forget WORKER_ID --store S [--out OUTDIR]
     doorstroom-match sample --out DIR [--workers N --vacancies N --places N --seed S]
                             [--week N] [--broken N] [--data-dir PATH]
+    doorstroom-match template ratings --out ratings.xlsx [--worker ID ...] [--rater R ...]
 
 Exit status: 0 when the command completed (a batch with rejected lines included: they are
 reported on standard error); 1 when it could not run (a missing file, no valid worker or
@@ -140,7 +141,48 @@ def build_parser() -> argparse.ArgumentParser:
     )
     f.set_defaults(func=_cmd_forget)
     _add_sample_parser(sub)
+    _add_template_parser(sub)
     return p
+
+
+def _add_template_parser(sub) -> None:
+    t = sub.add_parser(
+        "template",
+        help="write a form to fill in (the ratings workbook)",
+        description="Write a form to fill in. 'ratings': an .xlsx workbook with one rating per "
+        "row (worker, rater, competence, indicator, level), drop-downs for the rater, the "
+        "competence and the four levels, and the competence list with what each level means. "
+        "Read it back with --workers in 'batch' or doorstroom_match.forms.read_ratings_form. "
+        "Needs openpyxl (the 'forms' extra).",
+        epilog=_EPILOG,
+    )
+    t.add_argument("form", choices=["ratings"], help="which form")
+    t.add_argument("--out", required=True, type=Path, help="the .xlsx file to write")
+    t.add_argument(
+        "--worker",
+        dest="workers",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="prefill rows for this worker id (repeat for more)",
+    )
+    t.add_argument(
+        "--rater",
+        dest="raters",
+        action="append",
+        default=None,
+        metavar="R",
+        help="raters offered (default assessor, begeleider, zelf; repeat for more)",
+    )
+    t.set_defaults(func=_cmd_template)
+
+
+def _cmd_template(args: argparse.Namespace) -> int:
+    from .forms import RATERS, write_ratings_template
+
+    path = write_ratings_template(args.out, args.workers, raters=args.raters or RATERS)
+    print(f"wrote {path}")
+    return 0
 
 
 def _add_sample_parser(sub) -> None:

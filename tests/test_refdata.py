@@ -41,4 +41,4 @@ def test_the_library_never_uses_it():
     for path in root.rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert "_refdata" not in text and "shared/data" not in text, path
-        assert "parents[1] / \"models\"" not in text, path
+        assert 'parents[1] / "models"' not in text, path
