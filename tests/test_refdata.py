@@ -37,8 +37,12 @@ def test_lookup_order(monkeypatch, tmp_path):
 
 
 def test_the_library_never_uses_it():
+    """Nothing in the library reads the team's data, the repository's models/ or its own
+    data/ folder except through resources.py."""
     root = Path(__file__).resolve().parents[1] / "doorstroom_match"
     for path in root.rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert "_refdata" not in text and "shared/data" not in text, path
         assert 'parents[1] / "models"' not in text, path
+        if path.name != "resources.py":
+            assert '/ "data"' not in text and "../shared" not in text, path
