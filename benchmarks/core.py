@@ -5,8 +5,8 @@ Usage (from the repository root)::
     python -m benchmarks.core --workers 2000 --vacancies 20000 --competences 30 [--json]
 
 Four ways to compute weighted shortfall distances of W workers to V vacancies, all on the same
-seeded synthetic profiles (``datasets.synthetic_arrays``: levels 1..4 with about 10% not
-rated, about 40% of the competences required per vacancy, weights in [0.5, 2]):
+seeded synthetic profiles (``doorstroom_match.synthetic.synthetic_arrays``: levels 1..4 with
+about 10% not rated, about 40% of the competences required per vacancy, weights in [0.5, 2]):
 
 ``python``
     A plain Python loop over pairs and competences (on a subsample of pairs).
@@ -67,19 +67,9 @@ def make_data(
     requirements : ndarray of shape (V, C), int8, 0..4
     weights : ndarray of shape (V, C), float32
     """
-    try:
-        from datasets import synthetic_arrays
-    except ImportError:  # the datasets package is not on the path: an equivalent inline
-        synthetic_arrays = None
-    if synthetic_arrays is not None:
-        levels, req, weights = synthetic_arrays(n_workers, n_vacancies, n_competences, seed=seed)
-    else:
-        rng = np.random.default_rng(seed)
-        levels = rng.integers(1, 5, (n_workers, n_competences), dtype=np.int8)
-        levels[rng.random((n_workers, n_competences)) < 0.10] = 0
-        req = rng.integers(1, 5, (n_vacancies, n_competences), dtype=np.int8)
-        req[rng.random((n_vacancies, n_competences)) >= 0.40] = 0
-        weights = rng.uniform(0.5, 2.0, (n_vacancies, n_competences)).astype(np.float32)
+    from doorstroom_match.synthetic import synthetic_arrays
+
+    levels, req, weights = synthetic_arrays(n_workers, n_vacancies, n_competences, seed=seed)
     weights = (np.round(weights / WEIGHT_QUANTUM) * WEIGHT_QUANTUM).astype(np.float32)
     return np.asarray(levels, np.int8), np.asarray(req, np.int8), weights
 

@@ -40,6 +40,7 @@ from .competences import (
     default_dictionary,
 )
 from .core import distance_matrix, topk_by_distance
+from .forms import RatingsForm, read_ratings_form, write_ratings_template
 from .plan import DevelopmentPlan, PlanItem, development_plan
 from .profiles import KINDS, Rating, Vacancy, WorkerProfile, aggregate_ratings
 from .proposals import RequirementProposal, propose_requirements
@@ -78,6 +79,10 @@ __all__ = [
     "PlacesAssignment",
     "PlacementExplanation",
     "Alternative",
+    # forms (.xlsx, the forms extra)
+    "write_ratings_template",
+    "read_ratings_form",
+    "RatingsForm",
     # plans
     "development_plan",
     "DevelopmentPlan",

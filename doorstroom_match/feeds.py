@@ -357,6 +357,10 @@ def _iter_csv(path: Path, what: str, kind: str) -> Iterator[tuple[int, str, Any,
 
 
 def _rows(path: Path, what: str, kind: str):
+    if path.suffix.lower() == ".xlsx":  # Excel workbooks: doorstroom_match.forms (openpyxl)
+        from .forms import iter_xlsx_rows
+
+        return iter_xlsx_rows(path, what, kind)
     if path.suffix.lower() == ".csv":
         return _iter_csv(path, what, kind)
     return _iter_jsonl(path, what)

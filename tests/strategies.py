@@ -234,3 +234,40 @@ def grouped_assignment_problems(draw, max_workers=5, max_places=4):
     group_cap = draw(st.integers(1, 2))
     tiers = np.array(draw(st.lists(st.integers(0, 2), min_size=n, max_size=n)))
     return cost, capacity, group, group_cap, tiers
+
+
+# ----------------------------------------------------------------------------- forms (a11)
+@st.composite
+def ratings_form_cells(draw, max_rows=12):
+    """Rows of a filled-in ratings form: (worker, rater, competence, indicator, level) cells
+    as a coach types them (labels in any case, ints, names or labels of competences), and the
+    rating each row must give back (None for a row left without a level)."""
+    from doorstroom_match.competences import LEVEL_LABELS, default_dictionary
+
+    d = default_dictionary()
+    comps = list(d)
+    rows, expected = [], []
+    for _ in range(draw(st.integers(0, max_rows))):
+        worker = draw(st.sampled_from(["W1", "W2", "W00017"]))
+        rater = draw(st.sampled_from(["assessor", "begeleider", "zelf", "Zelf", "Assessor"]))
+        comp = draw(st.sampled_from(comps))
+        name = draw(st.sampled_from([comp.id, comp.label, comp.label.capitalize()]))
+        indicator = draw(st.one_of(st.none(), st.sampled_from(["meldt wanneer klaar", "vraagt"])))
+        level = draw(st.one_of(st.none(), st.integers(1, 4)))
+        cell = level
+        if level is not None:
+            style = draw(st.integers(0, 3))
+            cell = {
+                0: level,
+                1: LEVEL_LABELS[level],
+                2: LEVEL_LABELS[level].upper(),
+                3: float(level),
+            }[style]
+        rows.append([worker, rater, name, indicator, cell])
+        rating = None
+        if level is not None:
+            rating = {"rater": rater.lower(), "competence": comp.id, "level": level}
+            if indicator is not None:
+                rating["indicator"] = indicator
+        expected.append((worker, rating))
+    return rows, expected
