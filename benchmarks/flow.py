@@ -80,8 +80,8 @@ def _coach_typed(label: str, rng: random.Random) -> str:
 
 def build_week(n_workers: int, n_vacancies: int, seed: int, workdir: Path) -> dict:
     """Write workers.jsonl, feed.jsonl and a reduced catalogue; return the ground truth."""
-    from doorstroom_match.text.corpus import read_esco_occupations
     from doorstroom_match.resources import open_resource
+    from doorstroom_match.text.corpus import read_esco_occupations
 
     rng = random.Random(seed)
     np_rng = np.random.default_rng(seed)

@@ -804,7 +804,12 @@ class Matcher:
         d = weighted.sum(axis=1, dtype=np.float32)[None, :]
         parts = self._score(ctx, np.array([i]), idx, d=d)
         comps_all = [
-            {k: float(parts[k][0, n]) for k in SIGNALS if k in parts} for n in range(len(idx))
+            {
+                k: float(parts[k][0, n])
+                for k in SIGNALS
+                if k in parts and (k not in _FLAGS or parts[k][0, n] != 0)
+            }
+            for n in range(len(idx))
         ]
         cos = ctx.xyz[i] @ self._vac_xyz[idx].T  # nan when a postcode is unknown
         out = []
@@ -848,6 +853,7 @@ class Matcher:
 
 
 SIGNALS = ("competence_fit", "cutoff", "kind", "text", "occupation", "regime", "limits")
+_FLAGS = ("regime", "limits")  # shown only where they apply
 
 
 @dataclass
