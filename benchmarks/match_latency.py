@@ -3,8 +3,8 @@
 What a coach's tool pays per ``match`` once the week's vacancies are fitted: the worker's
 occupation guess, the core's distances, the text and occupation signals, the commute limit and
 the explanation of the 10 rows. Vacancies and workers from the seeded generator
-(``doorstroom_match.synthetic``); the default Matcher (occupation anchor on) against the same Matcher
-without occupations (``occupations=None``, the baseline) in the same run. Minimum over
+(``doorstroom_match.synthetic``); the default Matcher (occupation anchor on) against the same
+Matcher without occupations (``occupations=None``, the baseline) in the same run. Minimum over
 ``--repeat`` runs of the mean over ``--queries`` single-worker calls.
 
     python -m benchmarks.match_latency [--vacancies 100000] [--queries 50] [--repeat 3] [--json]
