@@ -41,6 +41,7 @@ from .competences import (
 )
 from .core import distance_matrix, topk_by_distance
 from .forms import RatingsForm, read_ratings_form, write_ratings_template
+from .occupations import OccupationModel
 from .plan import DevelopmentPlan, PlanItem, development_plan
 from .profiles import KINDS, Rating, Vacancy, WorkerProfile, aggregate_ratings
 from .proposals import RequirementProposal, propose_requirements
@@ -65,6 +66,7 @@ __all__ = [
     "Match",
     "Gap",
     "RankingWeights",
+    "OccupationModel",
     "distance_matrix",
     "topk_by_distance",
     "propose_requirements",

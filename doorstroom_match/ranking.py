@@ -387,6 +387,9 @@ class Matcher:
         Exclude vacancies whose cut-off the worker does not pass.
     infer_requirements : bool, default=True
         Give a vacancy without requirements the cut-off inferred from its occupation.
+    requirement_profiles : mapping of str to mapping, optional
+        Occupation uri -> the cut-off (competence -> minimum level) an organisation sets for
+        that occupation; used instead of the inferred one for a vacancy that states none.
     high_skill_rule : bool, default=True
         Exclude occupations of ISCO major groups 1-2 unless the job target is in them.
     on_date : date, optional
@@ -416,6 +419,7 @@ class Matcher:
         hard_competences: Sequence[str] = (),
         require_cutoff: bool = False,
         infer_requirements: bool = True,
+        requirement_profiles: Mapping[str, Mapping[str, Any]] | None = None,
         high_skill_rule: bool = True,
         on_date: _dt.date | None = None,
         dictionary: CompetenceDictionary | None = None,
@@ -434,6 +438,7 @@ class Matcher:
         self.hard_competences = hard_competences
         self.require_cutoff = require_cutoff
         self.infer_requirements = infer_requirements
+        self.requirement_profiles = requirement_profiles
         self.high_skill_rule = high_skill_rule
         self.on_date = on_date
         self.dictionary = dictionary
@@ -545,9 +550,11 @@ class Matcher:
         if occ is not None and self.infer_requirements:
             core = [c.id for c in self.dictionary_ if c.group == "kern"]
             ids = tuple(self.dictionary_.ids)
+            profiles = dict(self.requirement_profiles or {})
             for j, v in enumerate(vacs):
                 if source[j] == "none" and top_occ[j] >= 0:
-                    req = occ.inferred_requirements(int(top_occ[j]), ids, core)
+                    uri = str(occ.uris_[top_occ[j]])
+                    req = profiles.get(uri) or occ.inferred_requirements(int(top_occ[j]), ids, core)
                     effective[j] = dataclasses.replace(v, requirements=req, weights=None)
                     source[j] = "inferred"
         self.requirements_source_ = tuple(source.tolist())

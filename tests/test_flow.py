@@ -211,3 +211,14 @@ def test_batch_never_offers_one_place_to_two_workers(tmp_path):
     assert n_placed == 3 == res.assignment["n_placed"]  # capacities 1 + 2, four workers
     assert all(a["reason"] for a in assigned)
     assert {r["requirements_source"] for r in rows} <= {"vacancy", "inferred", "none"}
+
+
+def test_an_organisations_requirement_profile_overrides_the_inferred_one(occ):
+    (uri,) = occ.top(occ.guess(["kok"])[0])
+    w = _worker()
+    vs = [Vacancy("k", "Kok", postcode="9050")]
+    (m,) = match(w, vs, requirement_profiles={uri: {"samenwerken": 4}})
+    assert m.requirements_source == "inferred"
+    assert [(g.competence, g.required) for g in m.gaps] == [("samenwerken", 4)]
+    with pytest.raises(ValueError, match="level"):
+        match(w, vs, requirement_profiles={uri: {"samenwerken": 7}})
