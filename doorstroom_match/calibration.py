@@ -36,7 +36,9 @@ Newton steps, on 25,000 workers x 25 competences x 3 raters in well under a minu
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
+import json
 import math
 import numbers
 import os
@@ -67,6 +69,8 @@ __all__ = [
     "CutoffChange",
     "calibrate_raters",
     "cutoff_changes",
+    "read_ratings",
+    "with_fair_levels",
     "simulate_ratings",
     "SimulatedRatings",
 ]
@@ -994,6 +998,101 @@ def cutoff_changes(
             after = all(fair.get(comp, 0) >= lo for comp, lo in req.items())
             if before != after:
                 out.append(CutoffChange(wk, name, before, after, crossed))
+    return out
+
+
+# --------------------------------------------------------------------------- files and profiles
+def read_ratings(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) -> list[dict]:
+    """Read ratings files: CSV (``*.csv``) or JSON Lines, one rating per row.
+
+    The format (documented in the README): the columns or keys ``worker``, ``rater``,
+    ``competence`` and ``level`` (1..4 or a Dutch label); other columns (``date``,
+    ``indicator``) are ignored. Several files (a stored history of weeks) are read in order.
+
+    Raises
+    ------
+    FeedError
+        A file cannot be read, a JSON line does not parse, or a column is missing.
+    ValidationError
+        A row with an empty field (named with its file and line).
+    """
+    from ._exceptions import FeedError
+
+    if isinstance(paths, str | os.PathLike):
+        paths = [paths]
+    out: list[dict] = []
+    need = ("worker", "rater", "competence", "level")
+    for path in paths:
+        path = Path(path)
+        try:
+            with path.open(encoding="utf-8-sig", newline="") as fh:
+                if path.suffix.lower() == ".csv":
+                    reader = csv.DictReader(fh)
+                    missing = [k for k in need if k not in (reader.fieldnames or ())]
+                    if missing:
+                        raise FeedError(
+                            f"ratings file {str(path)!r} has no column {missing[0]!r}; "
+                            f"needed: {', '.join(need)}"
+                        )
+                    rows = ((no, row) for no, row in enumerate(reader, start=2))
+                    items = [(no, row) for no, row in rows]
+                else:
+                    items = []
+                    for no, line in enumerate(fh, start=1):
+                        if not line.strip():
+                            continue
+                        try:
+                            rec = json.loads(line)
+                        except json.JSONDecodeError as exc:
+                            raise FeedError(
+                                f"ratings file {str(path)!r} line {no} is not JSON: {exc.msg}"
+                            ) from None
+                        if not isinstance(rec, dict):
+                            raise FeedError(
+                                f"ratings file {str(path)!r} line {no} must be a JSON object, "
+                                f"got {type(rec).__name__}"
+                            )
+                        items.append((no, rec))
+        except OSError as exc:
+            raise FeedError(f"cannot read ratings file {str(path)!r}: {exc.strerror}") from None
+        for no, rec in items:
+            for k in need:
+                if rec.get(k) in (None, ""):
+                    raise ValidationError(
+                        f"ratings file {str(path)!r} line {no}: {k!r} is missing or empty"
+                    )
+            # ids from files are text, as worker profiles' ids are
+            out.append(
+                {
+                    "worker": str(rec["worker"]).strip(),
+                    "rater": str(rec["rater"]).strip(),
+                    "competence": rec["competence"],
+                    "level": rec["level"],
+                }
+            )
+    return out
+
+
+def with_fair_levels(workers: Iterable[Any], calibration: RaterCalibration) -> list[Any]:
+    """Worker profiles with their rated competences replaced by the calibrated fair levels.
+
+    Competences the calibration did not see for a worker keep their level; a worker without
+    ratings is returned unchanged. The disagreements become the calibration's raw ones.
+    """
+    from .profiles import WorkerProfile
+
+    out = []
+    for wk in workers:
+        if not isinstance(wk, WorkerProfile):
+            raise ValidationError(f"workers must be WorkerProfile objects, got {type(wk).__name__}")
+        if wk.id not in calibration._worker_index:
+            out.append(wk)
+            continue
+        dictionary = wk.dictionary
+        fair = {dictionary.resolve(c): v for c, v in calibration.fair_levels(wk.id).items()}
+        levels = {**dict(wk.competences), **fair}
+        dis = tuple(dictionary.resolve(c) for c in calibration.disagreements(wk.id))
+        out.append(dataclasses.replace(wk, competences=levels, disagreements=dis))
     return out
 
 
