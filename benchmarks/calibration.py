@@ -131,6 +131,7 @@ def run_design(name: str, seed: int) -> dict[str, Any]:
         )
     }
     msq = {r: max(cal.fit[r].values()) for r in raters}
+    erratic = [r for r in sim.erratic if r in msq]  # a rater may draw nobody
     out = {
         "design": name,
         "seed": seed,
@@ -152,8 +153,8 @@ def run_design(name: str, seed: int) -> dict[str, Any]:
         "plain_accuracy_half_down": plain["half_down"],
         "plain_accuracy_half_up": plain["half_up"],
         "fair_minus_best_plain_points": 100 * (fair_ok - max(plain.values())),
-        "erratic_flagged": all(msq[r] >= 1.4 for r in sim.erratic),
-        "erratic_msq": [msq[r] for r in sim.erratic],
+        "erratic_flagged": all(msq[r] >= 1.4 for r in erratic),
+        "erratic_msq": [msq[r] for r in erratic],
         "false_flags": sum(1 for r in raters if r not in sim.erratic and msq[r] >= 1.4),
         "max_regular_msq": max(msq[r] for r in raters if r not in sim.erratic),
         "cell_sd": cal.checks.cell_sd,
