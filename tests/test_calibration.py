@@ -191,21 +191,27 @@ def test_a_known_severity_is_recovered():
 
 def test_fit_statistics_and_fair_levels_match_a_plain_loop(goal_case):
     sim, cal = goal_case
-    res2 = defaultdict(float)
-    var_sum = defaultdict(float)
-    z2 = defaultdict(float)
-    n = defaultdict(int)
+    # first pass: each rating's expectation, variance and its cell's information
+    rows = []
+    info = defaultdict(float)
     for rec in sim.records:
         theta, _ = cal.measures(rec["worker"])[rec["competence"]]
         eta = theta - cal.difficulty[rec["competence"]] - cal.severity[rec["rater"]]
         p = M.probabilities(np.array([eta]), cal.thresholds)[0]
         e = sum(k * p[k] for k in range(4))
         v = sum((k - e) ** 2 * p[k] for k in range(4))
-        x = rec["level"] - 1
-        r = rec["rater"]
+        weight = cal.weights[rec["rater"]]
+        cell = (rec["worker"], rec["competence"])
+        info[cell] += weight * v
+        rows.append((rec["rater"], cell, rec["level"] - 1, e, v, weight))
+    # second pass: residuals against the variance left once the cell's measure is fitted
+    res2, var_sum, z2, n = (defaultdict(float) for _ in range(4))
+    prior = 1.0 / cal.checks.cell_sd**2
+    for r, cell, x, e, v, weight in rows:
+        keep = 1.0 - weight * v / (info[cell] + prior)
         res2[r] += (x - e) ** 2
-        var_sum[r] += v
-        z2[r] += (x - e) ** 2 / v
+        var_sum[r] += v * keep
+        z2[r] += (x - e) ** 2 / (v * keep)
         n[r] += 1
     for r in cal.raters:
         assert cal.fit[r]["infit"] == pytest.approx(res2[r] / var_sum[r], rel=1e-9)
