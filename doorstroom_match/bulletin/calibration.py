@@ -25,7 +25,8 @@ __all__ = ["calibration_html", "render_calibration", "PAGE_NAME"]
 PAGE_NAME = "kalibratie.html"
 
 _EXTRA_CSS = (
-    "<style>.sev{width:180px;height:18px;display:block}.sev line.axis{stroke:#9ca3af}"
+    "<style>main h2{margin:1.4rem 0 .5rem}.sev{width:180px;height:18px;display:block}"
+    ".sev line.axis{stroke:#9ca3af}"
     ".sev line.ci{stroke:#1e3a8a;stroke-width:2}.sev circle{fill:#1e3a8a}"
     "tr.misfit td{background:#fff7ed}.flag{font-weight:600;color:#9a3412}"
     ".note{background:#fffbeb;border:1px solid #f59e0b;border-radius:6px;padding:.5rem .8rem;"
