@@ -641,7 +641,8 @@ def calibrate_raters(
     tol : float, default=1e-8
         Convergence: Newton decrement per rating.
     max_iter : int, default=60
-        Most Newton steps in all.
+        Most Newton steps while the prior spreads and fit weights settle (a final solve at
+        the settled values adds a few).
 
     Returns
     -------
@@ -781,7 +782,6 @@ def _estimate(
     v_cell, v_worker = 0.5, 1.0
     p = _mfrm.Params.zeros(d)
     steps = 0
-    converged = False
     n_obs = x.size
     cells_per_worker = np.bincount(cell_worker, minlength=n_w)
     # outer loop: a couple of Newton steps, then re-estimate the prior spreads and the fit
@@ -811,19 +811,13 @@ def _estimate(
         )
         v_cell, v_worker, rater_w = new_cell, new_worker, new_w
         if conv and change < 1e-3:
-            converged = True
             break
         if steps >= max_iter:
             break
-    if not converged:
-        # final solve at the settled hyper-parameters
-        h = _mfrm.Hyper(v_cell, v_worker, prior_sd**2, base * rater_w[r])
-        p, red, k, converged = _mfrm.solve(d, p, h, tol=tol, max_iter=max(1, max_iter // 4))
-        steps += k
-    else:
-        h = _mfrm.Hyper(v_cell, v_worker, prior_sd**2, base * rater_w[r])
-        p, red, k, converged = _mfrm.solve(d, p, h, tol=tol, max_iter=max_iter)
-        steps += k
+    # final solve at the settled spreads and weights (one or two steps when they settled)
+    h = _mfrm.Hyper(v_cell, v_worker, prior_sd**2, base * rater_w[r])
+    p, red, k, converged = _mfrm.solve(d, p, h, tol=tol, max_iter=max(3, max_iter // 4))
+    steps += k
     if not converged:
         warnings.warn(
             f"the calibration did not converge in {steps} Newton steps",
