@@ -33,7 +33,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 
 __all__ = [
     "N_CATEGORIES",
@@ -435,7 +434,11 @@ def newton_step(d: Design, p: Params, h: Hyper) -> tuple[Params, _Reduced, float
     gvec = p.globals_()
     kkt = sp.bmat([[S, A.T], [A, None]], format="csc")
     rhs = np.concatenate([-red, -(A @ gvec)])
-    sol = spla.splu(kkt).solve(rhs)
+    # imported here: scipy.sparse.linalg adds a warnings filter at import, and importing the
+    # package must not change global state
+    from scipy.sparse.linalg import splu
+
+    sol = splu(kkt).solve(rhs)
     dG = sol[:nG]
     # --- back-substitute
     kdg = small @ dG[small_idx] + np.asarray(K_ms @ dG[oS : oS + R])

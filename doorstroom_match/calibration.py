@@ -50,7 +50,6 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 
 from . import _mfrm
 from ._exceptions import EmptyInputError, ValidationError
@@ -284,6 +283,9 @@ def _parse(
 
 def _components(w: np.ndarray, r: np.ndarray, n_w: int, n_r: int, skip: int | None) -> np.ndarray:
     """Connected component of each rater in the worker-rater graph (-1 for a skipped rater)."""
+    # imported here: it loads scipy.sparse.linalg, which adds a warnings filter at import
+    from scipy.sparse.csgraph import connected_components
+
     keep = np.ones(w.size, dtype=bool) if skip is None else r != skip
     graph = sp.coo_matrix(
         (np.ones(int(keep.sum())), (w[keep], n_w + r[keep])), shape=(n_w + n_r, n_w + n_r)
