@@ -30,9 +30,12 @@ connected subset = 0, sum of ``tau`` = 0). The same reduced matrix gives the sta
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 __all__ = [
     "N_CATEGORIES",
@@ -305,6 +308,8 @@ class _Reduced:
 
 def _constraint_matrix(d: Design) -> sp.csr_matrix:
     """Rows: sum delta = 0; sum of sigma over each group = 0; sum tau = 0."""
+    import scipy.sparse as sp
+
     C, R = d.n_comps, d.n_raters
     nG = 1 + C + R + _K
     rows, cols = [], []
@@ -326,6 +331,11 @@ def newton_step(d: Design, p: Params, h: Hyper) -> tuple[Params, _Reduced, float
 
     The direction is laid out like :class:`Params`.
     """
+    # scipy.sparse is imported where used: at import it adds a warnings filter, and importing
+    # the package must not change global state
+    import scipy.sparse as sp
+    from scipy.sparse.linalg import splu
+
     J, W, C, R = d.n_cells, d.n_workers, d.n_comps, d.n_raters
     vu, vw, vg = h.v_cell, h.v_worker, h.v_global
     eta = _eta(d, p)
@@ -434,10 +444,6 @@ def newton_step(d: Design, p: Params, h: Hyper) -> tuple[Params, _Reduced, float
     gvec = p.globals_()
     kkt = sp.bmat([[S, A.T], [A, None]], format="csc")
     rhs = np.concatenate([-red, -(A @ gvec)])
-    # imported here: scipy.sparse.linalg adds a warnings filter at import, and importing the
-    # package must not change global state
-    from scipy.sparse.linalg import splu
-
     sol = splu(kkt).solve(rhs)
     dG = sol[:nG]
     # --- back-substitute

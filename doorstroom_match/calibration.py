@@ -49,7 +49,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 
 from . import _mfrm
 from ._exceptions import EmptyInputError, ValidationError
@@ -283,7 +282,8 @@ def _parse(
 
 def _components(w: np.ndarray, r: np.ndarray, n_w: int, n_r: int, skip: int | None) -> np.ndarray:
     """Connected component of each rater in the worker-rater graph (-1 for a skipped rater)."""
-    # imported here: it loads scipy.sparse.linalg, which adds a warnings filter at import
+    # imported here: scipy.sparse adds a warnings filter at import (see _mfrm.newton_step)
+    import scipy.sparse as sp
     from scipy.sparse.csgraph import connected_components
 
     keep = np.ones(w.size, dtype=bool) if skip is None else r != skip
@@ -829,6 +829,8 @@ def _estimate(
 
     # ---- standard errors of the global parameters: the constrained inverse of the reduced
     # Newton matrix (exact for up to a few thousand raters, else the diagonal approximation)
+    import scipy.sparse as sp
+
     nG = red.S.shape[0]
     A = _mfrm._constraint_matrix(d)
     if nG <= 4000:
