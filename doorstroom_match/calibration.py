@@ -75,7 +75,8 @@ __all__ = [
 
 #: The facet element that stands for every self-assessment.
 SELF = "zelf"
-#: Rater names read as self-assessment (case-insensitive); a rater equal to the worker is too.
+#: Rater names read as self-assessment (case-insensitive). Only these: a rater id that happens to
+#: equal a worker id (both numbered from 0, say) stays a rater.
 SELF_NAMES = frozenset({"zelf", "self", "zelfbeoordeling", "zelfevaluatie", "zelfassessment"})
 #: Mean-square at or above which a rater is flagged as misfitting (erratic).
 MISFIT = 1.4
@@ -241,7 +242,7 @@ def _parse(
             ) from None
         worker = _check_key(worker, "worker", i)
         rater = _check_key(rater, "rater", i)
-        if (type(rater) is str and rater.lower() in self_names) or rater == worker:
+        if type(rater) is str and rater.lower() in self_names:
             rater = SELF
         if comp in resolved:
             comp = resolved[comp]
@@ -622,8 +623,8 @@ def calibrate_raters(
     records : iterable of mapping
         Each ``{"worker", "rater", "competence", "level"}``; ``level`` is 1..4 or a Dutch
         label. Several ratings of one cell by one rater (indicators, days) are all used. A
-        rater named ``"zelf"`` (or another of :data:`SELF_NAMES`), or equal to the worker, is
-        a self-assessment. Ids are kept as given (strings are stripped).
+        rater named ``"zelf"`` (or another of :data:`SELF_NAMES`, any case) is a
+        self-assessment. Ids are kept as given (strings are stripped).
     dictionary : CompetenceDictionary, optional
         When given, competence names are resolved (aliases, did-you-mean on a typo) and the
         results use the dictionary's ids; otherwise competences are labels kept as given.

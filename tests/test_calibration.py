@@ -277,10 +277,22 @@ def test_self_assessment_is_its_own_facet():
     assert s.severity_levels < 0 and s.weight <= 0.5
     rows = [r for r in cal.to_records() if r["facet"] == "self"]
     assert len(rows) == 1 and rows[0]["element"] == SELF
-    # a worker rating themselves under their own id is self-assessment too
-    recs = [dict(r, rater=r["worker"]) if r["rater"] == SELF else r for r in sim.records]
+    # any of the self names, any case, is the same facet
+    recs = [dict(r, rater="Zelfbeoordeling") if r["rater"] == SELF else r for r in sim.records]
     again = calibrate_raters(recs)
     assert again.self_assessment.severity == pytest.approx(s.severity, abs=1e-9)
+
+
+def test_ids_numbered_alike_stay_apart():
+    # workers and raters both numbered from 0: rater 1 rating worker 1 is not self-assessment
+    sim = simulate_ratings(60, 3, 4, 2, n_erratic=0, seed=6)
+    wid = {w: i for i, w in enumerate(sorted({r["worker"] for r in sim.records}))}
+    rid = {r: i for i, r in enumerate(sorted(sim.severity))}
+    recs = [dict(r, worker=wid[r["worker"]], rater=rid[r["rater"]]) for r in sim.records]
+    cal = calibrate_raters(recs)
+    assert cal.self_assessment is None and sorted(cal.severity) == [0, 1, 2, 3]
+    assert sum(cal.n_ratings.values()) == len(recs)
+    assert set(cal.fair_levels(1)) == {"C01", "C02", "C03"}
 
 
 def test_extremes_thin_raters_and_unused_levels():
