@@ -33,6 +33,13 @@ from .assignment import (
     assign_places,
     compare_with_greedy,
 )
+from .calibration import (
+    CalibrationWarning,
+    CutoffChange,
+    RaterCalibration,
+    calibrate_raters,
+    cutoff_changes,
+)
 from .competences import (
     LEVEL_LABELS,
     Competence,
@@ -57,6 +64,12 @@ __all__ = [
     "aggregate_ratings",
     "KINDS",
     "LEVEL_LABELS",
+    # rater calibration
+    "calibrate_raters",
+    "RaterCalibration",
+    "cutoff_changes",
+    "CutoffChange",
+    "CalibrationWarning",
     "Competence",
     "CompetenceDictionary",
     "default_dictionary",

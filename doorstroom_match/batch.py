@@ -609,6 +609,7 @@ def run_batch(
     progress: bool = False,
     bulletin: bool = True,
     dictionary: CompetenceDictionary | None = None,
+    ratings: str | Path | Sequence[str | Path] | None = None,
 ) -> BatchResult:
     """Run the weekly batch (see the module docstring).
 
@@ -645,6 +646,13 @@ def run_batch(
     bulletin : bool, default=True
         Render the HTML bulletin.
     dictionary : CompetenceDictionary, optional
+    ratings : str, Path or sequence of them, optional
+        Ratings files (CSV or JSON Lines: ``worker``, ``rater``, ``competence``, ``level``; see
+        :func:`~doorstroom_match.calibration.read_ratings`), e.g. the week's ratings or a
+        stored history. The raters are calibrated over all of them
+        (:func:`~doorstroom_match.calibration.calibrate_raters`) and each rated worker's
+        competences become the fair levels before ranking; ``OUT_DIR/calibration.csv`` and
+        ``bulletin/kalibratie.html`` report the raters.
 
     Returns
     -------
@@ -694,6 +702,13 @@ def run_batch(
             f"{len(wres.rejected)} rejected (see {rejected_path})"
         )
     wks = sorted(wres.items, key=lambda w: w.id)
+    calibration = None
+    if ratings is not None:  # fair levels replace the raters' plain mean before ranking
+        from .calibration import calibrate_raters, read_ratings, with_fair_levels
+
+        calibration = calibrate_raters(read_ratings(ratings), dictionary=dictionary)
+        wks = with_fair_levels(wks, calibration)
+        calibration.to_csv(out / "calibration.csv")
     all_vacs = sorted(fres.items + (pres.items if pres else []), key=lambda v: v.id)
     active = [v for v in all_vacs if v.valid_until is None or v.valid_until >= day]
     expired = len(all_vacs) - len(active)
@@ -782,6 +797,10 @@ def run_batch(
                 week=f"{day.isoformat()} (week {day.isocalendar().week})",
             )
         )
+        if calibration is not None:
+            from .bulletin.calibration import render_calibration
+
+            pages.append(render_calibration(out, calibration, period=day.isoformat()))
     result = BatchResult(
         run_id=run_id,
         run_date=day,

@@ -63,6 +63,14 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--top", type=int, default=10, metavar="K", help="rows per worker (default 10)")
     b.add_argument("--places", type=Path, help="partner internship places, JSON Lines or .csv")
     b.add_argument(
+        "--ratings",
+        type=Path,
+        nargs="+",
+        metavar="FILE",
+        help="ratings (worker, rater, competence, level; JSON Lines or .csv), one or more files "
+        "such as a stored history: raters are calibrated and rated workers get fair levels",
+    )
+    b.add_argument(
         "--store",
         type=Path,
         help="SQLite state file kept from week to week (default OUTDIR/state.sqlite)",
@@ -250,6 +258,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         block_size=args.block_size,
         progress=progress,
         bulletin=not args.no_bulletin,
+        ratings=args.ratings,
     )
     print(res.summary())
     if res.n_rejected:

@@ -271,3 +271,43 @@ def ratings_form_cells(draw, max_rows=12):
                 rating["indicator"] = indicator
         expected.append((worker, rating))
     return rows, expected
+# --------------------------------------------------------------------------- rater calibration
+@st.composite
+def mfrm_designs(draw):
+    """A small many-facet design for ``doorstroom_match._mfrm``: (Design, Hyper, Params).
+
+    A few workers, competences and raters; each (worker, competence) cell is rated by one to
+    three raters; random levels, prior variances, observation weights and a random point.
+    """
+    from doorstroom_match import _mfrm
+
+    n_w = draw(st.integers(2, 6))
+    n_c = draw(st.integers(2, 4))
+    n_r = draw(st.integers(2, 4))
+    seed = draw(st.integers(0, 2**31 - 1))
+    rng = np.random.default_rng(seed)
+    cell, rater = [], []
+    for j in range(n_w * n_c):
+        for r in rng.choice(n_r, int(rng.integers(1, min(3, n_r) + 1)), replace=False):
+            cell.append(j)
+            rater.append(int(r))
+    cell_a = np.asarray(cell)
+    x = rng.integers(0, 4, cell_a.size)
+    cw = np.repeat(np.arange(n_w), n_c)
+    cc = np.tile(np.arange(n_c), n_w)
+    d = _mfrm.Design.build(x, cell_a, np.asarray(rater), cw, cc, n_r, (np.arange(n_r),))
+    hyper = _mfrm.Hyper(
+        float(rng.uniform(0.1, 1.0)),
+        float(rng.uniform(0.3, 2.0)),
+        float(rng.uniform(2.0, 9.0)),
+        rng.uniform(0.3, 1.0, x.size),
+    )
+    point = _mfrm.Params(
+        rng.normal(size=d.n_cells),
+        rng.normal(size=n_w),
+        float(rng.normal()),
+        rng.normal(size=n_c),
+        rng.normal(size=n_r),
+        rng.normal(size=3),
+    )
+    return d, hyper, point
