@@ -32,7 +32,13 @@ from typing import Any
 import numpy as np
 
 from ._exceptions import NotFittedError, ValidationError
-from ._validation import check_int, check_non_empty, check_number, check_unique_ids
+from ._validation import (
+    check_finite_vectors,
+    check_int,
+    check_non_empty,
+    check_number,
+    check_unique_ids,
+)
 from .competences import CompetenceDictionary, default_dictionary
 from .core import (
     blocked_topk,
@@ -425,7 +431,7 @@ class Matcher:
             self.encoder_ = enc
             if vacancy_vectors is None:
                 vacancy_vectors = enc.encode(texts)
-            vecs = np.asarray(vacancy_vectors, dtype=np.float32)
+            vecs = check_finite_vectors(vacancy_vectors, "vacancy_vectors")  # NaN would drop rows
             if vecs.ndim != 2 or vecs.shape[0] != len(vacs):
                 raise ValidationError(
                     f"vacancy_vectors must have shape ({len(vacs)}, d), got {vecs.shape}"
