@@ -317,7 +317,9 @@ def check_finite_vectors(array: Any, name: str, *, dim: int | None = None) -> np
     try:
         arr = np.asarray(array)
     except (ValueError, TypeError):
-        raise ValidationError(f"{name} must be a 2-d array of numbers; its rows differ in length")
+        raise ValidationError(
+            f"{name} must be a 2-d array of numbers; its rows differ in length"
+        ) from None
     if arr.ndim != 2:
         raise ValidationError(f"{name} must be a 2-d array (n, dim), got shape {arr.shape}")
     if arr.dtype.kind not in "iuf":

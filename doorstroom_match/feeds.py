@@ -43,7 +43,6 @@ Examples
 from __future__ import annotations
 
 import csv
-import io
 import json
 import re
 from collections.abc import Iterator, Mapping, MutableMapping
@@ -356,7 +355,7 @@ def _check_delimiter(delimiter: str | None) -> str | None:
     names = {"comma": ",", "semicolon": ";", "tab": "\t", "\\t": "\t", "pipe": "|"}
     if isinstance(delimiter, str) and delimiter.lower() in names:
         return names[delimiter.lower()]
-    if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in "\"\r\n":
+    if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in '"\r\n':
         raise ValidationError(
             "delimiter must be one character other than a quote or a line break (or 'comma', "
             f"'semicolon', 'tab', 'pipe'), got {delimiter!r}"
@@ -463,9 +462,7 @@ def _iter_csv(
                 no,
                 raw,
                 None,
-                Rejected(
-                    src, no, raw, "line is neither UTF-8 nor Windows-1252 text", "encoding"
-                ),
+                Rejected(src, no, raw, "line is neither UTF-8 nor Windows-1252 text", "encoding"),
             )
             i += 1
             continue
@@ -475,9 +472,12 @@ def _iter_csv(
             continue
         row, span, err = _parse_row(lines, i, delim)
         if row is not None and span > 1 and len(row) != len(header):
-            row, err = None, (
-                f"a quoted cell runs over {span} lines into a row of {len(row)} cells "
-                f"(the header has {len(header)}): a quote is not closed"
+            row, err = (
+                None,
+                (
+                    f"a quoted cell runs over {span} lines into a row of {len(row)} cells "
+                    f"(the header has {len(header)}): a quote is not closed"
+                ),
             )
         if row is None:
             raw = text.rstrip("\r\n")

@@ -64,7 +64,9 @@ def _check_matrix(x: Any, name: str, dim: int | None = None) -> np.ndarray:
     try:
         arr = np.asarray(x)
     except (ValueError, TypeError):  # ragged rows
-        raise ValidationError(f"{name} must be a 2-D array (n, dim); its rows differ in length")
+        raise ValidationError(
+            f"{name} must be a 2-D array (n, dim); its rows differ in length"
+        ) from None
     if arr.ndim != 2:
         raise ValidationError(f"{name} must be a 2-D array (n, dim), got shape {arr.shape}")
     if dim is not None and arr.shape[1] != dim:

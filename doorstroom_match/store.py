@@ -240,7 +240,9 @@ class Store:
                 )
         except sqlite3.Error as exc:
             self._db.close()
-            raise StoreError(f"store {self.path!r} is not a usable SQLite database: {exc}") from None
+            raise StoreError(
+                f"store {self.path!r} is not a usable SQLite database: {exc}"
+            ) from None
         except StoreError:
             self._db.close()
             raise
@@ -268,7 +270,9 @@ class Store:
 
     def _check_contents(self) -> None:
         """An existing database is a whole doorstroom_match store with undamaged pages."""
-        tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        tables = {
+            r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        }
         if "meta" not in tables:
             raise StoreError(
                 f"store {self.path!r} is an SQLite database of another program (no 'meta' "

@@ -83,8 +83,12 @@ def test_bad_values_are_rejected_with_a_reason_not_raised(tmp_path):
         {"id": "V2", "title": "kok", "requirements": {"samenwerken": "9" * 5000}},
         {"id": "V3", "title": "kok", "capacity": "9" * 5000},
         {"id": "V4", "title": "kok", "valid_until": "2026-12-01 en later"},
-        {"id": "V5", "title": "kok", "weights": {"samenwerken": 1e300},
-         "requirements": {"samenwerken": 3}},  # fmt: skip
+        {
+            "id": "V5",
+            "title": "kok",
+            "weights": {"samenwerken": 1e300},
+            "requirements": {"samenwerken": 3},
+        },  # fmt: skip
         {"id": "V6", "title": "!!!"},
     ]
     data = "\n".join(json.dumps(r) for r in recs).encode()
@@ -130,7 +134,7 @@ def test_one_row_in_another_encoding_is_read_per_line(tmp_path):
         "id;title;req_samenwerken\r\nV1;café-medewerker;3\r\n".encode()
         + "V2;crèche-begeleider;2\r\n".encode("cp1252")
         + b"V3;po\x81tser;2\r\n"  # 0x81 is no character in UTF-8 nor Windows-1252
-        + "V4;kok;2\r\n".encode()
+        + b"V4;kok;2\r\n"
     )
     res = read_vacancies(_write(tmp_path, "feed.csv", data))
     assert [v.id for v in res.items] == ["V1", "V2", "V4"]
