@@ -32,10 +32,9 @@ import copy
 import dataclasses
 import datetime as _dt
 import hashlib
+import io
 import json
 import logging
-import os
-import pickle
 import sys
 import time
 from collections.abc import Sequence
@@ -45,6 +44,8 @@ from typing import Any
 
 import numpy as np
 
+from ._atomic import AtomicFile as _AtomicFile
+from ._atomic import WeekOutput, batch_lock, recover
 from ._exceptions import BackendUnavailableError, EmptyInputError, FeedError, ValidationError
 from ._validation import check_int
 from .competences import CompetenceDictionary, default_dictionary
@@ -295,18 +296,40 @@ def batch_encoder(
         ).fit(texts)
     import sklearn
 
-    artifact = f"encoder:tfidf:{_TFIDF_COMPONENTS}:{source}:sklearn-{sklearn.__version__}"
+    # the fitted state is data (arrays and JSON in an .npz), never pickle: the store is a
+    # file anyone with write access to the folder can change, and reading it runs no code
+    artifact = f"encoder-state:tfidf:{_TFIDF_COMPONENTS}:{source}:sklearn-{sklearn.__version__}"
     if store is not None:
         blob = store.get_artifact(artifact)
         if blob is not None:
             try:
-                return pickle.loads(blob)  # our own store file, written below
-            except Exception:  # noqa: BLE001 - a stale pickle is simply refitted
-                log.warning("cached text encoder could not be loaded; fitting it again")
+                return _encoder_from_blob(blob)
+            except (ValueError, KeyError, OSError, EOFError) as exc:  # damaged: refit
+                log.warning("cached text encoder could not be read (%s); fitting it again", exc)
     enc = make_encoder("tfidf", n_components=_TFIDF_COMPONENTS).fit(texts)
     if store is not None:
-        store.put_artifact(artifact, pickle.dumps(enc, protocol=pickle.HIGHEST_PROTOCOL))
+        store.put_artifact(artifact, _encoder_to_blob(enc))
     return enc
+
+
+def _encoder_to_blob(enc: Any) -> bytes:
+    """A fitted TfidfEncoder as an ``.npz`` of its arrays plus its JSON description."""
+    arrays, meta = enc.to_state()
+    buf = io.BytesIO()
+    np.savez_compressed(buf, meta=np.array(json.dumps(meta, ensure_ascii=False)), **arrays)
+    return buf.getvalue()
+
+
+def _encoder_from_blob(blob: bytes) -> Any:
+    """The encoder :func:`_encoder_to_blob` wrote (``allow_pickle=False``: data only)."""
+    from .text.encoders import TfidfEncoder
+
+    with np.load(io.BytesIO(blob), allow_pickle=False) as data:
+        meta = json.loads(str(data["meta"]))
+        arrays = {k: data[k] for k in data.files if k != "meta"}
+    if not isinstance(meta, dict):
+        raise ValueError("encoder description is not a JSON object")
+    return TfidfEncoder.from_state(arrays, meta)
 
 
 def _encode_vacancies(
@@ -441,34 +464,6 @@ def _dumps(rec: dict[str, Any]) -> str:
     return json.dumps(rec, sort_keys=True, ensure_ascii=False, separators=(", ", ": "))
 
 
-class _AtomicFile:
-    """Write to ``.NAME.tmp`` in the same folder; :meth:`commit` fsyncs and renames it."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.tmp = path.with_name(f".{path.name}.tmp")
-        self.fh = open(self.tmp, "w", encoding="utf-8", newline="\n")
-
-    def write_line(self, text: str) -> None:
-        self.fh.write(text)
-        self.fh.write("\n")
-
-    def close(self) -> None:
-        if not self.fh.closed:
-            self.fh.flush()
-            os.fsync(self.fh.fileno())
-            self.fh.close()
-
-    def commit(self) -> None:
-        self.close()
-        os.replace(self.tmp, self.path)
-
-    def discard(self) -> None:
-        if not self.fh.closed:
-            self.fh.close()
-        self.tmp.unlink(missing_ok=True)
-
-
 def _write_rejected(path: Path, rejected: list[Rejected]) -> _AtomicFile:
     """``rejected.jsonl`` written to its temporary file (committed with the other outputs)."""
     f = _AtomicFile(path)
@@ -500,6 +495,7 @@ def run_batch(
     progress: bool = False,
     bulletin: bool = True,
     dictionary: CompetenceDictionary | None = None,
+    delimiter: str | None = None,
 ) -> BatchResult:
     """Run the weekly batch (see the module docstring).
 
@@ -536,6 +532,8 @@ def run_batch(
     bulletin : bool, default=True
         Render the HTML bulletin.
     dictionary : CompetenceDictionary, optional
+    delimiter : str, optional
+        Delimiter of CSV inputs (``","``, ``";"``, ...); sniffed from each header when None.
 
     Returns
     -------
@@ -544,13 +542,91 @@ def run_batch(
     Raises
     ------
     FeedError
-        An input file cannot be read, or the store is not usable.
+        An input file cannot be read.
+    StoreError
+        The store exists but is not usable (empty, not SQLite, foreign, damaged); it is left
+        as it is, never replaced.
+    BusyError
+        Another run is writing to the same output folder or store.
     EmptyInputError
         No valid worker, or no valid and unexpired vacancy (``rejected.jsonl`` is still
         written, so the reasons can be read).
     ValidationError
         A bad parameter.
     """
+    # concurrency and crash safety (see doorstroom_match._atomic): one run per output folder
+    # and store; a switch a kill interrupted is finished or undone first; the week's files are
+    # staged in a fresh folder and moved into place together once the store has committed
+    out = Path(out_dir)
+    store_path = Path(store) if store is not None else out / "state.sqlite"
+    with batch_lock(out, store_path):
+        recover(out, lambda run_id: _run_done(store_path, run_id))
+        week = WeekOutput(out, parse_run_date(run_date).isoformat())
+        try:
+            return _run_batch(
+                workers,
+                feed,
+                out_dir,
+                week,
+                places=places,
+                top=top,
+                store=store,
+                run_date=run_date,
+                encoder=encoder,
+                text_field=text_field,
+                scheduler=scheduler,
+                block_size=block_size,
+                max_km=max_km,
+                progress=progress,
+                bulletin=bulletin,
+                dictionary=dictionary,
+                delimiter=delimiter,
+            )
+        finally:
+            week.discard()  # a no-op after a publish (the folder is gone)
+
+
+def _run_done(store_path: Path, run_id: int) -> bool:
+    if not store_path.exists():
+        return False
+    with Store(store_path) as st:
+        return st.run_status(run_id) == "done"
+
+
+class _DeferredWeek:
+    """Stands in for the store inside :func:`_run`: the week's rows are kept, and written by
+    :func:`_run_batch` together with the output switch (``Store.finish_week(before_commit=)``).
+
+    When ``_run`` returns the week's rows instead of writing them, pass the store itself."""
+
+    def __init__(self, store: Store) -> None:
+        self.path = store.path
+        self.call: tuple[tuple[Any, ...], dict[str, Any]] | None = None
+
+    def finish_week(self, *args: Any, **kw: Any) -> None:
+        self.call = (args, kw)
+
+
+def _run_batch(
+    workers: str | Path,
+    feed: str | Path,
+    out_dir: str | Path,
+    week: WeekOutput,
+    *,
+    places: str | Path | None,
+    top: int,
+    store: str | Path | None,
+    run_date: str | _dt.date | None,
+    encoder: str | Any,
+    text_field: str,
+    scheduler: str | Any | None,
+    block_size: int,
+    max_km: float | str | None,
+    progress: bool,
+    bulletin: bool,
+    dictionary: CompetenceDictionary | None,
+    delimiter: str | None,
+) -> BatchResult:
     t0 = time.perf_counter()
     top = check_int(top, "top", low=1)
     block_size = check_int(block_size, "block_size", low=1)
@@ -566,20 +642,23 @@ def run_batch(
     dictionary = dictionary or default_dictionary()
 
     # 1. read --------------------------------------------------------------------------
-    wres = read_workers(workers, dictionary=dictionary)
+    wres = read_workers(workers, dictionary=dictionary, delimiter=delimiter)
     seen: dict[str, tuple[str, int]] = {}
-    fres = read_vacancies(feed, dictionary=dictionary, seen=seen, what="feed")
+    fres = read_vacancies(feed, dictionary=dictionary, seen=seen, what="feed", delimiter=delimiter)
     pres: ReadResult | None = None
     if places is not None:
-        pres = read_vacancies(places, dictionary=dictionary, seen=seen, what="places")
+        pres = read_vacancies(
+            places, dictionary=dictionary, seen=seen, what="places", delimiter=delimiter
+        )
     results = [wres, fres] + ([pres] if pres else [])
     rejected = [r for res in results for r in res.rejected]
     rejected_path = out / "rejected.jsonl"
-    rejected_file = _write_rejected(rejected_path, rejected)
+    rejected_file = _write_rejected(week.path / "rejected.jsonl", rejected)
     for r in rejected:
         log.info("rejected %s line %d (%s) id=%s", r.source, r.line, r.kind, r.id)
     if not wres.items:
         rejected_file.commit()  # so the reasons can be read
+        week.publish_file("rejected.jsonl")
         raise EmptyInputError(
             f"no valid worker in {str(workers)!r}: {wres.n_lines} lines read, "
             f"{len(wres.rejected)} rejected (see {rejected_path})"
@@ -590,6 +669,7 @@ def run_batch(
     expired = len(all_vacs) - len(active)
     if not active:
         rejected_file.commit()
+        week.publish_file("rejected.jsonl")
         n_read = fres.n_lines + (pres.n_lines if pres else 0)
         raise EmptyInputError(
             f"no valid vacancy for {day.isoformat()}: {n_read} "
@@ -597,8 +677,11 @@ def run_batch(
             f"{expired} expired (valid_until before the run date)"
         )
 
+    top = min(top, len(active))  # rows per worker never exceed the vacancies (memory bound)
+
     try:
         st = Store(store_path)
+        deferred = _DeferredWeek(st)  # the week is written with the output switch, below
         with st:
             # 2. compare with what earlier weeks saw ------------------------------------------
             prev = st.vacancy_states()
@@ -624,7 +707,7 @@ def run_batch(
             run_id = st.begin_run(day, fingerprint)
             try:
                 res = _run(
-                    st,
+                    deferred,
                     rejected_file,
                     run_id,
                     day,
@@ -635,7 +718,7 @@ def run_batch(
                     all_vacs,
                     hashes,
                     new_ids,
-                    out,
+                    week.path,
                     top=top,
                     block_size=block_size,
                     scheduler=scheduler,
@@ -656,52 +739,73 @@ def run_batch(
         rejected_file.discard()
         raise
     n_rows, n_encoded, n_cached, matches = res
+    try:
+        # 7. bulletin (staged with the other files) ----------------------------------------
+        pages: list[Path] = []
+        if bulletin:
+            from .bulletin import render_bulletin
 
-    # 7. bulletin ----------------------------------------------------------------------
-    pages: list[Path] = []
-    if bulletin:
-        from .bulletin import render_bulletin
-
-        pages = list(
-            render_bulletin(
-                out,
+            staged = render_bulletin(
+                week.path,
                 wks,
                 matches,
                 {v.id: v for v in active},
                 new_ids=new_ids,
                 week=f"{day.isoformat()} (week {day.isocalendar().week})",
             )
+            pages = [out / Path(p).relative_to(week.path) for p in staged]
+        result = BatchResult(
+            run_id=run_id,
+            run_date=day,
+            out_dir=out,
+            store_path=store_path,
+            matches_path=out / "matches.jsonl",
+            rejected_path=rejected_path,
+            bulletin=pages,
+            n_workers=len(wks),
+            n_worker_lines=wres.n_lines,
+            n_vacancy_lines=fres.n_lines + (pres.n_lines if pres else 0),
+            n_vacancies=len(active),
+            n_places=sum(1 for v in active if v.is_internship),
+            n_rejected=len(rejected),
+            n_new=len(new_ids),
+            n_changed=n_changed,
+            n_expired=expired,
+            n_gone=n_gone,
+            n_encoded=n_encoded,
+            n_cached=n_cached,
+            n_rows=n_rows,
+            n_blank=sum(r.n_blank for r in results),
+            seconds=time.perf_counter() - t0,
+            encoder=fingerprint,
+            new_ids=new_ids,
         )
-    result = BatchResult(
-        run_id=run_id,
-        run_date=day,
-        out_dir=out,
-        store_path=store_path,
-        matches_path=out / "matches.jsonl",
-        rejected_path=rejected_path,
-        bulletin=pages,
-        n_workers=len(wks),
-        n_worker_lines=wres.n_lines,
-        n_vacancy_lines=fres.n_lines + (pres.n_lines if pres else 0),
-        n_vacancies=len(active),
-        n_places=sum(1 for v in active if v.is_internship),
-        n_rejected=len(rejected),
-        n_new=len(new_ids),
-        n_changed=n_changed,
-        n_expired=expired,
-        n_gone=n_gone,
-        n_encoded=n_encoded,
-        n_cached=n_cached,
-        n_rows=n_rows,
-        n_blank=sum(r.n_blank for r in results),
-        seconds=time.perf_counter() - t0,
-        encoder=fingerprint,
-        new_ids=new_ids,
-    )
-    summary = _AtomicFile(out / "summary.json")
-    summary.write_line(json.dumps(result.to_record(), indent=1, sort_keys=True, ensure_ascii=False))
-    summary.commit()
+        summary = _AtomicFile(week.path / "summary.json")
+        summary.write_line(
+            json.dumps(result.to_record(), indent=1, sort_keys=True, ensure_ascii=False)
+        )
+        summary.commit()
+        # 8. the week becomes visible: journal, the store's one transaction, the switch -----
+        if deferred.call is None:  # pragma: no cover - _run always ends with finish_week
+            raise RuntimeError("the scoring step did not hand over the week's rows")
+        week.prepare(run_id)
+        args, kw = deferred.call
+        with Store(store_path) as st:
+            st.finish_week(*args, **kw)
+    except BaseException:
+        _fail_run(store_path, run_id)
+        raise
+    week.publish()  # after a kill here, the next run on this folder finishes the switch
     return result
+
+
+def _fail_run(store_path: Path, run_id: int) -> None:
+    """Mark a run that raised after scoring as ``failed`` (its week was not committed)."""
+    try:
+        with Store(store_path) as st:
+            st.fail_run(run_id)
+    except Exception:  # noqa: BLE001 - the original error matters more
+        pass
 
 
 def _run(
