@@ -982,20 +982,56 @@ class ForgetResult:
     files_deleted: list[str]
 
 
+def _id_forms(worker_id: str) -> list[str]:
+    """Every way an output file can spell the id: as is, HTML-escaped (bulletin), and
+    JSON-escaped with and without ``ensure_ascii`` (JSON Lines rows)."""
+    import html as _html
+
+    forms = {
+        worker_id,
+        _html.escape(worker_id, quote=True),
+        _html.escape(worker_id, quote=False),
+        json.dumps(worker_id, ensure_ascii=True)[1:-1],
+        json.dumps(worker_id, ensure_ascii=False)[1:-1],
+    }
+    return sorted(forms, key=len, reverse=True)
+
+
 def _mentions(text: str, worker_id: str) -> bool:
     import re
 
-    return re.search(rf"(?<![\w-]){re.escape(worker_id)}(?![\w])", text) is not None
+    return any(
+        re.search(rf"(?<![\w-]){re.escape(form)}(?![\w])", text) is not None
+        for form in _id_forms(worker_id)
+    )
 
 
-def _rewrite_jsonl(path: Path, drop: Any) -> int:
-    lines = path.read_text("utf-8").splitlines()
+def _rejected_mentions(rec: Any, worker_id: str) -> bool:
+    """A rejected row is about the worker: its id, or its raw line (JSON, CSV in any
+    delimiter, escaped in any way) names the worker."""
+    if not isinstance(rec, dict):
+        return False
+    if rec.get("id") == worker_id:
+        return True
+    raw = str(rec.get("raw", ""))
+    if _mentions(raw, worker_id):
+        return True
+    try:  # a JSON line can escape any character (\u0057 for W): compare the parsed id
+        parsed = json.loads(raw)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(parsed, dict) and str(parsed.get("id")) == worker_id
+
+
+def _rewrite_jsonl(path: Path, drop: Any, worker_id: str) -> int:
+    lines = path.read_text("utf-8", errors="replace").splitlines()
     keep = []
     for line in lines:
         try:
             rec = json.loads(line)
-        except json.JSONDecodeError:
-            keep.append(line)
+        except (ValueError, RecursionError):  # not ours: kept unless it names the worker
+            if not _mentions(line, worker_id):
+                keep.append(line)
             continue
         if not drop(rec):
             keep.append(line)
@@ -1011,13 +1047,16 @@ def _cut_html(text: str, worker_id: str) -> tuple[str, int]:
     import html as _html
     import re
 
+    from .bulletin import _slug
+
     wid = re.escape(_html.escape(worker_id, quote=True))
+    anchor = re.escape(_html.escape(_slug(worker_id), quote=True))
     n = 0
     patterns = [
         # the worker's own section, a row of an overview table, a navigation entry
         rf'<section\b[^>]*\bdata-worker="{wid}"[^>]*>.*?</section>',
         rf'<tr\b[^>]*\bdata-worker="{wid}"[^>]*>.*?</tr>',
-        rf'<li\b[^>]*>\s*<a\b[^>]*href="[^"]*#w-{wid}"[^>]*>.*?</a>\s*</li>',
+        rf'<li\b[^>]*>\s*<a\b[^>]*href="[^"]*#w-{anchor}"[^>]*>.*?</a>\s*</li>',
     ]
     for pat in patterns:
         text, k = re.subn(pat, "", text, flags=re.S)
@@ -1032,9 +1071,12 @@ def forget_worker(
 
     Deletes every store row about the worker (workers, past matches, outcomes) in one
     transaction and rewrites the file (``VACUUM``) so no deleted page keeps the data. With
-    ``out_dir``: the worker's rows of ``matches.jsonl`` and ``rejected.jsonl`` and its
-    elements of the bulletin pages are removed (atomically); a page that still mentions the
-    id elsewhere is deleted (the next batch run writes it again).
+    ``out_dir``: the worker's rows of ``matches.jsonl`` and ``rejected.jsonl`` (a rejected
+    row of any format whose raw line names the worker, however escaped) and its elements of
+    the bulletin pages (found by the id as written there, HTML-escaped) are removed
+    (atomically); a page that still mentions the id elsewhere is deleted (the next batch run
+    writes it again). Temporary files and staging folders that a killed run left behind are
+    deleted too. The output folder and the store are locked while this runs.
 
     Parameters
     ----------
@@ -1046,10 +1088,36 @@ def forget_worker(
     Returns
     -------
     ForgetResult
+
+    Raises
+    ------
+    BusyError
+        A batch is running on the output folder or the store.
+    StoreError
+        The store is not usable.
     """
+    from contextlib import ExitStack
+
+    from ._atomic import exclusive
     from ._validation import check_id
 
     wid = check_id(worker_id, "worker id")
+    store_path = Path(store)
+    with ExitStack() as locks:
+        if out_dir is not None:
+            locks.enter_context(batch_lock(Path(out_dir), store_path))
+            recover(Path(out_dir), lambda run_id: _run_done(store_path, run_id))
+        else:
+            locks.enter_context(
+                exclusive(
+                    store_path.with_name(f".{store_path.name}.lock"),
+                    f"the store {str(store_path)!r}",
+                )
+            )
+        return _forget(wid, store_path, out_dir)
+
+
+def _forget(wid: str, store: Path, out_dir: str | Path | None) -> ForgetResult:
     with Store(store) as st:
         rows = st.forget_worker(wid)
     file_rows: dict[str, int] = {}
@@ -1058,13 +1126,12 @@ def forget_worker(
         out = Path(out_dir)
         m = out / "matches.jsonl"
         if m.is_file():
-            file_rows[str(m)] = _rewrite_jsonl(m, lambda r: r.get("worker_id") == wid)
+            file_rows[str(m)] = _rewrite_jsonl(
+                m, lambda r: isinstance(r, dict) and r.get("worker_id") == wid, wid
+            )
         rj = out / "rejected.jsonl"
         if rj.is_file():
-            quoted = json.dumps(wid, ensure_ascii=False)
-            file_rows[str(rj)] = _rewrite_jsonl(
-                rj, lambda r: r.get("id") == wid or quoted in str(r.get("raw", ""))
-            )
+            file_rows[str(rj)] = _rewrite_jsonl(rj, lambda r: _rejected_mentions(r, wid), wid)
         bdir = out / "bulletin"
         if bdir.is_dir():
             for page in sorted(bdir.glob("*.html")):

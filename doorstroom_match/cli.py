@@ -6,14 +6,15 @@ Commands::
                            [--store PATH] [--date YYYY-MM-DD | --week YYYY-Www]
                            [--encoder tfidf|sentence-transformers|hybrid|none]
                            [--text title|text] [--scheduler ADDRESS] [--block-size N]
-                           [--no-progress]
+                           [--delimiter CHAR] [--no-progress]
     doorstroom-match outcome record --store S WORKER VACANCY EVENT [--date YYYY-MM-DD]
     doorstroom-match outcome report --store S [--date YYYY-MM-DD] [--json] [--out OUTDIR]
     doorstroom-match forget WORKER_ID --store S [--out OUTDIR]
 
 Exit status: 0 when the command completed (a batch with rejected lines included: they are
 reported on standard error); 1 when it could not run (a missing file, no valid worker or
-vacancy, an unusable store), with a one-line message and no traceback; 2 for a wrong command
+vacancy, an unusable store: empty, not SQLite, another program's, damaged; another run busy
+with the same output folder), with a one-line message and no traceback; 2 for a wrong command
 line; 130 when interrupted.
 
 Messages carry worker ids only, never levels or limits.
@@ -24,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -59,6 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--out", required=True, type=Path, metavar="OUTDIR", help="output folder")
     b.add_argument("--top", type=int, default=10, metavar="K", help="rows per worker (default 10)")
     b.add_argument("--places", type=Path, help="partner internship places, JSON Lines or .csv")
+    b.add_argument(
+        "--delimiter",
+        metavar="CHAR",
+        help="delimiter of .csv inputs: ',', ';', 'tab', ... (default: sniffed from each header)",
+    )
     b.add_argument(
         "--store",
         type=Path,
@@ -166,6 +173,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         block_size=args.block_size,
         progress=progress,
         bulletin=not args.no_bulletin,
+        delimiter=args.delimiter,
     )
     print(res.summary())
     if res.n_rejected:
@@ -240,6 +248,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("doorstroom-match: interrupted; the store is unchanged for this run", file=sys.stderr)
         return 130
+    except sqlite3.DatabaseError as exc:  # damage the opening checks could not see
+        print(
+            f"doorstroom-match {args.command}: error: the store is damaged ({exc}); "
+            "restore it from a backup",
+            file=sys.stderr,
+        )
+        return 1
     except (DoorstroomError, OSError) as exc:
         msg = (
             str(exc)
