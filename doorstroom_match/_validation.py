@@ -240,7 +240,12 @@ def check_level_array(
     ValidationError
         Wrong dimensionality, non-integral values, NaN, or values outside 0..4.
     """
-    arr = np.asarray(array)
+    try:
+        arr = np.asarray(array)
+    except (ValueError, TypeError):  # ragged rows
+        raise ValidationError(
+            f"{name} must be a {ndim}-d array; its rows differ in length"
+        ) from None
     if arr.ndim != ndim:
         raise ValidationError(f"{name} must be a {ndim}-d array, got shape {arr.shape}")
     if arr.dtype.kind == "b" or arr.dtype.kind not in "iuf":
@@ -258,8 +263,13 @@ def check_level_array(
 
 
 def check_weight_array(array: Any, name: str, shape: tuple[int, ...]) -> np.ndarray:
-    """A float32 weight array of the given shape, finite and >= 0."""
-    arr = np.asarray(array, dtype=np.float32)
+    """A float32 weight array of the given shape, finite and >= 0 (a value beyond the float32
+    range is refused as inf)."""
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            arr = np.asarray(array, dtype=np.float32)
+    except (ValueError, TypeError):  # ragged rows, or text
+        raise ValidationError(f"{name} must be an array of numbers of shape {shape}") from None
     if arr.shape != shape:
         raise ValidationError(f"{name} must have shape {shape}, got {arr.shape}")
     if not np.isfinite(arr).all():

@@ -429,6 +429,7 @@ class Matcher:
             if self.fit_text:
                 enc.fit(texts)
             self.encoder_ = enc
+            given = vacancy_vectors is not None
             if vacancy_vectors is None:
                 vacancy_vectors = enc.encode(texts)
             vecs = check_finite_vectors(vacancy_vectors, "vacancy_vectors")  # NaN would drop rows
@@ -436,6 +437,12 @@ class Matcher:
                 raise ValidationError(
                     f"vacancy_vectors must have shape ({len(vacs)}, d), got {vecs.shape}"
                 )
+            if given and vecs.shape[0]:  # the workers' vectors will come from this encoder
+                dim = np.shape(enc.encode(texts[:1]))[1]
+                if vecs.shape[1] != dim:
+                    raise ValidationError(
+                        f"vacancy_vectors must have the encoder's width {dim}, got {vecs.shape[1]}"
+                    )
             self._vac_vecs = vecs
         self._vac_occ = None
         if self.occupations is not None and w.occupation > 0:

@@ -207,7 +207,13 @@ class TfidfEncoder:
             dtype=np.float32,
             lowercase=False,
         )
-        x = vec.fit_transform(prepped)
+        try:
+            x = vec.fit_transform(prepped)
+        except ValueError as exc:  # sklearn: "empty vocabulary" (only punctuation, say)
+            raise ValidationError(
+                f"texts must hold letters or digits to build n-grams from; got {len(prepped)} "
+                f"text(s) without any ({exc})"
+            ) from None
         self.vectorizer_ = vec
         self.svd_ = None
         if self.n_components is not None:
