@@ -38,6 +38,7 @@ __all__ = [
     "WeekOutput",
     "exclusive",
     "batch_lock",
+    "store_lock_path",
     "recover",
     "write_text_atomic",
     "LOCK_NAME",
@@ -114,23 +115,29 @@ def exclusive(lock_path: Path, what: str) -> Iterator[None]:
         fh.close()  # closing the file releases the lock
 
 
+def store_lock_path(store_path: Path) -> Path:
+    """The lock file of a store: ``.NAME.lock`` beside it."""
+    return store_path.with_name(f".{store_path.name}.lock")
+
+
 @contextmanager
 def batch_lock(out: Path, store_path: Path | None = None) -> Iterator[None]:
-    """Lock the output folder (created when missing) and, when it lies elsewhere, the store."""
+    """Lock the output folder (created when missing), then the store (its folder created when
+    missing): a batch holds both; ``forget`` without an output folder holds the store's."""
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise FeedError(f"cannot create the output folder {str(out)!r}: {exc.strerror}") from None
     with ExitStack() as stack:
         stack.enter_context(exclusive(out / LOCK_NAME, f"the output folder {str(out)!r}"))
-        if store_path is not None and store_path.resolve().parent != out.resolve():
+        if store_path is not None:
             try:
                 store_path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise FeedError(
                     f"cannot create the store's folder {str(store_path.parent)!r}: {exc.strerror}"
                 ) from None
-            lock = store_path.with_name(f".{store_path.name}.lock")
+            lock = store_lock_path(store_path)
             stack.enter_context(exclusive(lock, f"the store {str(store_path)!r}"))
         yield
 
@@ -261,9 +268,13 @@ def _apply(out: Path, staging: Path, files: Sequence[str]) -> None:
     try:
         before = set(json.loads(manifest.read_text("utf-8")).get("files", []))
     except (OSError, ValueError, AttributeError):
-        # no manifest yet (a folder of an older version): the bulletin's coach pages are the
-        # files whose set changes from week to week
-        before = {p.relative_to(out).as_posix() for p in out.glob("bulletin/coach-*.html")}
+        # no manifest yet (a folder of an older version): the bulletin's pages are the files
+        # whose set changes from week to week
+        before = {
+            p.relative_to(out).as_posix()
+            for pattern in ("bulletin/coach-*.html", "bulletin/index.html")
+            for p in out.glob(pattern)
+        }
     for rel in sorted(before - set(files)):
         path = out / rel
         if path.resolve().parent.is_relative_to(out.resolve()):

@@ -10,12 +10,16 @@ One run (:func:`run_batch`, the command ``doorstroom-match batch``):
 4. encode only the texts the embedding cache does not hold yet (new titles, changed titles);
 5. rank with :class:`~doorstroom_match.ranking.Matcher`, one block of workers at a time, on this
    machine or on a Dask cluster (``scheduler``), and stream the rows to ``matches.jsonl``;
-6. write the week to the store in one transaction, then move the output files into place
-   (``os.replace``), then render the bulletin.
+6. render the bulletin and the summary; every output is written into a fresh staging folder;
+7. write the week to the store in one transaction, then move the staged files into place
+   together (:class:`doorstroom_match._atomic.WeekOutput`).
 
-A run killed at any point leaves the store as it was after the previous week (plus cached
-vectors, which are valid whatever happens) and the output folder with either the previous or
-the new files, never half of one; running the same command again completes the week.
+One run at a time holds the output folder and the store (a second stops with
+:class:`~doorstroom_match.BusyError`). A run that fails or is killed before the commit leaves
+the store as it was after the previous week (plus cached vectors, which are valid whatever
+happens; the run is ``failed`` or, once the next run starts, ``interrupted``) and the output
+folder with the previous files; a kill during the switch after the commit is finished by the
+next command on the folder. Running the same command again completes the week.
 
 ``matches.jsonl`` is deterministic: workers in id order, vacancies tie-broken by id, keys sorted,
 floats rounded, no timestamps; the ``new`` flag depends only on the run date and on what earlier
@@ -37,6 +41,7 @@ import json
 import logging
 import sys
 import time
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -304,7 +309,7 @@ def batch_encoder(
         if blob is not None:
             try:
                 return _encoder_from_blob(blob)
-            except (ValueError, KeyError, OSError, EOFError) as exc:  # damaged: refit
+            except (ValueError, KeyError, OSError, EOFError, zipfile.BadZipFile) as exc:  # refit
                 log.warning("cached text encoder could not be read (%s); fitting it again", exc)
     enc = make_encoder("tfidf", n_components=_TFIDF_COMPONENTS).fit(texts)
     if store is not None:
@@ -1098,7 +1103,7 @@ def forget_worker(
     """
     from contextlib import ExitStack
 
-    from ._atomic import exclusive
+    from ._atomic import exclusive, store_lock_path
     from ._validation import check_id
 
     wid = check_id(worker_id, "worker id")
@@ -1108,12 +1113,8 @@ def forget_worker(
             locks.enter_context(batch_lock(Path(out_dir), store_path))
             recover(Path(out_dir), lambda run_id: _run_done(store_path, run_id))
         else:
-            locks.enter_context(
-                exclusive(
-                    store_path.with_name(f".{store_path.name}.lock"),
-                    f"the store {str(store_path)!r}",
-                )
-            )
+            lock = store_lock_path(store_path)
+            locks.enter_context(exclusive(lock, f"the store {str(store_path)!r}"))
         return _forget(wid, store_path, out_dir)
 
 

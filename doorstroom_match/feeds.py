@@ -223,7 +223,7 @@ def _encodable(value: Any) -> bool:
     """No lone surrogate (``"\\ud800"`` parses as JSON but cannot be written as UTF-8)."""
     try:
         json.dumps(value, ensure_ascii=False).encode("utf-8")
-    except (UnicodeEncodeError, ValueError, RecursionError):
+    except (UnicodeEncodeError, ValueError, TypeError, RecursionError):
         return False
     return True
 

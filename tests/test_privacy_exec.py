@@ -196,3 +196,14 @@ def test_export_docstring_examples():
 
     result = doctest.testmod(mod)
     assert result.failed == 0 and result.attempted > 0
+
+
+@pytest.mark.parametrize("blob", [b"", b"PK\x03\x04 truncated", b"\x93NUMPY garbage", b"{}"])
+def test_a_damaged_encoder_state_is_refitted(tmp_path, monkeypatch, blob):
+    texts = ["kok", "hulpkok", "magazijnier", "poetser"]
+    monkeypatch.setattr("doorstroom_match.batch._catalogue_path", lambda: None)
+    with Store(tmp_path / "state.sqlite") as st:
+        first = batch_encoder("tfidf", st, fallback_texts=texts)
+        (key,) = [r[0] for r in st._db.execute("SELECT key FROM artifacts")]
+        st.put_artifact(key, blob)
+        assert batch_encoder("tfidf", st, fallback_texts=texts).fingerprint == first.fingerprint
