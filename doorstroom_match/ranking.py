@@ -429,7 +429,6 @@ class Matcher:
             if self.fit_text:
                 enc.fit(texts)
             self.encoder_ = enc
-            given = vacancy_vectors is not None
             if vacancy_vectors is None:
                 vacancy_vectors = enc.encode(texts)
             vecs = check_finite_vectors(vacancy_vectors, "vacancy_vectors")  # NaN would drop rows
@@ -437,12 +436,7 @@ class Matcher:
                 raise ValidationError(
                     f"vacancy_vectors must have shape ({len(vacs)}, d), got {vecs.shape}"
                 )
-            if given and vecs.shape[0]:  # the workers' vectors will come from this encoder
-                dim = np.shape(enc.encode(texts[:1]))[1]
-                if vecs.shape[1] != dim:
-                    raise ValidationError(
-                        f"vacancy_vectors must have the encoder's width {dim}, got {vecs.shape[1]}"
-                    )
+
             self._vac_vecs = vecs
         self._vac_occ = None
         if self.occupations is not None and w.occupation > 0:
@@ -554,7 +548,13 @@ class Matcher:
             wk_vecs = np.zeros((n_w, self._vac_vecs.shape[1]), np.float32)
             has = [i for i, t in enumerate(targets) if t.strip()]
             if has:
-                wk_vecs[has] = self.encoder_.encode([targets[i] for i in has])
+                tv = self.encoder_.encode([targets[i] for i in has])
+                if np.shape(tv)[1] != wk_vecs.shape[1]:  # vectors given to fit by another model
+                    raise ValidationError(
+                        f"vacancy_vectors given to fit have width {wk_vecs.shape[1]}, but the "
+                        f"encoder gives {np.shape(tv)[1]}: encode both with the same encoder"
+                    )
+                wk_vecs[has] = tv
         wk_occ = None
         if self._vac_occ is not None:
             wk_occ = self._occupation_codes([None] * n_w, [x.job_target for x in wks])

@@ -63,8 +63,9 @@ def test_ragged_and_mismatched_arrays_are_validation_errors():
 
 def test_vectors_of_another_width_than_the_encoder_are_refused():
     vacs = [Vacancy("V1", "kok"), Vacancy("V2", "magazijnier")]
-    with pytest.raises(ValidationError, match="the encoder's width"):
-        Matcher(text="tfidf").fit(vacs, vacancy_vectors=np.ones((2, 2), np.float32))
+    m = Matcher(text="tfidf").fit(vacs, vacancy_vectors=np.ones((2, 2), np.float32))
+    with pytest.raises(ValidationError, match="width 2, but the encoder gives"):
+        m.rank([WorkerProfile("W1", {}, job_target="kok")])
 
 
 def test_all_punctuation_titles_are_a_validation_error_for_tfidf():
