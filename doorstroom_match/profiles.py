@@ -21,6 +21,7 @@ import numpy as np
 
 from ._exceptions import ValidationError
 from ._validation import (
+    check_date,
     check_id,
     check_int,
     check_level,
@@ -64,8 +65,6 @@ def _freeze(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def _parse_date(value: Any, field_name: str) -> _dt.date | None:
-    from ._validation import check_date
-
     return check_date(value, field_name)
 
 
