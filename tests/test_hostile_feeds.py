@@ -218,3 +218,36 @@ def test_fuzz_csv_every_row_matched_or_rejected(tmp_path_factory, case):
     path = _write(tmp_path_factory.mktemp("fuzz"), "feed.csv", data)
     res = read_vacancies(path)
     _check_invariant(res, n_physical)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(hostile_jsonl(max_lines=8))
+def test_fuzz_the_weekly_batch_never_stops_on_a_line(tmp_path_factory, case):
+    """End to end: every feed line is a vacancy of the week or a row of rejected.jsonl, and the
+    matches, the rejected rows and the bulletin are written whatever the lines hold."""
+    from doorstroom_match import EmptyInputError
+    from doorstroom_match.batch import run_batch
+
+    data, n_physical = case
+    d = tmp_path_factory.mktemp("batchfuzz")
+    feed = _write(d, "feed.jsonl", data + b'{"id": "OK", "title": "magazijnier"}\n')
+    workers = _write(
+        d, "workers.jsonl", b'{"id": "W1", "competences": {"samenwerken": 3}, "coach": "C"}\n'
+    )
+    try:
+        res = run_batch(workers, feed, d / "out", run_date="2026-11-02", encoder="none")
+    except FeedError as exc:
+        assert "one JSON array" in str(exc)
+        return
+    except EmptyInputError:  # every vacancy expired: the reasons are still written
+        assert (d / "out" / "rejected.jsonl").is_file()
+        return
+    rejected = [
+        json.loads(x) for x in (d / "out" / "rejected.jsonl").read_text("utf-8").splitlines()
+    ]
+    n_feed_rejected = sum(1 for r in rejected if r["source"] == str(feed))
+    assert res.n_vacancy_lines == n_feed_rejected + res.n_vacancies + res.n_expired
+    assert res.n_vacancy_lines + res.n_blank == n_physical + 1
+    rows = [json.loads(x) for x in res.matches_path.read_text("utf-8").splitlines()]
+    assert len(rows) == min(10, res.n_vacancies)
+    assert all(p.is_file() for p in res.bulletin)
