@@ -27,8 +27,16 @@ What it keeps, table by table:
 
 Consistency: a week's state (vacancies, workers, matches, the run's ``done`` mark) is written in
 one transaction at the end of the run, so a run killed midway leaves the previous week intact
-and the next run simply does the week again. The embedding cache is content-addressed and
-written as soon as vectors are computed (its rows are valid whatever happens next).
+and the next run simply does the week again; a week run again replaces its matches (the history
+holds each week once). The embedding cache is content-addressed and written as soon as vectors
+are computed (its rows are valid whatever happens next; a row that is not finite is encoded
+again). The ``artifacts`` table holds data only (the encoder as an ``.npz`` of arrays and JSON),
+never pickle.
+
+Opening an existing file checks it first: an empty file, a file that is not SQLite, another
+program's database, a store missing a table or with damaged pages raises
+:class:`~doorstroom_match.StoreError` and leaves the file as it is; it is never silently
+replaced by a fresh store, which would lose the history.
 
 Examples
 --------
