@@ -218,6 +218,9 @@ class WeekOutput:
         self.out = Path(out)
         self.path = Path(tempfile.mkdtemp(prefix=f"{_STAGING_PREFIX}{tag}-", dir=self.out))
         self.run_id: int | None = None
+        #: Set (by the store's ``before_commit``) once the week may be committed: from then on
+        #: the staged files belong to :func:`recover`, and :meth:`discard` leaves them.
+        self.committed = False
 
     def files(self) -> list[str]:
         """Paths of the staged files, relative to the staging folder, sorted."""
@@ -245,7 +248,10 @@ class WeekOutput:
         _apply(self.out, self.path, self.files())
 
     def discard(self) -> None:
-        """Throw the staged files away (the week was not committed)."""
+        """Throw the staged files away, unless the week was (or may have been) committed: then
+        they stay for :func:`recover`, which finishes the switch or removes them."""
+        if self.committed:
+            return
         shutil.rmtree(self.path, ignore_errors=True)
         journal = self.out / JOURNAL_NAME
         if self.run_id is not None and journal.is_file():

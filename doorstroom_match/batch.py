@@ -795,12 +795,22 @@ def _run_batch(
             raise RuntimeError("the scoring step did not hand over the week's rows")
         week.prepare(run_id)
         args, kw = deferred.call
+
+        def committing() -> None:
+            week.committed = True
+
         with Store(store_path) as st:
-            st.finish_week(*args, **kw)
+            st.finish_week(*args, **kw, before_commit=committing)
     except BaseException:
         _fail_run(store_path, run_id)
         raise
-    week.publish()  # after a kill here, the next run on this folder finishes the switch
+    try:
+        week.publish()  # after a kill here, the next run on this folder finishes the switch
+    except OSError as exc:
+        raise FeedError(
+            f"the week is stored, but its files could not all be moved into {str(out)!r} "
+            f"({exc.strerror}); the next batch or forget on that folder finishes the move"
+        ) from None
     return result
 
 

@@ -375,3 +375,31 @@ def test_over_long_ids_get_short_file_names(tmp_path):
     for page in res.bulletin:
         assert page.is_file() and len(page.name.encode()) <= 120
     assert forget_worker(wid, res.store_path, out_dir=tmp_path / "out").store_rows["workers"] == 1
+
+
+def test_a_switch_that_fails_after_the_commit_is_finished_later(tmp_path, monkeypatch):
+    import doorstroom_match._atomic as atomic_mod
+    from doorstroom_match import FeedError
+
+    workers, feed = _inputs(tmp_path / "in")
+    _, feed2 = _inputs(tmp_path / "in", week=2)
+    clean = tmp_path / "clean"
+    _batch(clean, workers, feed)
+    _batch(clean, workers, feed2, WEEK2)
+    out = tmp_path / "out"
+    _batch(out, workers, feed)
+
+    real = atomic_mod._apply
+
+    def failing(out_dir, staging, files):
+        os.replace(staging / "matches.jsonl", out_dir / "matches.jsonl")
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(atomic_mod, "_apply", failing)
+    with pytest.raises(FeedError, match="the week is stored, but its files could not all be"):
+        _batch(out, workers, feed2, WEEK2)
+    monkeypatch.setattr(atomic_mod, "_apply", real)
+    assert (out / JOURNAL_NAME).is_file() and list(out.glob(".week-*"))  # kept for recovery
+    forget_worker("nobody", out / "state.sqlite", out_dir=out)  # any command on the folder
+    assert _snapshot(out) == _snapshot(clean)
+    assert not (out / JOURNAL_NAME).exists() and not list(out.glob(".week-*"))
