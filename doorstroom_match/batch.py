@@ -1039,7 +1039,10 @@ def _rejected_mentions(rec: Any, worker_id: str) -> bool:
 
 
 def _rewrite_jsonl(path: Path, drop: Any, worker_id: str) -> int:
-    lines = path.read_text("utf-8", errors="replace").splitlines()
+    # split on \n only: str.splitlines would also cut at U+0085 or U+2028 inside a JSON string
+    lines = path.read_text("utf-8", errors="replace").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
     keep = []
     for line in lines:
         try:

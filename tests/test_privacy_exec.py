@@ -207,3 +207,23 @@ def test_a_damaged_encoder_state_is_refitted(tmp_path, monkeypatch, blob):
         (key,) = [r[0] for r in st._db.execute("SELECT key FROM artifacts")]
         st.put_artifact(key, blob)
         assert batch_encoder("tfidf", st, fallback_texts=texts).fingerprint == first.fingerprint
+
+
+def test_forget_keeps_other_rows_whole_when_they_hold_unicode_line_separators(tmp_path):
+    d = tmp_path / "in"
+    d.mkdir()
+    workers = d / "workers.jsonl"
+    odd = json.dumps({"id": "W3", "job_target": "kok\u2028\x85", "competences": 9},
+                     ensure_ascii=False)  # fmt: skip
+    workers.write_text(
+        json.dumps({"id": "W1", "competences": {"samenwerken": 3}}) + "\n" + odd + "\n"
+        + json.dumps({"id": "W2", "competences": 9}) + "\n",
+        "utf-8",
+    )  # fmt: skip
+    feed = d / "feed.jsonl"
+    feed.write_text(json.dumps({"id": "V1", "title": "kok"}) + "\n", "utf-8")
+    out = tmp_path / "out"
+    res = run_batch(workers, feed, out, run_date=WEEK1, encoder="none", bulletin=False)
+    forget_worker("W2", res.store_path, out_dir=out)
+    rows = (out / "rejected.jsonl").read_text("utf-8").split("\n")
+    assert rows[-1] == "" and [json.loads(x)["raw"] for x in rows[:-1]] == [odd]
