@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from ._exceptions import (
     BackendUnavailableError,
+    BusyError,
     DoorstroomError,
     DuplicateIdError,
     EmptyInputError,
     FeedError,
     LevelError,
     NotFittedError,
+    StoreError,
     UnknownCompetenceError,
     ValidationError,
 )
@@ -112,5 +114,7 @@ __all__ = [
     "NotFittedError",
     "FeedError",
     "BackendUnavailableError",
+    "StoreError",
+    "BusyError",
     "__version__",
 ]

@@ -6,7 +6,7 @@ Commands::
                            [--store PATH] [--date YYYY-MM-DD | --week YYYY-Www]
                            [--encoder tfidf|sentence-transformers|hybrid|none]
                            [--text title|text] [--scheduler ADDRESS] [--block-size N]
-                           [--no-progress]
+                           [--delimiter CHAR] [--no-progress]
     doorstroom-match outcome record --store S WORKER VACANCY EVENT [--date YYYY-MM-DD]
     doorstroom-match outcome report --store S [--date YYYY-MM-DD] [--json] [--out OUTDIR]
     doorstroom-match forget WORKER_ID --store S [--out OUTDIR]
@@ -16,7 +16,8 @@ Commands::
 
 Exit status: 0 when the command completed (a batch with rejected lines included: they are
 reported on standard error); 1 when it could not run (a missing file, no valid worker or
-vacancy, an unusable store), with a one-line message and no traceback; 2 for a wrong command
+vacancy, an unusable store: empty, not SQLite, another program's, damaged; another run busy
+with the same output folder), with a one-line message and no traceback; 2 for a wrong command
 line; 130 when interrupted.
 
 Messages carry worker ids only, never levels or limits.
@@ -27,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -69,6 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="ratings (worker, rater, competence, level; JSON Lines or .csv), one or more files "
         "such as a stored history: raters are calibrated and rated workers get fair levels",
+    )
+    b.add_argument(
+        "--delimiter",
+        metavar="CHAR",
+        help="delimiter of .csv inputs: ',', ';', 'tab', ... (default: sniffed from each header)",
     )
     b.add_argument(
         "--store",
@@ -259,6 +266,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         progress=progress,
         bulletin=not args.no_bulletin,
         ratings=args.ratings,
+        delimiter=args.delimiter,
     )
     print(res.summary())
     if res.n_rejected:
@@ -333,6 +341,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("doorstroom-match: interrupted; the store is unchanged for this run", file=sys.stderr)
         return 130
+    except sqlite3.DatabaseError as exc:  # damage the opening checks could not see
+        print(
+            f"doorstroom-match {args.command}: error: the store is damaged ({exc}); "
+            "restore it from a backup",
+            file=sys.stderr,
+        )
+        return 1
     except (DoorstroomError, OSError) as exc:
         msg = (
             str(exc)

@@ -21,6 +21,7 @@ import numpy as np
 
 from ._exceptions import ValidationError
 from ._validation import (
+    check_date,
     check_id,
     check_int,
     check_level,
@@ -64,18 +65,7 @@ def _freeze(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def _parse_date(value: Any, field_name: str) -> _dt.date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, _dt.datetime):
-        return value.date()
-    if isinstance(value, _dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return _dt.date.fromisoformat(value.strip()[:10])
-        except ValueError:
-            pass
-    raise ValidationError(f"{field_name} must be an ISO date (YYYY-MM-DD), got {value!r}")
+    return check_date(value, field_name)
 
 
 def _optional_str(value: Any, field_name: str) -> str | None:

@@ -34,7 +34,13 @@ from typing import Any
 import numpy as np
 
 from ._exceptions import NotFittedError, ValidationError
-from ._validation import check_int, check_non_empty, check_number, check_unique_ids
+from ._validation import (
+    check_finite_vectors,
+    check_int,
+    check_non_empty,
+    check_number,
+    check_unique_ids,
+)
 from .competences import CompetenceDictionary, default_dictionary
 from .core import (
     METHODS,
@@ -600,11 +606,12 @@ class Matcher:
             self.encoder_ = enc
             if vacancy_vectors is None:
                 vacancy_vectors = enc.encode(texts)
-            vecs = np.asarray(vacancy_vectors, dtype=np.float32)
+            vecs = check_finite_vectors(vacancy_vectors, "vacancy_vectors")  # NaN would drop rows
             if vecs.ndim != 2 or vecs.shape[0] != n_v:
                 raise ValidationError(
                     f"vacancy_vectors must have shape ({n_v}, d), got {vecs.shape}"
                 )
+
             self._vac_vecs = vecs
         return self
 
@@ -691,7 +698,13 @@ class Matcher:
             ctx.vecs = np.zeros((n_w, self._vac_vecs.shape[1]), np.float32)
             has = [i for i, t in enumerate(targets) if t.strip()]
             if has:
-                ctx.vecs[has] = self.encoder_.encode([targets[i] for i in has])
+                tv = self.encoder_.encode([targets[i] for i in has])
+                if np.shape(tv)[1] != ctx.vecs.shape[1]:  # vectors given to fit by another model
+                    raise ValidationError(
+                        f"vacancy_vectors given to fit have width {ctx.vecs.shape[1]}, but the "
+                        f"encoder gives {np.shape(tv)[1]}: encode both with the same encoder"
+                    )
+                ctx.vecs[has] = tv
         occ = self.occupations_
         if occ is not None:
             gi, gp = occ.guess([x.job_target for x in wks])
