@@ -118,12 +118,62 @@ class Fold:
     texts_known: list[str]
     gold_known: list[str]
     substitutions: Any = None  # learned without the fold's occupations
+    texts_posting: list[str] | None = None  # posting-style titles (``benchmarks.titles_posting``)
+    gold_posting: list[str] | None = None
+    texts_known_posting: list[str] | None = None
+    gold_known_posting: list[str] | None = None
+
+    def settings(self) -> dict[str, tuple[Any, list[str], list[str]]]:
+        """Setting name -> (corpus, queries, gold): label-style and posting-style queries."""
+        out = {
+            "heldout": (self.corpus, self.texts, self.gold),
+            "known": (self.corpus_known, self.texts_known, self.gold_known),
+        }
+        if self.texts_posting is not None:
+            out["heldout_posting"] = (self.corpus, self.texts_posting, self.gold_posting)
+            out["known_posting"] = (
+                self.corpus_known,
+                self.texts_known_posting,
+                self.gold_known_posting,
+            )
+        return out
+
+
+ISCO_URI = "http://data.europa.eu/esco/isco/C"
+
+
+def group_rows(data: Path) -> tuple[list[dict[str, str]], dict[str, str]]:
+    """Corpus rows of the ISCO-08 groups (``isco_groups.csv``), as ESCO publishes them beside
+    the occupations, and their uri -> group code."""
+    from doorstroom_match.text.corpus import _open_csv
+
+    rows, groups = [], {}
+    for r in _open_csv(data / "isco_groups.csv", ("code", "preferred_label"), "ISCO groups"):
+        uri = ISCO_URI + r["code"]
+        rows.append(
+            {"uri": uri, "text": r["preferred_label"], "description": r.get("description") or ""}
+        )
+        groups[uri] = r["code"]
+    return rows, groups
 
 
 def iter_folds(
-    n_folds: int = 5, seed: int = 1, cache_dir: Path | None = None, log=print
+    n_folds: int = 5,
+    seed: int = 1,
+    cache_dir: Path | None = None,
+    log=print,
+    *,
+    posting: bool = True,
+    groups: bool = True,
 ) -> Iterator[Fold]:
-    """The folds of the cross-validation by occupation (see the module docstring)."""
+    """The folds of the cross-validation by occupation (see the module docstring).
+
+    ``posting``: also posting-style queries, one per label query and one per fold occupation's
+    preferred label (:func:`benchmarks.titles_posting.posting_titles`, seed 0).
+    ``groups``: the corpora also hold a row per ISCO-08 group (its label and description), as
+    ESCO and real corpora do; no query has a group as its answer.
+    """
+    from benchmarks.titles_posting import posting_titles
     from doorstroom_match.text.corpus import (
         TitleCorpus,
         esco_data_dir,
@@ -158,6 +208,12 @@ def iter_folds(
     longer.save()
     log(f"  base embeddings: {time.perf_counter() - t0:.0f} s")
 
+    posting_of = dict(zip(queries, posting_titles(queries), strict=True)) if posting else {}
+    dev = set(gold)
+    pref_occs = [o for o in occs if o.uri in dev]
+    pref_posting = posting_titles([o.preferred_label for o in pref_occs]) if posting else []
+    extra_rows, extra_groups = group_rows(data) if groups else ([], {})
+
     folds = split_by_occupation(gold, [1.0 / n_folds] * n_folds, seed=seed)
     tmp = Path(tempfile.mkdtemp(prefix="titles_cv_"))
     for f, part in enumerate(folds):
@@ -167,6 +223,16 @@ def iter_folds(
         np.savez(adapter, matrix=matrix)
         qi = [i for i, u in enumerate(gold) if u in part]
         corpus = load_esco_corpus(occs, exclude_alt_labels_of=part)
+        if extra_rows:
+            corpus = TitleCorpus.from_rows(
+                [
+                    {"uri": u, "text": t, "description": d}
+                    for u, t, d in zip(corpus.uris, corpus.texts, corpus.descriptions, strict=True)
+                ]
+                + extra_rows,
+                {**corpus.isco_groups, **extra_groups},
+                corpus.labels,
+            )
         known_rows = [
             {"uri": u, "text": t, "description": d}
             for u, t, d in zip(corpus.uris, corpus.texts, corpus.descriptions, strict=True)
@@ -184,7 +250,7 @@ def iter_folds(
             known_rows += [
                 {"uri": o.uri, "text": a, "description": o.description} for a in alts[half:]
             ]
-        yield Fold(
+        fold = Fold(
             f,
             corpus,
             [queries[i] for i in qi],
@@ -197,6 +263,17 @@ def iter_folds(
             gold_known,
             learn_from_catalogue(occs, part),
         )
+        if posting:
+            own_pref = [
+                (p, o.uri) for p, o in zip(pref_posting, pref_occs, strict=True) if o.uri in part
+            ]
+            fold.texts_posting = [posting_of[t] for t in fold.texts] + [p for p, _ in own_pref]
+            fold.gold_posting = fold.gold + [u for _, u in own_pref]
+            fold.texts_known_posting = [posting_of[t] for t in texts_known] + [
+                p for p, _ in own_pref
+            ]
+            fold.gold_known_posting = gold_known + [u for _, u in own_pref]
+        yield fold
 
 
 def run(
@@ -207,6 +284,8 @@ def run(
     weights: dict | None = None,
     row_penalty: float = 0.2,
     cache_dir: Path | None = None,
+    posting: bool = True,
+    groups: bool = True,
 ) -> dict:
     from benchmarks._title_baseline import PlainCharTfidf
     from doorstroom_match.text.encoders import AdaptedEncoder
@@ -218,18 +297,11 @@ def run(
 
     t0 = time.perf_counter()
     adapted_weights = dict(ADAPTED_WEIGHTS if weights is None else weights)
-    per_fold: dict[str, list[dict]] = {
-        f"{m}/{setting}": []
-        for setting in ("heldout", "known")
-        for m in ("adapted", "base", "char_tfidf")
-    }
+    per_fold: dict[str, list[dict]] = {}
     n_queries = 0
-    for fold in iter_folds(n_folds, seed, cache_dir, log):
+    for fold in iter_folds(n_folds, seed, cache_dir, log, posting=posting, groups=groups):
         n_queries += len(fold.texts)
-        settings = {
-            "heldout": (fold.corpus, fold.texts, fold.gold),
-            "known": (fold.corpus_known, fold.texts_known, fold.gold_known),
-        }
+        settings = fold.settings()
         methods = {
             "adapted": TitleNormalizer(
                 model=AdaptedEncoder(fold.adapter, fold.titles, fold.longer),
@@ -248,7 +320,7 @@ def run(
                 tn.fit(corpus)
                 uri_index = {u: j for j, u in enumerate(tn.uris_)}
                 _, top = tn.predict_topk(texts, 10)
-                per_fold[f"{name}/{setting}"].append(
+                per_fold.setdefault(f"{name}/{setting}", []).append(
                     _metrics(top, np.array([uri_index[u] for u in gold]))
                 )
         log(
@@ -266,6 +338,8 @@ def run(
         "queries": n_queries,
         "adapted_weights": adapted_weights,
         "row_penalty": row_penalty,
+        "posting": posting,
+        "groups": groups,
         "mean": mean,
         "per_fold": per_fold,
         "goal_acc1_0.45_mrr10_0.55_heldout": bool(
@@ -317,6 +391,10 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also: known labels as queries against the whole catalogue (default model)",
     )
+    p.add_argument(
+        "--no-posting", action="store_true", help="label-style queries only (no posting-style)"
+    )
+    p.add_argument("--no-groups", action="store_true", help="no ISCO group rows in the corpora")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
     log = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
@@ -327,6 +405,8 @@ def main(argv: list[str] | None = None) -> int:
         weights=json.loads(args.weights) if args.weights else None,
         row_penalty=args.row_penalty,
         cache_dir=Path(args.cache_dir) if args.cache_dir else None,
+        posting=not args.no_posting,
+        groups=not args.no_groups,
     )
     if args.exact_check:
         res["exact_check"] = exact_label_check(

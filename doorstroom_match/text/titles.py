@@ -65,7 +65,15 @@ import numpy as np
 
 from doorstroom_match._exceptions import EmptyInputError, NotFittedError, ValidationError
 from doorstroom_match.text._paths import model_file
-from doorstroom_match.text.corpus import TitleCorpus, esco_isco_group, read_corpus_csv
+from doorstroom_match.text.corpus import (
+    TitleCorpus,
+    esco_isco_group,
+    esco_preferred_label,
+    group_code_of_uri,
+    is_group_uri,
+    isco_group_labels,
+    read_corpus_csv,
+)
 from doorstroom_match.text.encoders import (
     AdaptedEncoder,
     SentenceTransformerEncoder,
@@ -116,6 +124,7 @@ _ADAPTER_FILENAME = "title-adapter.npz"
 _DESCRIPTION_TOKENS = 128  # the adapter was trained on descriptions cut to this length
 _EXACT = 0.9999  # char TF-IDF cosine of a row equal to the normalised query
 _EXACT_BONUS = np.float32(10.0)  # more than every other signal together
+_TIER_STEP = np.float32(1.0)  # between tiers of exact matches (preferred, other label)
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s")
 
 
@@ -208,6 +217,20 @@ class TitleNormalizer:
         Word substitutions for the ``char_sub`` signal. ``"auto"``: the committed
         ``models/title-substitutions.json`` (:func:`~doorstroom_match.text.synonyms.
         substitutions_path`) when it exists. None: no variants (``char_sub`` is 0).
+    group_penalty : float, default 0.3
+        Subtracted from the fused score of an ISCO-08 *group* (a corpus uri of ESCO's
+        ``…/esco/isco/C…`` form, or another uri whose label is an ISCO group label): a posting
+        names an occupation, so a group wins only when no occupation comes close. A title
+        equal to a group's label gets no exact-label precedence (see *Ties* below).
+
+    Notes
+    -----
+    **Ties of exact labels.** When the normalised title equals a label that several rows share,
+    the occupations holding it are ordered: first those whose *preferred* label it is (the name
+    ESCO gives the occupation; for an ESCO uri the catalogue's preferred label, else the
+    corpus's first row of the uri), then those holding it as another label; within one tier by
+    the re-ranker's score (or the fused score without one). Groups never take precedence this
+    way: they compete by their (penalised) score.
 
     Attributes
     ----------
@@ -218,6 +241,8 @@ class TitleNormalizer:
     weights_ : dict of str to float
     model_kind_ : {"adapted", "trained", "base", "custom", "none"}
     reranker_ : TitleReranker or None
+    is_group_ : ndarray of shape (n_occupations,), bool
+        Which uris are ISCO-08 groups rather than occupations.
     """
 
     def __init__(
@@ -231,6 +256,7 @@ class TitleNormalizer:
         row_penalty: float = 0.2,
         reranker: Any = "auto",
         substitutions: Any = "auto",
+        group_penalty: float = 0.3,
     ) -> None:
         self.model = model
         self.weights = weights
@@ -241,6 +267,7 @@ class TitleNormalizer:
         self.row_penalty = row_penalty
         self.reranker = reranker
         self.substitutions = substitutions
+        self.group_penalty = group_penalty
 
     # ------------------------------------------------------------------------------ fit
     def _make_dense(self) -> tuple[Any, str]:
@@ -325,8 +352,20 @@ class TitleNormalizer:
             dtype=object,
         )
         self.isco_groups_ = np.array(
-            [corpus.isco_groups.get(u) or esco_isco_group(u) for u in uris], dtype=object
+            [corpus.isco_groups.get(u) or esco_isco_group(u) or group_code_of_uri(u) for u in uris],
+            dtype=object,
         )
+        group_labels = isco_group_labels()
+        self.is_group_ = np.array(
+            [
+                is_group_uri(u)
+                or (not esco_isco_group(u) and normalise_title(str(lab)) in group_labels)
+                for u, lab in zip(uris, self.labels_, strict=True)
+            ],
+            dtype=bool,
+        )
+        if self.group_penalty < 0:
+            raise ValidationError(f"group_penalty must be >= 0, got {self.group_penalty}")
         # rows sorted by occupation, so np.maximum.reduceat gives the best row per occupation
         self._row_order = np.argsort(row_occ, kind="stable")
         sorted_occ = row_occ[self._row_order]
@@ -335,7 +374,17 @@ class TitleNormalizer:
             raise ValidationError(f"row_penalty must be >= 0, got {self.row_penalty}")
         n_rows = np.diff(np.r_[self._starts, len(sorted_occ)])
         self._occ_prior = (-self.row_penalty * np.log(n_rows)).astype(np.float32)
+        self._occ_prior[self.is_group_] -= np.float32(self.group_penalty)
         texts = [corpus.texts[i] for i in self._row_order]
+        # rows that are their occupation's preferred label (the first tier of exact ties)
+        preferred = [
+            normalise_title(esco_preferred_label(u) or str(lab))
+            for u, lab in zip(uris, self.labels_, strict=True)
+        ]
+        self._pref_row = np.array(
+            [normalise_title(t) == preferred[o] for t, o in zip(texts, sorted_occ, strict=True)],
+            dtype=bool,
+        )
 
         dense, kind = self._make_dense()
         self.model_kind_ = kind
@@ -541,9 +590,14 @@ class TitleNormalizer:
                 occ += w["desc"] * desc
             # a title that is literally (after normalisation) a row of the corpus names that
             # row's occupation, however many other rows it has: it goes first
-            exact = np.maximum.reduceat(char >= _EXACT, self._starts, axis=1)
-            occ[exact] += _EXACT_BONUS
-            info: dict[str, np.ndarray] = {"exact": exact}
+            hit = char >= _EXACT
+            exact = np.maximum.reduceat(hit, self._starts, axis=1)
+            tier = self._exact_tier(
+                exact, np.maximum.reduceat(hit & self._pref_row, self._starts, axis=1)
+            )
+            exact = tier > 0
+            occ[exact] += _EXACT_BONUS + _TIER_STEP * tier[exact]
+            info: dict[str, np.ndarray] = {"exact": exact, "tier": tier}
             if parts:  # signals that are off count 0
                 zeros = np.zeros((len(chunk), n_occ), dtype=np.float32)
                 info["normed"] = normed
@@ -561,6 +615,22 @@ class TitleNormalizer:
                 info["desc"] = zeros if desc is None else desc
                 info["desc_dense"] = zeros if desc_dense is None else desc_dense
             yield start, occ, info
+
+    def _exact_tier(self, exact: np.ndarray, exact_pref: np.ndarray) -> np.ndarray:
+        """Tier of an exact label match (0 none or a group, 2 other label, 3 preferred label).
+
+        Parameters
+        ----------
+        exact, exact_pref : ndarray of shape (n, n_occupations), bool
+            An occupation has a row equal to the title; that row is its preferred label.
+
+        Returns
+        -------
+        ndarray of shape (n, n_occupations), float32
+        """
+        tier = np.where(exact, np.where(exact_pref, 3.0, 2.0), 0.0).astype(np.float32)
+        tier[:, self.is_group_] = 0.0  # a group competes by its score, never by an exact label
+        return tier
 
     def score_occupations(self, texts: Sequence[str]) -> np.ndarray:
         """Score of every occupation for every text.
@@ -603,9 +673,13 @@ class TitleNormalizer:
             if rr is not None:  # re-score the candidates; ties keep the fused order
                 raw = rr.predict_scores(self._candidate_features(part, occ, parts))
                 vals = _softmax_rows(raw)  # a share of 1 over the candidates, for coaches
-                # exact matches stay first (certain); the re-ranker never saw one in training
-                vals = np.where(np.take_along_axis(parts["exact"], part, axis=1), 1.0, vals)
-                o = np.lexsort((np.broadcast_to(np.arange(n_cand), vals.shape), -vals), axis=1)
+                # exact matches stay first (certain), by tier (preferred label, other label,
+                # group), then by the re-ranker; it never saw one in training
+                tier = np.take_along_axis(parts["tier"], part, axis=1)
+                vals = np.where(tier > 0, 1.0, vals)
+                o = np.lexsort(
+                    (np.broadcast_to(np.arange(n_cand), vals.shape), -raw, -vals, -tier), axis=1
+                )
                 part = np.take_along_axis(part, o, axis=1)
                 vals = np.take_along_axis(vals, o, axis=1)
             idx[start : start + len(occ)] = part[:, :kk]
