@@ -286,8 +286,20 @@ def run(
     cache_dir: Path | None = None,
     posting: bool = True,
     groups: bool = True,
+    methods: tuple[str, ...] = ("adapted", "base", "char_tfidf"),
+    group_penalty: float = 0.3,
 ) -> dict:
+    """The CV table. ``methods``: any of ``adapted``, ``base``, ``char_tfidf`` and, for a
+    multilingual encoder ``X`` in ``e5``/``use`` (:mod:`doorstroom_match.text.dense`), ``X``
+    (it replaces the adapted MiniLM as the dense signal, same weights) and ``adapted+X`` (the
+    mean of both cosines as the dense signal); their embeddings are kept in
+    ``cache_dir/X.npz``."""
     from benchmarks._title_baseline import PlainCharTfidf
+    from doorstroom_match.text.dense import (
+        E5SmallEncoder,
+        MultilingualUseEncoder,
+        WeightedSumEncoder,
+    )
     from doorstroom_match.text.encoders import AdaptedEncoder
     from doorstroom_match.text.titles import (
         ADAPTED_WEIGHTS,
@@ -299,30 +311,47 @@ def run(
     adapted_weights = dict(ADAPTED_WEIGHTS if weights is None else weights)
     per_fold: dict[str, list[dict]] = {}
     n_queries = 0
+    multi = {
+        name: _Memo(enc, cache_dir / f"{name}.npz" if cache_dir else None)
+        for name, enc in (("e5", E5SmallEncoder()), ("use", MultilingualUseEncoder()))
+        if any(m.split("+")[-1] == name for m in methods)
+    }
     for fold in iter_folds(n_folds, seed, cache_dir, log, posting=posting, groups=groups):
         n_queries += len(fold.texts)
         settings = fold.settings()
-        methods = {
-            "adapted": TitleNormalizer(
-                model=AdaptedEncoder(fold.adapter, fold.titles, fold.longer),
-                weights=adapted_weights,
+
+        def normalizer(model, w=adapted_weights, subs=fold.substitutions):
+            return TitleNormalizer(
+                model=model,
+                weights=w,
                 row_penalty=row_penalty,
                 reranker=None,
-                substitutions=fold.substitutions,
-            ),
-            "base": TitleNormalizer(
-                model=fold.titles, weights=BASE_MODEL_WEIGHTS, reranker=None, substitutions=None
-            ),
-            "char_tfidf": PlainCharTfidf(),
+                substitutions=subs,
+                group_penalty=group_penalty,
+            )
+
+        adapter = AdaptedEncoder(fold.adapter, fold.titles, fold.longer)
+        built = {
+            "adapted": lambda a=adapter: normalizer(a),
+            "base": lambda t=fold.titles: normalizer(t, BASE_MODEL_WEIGHTS, None),
+            "char_tfidf": PlainCharTfidf,
         }
+        for name, memo in multi.items():
+            built[name] = lambda memo=memo: normalizer(memo)
+            built[f"adapted+{name}"] = lambda memo=memo, a=adapter: normalizer(
+                WeightedSumEncoder([a, memo], [1.0, 1.0])
+            )
+        chosen = {m: built[m]() for m in methods}
         for setting, (corpus, texts, gold) in settings.items():
-            for name, tn in methods.items():
+            for name, tn in chosen.items():
                 tn.fit(corpus)
                 uri_index = {u: j for j, u in enumerate(tn.uris_)}
                 _, top = tn.predict_topk(texts, 10)
                 per_fold.setdefault(f"{name}/{setting}", []).append(
                     _metrics(top, np.array([uri_index[u] for u in gold]))
                 )
+        for memo in multi.values():
+            memo.save()
         log(
             f"  fold {fold.index}: {len(fold.texts)} queries, "
             + ", ".join(f"{n} acc@1 {v[-1]['acc@1']:.3f}" for n, v in per_fold.items())
@@ -395,6 +424,12 @@ def main(argv: list[str] | None = None) -> int:
         "--no-posting", action="store_true", help="label-style queries only (no posting-style)"
     )
     p.add_argument("--no-groups", action="store_true", help="no ISCO group rows in the corpora")
+    p.add_argument("--group-penalty", type=float, default=0.3)
+    p.add_argument(
+        "--methods",
+        default="adapted,base,char_tfidf",
+        help="comma-separated: adapted, base, char_tfidf, e5, use, adapted+e5, adapted+use",
+    )
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
     log = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
@@ -407,6 +442,8 @@ def main(argv: list[str] | None = None) -> int:
         cache_dir=Path(args.cache_dir) if args.cache_dir else None,
         posting=not args.no_posting,
         groups=not args.no_groups,
+        methods=tuple(args.methods.split(",")),
+        group_penalty=args.group_penalty,
     )
     if args.exact_check:
         res["exact_check"] = exact_label_check(

@@ -533,7 +533,7 @@ class TitleNormalizer:
 
     def _description_encoder(self, dense: Any) -> Any:
         """The dense encoder for descriptions: the same model with a longer token limit."""
-        if isinstance(dense, AdaptedEncoder):
+        if isinstance(dense, AdaptedEncoder) or hasattr(dense, "for_long_texts"):
             return dense.for_long_texts().fit()
         if isinstance(dense, SentenceTransformerEncoder):
             return SentenceTransformerEncoder(
