@@ -433,3 +433,68 @@ def test_an_esco_uri_takes_its_preferred_label_from_the_catalogue():
     assert tn.predict([occ.preferred_label], k=1)[0][0].uri == occ.uri
     # the shared label is an alternative label of both: the tie is the fused order, equal here
     assert {m.uri for m in tn.predict([shared], k=2)[0]} == {occ.uri, other.uri}
+
+
+def test_variants_scored_on_candidates_match_every_row_where_it_counts():
+    """variant_candidates=C: the C occupations best without variants get exactly the scores of
+    scoring variants against every row; the others are never above their full score."""
+    from doorstroom_match.text.synonyms import TitleSubstitutions
+
+    rows = [
+        {"uri": f"u:{u}", "text": t}
+        for u, t in enumerate(
+            [
+                "magazijn medewerker",
+                "magazijnier",
+                "opslag medewerker",
+                "kassa medewerker",
+                "kassier",
+                "winkel bediende",
+                "verkoper",
+                "verantwoordelijke magazijn",
+                "hoofd magazijn",
+                "manager winkel",
+                "orderpicker",
+                "heftruck chauffeur",
+                "chauffeur bestelwagen",
+                "schoonmaker",
+                "poetshulp",
+                "onderhoud technicus",
+            ]
+        )
+    ]
+    c = TitleCorpus.from_rows(rows)
+    subs = TitleSubstitutions(
+        {
+            "medewerker": ["bediende", "hulp"],
+            "verantwoordelijke": ["hoofd", "manager"],
+            "magazijn": ["opslag"],
+            "chauffeur": ["bestuurder"],
+        }
+    )
+    queries = [
+        "verantwoordelijke opslag",
+        "magazijn bediende",
+        "winkel medewerker",
+        "bestelwagen chauffeur",
+        "kassa hulp",
+        "poets medewerker",
+    ]
+    kw = {
+        "model": None,
+        "reranker": None,
+        "substitutions": subs,
+        "weights": {"char": 1, "char_sub": 1},
+    }
+    full = TitleNormalizer(variant_candidates=None, **kw).fit(c).score_occupations(queries)
+    without = TitleNormalizer(**{**kw, "substitutions": None}).fit(c).score_occupations(queries)
+    for cand in (1, 3, 5):
+        fast = TitleNormalizer(variant_candidates=cand, chunk_size=4, **kw).fit(c)
+        got = fast.score_occupations(queries)
+        assert (got <= full + 1e-6).all()
+        for i in range(len(queries)):
+            top = np.argsort(-without[i], kind="stable")[:cand]
+            np.testing.assert_allclose(got[i, top], full[i, top], atol=1e-6)
+        if cand == 1:  # outside the candidates the variants are really skipped
+            assert (got < full - 1e-6).any()
+    assert not np.allclose(full, without)  # the variants do change scores here

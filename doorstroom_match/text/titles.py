@@ -64,6 +64,7 @@ from typing import Any
 import numpy as np
 
 from doorstroom_match._exceptions import EmptyInputError, NotFittedError, ValidationError
+from doorstroom_match._validation import check_int, check_number
 from doorstroom_match.text._paths import model_file
 from doorstroom_match.text.corpus import (
     TitleCorpus,
@@ -222,6 +223,13 @@ class TitleNormalizer:
         ``…/esco/isco/C…`` form, or another uri whose label is an ISCO group label): a posting
         names an occupation, so a group wins only when no occupation comes close. A title
         equal to a group's label gets no exact-label precedence (see *Ties* below).
+    variant_candidates : int or None, default 200
+        Query variants (``char_sub``) are scored only against the rows of the occupations
+        that rank in the best ``variant_candidates`` without them (None: against every row).
+        A variant only raises a score, so the best ``variant_candidates`` occupations and
+        their order are the same as scoring against every row, except where an occupation
+        ranked lower would have been lifted above them; most of the prediction time was
+        spent on the variants (``models/README.md``).
 
     Notes
     -----
@@ -257,6 +265,7 @@ class TitleNormalizer:
         reranker: Any = "auto",
         substitutions: Any = "auto",
         group_penalty: float = 0.3,
+        variant_candidates: int | None = 200,
     ) -> None:
         self.model = model
         self.weights = weights
@@ -268,6 +277,7 @@ class TitleNormalizer:
         self.reranker = reranker
         self.substitutions = substitutions
         self.group_penalty = group_penalty
+        self.variant_candidates = variant_candidates
 
     # ------------------------------------------------------------------------------ fit
     def _make_dense(self) -> tuple[Any, str]:
@@ -364,8 +374,9 @@ class TitleNormalizer:
             ],
             dtype=bool,
         )
-        if self.group_penalty < 0:
-            raise ValidationError(f"group_penalty must be >= 0, got {self.group_penalty}")
+        check_number(self.group_penalty, "group_penalty", low=0.0)
+        if self.variant_candidates is not None:
+            check_int(self.variant_candidates, "variant_candidates", low=1)
         # rows sorted by occupation, so np.maximum.reduceat gives the best row per occupation
         self._row_order = np.argsort(row_occ, kind="stable")
         sorted_occ = row_occ[self._row_order]
@@ -412,7 +423,9 @@ class TitleNormalizer:
         self.substitutions_ = self._make_substitutions()
 
         self.char_encoder_ = TfidfEncoder(ngram_range=tuple(self.ngram_range)).fit(texts)
-        self._rows_char = self.char_encoder_.encode_sparse(texts).T.tocsr()
+        rows_char = self.char_encoder_.encode_sparse(texts)
+        self._rows_char = rows_char.T.tocsr()
+        self._rows_char_by_row = rows_char.tocsr()  # (n_rows, vocab): candidate rows by index
 
         self.desc_encoder_ = None
         if weights.get("desc", 0) > 0:
@@ -466,13 +479,17 @@ class TitleNormalizer:
             f"got {type(s).__name__}"
         )
 
-    def _variant_char(self, normed: list[str]) -> np.ndarray | None:
+    def _variant_char(
+        self, normed: list[str], candidates: np.ndarray | None = None
+    ) -> np.ndarray | None:
         """Per query and corpus row the best ``char`` cosine of a variant (None: no variants).
 
         Parameters
         ----------
         normed : list of str
             Normalised queries (``normalise_titles``).
+        candidates : ndarray of shape (len(normed), C), int, or None
+            Occupations per query whose rows are scored; the other rows stay 0. None: all.
 
         Returns
         -------
@@ -491,6 +508,9 @@ class TitleNormalizer:
             return None
         out = np.zeros((len(normed), self._rows_char.shape[1]), dtype=np.float32)
         owner = np.asarray(owners)
+        if candidates is not None:
+            self._variant_char_candidates(variants, owner, candidates, out)
+            return out
         for s in range(0, len(variants), self.chunk_size):  # bounded memory: chunk_size rows
             own = owner[s : s + self.chunk_size]
             sims = np.asarray(
@@ -504,6 +524,23 @@ class TitleNormalizer:
             who = own[first]
             out[who] = np.maximum(out[who], np.maximum.reduceat(sims, first, axis=0))
         return out
+
+    def _variant_char_candidates(
+        self, variants: list[str], owner: np.ndarray, candidates: np.ndarray, out: np.ndarray
+    ) -> None:
+        """Fill ``out[i, rows of candidates[i]]`` with the best variant cosine of query i."""
+        enc = self.char_encoder_.encode_sparse(variants)  # (n_variants, vocab), grouped by owner
+        bounds = np.r_[0, np.flatnonzero(np.diff(owner)) + 1, len(owner)]
+        ends = np.r_[self._starts[1:], self._rows_char.shape[1]]
+        for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+            i = owner[a]
+            occ = candidates[i]
+            lens = ends[occ] - self._starts[occ]
+            rows = np.repeat(self._starts[occ] - np.cumsum(lens) + lens, lens) + np.arange(
+                lens.sum()
+            )
+            sims = (enc[a:b] @ self._rows_char_by_row[rows].T).toarray()
+            out[i, rows] = sims.max(axis=0)
 
     def _make_reranker(self, kind: str) -> Any:
         r = self.reranker
@@ -567,27 +604,33 @@ class TitleNormalizer:
             )
             want_sub = self.substitutions_ is not None and (w["char_sub"] > 0 or parts)
             normed = normalise_titles(chunk) if want_sub or parts else None
-            sub = self._variant_char(normed) if want_sub else None
-            best = char
-            if sub is not None and w["char_sub"] > 0:
-                best = np.maximum(char, w["char_sub"] * sub)
-            rows = best * w["char"] if w["char"] != 1.0 else best  # never changed in place
             q = dense = None
             if self.dense_encoder_ is not None:
                 q = self._encode_dense(chunk)
                 if w["dense"] > 0 or parts:
                     dense = q @ self._rows_dense.T
-                    rows = rows + w["dense"] * dense if w["dense"] > 0 else rows
-            occ = np.maximum.reduceat(rows, self._starts, axis=1)
-            occ += self._occ_prior
+            # per-occupation terms: the row prior and the description signals
+            extra = np.broadcast_to(self._occ_prior, (len(chunk), n_occ)).copy()
             desc_dense = desc = None
             if q is not None and self._occ_desc_dense is not None:
                 desc_dense = q @ self._occ_desc_dense.T
-                occ += w["desc_dense"] * desc_dense
+                extra += w["desc_dense"] * desc_dense
             if self.desc_encoder_ is not None:
                 qd = self.desc_encoder_.encode_sparse(chunk)
                 desc = np.asarray((qd @ self._occ_desc).todense(), dtype=np.float32)
-                occ += w["desc"] * desc
+                extra += w["desc"] * desc
+
+            sub = None
+            if want_sub:
+                cands = None
+                c = self.variant_candidates
+                if c is not None and c < n_occ:  # variants only where they can matter
+                    cands = np.argpartition(-self._fuse(char, dense, extra), c - 1, axis=1)[:, :c]
+                sub = self._variant_char(normed, cands)
+            best = char
+            if sub is not None and w["char_sub"] > 0:
+                best = np.maximum(char, w["char_sub"] * sub)
+            occ = self._fuse(best, dense, extra)
             # a title that is literally (after normalisation) a row of the corpus names that
             # row's occupation, however many other rows it has: it goes first
             hit = char >= _EXACT
@@ -615,6 +658,26 @@ class TitleNormalizer:
                 info["desc"] = zeros if desc is None else desc
                 info["desc_dense"] = zeros if desc_dense is None else desc_dense
             yield start, occ, info
+
+    def _fuse(self, best: np.ndarray, dense: np.ndarray | None, extra: np.ndarray) -> np.ndarray:
+        """Fused occupation scores from per-row char (or best-variant) and dense cosines.
+
+        Parameters
+        ----------
+        best : ndarray of shape (n, n_rows)
+        dense : ndarray of shape (n, n_rows) or None
+        extra : ndarray of shape (n, n_occupations)
+            The per-occupation terms (row prior, description signals).
+
+        Returns
+        -------
+        ndarray of shape (n, n_occupations), float32
+        """
+        w = self.weights_
+        rows = best * w["char"] if w["char"] != 1.0 else best  # never changed in place
+        if dense is not None and w["dense"] > 0:
+            rows = rows + w["dense"] * dense
+        return np.maximum.reduceat(rows, self._starts, axis=1) + extra
 
     def _exact_tier(self, exact: np.ndarray, exact_pref: np.ndarray) -> np.ndarray:
         """Tier of an exact label match (0 none or a group, 2 other label, 3 preferred label).
