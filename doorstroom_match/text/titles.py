@@ -539,8 +539,9 @@ class TitleNormalizer:
             rows = np.repeat(self._starts[occ] - np.cumsum(lens) + lens, lens) + np.arange(
                 lens.sum()
             )
-            sims = (enc[a:b] @ self._rows_char_by_row[rows].T).toarray()
-            out[i, rows] = sims.max(axis=0)
+            # (rows, vocab) @ (vocab, n_variants): only the small variant block is transposed
+            sims = (self._rows_char_by_row[rows] @ enc[a:b].T).toarray()
+            out[i, rows] = sims.max(axis=1)
 
     def _make_reranker(self, kind: str) -> Any:
         r = self.reranker
