@@ -65,6 +65,7 @@ import numpy as np
 
 from doorstroom_match._exceptions import EmptyInputError, NotFittedError, ValidationError
 from doorstroom_match._validation import check_int, check_number
+from doorstroom_match.text._ngrams import WordNgramCache
 from doorstroom_match.text._paths import model_file
 from doorstroom_match.text.corpus import (
     TitleCorpus,
@@ -424,6 +425,8 @@ class TitleNormalizer:
 
         self.char_encoder_ = TfidfEncoder(ngram_range=tuple(self.ngram_range)).fit(texts)
         rows_char = self.char_encoder_.encode_sparse(texts)
+        # queries and their variants repeat words: n-gram counts per word, cached (same rows)
+        self._char_rows = WordNgramCache(self.char_encoder_).transform
         self._rows_char = rows_char.T.tocsr()
         self._rows_char_by_row = rows_char.tocsr()  # (n_rows, vocab): candidate rows by index
 
@@ -438,6 +441,7 @@ class TitleNormalizer:
                     [d for d in occ_desc if d]
                 )
                 self._occ_desc = self.desc_encoder_.encode_sparse(occ_desc).T.tocsr()
+                self._desc_rows = WordNgramCache(self.desc_encoder_).transform
 
         self.dense_encoder_ = None
         self._occ_desc_dense = None
@@ -514,10 +518,7 @@ class TitleNormalizer:
         for s in range(0, len(variants), self.chunk_size):  # bounded memory: chunk_size rows
             own = owner[s : s + self.chunk_size]
             sims = np.asarray(
-                (
-                    self.char_encoder_.encode_sparse(variants[s : s + self.chunk_size])
-                    @ self._rows_char
-                ).todense(),
+                (self._char_rows(variants[s : s + self.chunk_size]) @ self._rows_char).todense(),
                 dtype=np.float32,
             )
             first = np.r_[0, np.flatnonzero(np.diff(own)) + 1]  # variants grouped by query
@@ -529,7 +530,7 @@ class TitleNormalizer:
         self, variants: list[str], owner: np.ndarray, candidates: np.ndarray, out: np.ndarray
     ) -> None:
         """Fill ``out[i, rows of candidates[i]]`` with the best variant cosine of query i."""
-        enc = self.char_encoder_.encode_sparse(variants)  # (n_variants, vocab), grouped by owner
+        enc = self._char_rows(variants)  # (n_variants, vocab), grouped by owner
         bounds = np.r_[0, np.flatnonzero(np.diff(owner)) + 1, len(owner)]
         ends = np.r_[self._starts[1:], self._rows_char.shape[1]]
         for a, b in zip(bounds[:-1], bounds[1:], strict=True):
@@ -600,7 +601,7 @@ class TitleNormalizer:
         for start in range(0, len(texts), self.chunk_size):
             chunk = texts[start : start + self.chunk_size]
             char = np.asarray(
-                (self.char_encoder_.encode_sparse(chunk) @ self._rows_char).todense(),
+                (self._char_rows(chunk) @ self._rows_char).todense(),
                 dtype=np.float32,
             )
             want_sub = self.substitutions_ is not None and (w["char_sub"] > 0 or parts)
@@ -617,7 +618,7 @@ class TitleNormalizer:
                 desc_dense = q @ self._occ_desc_dense.T
                 extra += w["desc_dense"] * desc_dense
             if self.desc_encoder_ is not None:
-                qd = self.desc_encoder_.encode_sparse(chunk)
+                qd = self._desc_rows(chunk)
                 desc = np.asarray((qd @ self._occ_desc).todense(), dtype=np.float32)
                 extra += w["desc"] * desc
 
