@@ -212,6 +212,9 @@ def iter_folds(
     dev = set(gold)
     pref_occs = [o for o in occs if o.uri in dev]
     pref_posting = posting_titles([o.preferred_label for o in pref_occs]) if posting else []
+    if posting:  # embedded once, kept with the other base embeddings
+        titles.encode(list(posting_of.values()) + pref_posting)
+        titles.save()
     extra_rows, extra_groups = group_rows(data) if groups else ([], {})
 
     folds = split_by_occupation(gold, [1.0 / n_folds] * n_folds, seed=seed)
