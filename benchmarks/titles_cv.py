@@ -323,14 +323,15 @@ def run(
         n_queries += len(fold.texts)
         settings = fold.settings()
 
-        def normalizer(model, w=adapted_weights, subs=fold.substitutions):
+        def normalizer(model, w=adapted_weights, subs=fold.substitutions, **kw):
+            kw.setdefault("group_penalty", group_penalty)
             return TitleNormalizer(
                 model=model,
                 weights=w,
                 row_penalty=row_penalty,
                 reranker=None,
                 substitutions=subs,
-                group_penalty=group_penalty,
+                **kw,
             )
 
         adapter = AdaptedEncoder(fold.adapter, fold.titles, fold.longer)
@@ -338,6 +339,9 @@ def run(
             "adapted": lambda a=adapter: normalizer(a),
             "base": lambda t=fold.titles: normalizer(t, BASE_MODEL_WEIGHTS, None),
             "char_tfidf": PlainCharTfidf,
+            # the same as "adapted" without the group rule / scoring variants on every row
+            "adapted_gp0": lambda a=adapter: normalizer(a, group_penalty=0.0),
+            "adapted_allvariants": lambda a=adapter: normalizer(a, variant_candidates=None),
         }
         for name, memo in multi.items():
             built[name] = lambda memo=memo: normalizer(memo)
@@ -431,7 +435,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--methods",
         default="adapted,base,char_tfidf",
-        help="comma-separated: adapted, base, char_tfidf, e5, use, adapted+e5, adapted+use",
+        help="comma-separated: adapted, base, char_tfidf, adapted_gp0, adapted_allvariants, "
+        "e5, use, adapted+e5, adapted+use",
     )
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
