@@ -334,27 +334,58 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--out", default="build/titles_posting", help="folder for the CSVs")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--pad-to",
+        type=int,
+        default=0,
+        help="corpus.csv: repeat ESCO rows with a ' (m/v/x)' suffix up to this many rows "
+        "(the scale of the contract's 25,000-row corpus; 0: no padding)",
+    )
+    p.add_argument("--n-queries", type=int, default=2000, help="rows of queries.csv")
     args = p.parse_args(argv)
+    from benchmarks.titles_cv import group_rows
     from doorstroom_match.text.corpus import (
+        TitleCorpus,
         esco_data_dir,
+        load_esco_corpus,
         read_esco_occupations,
         read_queries_csv,
+        write_corpus_csv,
         write_queries_csv,
     )
 
     data = esco_data_dir()
     queries, gold = read_queries_csv(data / "dev_title_queries.csv")
-    dev = {u for u in gold}
-    occs = [o for o in read_esco_occupations(data / "occupations.csv") if o.uri in dev]
+    dev = set(gold)
+    occs = read_esco_occupations(data / "occupations.csv")
+    dev_occs = [o for o in occs if o.uri in dev]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    write_queries_csv(posting_titles(queries, args.seed), gold, out / "posting_from_alt.csv")
+    from_alt = posting_titles(queries, args.seed)
+    write_queries_csv(from_alt, gold, out / "posting_from_alt.csv")
     write_queries_csv(
-        posting_titles([o.preferred_label for o in occs], args.seed),
-        [o.uri for o in occs],
+        posting_titles([o.preferred_label for o in dev_occs], args.seed),
+        [o.uri for o in dev_occs],
         out / "posting_from_preferred.csv",
     )
-    print(f"wrote {len(queries)} + {len(occs)} posting titles to {out}")
+    # the contract's files: the ESCO catalogue with its ISCO group rows, and posting titles
+    esco = load_esco_corpus(occs)
+    rows = [
+        {"id": i, "uri": u, "text": t, "description": d}
+        for i, u, t, d in zip(esco.ids, esco.uris, esco.texts, esco.descriptions, strict=True)
+    ]
+    rows += [{"id": f"isco{j}", **r} for j, r in enumerate(group_rows(data)[0])]
+    base = list(rows)
+    while len(rows) < args.pad_to:
+        r = base[len(rows) % len(base)]
+        rows.append({**r, "id": f"{r['id']}+{len(rows)}", "text": r["text"] + " (m/v/x)"})
+    write_corpus_csv(TitleCorpus.from_rows(rows), out / "corpus.csv")
+    pick = random.Random(args.seed).sample(range(len(queries)), min(args.n_queries, len(queries)))
+    write_queries_csv([from_alt[i] for i in pick], [gold[i] for i in pick], out / "queries.csv")
+    print(
+        f"wrote {len(queries)} + {len(dev_occs)} posting titles, corpus.csv ({len(rows)} rows) "
+        f"and queries.csv ({len(pick)}) to {out}"
+    )
     return 0
 
 
