@@ -291,6 +291,7 @@ def run(
     groups: bool = True,
     methods: tuple[str, ...] = ("adapted", "base", "char_tfidf"),
     group_penalty: float = 0.3,
+    max_folds: int = 0,
 ) -> dict:
     """The CV table. ``methods``: any of ``adapted``, ``base``, ``char_tfidf`` and, for a
     multilingual encoder ``X`` in ``e5``/``use`` (:mod:`doorstroom_match.text.dense`), ``X``
@@ -320,6 +321,8 @@ def run(
         if any(m.split("+")[-1] == name for m in methods)
     }
     for fold in iter_folds(n_folds, seed, cache_dir, log, posting=posting, groups=groups):
+        if max_folds and fold.index >= max_folds:
+            break
         n_queries += len(fold.texts)
         settings = fold.settings()
 
@@ -432,6 +435,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--no-groups", action="store_true", help="no ISCO group rows in the corpora")
     p.add_argument("--group-penalty", type=float, default=0.3)
+    p.add_argument("--max-folds", type=int, default=0, help="stop after this many folds (0: all)")
     p.add_argument(
         "--methods",
         default="adapted,base,char_tfidf",
@@ -452,6 +456,7 @@ def main(argv: list[str] | None = None) -> int:
         groups=not args.no_groups,
         methods=tuple(args.methods.split(",")),
         group_penalty=args.group_penalty,
+        max_folds=args.max_folds,
     )
     if args.exact_check:
         res["exact_check"] = exact_label_check(
