@@ -128,8 +128,7 @@ def test_scores_match_plain_loop_reference():
             best -= tn.row_penalty * np.log(sum(u == uri for u in c.uris))
             exact = [r for r in range(len(c)) if c.uris[r] == uri and float(qc @ char[r]) >= 0.9999]
             if exact:  # an exact (normalised) match to one of its rows goes first
-                first_row = next(r for r in range(len(c)) if c.uris[r] == uri)
-                best += 10.0 + (3.0 if first_row in exact else 2.0)  # preferred label: tier 3
+                best += 10.0  # the tier (first row: preferred label) orders in predict only
             if uri in desc_text:
                 best += 0.4 * float(qdesc @ tn.desc_encoder_.encode([desc_text[uri]])[0])
             assert fast[qi, oi] == pytest.approx(best, abs=1e-5)
@@ -177,8 +176,7 @@ def test_description_dense_signal_matches_plain_loop_reference():
             }
             char = max(sims.values())
             extra = 0.8 * float(qd @ tn.dense_encoder_.encode([desc[uri]])[0]) if uri in desc else 0
-            if char >= 0.9999:  # exact: tier 3 when the first (preferred) row is the match
-                extra += 10.0 + (3.0 if sims[min(sims)] >= 0.9999 else 2.0)
+            extra += 10.0 if char >= 0.9999 else 0.0
             assert fast[qi, oi] == pytest.approx(char + extra, abs=1e-5)
 
 

@@ -126,7 +126,6 @@ _ADAPTER_FILENAME = "title-adapter.npz"
 _DESCRIPTION_TOKENS = 128  # the adapter was trained on descriptions cut to this length
 _EXACT = 0.9999  # char TF-IDF cosine of a row equal to the normalised query
 _EXACT_BONUS = np.float32(10.0)  # more than every other signal together
-_TIER_STEP = np.float32(1.0)  # between tiers of exact matches (preferred, other label)
 _SENTENCE_RE = re.compile(r"(?<=[.!?])\s")
 
 
@@ -641,7 +640,9 @@ class TitleNormalizer:
                 exact, np.maximum.reduceat(hit & self._pref_row, self._starts, axis=1)
             )
             exact = tier > 0
-            occ[exact] += _EXACT_BONUS + _TIER_STEP * tier[exact]
+            # the same bonus for every exact match (the re-ranker's features were learned with
+            # it); the tiers order them in predict_topk
+            occ[exact] += _EXACT_BONUS
             info: dict[str, np.ndarray] = {"exact": exact, "tier": tier}
             if parts:  # signals that are off count 0
                 zeros = np.zeros((len(chunk), n_occ), dtype=np.float32)
@@ -735,18 +736,18 @@ class TitleNormalizer:
         idx = np.zeros((len(texts), kk), dtype=np.int64)
         for start, occ, parts in self._iter_scores(texts, parts=rr is not None):
             part, vals = _top_sorted(occ, n_cand)
+            tier = np.take_along_axis(parts["tier"], part, axis=1)
+            key = vals
             if rr is not None:  # re-score the candidates; ties keep the fused order
-                raw = rr.predict_scores(self._candidate_features(part, occ, parts))
-                vals = _softmax_rows(raw)  # a share of 1 over the candidates, for coaches
-                # exact matches stay first (certain), by tier (preferred label, other label,
-                # group), then by the re-ranker; it never saw one in training
-                tier = np.take_along_axis(parts["tier"], part, axis=1)
+                key = rr.predict_scores(self._candidate_features(part, occ, parts))
+                vals = _softmax_rows(key)  # a share of 1 over the candidates, for coaches
+                # exact matches stay first (certain); the re-ranker never saw one in training
                 vals = np.where(tier > 0, 1.0, vals)
-                o = np.lexsort(
-                    (np.broadcast_to(np.arange(n_cand), vals.shape), -raw, -vals, -tier), axis=1
-                )
-                part = np.take_along_axis(part, o, axis=1)
-                vals = np.take_along_axis(vals, o, axis=1)
+            # exact matches by tier (preferred label, other label), then by the re-ranker's
+            # score (or the fused score); remaining ties by the fused order
+            o = np.lexsort((np.broadcast_to(np.arange(n_cand), vals.shape), -key, -tier), axis=1)
+            part = np.take_along_axis(part, o, axis=1)
+            vals = np.take_along_axis(vals, o, axis=1)
             idx[start : start + len(occ)] = part[:, :kk]
             scores[start : start + len(occ)] = vals[:, :kk]
         return scores, idx
