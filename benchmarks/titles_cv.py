@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
 import tempfile
@@ -62,7 +63,10 @@ class _Memo:
         if self.path is not None and self.memo:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             texts = list(self.memo)
-            np.savez(self.path, texts=np.array(texts), vectors=np.stack(list(self.memo.values())))
+            # written aside, then renamed: another run reading the cache never sees half a file
+            tmp = self.path.with_name(f"{self.path.stem}.{os.getpid()}.tmp.npz")
+            np.savez(tmp, texts=np.array(texts), vectors=np.stack(list(self.memo.values())))
+            os.replace(tmp, self.path)
 
     def fit(self, texts=None):
         self.encoder.fit(texts)
