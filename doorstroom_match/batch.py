@@ -524,8 +524,8 @@ def _local_blocks(
 
     The heavy steps (the core's kernels, BLAS, sparse products, sorting) release the GIL;
     BLAS is limited to one thread per call while blocks are ranked, so the threads do not
-    oversubscribe the cores and the arithmetic is the same for any ``jobs``. The order of the results, and so every output byte, does not
-    depend on ``jobs``.
+    oversubscribe the cores and the arithmetic is the same for any ``jobs``. The order of the
+    results, and so every output byte, does not depend on ``jobs``.
     """
     from .core import _blas_threads
 
