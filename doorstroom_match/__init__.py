@@ -40,6 +40,7 @@ from .competences import (
     default_dictionary,
 )
 from .core import distance_matrix, topk_by_distance
+from .opening import OpeningGap, opening_gaps
 from .plan import DevelopmentPlan, PlanItem, development_plan
 from .profiles import KINDS, Rating, Vacancy, WorkerProfile, aggregate_ratings
 from .proposals import RequirementProposal, propose_requirements
@@ -68,6 +69,8 @@ __all__ = [
     "topk_by_distance",
     "propose_requirements",
     "RequirementProposal",
+    "opening_gaps",
+    "OpeningGap",
     # assignment
     "assign",
     "assign_greedy",
