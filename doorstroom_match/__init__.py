@@ -20,6 +20,7 @@ from ._exceptions import (
     LevelError,
     NotFittedError,
     UnknownCompetenceError,
+    UnknownIdError,
     ValidationError,
 )
 from .assignment import (
@@ -91,6 +92,7 @@ __all__ = [
     "LevelError",
     "UnknownCompetenceError",
     "DuplicateIdError",
+    "UnknownIdError",
     "EmptyInputError",
     "NotFittedError",
     "FeedError",

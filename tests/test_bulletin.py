@@ -526,6 +526,14 @@ def test_render_outcomes_errors(tmp_path):
 def test_render_outcomes_from_the_store(tmp_path):
     store_mod = pytest.importorskip("doorstroom_match.store")
     store = store_mod.Store(":memory:")
+    run = store.begin_run("2026-01-02")
+    store.finish_week(
+        run,
+        "2026-01-02",
+        vacancies=[(v, "h", None, "vacancy", None, False) for v in ("V1", "V2", "P1")],
+        workers=[("W1", "h"), ("W2", "h")],
+        matches=[("W1", "V1", 1, 0.5, True), ("W2", "V2", 1, 0.5, True)],
+    )
     store.record_outcome("W1", "V1", "applied", "2026-01-05")
     store.record_outcome("W1", "P1", "internship_started", "2026-02-01")
     store.record_outcome("W1", "P1", "hired", "2026-03-01")
