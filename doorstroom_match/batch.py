@@ -38,7 +38,7 @@ import os
 import pickle
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,7 @@ import numpy as np
 from ._exceptions import BackendUnavailableError, EmptyInputError, FeedError, ValidationError
 from ._validation import check_int
 from .competences import CompetenceDictionary, default_dictionary
+from .feedback import drop_not_relevant
 from .feeds import ReadResult, Rejected, read_vacancies, read_workers
 from .profiles import Vacancy, WorkerProfile
 from .ranking import Match, Matcher
@@ -602,6 +603,10 @@ def run_batch(
         with st:
             # 2. compare with what earlier weeks saw ------------------------------------------
             prev = st.vacancy_states()
+            # --- coach feedback (issue 15): "niet_relevant" pairs are not suggested again;
+            # the statuses go to the bulletin ("gesolliciteerd" shown on the card)
+            feedback = st.feedback_statuses()
+            not_relevant = st.feedback_exclusions()
             earlier = day.isoformat()
             hashes = {v.id: _digest(v.to_record()) for v in all_vacs}
             new_ids = frozenset(
@@ -645,6 +650,7 @@ def run_batch(
                     n_rejected=len(rejected),
                     n_expired=expired,
                     keep_matches=bulletin,
+                    not_relevant=not_relevant,
                 )
             except BaseException:
                 try:
@@ -670,6 +676,7 @@ def run_batch(
                 {v.id: v for v in active},
                 new_ids=new_ids,
                 week=f"{day.isoformat()} (week {day.isocalendar().week})",
+                feedback=feedback,
             )
         )
     result = BatchResult(
@@ -727,6 +734,7 @@ def _run(
     n_rejected: int,
     n_expired: int,
     keep_matches: bool = True,
+    not_relevant: Mapping[str, set[str]] | None = None,
 ) -> tuple[int, int, int, dict[str, list[Match]]]:
     n_encoded = n_cached = 0
     vectors = None
@@ -744,6 +752,11 @@ def _run(
     matcher = Matcher(**params, dictionary=dictionary).fit(active, vacancy_vectors=vectors)
     blocks = [wks[i : i + block_size] for i in range(0, len(wks), block_size)]
     n_valid = len(active)
+    # --- coach feedback (issue 15): rank a few more rows per worker, so that ``top`` remain
+    # once the pairs marked "niet_relevant" are dropped (drop_not_relevant, below)
+    not_relevant = not_relevant or {}
+    top_out = top
+    top = top + max((len(v) for v in not_relevant.values()), default=0)
 
     matches_file = _AtomicFile(out / "matches.jsonl")
     by_worker: dict[str, list[Match]] = {}
@@ -784,6 +797,7 @@ def _run(
             ranked = (f.result() for f in futures)
         for block, results in zip(blocks, ranked, strict=True):
             for w, pairs in zip(block, results, strict=True):
+                pairs = drop_not_relevant(pairs, not_relevant.get(w.id), top_out)  # feedback
                 ms = []
                 for m, within in pairs:
                     rec = m.to_record()

@@ -27,7 +27,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -263,6 +263,7 @@ def opening_gaps(
     vacancies: Sequence[Vacancy],
     *,
     max_km: float | str | None = "worker",
+    exclude: Collection[str] = (),
 ) -> OpeningGap | list[OpeningGap]:
     """Per worker, the competence whose next level opens most vacancies within reach.
 
@@ -277,6 +278,10 @@ def opening_gaps(
     max_km : float or 'worker' or None, default='worker'
         Reach, as in :class:`doorstroom_match.Matcher`: each worker's ``max_commute_km``, one
         limit for all, or None.
+    exclude : collection of str, default=()
+        Competence ids never proposed (the bulletin leaves out ``fysieke_mogelijkheden``: a
+        physical or medical capability is no werkpunt to practise). Their vacancies still
+        count as passed or not.
 
     Returns
     -------
@@ -300,12 +305,15 @@ def opening_gaps(
     levels = encode_levels(wks, cols)
     req, wts = encode_requirements(vacs, cols)
     oc = opening_counts(levels, req, wts, within=within_reach(wks, vacs, max_km))
-    best = np.argmax(oc.counts, axis=1) if cols else np.zeros(len(wks), dtype=np.int64)
+    counts = oc.counts.copy()
+    skip = [j for j, c in enumerate(cols) if c in set(exclude)]
+    counts[:, skip] = 0
+    best = np.argmax(counts, axis=1) if cols else np.zeros(len(wks), dtype=np.int64)
     starts = np.searchsorted(oc.workers, np.arange(len(wks) + 1))
     out = []
     for i, w in enumerate(wks):
         c = int(best[i]) if cols else 0
-        if not cols or oc.counts[i, c] == 0:
+        if not cols or counts[i, c] == 0:
             out.append(
                 OpeningGap(w.id, None, "", 0, 0, (), int(oc.reachable[i]), int(oc.passed[i]))
             )

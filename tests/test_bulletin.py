@@ -171,20 +171,31 @@ def test_writes_index_and_one_page_per_coach(tmp_path, data):
     assert names[0] == "index.html"
     assert names[1] == "coach-C1.html"
     assert re.fullmatch(r"coach-C-2-b-[0-9a-f]{8}\.html", names[2])  # "C 2/b" made safe
-    assert names[-1] == f"coach-{NO_COACH}.html"  # workers without a coach come last
+    coach_names = [n for n in names if n.startswith("coach-")]
+    assert coach_names[-1] == f"coach-{NO_COACH}.html"  # workers without a coach come last
+    # then one sheet per worker, in natural order
+    assert names[len(coach_names) + 1 :] == [
+        "werkblad-W2.html",
+        "werkblad-W3.html",
+        "werkblad-W4.html",
+        "werkblad-W5.html",
+        "werkblad-W10.html",
+    ]
     assert all(p.parent == tmp_path / "bulletin" and p.is_file() for p in paths)
     index = paths[0].read_text(encoding="utf-8")
-    for p in paths[1:]:
+    for p in paths[1 : len(coach_names) + 1]:
         assert f'href="{p.name}"' in index
+    c1 = (tmp_path / "bulletin" / "coach-C1.html").read_text(encoding="utf-8")
+    for wid in ("W2", "W5", "W10"):  # the coach page links each worker's sheet
+        assert f'href="werkblad-{wid}.html"' in c1
 
 
 def test_coach_page_content(tmp_path, data):
     paths = _render(tmp_path, data)
     c1 = (tmp_path / "bulletin" / "coach-C1.html").read_text(encoding="utf-8")
-    # worker order is natural: W2 before W5 before W10
-    assert (
-        c1.index('data-worker="W2"') < c1.index('data-worker="W5"') < c1.index('data-worker="W10"')
-    )
+    # by urgency: W5 has no suggestion within reach; then W2 (1 new) before W10 (1 new), by id
+    sec = [c1.index(f'<section class="worker" id="w-{w}"') for w in ("W5", "W2", "W10")]
+    assert sec == sorted(sec)
     assert "Werknemer W2" in c1 and "magazijnier" in c1
     assert "Deze week geen passende vacatures" in c1  # W5
     assert "Logistiek Gent nv" in c1
@@ -193,7 +204,15 @@ def test_coach_page_content(tmp_path, data):
     assert "nieuw deze week" in c1
     assert "van thuis (vogelvlucht)" in c1
     assert "Wat past:" in c1 and "Werkpunten:" in c1
-    assert "Vacatures" in c1 and "Stageplaatsen bij partners" in c1
+    # one rank order per worker across vacancies and places: 1, 2, 3, ... without jumps
+    for sec in re.findall(r'<section class="worker".*?</section>', c1, re.S):
+        ranks = [int(x) for x in re.findall(r'<span class="rank" title="rang">(\d+)<', sec)]
+        ranks += [
+            int(x)
+            for x in re.findall(r'<tr class="more-row[^"]*"[^>]*><td class="num">(\d+)<', sec)
+        ]
+        assert ranks == list(range(1, len(ranks) + 1))
+    assert "Stageplaatsen bij partners" not in c1
     nocoach = (tmp_path / "bulletin" / f"coach-{NO_COACH}.html").read_text(encoding="utf-8")
     assert ">enclave<" in nocoach and "Werknemer W4" in nocoach
     assert "Geen minimumniveaus gevraagd" in nocoach  # P3 has no requirements
@@ -212,8 +231,9 @@ def test_index_lists_top_match_and_new_count(tmp_path, data):
     best = ms["W2"][0]
     assert f"<strong>{html.escape(best.title)}</strong>" in row
     n_new = sum(m.vacancy_id in {"V2", "P2"} for m in ms["W2"])
-    assert row.endswith(f'<td class="num">{n_new}</td>')
-    assert "geen suggesties" in index  # W5
+    cells = re.findall(r'<td class="num">(\d+)</td>', row)
+    assert cells[-2:] == [str(len(ms["W2"])), str(n_new)]  # within reach, new this week
+    assert "geen suggestie binnen bereik" in index  # W5
     assert "week 2026-W48" in index
 
 
@@ -272,8 +292,13 @@ def test_one_chart_per_match_with_requirements(tmp_path, data):
     wks, ms, vd = data
     _render(tmp_path, data)
     c1 = (tmp_path / "bulletin" / "coach-C1.html").read_text(encoding="utf-8")
+    # a chart on each of the three best cards; the other suggestions are table rows
     expected = sum(
-        1 for w in wks if w.coach == "C1" for m in ms.get(w.id, ()) if vd[m.vacancy_id].requirements
+        1
+        for w in wks
+        if w.coach == "C1"
+        for m in ms.get(w.id, ())[:3]
+        if vd[m.vacancy_id].requirements
     )
     assert c1.count('<svg class="gapchart"') == expected
     assert c1.count('role="img"') == expected
@@ -316,7 +341,9 @@ def test_title_and_week_in_pages(tmp_path, data):
     paths = _render(tmp_path, data, title="Krant <Team Oost>", week="2026-W49")
     for p in paths:
         text = p.read_text(encoding="utf-8")
-        assert "Krant &lt;Team Oost&gt;" in text and "2026-W49" in text
+        assert "2026-W49" in text
+        # the bulletin's title is the coach's; a worker's sheet has its own
+        assert ("Krant &lt;Team Oost&gt;" in text) == (not p.name.startswith("werkblad-"))
     batch_week = "2026-11-23 (week 48)"
     text = render_bulletin(tmp_path / "y", *data, week=batch_week)[0].read_text(encoding="utf-8")
     assert f"&middot; {batch_week}<" in text and "week 2026-11-23" not in text
@@ -340,7 +367,14 @@ def test_no_temp_files_left_and_stale_coach_pages_removed(tmp_path, data):
     only_c1 = [w for w in wks if w.coach == "C1"]
     paths = render_bulletin(tmp_path, only_c1, ms, vd)
     on_disk = sorted(p.name for p in (tmp_path / "bulletin").iterdir())
-    assert on_disk == sorted(p.name for p in paths) == ["coach-C1.html", "index.html"]
+    assert on_disk == sorted(p.name for p in paths)
+    assert on_disk == [
+        "coach-C1.html",
+        "index.html",
+        "werkblad-W10.html",
+        "werkblad-W2.html",
+        "werkblad-W5.html",
+    ]
 
 
 def test_failed_write_keeps_the_old_file(tmp_path, data, monkeypatch):
@@ -394,7 +428,7 @@ def test_coach_ids_become_safe_distinct_file_names(tmp_path):
         ids = _check_html(p.read_text(encoding="utf-8")).ids
         assert len(ids) == len(set(ids)), p.name
     names = [p.name for p in paths]
-    assert len(set(names)) == len(names) == len(coaches) + 2
+    assert len(set(names)) == len(names) == len(coaches) + 2 + len(wks)
     assert all(re.fullmatch(r"[A-Za-z0-9_.-]+", n) for n in names)
     assert all(p.parent == tmp_path / "bulletin" for p in paths)
     assert "coach-C1.html" in names

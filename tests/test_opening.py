@@ -129,3 +129,12 @@ def test_opening_input_errors():
         opening_gaps(WorkerProfile("W1", {}), [{"id": "V"}])
     with pytest.raises(ValidationError, match="max_km must be"):
         within_reach([WorkerProfile("W1", {})], [], "far")
+
+
+def test_excluded_competences_are_never_proposed():
+    w = WorkerProfile("W1", {"fysieke_mogelijkheden": 1, "samenwerken": 2})
+    vs = [Vacancy(f"F{i}", "job", requirements={"fysieke_mogelijkheden": 2}) for i in range(3)]
+    vs.append(Vacancy("S", "job", requirements={"samenwerken": 3}))
+    assert opening_gaps(w, vs).competence == "fysieke_mogelijkheden"
+    g = opening_gaps(w, vs, exclude=("fysieke_mogelijkheden",))
+    assert (g.competence, g.vacancy_ids) == ("samenwerken", ("S",))
