@@ -585,3 +585,134 @@ def test_render_outcomes_from_the_store(tmp_path):
         # internship_started / applied: 1 of 2 workers
         row = re.search(r'data-outcome="internship_started / applied">(.*?)</tr>', text).group(1)
         assert '<td class="num">1</td><td class="num">2</td><td class="num">50%</td>' in row
+
+
+# --------------------------------------------------------------------------- issue 15
+def _sheet_data():
+    wk = WorkerProfile(
+        "W7",
+        {"samenwerken": 2, "stiptheid": 4, "nauwkeurigheid": 3, "klantvriendelijkheid": 2},
+        job_target="magazijnier",
+        postcode="9000",
+        max_commute_km=20,
+        coach="C1",
+        contract="LDE",
+        lde_end_date="2027-02-01",
+        regime="halftijds",
+        disagreements=("samenwerken",),
+    )
+    vacs = [
+        Vacancy(
+            "J1",
+            "Magazijnier",
+            employer="Logistiek Gent nv",
+            postcode="9000",
+            regime="voltijds",
+            url="https://jobs.example.be/j1",
+            contact="Els, 09 123 45 67",
+            requirements={"stiptheid": 3, "samenwerken": 3},
+        ),
+        Vacancy("J2", "Orderpicker", employer="Pick bv", postcode="9050",
+                requirements={"nauwkeurigheid": 3}),
+        Vacancy("J3", "Verpakker", employer="Pack nv", postcode="9000", regime="4/5",
+                requirements={"klantvriendelijkheid": 3}),
+        Vacancy("J4", "Winkelhulp", employer="Shop nv", postcode="9000",
+                requirements={"samenwerken": 3, "klantvriendelijkheid": 2}),
+        Vacancy("T1", "TBS magazijn", kind="tbs", employer="Opslag nv", postcode="9000",
+                requirements={"stiptheid": 2}),
+        Vacancy("FAR", "Magazijnier kust", employer="Kust nv", postcode="8400",
+                requirements={"stiptheid": 2}),
+    ]  # fmt: skip
+    ms = match(wk, vacs, top=10, max_km=None)
+    return wk, ms, {v.id: v for v in vacs}
+
+
+def test_worker_sheet_is_easy_dutch_with_pictograms_links_and_place(tmp_path):
+    wk, ms, vd = _sheet_data()
+    ms = [m for m in ms if m.vacancy_id != "FAR"] + [m for m in ms if m.vacancy_id == "FAR"]
+    # the store's feedback: J2 not relevant (left out), J1 applied to
+    feedback = {"W7": {"J2": "niet_relevant", "J1": "gesolliciteerd"}}
+    assignments = {"W7": {"place_id": "T1", "cost": 0.4, "reason": "dichtst bij huis"}}
+    paths = render_bulletin(
+        tmp_path, [wk], {"W7": ms}, vd, feedback=feedback, assignments=assignments, week="w48"
+    )
+    sheet = (tmp_path / "bulletin" / "werkblad-W7.html").read_text(encoding="utf-8")
+    assert paths[-1].name == "werkblad-W7.html"
+    _check_html(sheet)
+    jobs = re.findall(r'<article class="job" data-vacancy="([^"]+)"', sheet)
+    assert len(jobs) == 3 and "J2" not in jobs and "FAR" not in jobs  # within reach, relevant
+    assert "Drie jobs voor jou" in sheet and "Jouw doel: <strong>magazijnier</strong>" in sheet
+    assert 'href="https://jobs.example.be/j1"' in sheet and "Els, 09 123 45 67" in sheet
+    assert "Je hebt hier al gesolliciteerd." in sheet
+    assert 'data-place="T1"' in sheet and "Jouw stageplaats" in sheet
+    assert "Wat oefen ik nog?" in sheet and "Dit kan je al:" in sheet
+    assert "op tijd komen" in sheet  # stiptheid in everyday words
+    # three black-and-white pictograms per job: kind, distance, working time
+    for kind in ("icon-kind", "icon-distance", "icon-regime"):
+        assert sheet.count(f'class="icon {kind}') >= 3
+    assert "Halve dagen" in sheet or "Hele dagen" in sheet or "4 dagen per week" in sheet
+    # coach jargon stays on the coach's page
+    for jargon in ("minimumniveau", "werkpunt", "cut-off", "TBS", "LDE", "jobdoelwit"):
+        assert jargon not in sheet.replace("TBS magazijn", ""), jargon
+
+
+def test_coach_page_shows_limits_lde_disagreements_beyond_reach_and_assignment(tmp_path):
+    wk, ms, vd = _sheet_data()
+    far = next(m for m in ms if m.vacancy_id == "FAR")
+    near = [m for m in ms if m.vacancy_id != "FAR"]
+    other = WorkerProfile("W8", {"samenwerken": 1}, coach="C1", max_commute_km=5)
+    late = WorkerProfile("W9", {"samenwerken": 4}, coach="C1", lde_end_date="2030-01-01")
+    render_bulletin(
+        tmp_path,
+        [other, late, wk],
+        {"W7": near + [far], "W9": match(late, list(vd.values()), max_km=None)},
+        vd,
+        assignments={"W7": {"place_id": "T1", "reason": "dichtst bij huis"},
+                     "W8": {"place_id": None, "reason": "geen plaats binnen 5 km"}},
+        week="2026-11-23 (week 48)",
+    )  # fmt: skip
+    c1 = (tmp_path / "bulletin" / "coach-C1.html").read_text(encoding="utf-8")
+    _check_html(c1)
+    # urgency: LDE ending soonest (W7, 2027), then W9 (2030), then no LDE end (W8)
+    order = [c1.index(f'<section class="worker" id="w-{w}"') for w in ("W7", "W9", "W8")]
+    assert order == sorted(order)
+    sec = re.search(r'<section class="worker" id="w-W7".*?</section>', c1, re.S).group(0)
+    assert "LDE loopt af op 2027-02-01" in sec and 'class="lde soon"' in sec
+    assert "regime halftijds" in sec and "max. 20 km" in sec
+    assert "beoordelaars oneens over samenwerken" in sec
+    assert "buiten bereik (grens 20 km)" in sec  # FAR, past the worker's commute limit
+    assert "Stageplaats toegewezen: <strong>TBS magazijn</strong>" in sec
+    assert "Werkpunt dat de meeste deuren opent:" in sec
+    w8 = re.search(r'<section class="worker" id="w-W8".*?</section>', c1, re.S).group(0)
+    assert "Geen stageplaats toegewezen: geen plaats binnen 5 km" in w8
+    table = re.search(r'<table class="overview">.*?</table>', c1, re.S).group(0)
+    for head in ("LDE-einde", "Regime", "Max. km", "Beoordelaars oneens", "Stageplaats"):
+        assert head in table
+    assert "geen suggestie binnen bereik" in table  # W8
+
+
+def test_sheet_without_suggestions_and_opening_given_or_off(tmp_path):
+    from doorstroom_match import opening_gaps
+
+    wk, ms, vd = _sheet_data()
+    g = opening_gaps(wk, list(vd.values()))
+    render_bulletin(tmp_path, [wk], {}, vd, opening={"W7": g})
+    sheet = (tmp_path / "bulletin" / "werkblad-W7.html").read_text(encoding="utf-8")
+    assert "Deze week is er geen job dicht bij huis" in sheet
+    assert f'class="opening" data-competence="{g.competence}"' in sheet
+    render_bulletin(tmp_path, [wk], {}, vd, opening=False, sheets=False)
+    assert not (tmp_path / "bulletin" / "werkblad-W7.html").exists()  # stale sheet removed
+    c1 = (tmp_path / "bulletin" / "coach-C1.html").read_text(encoding="utf-8")
+    assert "meeste deuren" not in c1
+
+
+def test_new_keyword_errors(tmp_path, data):
+    wks, ms, vd = data
+    with pytest.raises(ValidationError, match="assignments must be a mapping keyed by worker"):
+        render_bulletin(tmp_path, wks, ms, vd, assignments=[1])
+    with pytest.raises(ValidationError, match="feedback must be a mapping keyed by worker"):
+        render_bulletin(tmp_path, wks, ms, vd, feedback="x")
+    with pytest.raises(ValidationError, match="opening must be True, False or a mapping"):
+        render_bulletin(tmp_path, wks, ms, vd, opening="yes")
+    with pytest.raises(ValidationError, match="assignments values must be mappings"):
+        render_bulletin(tmp_path, wks, ms, vd, assignments={"W2": "P1"})
