@@ -532,7 +532,8 @@ def test_render_outcomes(tmp_path):
     _check_html(text)
     order = [m for m in re.findall(r'data-outcome="([a-z_0-9]+)"', text)]
     assert order == ["applied", "internship_started", "hired", "employed_3m", "employed_6m"]
-    assert "Aangeworven" in text and "25%" in text and "<td>gestarte stages</td>" in text
+    # each rate states its denominator in words, with the counts
+    assert "Aangeworven" in text and "25%" in text and "<td>3 van 12 gestarte stages</td>" in text
     assert "geen gegevens" in text and "40</strong> werknemers" in text
     assert render_outcomes(tmp_path, report).read_bytes() == text.encode("utf-8")
     # flat shape, no outcomes

@@ -1079,6 +1079,36 @@ OUTCOME_RATE_LABELS: dict[str, tuple[str, str]] = {
         "Nog aan het werk na 6 maanden",
         "werknemers die minstens 6 maanden geleden aangeworven werden",
     ),
+    "discussed / matched": (
+        "Suggestie besproken (feedback van de coach)",
+        "werknemers met een voorstel uit de batch",
+    ),
+    "internship_completed / internship_started": (
+        "Stage afgerond",
+        "werknemers met een gestarte stage",
+    ),
+    "aftercare_3m / hired_3m_ago": (
+        "Nazorgcontact na 3 maanden",
+        "werknemers die minstens 3 maanden geleden aangeworven werden",
+    ),
+    "aftercare_6m / hired_6m_ago": (
+        "Nazorgcontact na 6 maanden",
+        "werknemers die minstens 6 maanden geleden aangeworven werden",
+    ),
+    "internal_move / followed": (
+        "Interne doorstroom naar een zwaardere functie",
+        "alle opgevolgde werknemers",
+    ),
+    "job_target_clarified / followed": ("Duidelijker jobdoelwit", "alle opgevolgde werknemers"),
+    "returned_after_try / tried": (
+        "Terug naar de werkplaats na een poging",
+        "werknemers die een stage begonnen of aangeworven werden",
+    ),
+    "any_success / followed": (
+        "Een succes zoals het veld het telt (aangeworven, stage afgerond, interne doorstroom "
+        "of duidelijker jobdoelwit)",
+        "alle opgevolgde werknemers",
+    ),
 }
 
 
@@ -1125,7 +1155,13 @@ def _outcome_rows(report: Any) -> list[tuple[str, str, int, int, str]]:
                 (value[k] for k in ("denominator", "total", "of", "base") if k in value), None
             )
             label = value.get("label") or default_label
-            of = value.get("denominator_label") or default_of or value.get("meaning") or ""
+            of = (
+                value.get("denominator_label")
+                or default_of
+                or value.get("of")
+                or value.get("meaning")
+                or ""
+            )
         elif isinstance(value, tuple | list) and len(value) == 2:
             count, denom = value
             label, of = default_label, default_of
@@ -1180,6 +1216,7 @@ def render_outcomes(out_dir: str | os.PathLike[str], report: Mapping[str, Any]) 
     rows = []
     for key, label, count, denom, of in outcomes:
         pct = f"{100 * count / denom:.0f}%" if denom else "–"
+        of = f"{count} van {denom} {of}" if of else of
         rows.append(
             f'<tr data-outcome="{_e(key)}"><th scope="row">{_e(label)}</th>'
             f'<td class="num">{count}</td><td class="num">{denom}</td>'
