@@ -22,7 +22,7 @@ KIND_WORDS: dict[str, str] = {
 }
 
 _REGIME_WORDS = {
-    "voltijds": "Hele dagen, 5 dagen per week",
+    "voltijds": "Hele dagen",
     "4/5": "4 dagen per week",
     "halftijds": "Halve dagen",
     "deeltijds": "Niet elke dag",

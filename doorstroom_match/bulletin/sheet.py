@@ -254,7 +254,7 @@ def _place_html(
         f'<p class="place-title" data-place="{_e(assignment["place_id"])}">'
         f"<strong>{_e(title)}</strong>{who}</p>"
         + _facts(kind, km, v.regime if v is not None else None)
-        + _apply_html(v)
+        + "<p>Je coach maakt de afspraken met het bedrijf.</p>"
         + "</section>"
     )
 
@@ -391,6 +391,9 @@ border-radius:50%;font-weight:700;margin-right:.2rem}
 .sheet .place h2{margin-top:0}
 .sheet .foot{margin-top:.6rem;font-style:italic}
 .sheet a{color:#000}
-@media print{.sheet{max-width:none;padding:0;font-size:12pt}
-.sheet .job{padding:.25rem .5rem;margin-bottom:.3rem}}
+.sheet .contact{white-space:nowrap}
+@media print{.sheet{max-width:none;padding:0;font-size:11pt;line-height:1.3}
+.sheet .job{padding:.2rem .5rem;margin-bottom:.3rem}
+.sheet h2{margin:.45rem 0 .2rem}
+.sheet .icon{width:22px;height:22px}}
 """
