@@ -1,22 +1,30 @@
 """The weekly vacancy bulletin (*vacaturekrant*) as self-contained HTML, and the outcomes page.
 
-:func:`render_bulletin` writes ``OUT_DIR/bulletin/index.html`` (an overview per coach: each worker
-with their best suggestion and how many suggestions are new this week) and one page per coach,
-``OUT_DIR/bulletin/coach-<id>.html`` (workers without a coach on ``coach-zonder-coach.html``).
-A coach page holds, per worker, the best vacancies and partner internship places with their kind,
-whether they are new this week, the commute, what fits and which gaps remain, drawn as a small
-chart (:mod:`doorstroom_match.bulletin.charts`).
+:func:`render_bulletin` writes into ``OUT_DIR/bulletin/``:
+
+- ``index.html``: per coach, the workers by urgency (LDE term ending soonest, then no suggestion
+  within reach, then most new this week) with their limits, regime, LDE end date, rater
+  disagreements, best suggestion within reach and assigned internship place;
+- ``coach-<id>.html`` (``coach-zonder-coach.html`` for workers without a coach): the same
+  overview, then per worker the coach's version of the week: facts, assigned place, the werkpunt
+  that opens most doors (:func:`doorstroom_match.opening_gaps`), and the suggestions in one rank
+  order across vacancies and partner places, the first three as cards with a chart
+  (:mod:`doorstroom_match.bulletin.charts`), the others as table rows; one printed A4 page per
+  worker;
+- ``werkblad-<worker id>.html``: the worker's one-page sheet in easy Dutch
+  (:mod:`doorstroom_match.bulletin.sheet`).
 
 The pages are meant to be opened on an offline machine and printed: no external CSS, script or
 font; a print style sheet puts one worker per page, hides the navigation and never splits a match
-over two pages. Every text that comes from a feed is HTML-escaped. The only personal data shown
-is the worker's id and job target. Output is deterministic (the same input gives byte-identical
-files; there is no timestamp unless the caller passes one in ``week``) and each file is written
-atomically (a temporary file in the same folder, then :func:`os.replace`).
+over two pages. Every text that comes from a feed is HTML-escaped. Of the worker, the pages show
+the id, the job target, contract and LDE end date, regime, commute limit and the competences
+raters disagreed on: never a name, address or health limit. Output is deterministic (the same
+input gives byte-identical files; there is no timestamp unless the caller passes one in
+``week``) and each file is written atomically (a temporary file in the same folder, then
+:func:`os.replace`). :func:`print_to_pdf` prints a page to PDF with headless Chromium.
 
 :func:`render_outcomes` writes ``OUT_DIR/bulletin/outcomes.html``: the outcome rates of the
-after-care monitoring (applied, internship started, hired, employed after 3 and 6 months), each
-with its own denominator.
+after-care monitoring, each with its own, named denominator.
 """
 
 from __future__ import annotations
