@@ -10,10 +10,11 @@ after the raise exactly when the *level count* of shortfalls,
 
 is 1 and the one missing level is on ``c``. ``s`` is the core's distance with unit weights on
 the required competences (:func:`doorstroom_match.core.distance_blocks`): small integers, exact
-in float32. So one pass of the engine over all workers and vacancies, followed by a look at the
-few pairs with ``s == 1``, gives for every worker and competence the exact set of vacancies it
-would open (:func:`opening_counts`); :func:`opening_gaps` adds the commute limit ("within
-reach") and picks, per worker, the competence that opens most.
+in float32. A second pass with weight ``c + 1`` on competence ``c`` gives, exactly where
+``s == 1``, ``c + 1`` of the one competence short. So two passes of the engine over all workers
+and vacancies give for every worker and competence the exact set of vacancies it would open
+(:func:`opening_counts`); :func:`opening_gaps` adds the commute limit ("within reach") and
+picks, per worker, the competence that opens most.
 
 Examples
 --------
@@ -35,7 +36,7 @@ import numpy as np
 from ._exceptions import ValidationError
 from ._validation import check_level_array, check_weight_array
 from .competences import LEVEL_LABELS
-from .core import distance_blocks, encode_levels, encode_requirements
+from .core import default_block_rows, distance_blocks, encode_levels, encode_requirements
 from .profiles import Vacancy, WorkerProfile
 
 __all__ = ["OpeningGap", "OpeningCounts", "opening_counts", "opening_gaps", "within_reach"]
@@ -129,25 +130,31 @@ def opening_counts(
         empty = np.zeros(0, dtype=np.int64)
         return OpeningCounts(counts, empty, empty, empty, passed, reachable.astype(np.int64))
     unit = active.astype(np.float32)
+    # weight c + 1 on competence c: where exactly one level is missing, the weighted sum is
+    # c + 1 of that one competence (an exact small integer in float32), so a second pass of
+    # the engine names the competence without gathering (pairs x competences) arrays
+    col = np.where(active, np.arange(1, n_c + 1, dtype=np.float32), np.float32(0))
     req = np.where(active, requirements, 0).astype(np.int8)
+    if block_rows is None:
+        block_rows = default_block_rows(n_v)
     pw: list[np.ndarray] = []
     pv: list[np.ndarray] = []
     pc: list[np.ndarray] = []
     # s(w, v): the number of missing levels on required competences (exact small integers)
-    for rows, s in distance_blocks(levels, req, unit, block_rows=block_rows, n_jobs=1):
+    count_blocks = distance_blocks(levels, req, unit, block_rows=block_rows)
+    index_blocks = distance_blocks(levels, req, col, block_rows=block_rows)
+    for (rows, s), (_, idx) in zip(count_blocks, index_blocks, strict=True):
         ok = np.ones(s.shape, dtype=bool) if within is None else within[rows]
         passed[rows] = np.count_nonzero((s == 0) & ok, axis=1)
         wi, vi = np.nonzero((s == 1) & ok)
         if not wi.size:
             continue
+        ci = idx[wi, vi].astype(np.int64) - 1
         wi = wi + rows.start
-        # the one competence short of its minimum, by exactly one level
-        short = req[vi] > levels[wi]
-        ci = np.argmax(short, axis=1)
-        np.add.at(counts, (wi, ci), 1)
+        counts += np.bincount(wi * n_c + ci, minlength=n_w * n_c).reshape(n_w, n_c)
         pw.append(wi.astype(np.int64))
         pv.append(vi.astype(np.int64))
-        pc.append(ci.astype(np.int64))
+        pc.append(ci)
 
     def cat(parts: list[np.ndarray]) -> np.ndarray:
         return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
