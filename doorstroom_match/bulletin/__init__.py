@@ -259,7 +259,8 @@ h2{font-size:13pt}
 .where,.fits,.gaps,.why{margin:.05rem 0;font-size:8.5pt}
 .verdict{margin:.05rem 0}
 .match-body{flex-wrap:nowrap;gap:.2rem .6rem}
-figure{flex:0 0 44%;margin:0}
+figure{flex:0 0 40%;margin:0}
+.why,.fits{display:none}
 .match-head{gap:.3rem}
 .worker-head{padding-bottom:.15rem}
 .facts-coach,.assigned,.opening{margin:.1rem 0;font-size:8.5pt}
@@ -269,6 +270,10 @@ table.more caption{padding:0}
 table.more .badge{font-size:6.5pt}
 th,td{padding:.12rem .3rem}
 table.overview{font-size:7.5pt}
+table.overview .emp{display:none}
+table.overview{line-height:1.15}
+table.overview td,table.overview th{padding:.06rem .2rem}
+table.overview .badge{font-size:6pt;padding:0 .25em}
 .urgency{break-after:page;page-break-after:always}
 .coach{break-inside:auto}
 tr{break-inside:avoid;page-break-inside:avoid}
@@ -336,13 +341,14 @@ def _check_inputs(workers, matches, vacancies, new_ids, week, title) -> list[Wor
 
 
 # --------------------------------------------------------------------------- bulletin
-def _where_parts(s: Suggestion, worker: WorkerProfile) -> list[str]:
+def _where_parts(s: Suggestion, worker: WorkerProfile, short: bool = False) -> list[str]:
     v, m = s.vacancy, s.match
     where = []
     if s.employer:
         where.append(f'<span class="employer">{_e(s.employer)}</span>')
     if m.commute_km is not None:
-        where.append(f'<span class="km">{_km(m.commute_km)} van thuis (vogelvlucht)</span>')
+        far = "" if short else " van thuis (vogelvlucht)"
+        where.append(f'<span class="km">{_km(m.commute_km)}{far}</span>')
     elif v is not None and v.postcode:
         where.append(f"postcode {_e(v.postcode)}")
     if not s.within:
@@ -471,7 +477,7 @@ def _match_row(s: Suggestion, worker: WorkerProfile, new_ids: frozenset[str]) ->
             f'<span class="verdict gap">{len(m.gaps)} werkpunt'
             f"{'en' if len(m.gaps) != 1 else ''}</span>: {labels}"
         )
-    where = _where_parts(s, worker)[:2]
+    where = _where_parts(s, worker, short=True)[:3]
     return (
         f'<tr class="more-row{"" if s.within else " far"}" data-vacancy="{_e(m.vacancy_id)}">'
         f'<td class="num">{s.position}</td>'
@@ -636,6 +642,7 @@ def _overview_table(
     today: _dt.date | None,
 ) -> str:
     """Workers by urgency: LDE end, suggestions within reach, new this week, limits."""
+    with_places = any(v.assignment is not None for v in views)  # a column only when assigned
     rows = []
     for view in views:
         w = view.worker
@@ -650,7 +657,11 @@ def _overview_table(
             )
             best_html = (
                 f"<strong>{_e(best.title)}</strong>"
-                + (f" &middot; {_e(best.employer)}" if best.employer else "")
+                + (
+                    f'<span class="emp"> &middot; {_e(best.employer)}</span>'
+                    if best.employer
+                    else ""
+                )
                 + f" {_kind_badge(best.kind)}"
                 + (f" {_NEW_BADGE}" if best.match.vacancy_id in new_ids else "")
                 + _status_badge(best.status)
@@ -684,7 +695,8 @@ def _overview_table(
             f"<td>{', '.join(_e(d.label(c)) for c in w.disagreements)}</td>"
             f"<td>{best_html}</td>"
             f'<td class="num">{view.n_within}</td><td class="num">{view.n_new}</td>'
-            f"<td>{assigned}</td></tr>"
+            + (f"<td>{assigned}</td>" if with_places else "")
+            + "</tr>"
         )
     return (
         '<table class="overview"><thead><tr><th scope="col">Werknemer</th>'
@@ -692,7 +704,10 @@ def _overview_table(
         '<th scope="col">Regime</th><th scope="col">Max. km</th>'
         '<th scope="col">Beoordelaars oneens</th><th scope="col">Beste suggestie binnen bereik</th>'
         '<th scope="col">Binnen bereik</th><th scope="col">Nieuw deze week</th>'
-        '<th scope="col">Stageplaats</th></tr></thead><tbody>' + "".join(rows) + "</tbody></table>"
+        + ('<th scope="col">Stageplaats</th>' if with_places else "")
+        + "</tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table>"
     )
 
 
