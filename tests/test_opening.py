@@ -7,10 +7,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from doorstroom_match import Vacancy, WorkerProfile, opening_gaps
+from doorstroom_match import Vacancy, WorkerProfile, match, opening_gaps
 from doorstroom_match._exceptions import ValidationError
 from doorstroom_match.opening import opening_counts, within_reach
 from tests.strategies import core_problems
+from tests.strategies import vacancies as vacancy_strategy
+from tests.strategies import workers as worker_strategy
 
 
 def _passes(lev, req, wts):
@@ -138,3 +140,22 @@ def test_excluded_competences_are_never_proposed():
     assert opening_gaps(w, vs).competence == "fysieke_mogelijkheden"
     g = opening_gaps(w, vs, exclude=("fysieke_mogelijkheden",))
     assert (g.competence, g.vacancy_ids) == ("samenwerken", ("S",))
+
+
+@given(st.lists(worker_strategy(), min_size=1, max_size=3), st.data())
+def test_raising_the_proposed_competence_opens_exactly_those_vacancies(workers, data):
+    vacs = [data.draw(vacancy_strategy(vid=f"V{j}")) for j in range(data.draw(st.integers(1, 8)))]
+    workers = [WorkerProfile(f"W{i}", dict(w.competences)) for i, w in enumerate(workers)]
+    for w, g in zip(workers, opening_gaps(workers, vacs, max_km=None), strict=True):
+        before = {
+            m.vacancy_id for m in match(w, vacs, top=len(vacs), max_km=None) if m.passes_cutoff
+        }
+        assert g.n_passed == len(before)
+        if g.competence is None:
+            continue
+        assert g.to_level == g.from_level + 1 <= 4
+        up = WorkerProfile(w.id, {**w.competences, g.competence: g.to_level})
+        after = {
+            m.vacancy_id for m in match(up, vacs, top=len(vacs), max_km=None) if m.passes_cutoff
+        }
+        assert after - before == set(g.vacancy_ids) and before <= after
