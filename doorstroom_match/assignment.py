@@ -1197,6 +1197,7 @@ def assign_places(
     lde_horizon_days: int = 365,
     on_date: Any = None,
     method: str = "auto",
+    vacancy_vectors: Any = None,
     **match_params: Any,
 ) -> PlacesAssignment:
     """Assign workers to internship places and vacancies, with the rules of the field.
@@ -1253,6 +1254,8 @@ def assign_places(
         "Today" for the LDE horizon (default: the current date).
     method : str, default="auto"
         Solver of :func:`assign` (without ``max_per_employer``).
+    vacancy_vectors : ndarray of shape (n_places, d), optional
+        Text vectors of the places computed beforehand (see :meth:`Matcher.fit`).
     **match_params
         Any :class:`~doorstroom_match.Matcher` parameter (``text``, ``kinds``, ``max_km``,
         ``hard_competences``, ``weights``, ...) except ``require_cutoff`` (use
@@ -1327,7 +1330,8 @@ def assign_places(
     place_index = {v.id: j for j, v in enumerate(vacs)}
 
     # --- scores of every pair that passes the matcher's hard filters
-    ranked = Matcher(**match_params).fit(vacs).rank(wks, top=m)
+    match_params.setdefault("fill_beyond", False)  # a place beyond the limit is never assigned
+    ranked = Matcher(**match_params).fit(vacs, vacancy_vectors=vacancy_vectors).rank(wks, top=m)
     score = np.full((n, m), np.nan)
     matches: list[dict[int, Any]] = []
     for i, row in enumerate(ranked):
@@ -1346,7 +1350,8 @@ def assign_places(
         block[np.isnan(score)] = reasons[np.isnan(score)]
     for i in range(n):
         for j, mt in matches[i].items():
-            if not mt.passes_cutoff:
+            # an inferred cut-off (the place states none) ranks, but never excludes
+            if not mt.passes_cutoff and mt.requirements_source == "vacancy":
                 if not allow_stretch:
                     block[i, j] = "cutoff"
                 elif mt.distance > max_stretch_distance:

@@ -28,7 +28,6 @@ flagged ``"within_commute": false``, so every worker gets ``top`` rows whenever 
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import datetime as _dt
 import hashlib
@@ -48,7 +47,6 @@ import numpy as np
 from ._exceptions import BackendUnavailableError, EmptyInputError, FeedError, ValidationError
 from ._validation import check_int
 from .competences import CompetenceDictionary, default_dictionary
-from .feedback import drop_not_relevant
 from .feeds import ReadResult, Rejected, read_vacancies, read_workers
 from .profiles import Vacancy, WorkerProfile
 from .ranking import Match, Matcher
@@ -110,6 +108,10 @@ class BatchResult:
     seconds : float
     encoder : str
         The encoder's fingerprint (or ``"none"``).
+    assignments_path : Path or None
+        ``assignments.jsonl`` when internship places were assigned (``places``).
+    assignment : dict or None
+        Placed workers and total score, optimal against greedy best-pair-first.
     new_ids : frozenset of str
     """
 
@@ -137,6 +139,8 @@ class BatchResult:
     seconds: float
     encoder: str
     new_ids: frozenset[str] = field(default_factory=frozenset, repr=False)
+    assignments_path: Path | None = None
+    assignment: dict[str, Any] | None = None
 
     def summary(self) -> str:
         """A one-screen summary for the terminal."""
@@ -155,6 +159,12 @@ class BatchResult:
             f"{self.encoder})",
             f"  matches     {self.n_rows:>7} rows      -> {self.matches_path}",
         ]
+        if self.assignment is not None:
+            a = self.assignment
+            lines.append(
+                f"  places      {a['n_placed']:>7} workers placed on {a['n_places']} places "
+                f"(greedy best-pair-first: {a['n_placed_greedy']}) -> {self.assignments_path}"
+            )
         if self.bulletin:
             lines.append(f"  bulletin    {self.bulletin[0]}")
         lines.append(f"  store       {self.store_path}")
@@ -359,6 +369,113 @@ def _bar(progress: bool, total: int, desc: str, unit: str) -> Any:
     )
 
 
+# =============================================================================== occupations
+def _occupation_model(st: Store, active: list[Vacancy], progress: bool) -> Any:
+    """The shipped occupation model, with the guesses of titles seen in earlier weeks.
+
+    Each distinct vacancy title is mapped to occupations once: the guesses are kept in the
+    store (one JSON artefact per model fingerprint, keyed by the title's SHA-256) and only
+    titles never seen before are normalised.
+    """
+    from .ranking import default_occupation_model
+
+    occ = default_occupation_model()
+    key = f"occupations:{occ.fingerprint_}"
+    blob = st.get_artifact(key)
+    known: dict[str, list] = {}
+    if blob is not None:
+        try:
+            known = json.loads(blob.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            log.warning("stored occupation guesses could not be read; computing them again")
+            known = {}
+    titles = sorted({" ".join(v.title.split()) for v in active if not v.occupation_uri})
+    keys = {t: _text_key(t) for t in titles}
+    have = [t for t in titles if keys[t] in known]
+    if have:
+        occ.remember(
+            have,
+            np.array([known[keys[t]][0] for t in have], dtype=np.int64),
+            np.array([known[keys[t]][1] for t in have], dtype=np.float32),
+        )
+    todo = [t for t in titles if keys[t] not in known]
+    if todo:
+        bar = _bar(progress, len(todo), "occupations", "titles")
+        idx, share = occ.guess(todo)
+        bar.update(len(todo))
+        bar.close()
+        for t, i, p in zip(todo, idx.tolist(), share.tolist(), strict=True):
+            known[keys[t]] = [i, [round(x, 6) for x in p]]
+        st.put_artifact(key, json.dumps(known, sort_keys=True).encode("utf-8"))
+    return occ
+
+
+@dataclass(frozen=True)
+class _Placed:
+    """The week's assignment of scarce places."""
+
+    records: list[dict[str, Any]]
+    exclude: dict[str, list[str]]
+    summary: dict[str, Any]
+
+
+def _assign_places(
+    wks: list[WorkerProfile],
+    active: list[Vacancy],
+    vectors: np.ndarray | None,
+    day: _dt.date,
+    enc: Any,
+    occ: Any,
+    max_km: float | str | None,
+    dictionary: CompetenceDictionary,
+) -> _Placed | None:
+    """Assign the week's internship places exactly (capacities, BVS rules, LDE priority)."""
+    from .assignment import assign_places
+
+    at = [j for j, v in enumerate(active) if v.is_internship]
+    if not at:
+        return None
+    places = [active[j] for j in at]
+    res = assign_places(
+        wks,
+        places,
+        vacancy_vectors=None if vectors is None else vectors[at],
+        on_date=day,
+        allow_stretch=True,
+        text=enc,
+        fit_text=False,
+        occupations=occ,
+        max_km=max_km,
+        dictionary=dictionary,
+    )
+    place_ids = [p.id for p in places]
+    records, exclude = [], {}
+    for rec in res.to_records():
+        pid = rec["place_id"]
+        records.append(
+            {
+                "worker_id": rec["worker_id"],
+                "place_id": pid,
+                "cost": None if rec["score"] is None else round(-rec["score"], 6),
+                "reason": rec["message"],
+                "status": rec["status"],
+                "stretch": rec["stretch"],
+                "priority": rec["priority"],
+            }
+        )
+        exclude[rec["worker_id"]] = [p for p in place_ids if p != pid]
+    cmp = res.comparison
+    summary = {
+        "n_places": len(places),
+        "n_placed": res.n_placed,
+        "n_placed_greedy": res.greedy.n_assigned,
+        "total_score": round(res.total_score, 6),
+        "total_score_greedy": round(-res.greedy.total_cost, 6),
+        "comparison": cmp.summary() if hasattr(cmp, "summary") else str(cmp),
+    }
+    return _Placed(records=records, exclude=exclude, summary=summary)
+
+
 # =============================================================================== scoring
 def _portable(m: Match, within: bool) -> tuple[Match, bool]:
     # components is a mappingproxy, which does not pickle (Dask); a dict reads the same
@@ -366,29 +483,19 @@ def _portable(m: Match, within: bool) -> tuple[Match, bool]:
 
 
 def _rank_block(
-    matcher: Matcher, workers: list[WorkerProfile], top: int, n_valid: int
+    matcher: Matcher,
+    workers: list[WorkerProfile],
+    top: int,
+    n_valid: int,
+    exclude: dict[str, Any] | None = None,
 ) -> list[list[tuple[Match, bool]]]:
-    """Rank one block of workers; top up with vacancies beyond the commute when needed.
+    """Rank one block of workers.
 
-    Returns, per worker, ``(match, within_commute)`` pairs, best first, ``min(top, n_valid)``
-    of them.
+    Returns, per worker, ``(match, within_commute)`` pairs, best first: the places within the
+    commute limit, then (only when fewer than ``top`` lie within it) the nearest beyond it.
     """
-    want = min(top, n_valid)
-    near = matcher.rank(workers, top)
-    out = [[_portable(m, True) for m in ms] for ms in near]
-    short = [i for i, ms in enumerate(near) if len(ms) < want]
-    if short and matcher.max_km is not None:
-        far = copy.copy(matcher)
-        far.max_km = None
-        extra = far.rank([workers[i] for i in short], top)
-        for i, ms in zip(short, extra, strict=True):
-            have = {m.vacancy_id for m, _ in out[i]}
-            for m in ms:
-                if len(out[i]) >= want:
-                    break
-                if m.vacancy_id not in have:
-                    out[i].append(_portable(dataclasses.replace(m, rank=len(out[i]) + 1), False))
-    return out
+    ranked = matcher.rank(workers, min(top, n_valid), exclude=exclude)
+    return [[_portable(m, m.within_commute) for m in ms] for ms in ranked]
 
 
 # Dask: the fitted Matcher does not pickle (mappingproxy fields), so workers get plain records
@@ -421,16 +528,17 @@ def _remote_rank(
     worker_records: list[dict[str, Any]],
     top: int,
     n_valid: int,
+    exclude: dict[str, Any] | None = None,
 ) -> list[list[tuple[Match, bool]]]:
     matcher = _matcher_from_payload(token, payload)
     workers = [WorkerProfile.from_record(r, dictionary=matcher.dictionary) for r in worker_records]
-    return _rank_block(matcher, workers, top, n_valid)
+    return _rank_block(matcher, workers, top, n_valid, exclude)
 
 
 def _scoring_record(w: WorkerProfile) -> dict[str, Any]:
     """Only what scoring uses of a worker: nothing else of the profile leaves this machine."""
     rec: dict[str, Any] = {"id": w.id, "competences": dict(w.competences)}
-    for name in ("job_target", "postcode", "max_commute_km"):
+    for name in ("job_target", "postcode", "max_commute_km", "regime"):
         value = getattr(w, name)
         if value is not None:
             rec[name] = value
@@ -650,6 +758,7 @@ def run_batch(
                     n_rejected=len(rejected),
                     n_expired=expired,
                     keep_matches=bulletin,
+                    places=pres is not None,
                     not_relevant=not_relevant,
                 )
             except BaseException:
@@ -661,7 +770,7 @@ def run_batch(
     except BaseException:
         rejected_file.discard()
         raise
-    n_rows, n_encoded, n_cached, matches = res
+    n_rows, n_encoded, n_cached, matches, placed = res
 
     # 7. bulletin ----------------------------------------------------------------------
     pages: list[Path] = []
@@ -677,6 +786,7 @@ def run_batch(
                 new_ids=new_ids,
                 week=f"{day.isoformat()} (week {day.isocalendar().week})",
                 feedback=feedback,
+                assignments=None if placed is None else {r["worker_id"]: r for r in placed.records},
             )
         )
     result = BatchResult(
@@ -704,6 +814,8 @@ def run_batch(
         seconds=time.perf_counter() - t0,
         encoder=fingerprint,
         new_ids=new_ids,
+        assignments_path=None if placed is None else out / "assignments.jsonl",
+        assignment=None if placed is None else placed.summary,
     )
     summary = _AtomicFile(out / "summary.json")
     summary.write_line(json.dumps(result.to_record(), indent=1, sort_keys=True, ensure_ascii=False))
@@ -734,8 +846,9 @@ def _run(
     n_rejected: int,
     n_expired: int,
     keep_matches: bool = True,
+    places: bool = False,
     not_relevant: Mapping[str, set[str]] | None = None,
-) -> tuple[int, int, int, dict[str, list[Match]]]:
+) -> tuple[int, int, int, dict[str, list[Match]], _Placed | None]:
     n_encoded = n_cached = 0
     vectors = None
     keys: list[str | None] = [None] * len(active)
@@ -748,15 +861,28 @@ def _run(
                 vectors, keys, n_encoded, n_cached = _encode_vacancies(enc, texts, cache, bar)
         finally:
             bar.close()
+    occ = _occupation_model(st, active, progress)
     params = {"text": enc, "fit_text": False, "max_km": max_km}
-    matcher = Matcher(**params, dictionary=dictionary).fit(active, vacancy_vectors=vectors)
+    matcher = Matcher(**params, occupations=occ, dictionary=dictionary).fit(
+        active, vacancy_vectors=vectors
+    )
     blocks = [wks[i : i + block_size] for i in range(0, len(wks), block_size)]
     n_valid = len(active)
-    # --- coach feedback (issue 15): rank a few more rows per worker, so that ``top`` remain
-    # once the pairs marked "niet_relevant" are dropped (drop_not_relevant, below)
-    not_relevant = not_relevant or {}
-    top_out = top
-    top = top + max((len(v) for v in not_relevant.values()), default=0)
+
+    # scarce places (TBS, BVS, enclave) are shared: one exact assignment for everyone, and a
+    # place is only ever suggested to the worker it is assigned to
+    placed = (
+        _assign_places(wks, active, vectors, day, enc, occ, max_km, dictionary) if places else None
+    )
+    exclude = placed.exclude if placed is not None else None
+    # --- coach feedback (issue 15): a vacancy marked "niet_relevant" is not ranked again
+    # for that worker (the list still holds ``top`` rows)
+    if not_relevant:
+        base = exclude or {}
+        exclude = {
+            wid: [*base.get(wid, ()), *sorted(not_relevant.get(wid, ()))]
+            for wid in {*base, *not_relevant}
+        }
 
     matches_file = _AtomicFile(out / "matches.jsonl")
     by_worker: dict[str, list[Match]] = {}
@@ -767,13 +893,13 @@ def _run(
     own_client = False
     try:
         if scheduler is None:
-            ranked = (_rank_block(matcher, b, top, n_valid) for b in blocks)
+            ranked = (_rank_block(matcher, b, top, n_valid, exclude) for b in blocks)
         else:
             client, own_client = _dask_client(scheduler)
             payload = {
                 "vacancies": [v.to_record() for v in active],
                 "vectors": vectors,
-                "params": params,
+                "params": {**params, "occupations": "auto"},
                 "dictionary": None
                 if dictionary is default_dictionary()
                 else dictionary.to_records(),
@@ -790,6 +916,7 @@ def _run(
                     [_scoring_record(w) for w in b],
                     top,
                     n_valid,
+                    None if exclude is None else {w.id: exclude.get(w.id, ()) for w in b},
                     pure=False,
                 )
                 for b in blocks
@@ -797,7 +924,6 @@ def _run(
             ranked = (f.result() for f in futures)
         for block, results in zip(blocks, ranked, strict=True):
             for w, pairs in zip(block, results, strict=True):
-                pairs = drop_not_relevant(pairs, not_relevant.get(w.id), top_out)  # feedback
                 ms = []
                 for m, within in pairs:
                     rec = m.to_record()
@@ -811,6 +937,12 @@ def _run(
                     by_worker[w.id] = ms
             bar.update(len(block))
         matches_file.close()
+        assignments_file = None
+        if placed is not None:
+            assignments_file = _AtomicFile(out / "assignments.jsonl")
+            for rec in placed.records:
+                assignments_file.write_line(_dumps(rec))
+            assignments_file.close()
         # 5. the week's state, in one transaction ----------------------------------------
         text_key = {v.id: k for v, k in zip(active, keys, strict=True)}
         active_ids = {v.id for v in active}
@@ -842,6 +974,8 @@ def _run(
         )
         # 6. outputs into place ----------------------------------------------------------
         matches_file.commit()
+        if assignments_file is not None:
+            assignments_file.commit()
         rejected_file.commit()
     except BaseException:
         matches_file.discard()
@@ -851,7 +985,7 @@ def _run(
         bar.close()
         if own_client and client is not None:
             client.close()
-    return n_rows, n_encoded, n_cached, by_worker
+    return n_rows, n_encoded, n_cached, by_worker, placed
 
 
 def _dask_client(scheduler: Any) -> tuple[Any, bool]:
@@ -969,6 +1103,11 @@ def forget_worker(
         m = out / "matches.jsonl"
         if m.is_file():
             file_rows[str(m)] = _rewrite_jsonl(m, lambda r: r.get("worker_id") == wid)
+        a = out / "assignments.jsonl"
+        if a.is_file():  # the worker's row, and rows whose reason names them (a place taken)
+            file_rows[str(a)] = _rewrite_jsonl(
+                a, lambda r: r.get("worker_id") == wid or _mentions(str(r.get("reason", "")), wid)
+            )
         rj = out / "rejected.jsonl"
         if rj.is_file():
             quoted = json.dumps(wid, ensure_ascii=False)

@@ -14,7 +14,7 @@ import numpy as np
 
 from .resources import open_resource
 
-__all__ = ["postcode_coordinates", "unit_vectors", "haversine_km", "EARTH_RADIUS_KM"]
+__all__ = ["postcode_coordinates", "unit_vectors", "haversine_km", "cos_limit", "EARTH_RADIUS_KM"]
 
 EARTH_RADIUS_KM = 6371.0
 
@@ -83,3 +83,22 @@ def haversine_km(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     ua, ub = unit_vectors(np.asarray(a, float)), unit_vectors(np.asarray(b, float))
     cos = np.clip(ua @ ub.T, -1.0, 1.0)
     return EARTH_RADIUS_KM * np.arccos(cos)
+
+
+def cos_limit(km: np.ndarray) -> np.ndarray:
+    """A commute limit in km as a threshold on unit-vector inner products.
+
+    A place lies within ``km`` of a worker (great circle) exactly when
+    ``dot(u_worker, u_place) >= cos(km / R)``. Infinite limits give ``-2`` (always within).
+
+    Parameters
+    ----------
+    km : ndarray of shape (n,)
+
+    Returns
+    -------
+    ndarray of shape (n,), float64
+    """
+    km = np.asarray(km, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isfinite(km), np.cos(np.minimum(km / EARTH_RADIUS_KM, np.pi)), -2.0)

@@ -23,9 +23,11 @@ so ranking all workers against a large feed never materialises the full score ma
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
@@ -35,12 +37,15 @@ from ._exceptions import NotFittedError, ValidationError
 from ._validation import check_int, check_non_empty, check_number, check_unique_ids
 from .competences import CompetenceDictionary, default_dictionary
 from .core import (
+    METHODS,
+    _distance_filler,
     blocked_topk,
     encode_levels,
     encode_requirements,
-    level_features,
-    requirement_features,
+    shortfall_matrix,
 )
+from .geo import EARTH_RADIUS_KM, cos_limit, postcode_coordinates, unit_vectors
+from .occupations import HIGH_SKILL_MAJORS
 from .profiles import KINDS, Vacancy, WorkerProfile
 
 __all__ = [
@@ -52,6 +57,7 @@ __all__ = [
     "gaps_for",
     "as_workers",
     "as_vacancies",
+    "default_occupation_model",
 ]
 
 _GROUP_ORDER = {"kern": 0, "bijkomend": 1, "extra": 2}
@@ -130,6 +136,14 @@ class Match:
         The match explained in a coach's words (Dutch).
     commute_km : float or None
         Distance between the postcodes as the crow flies, when both are known.
+    within_commute : bool
+        False for a place beyond the worker's commute limit (listed only when fewer than
+        ``top`` lie within it).
+    requirements_source : {"vacancy", "inferred", "none"}
+        Where the cut-off comes from: the vacancy itself, inferred from its occupation, or
+        none at all (no requirements and no known occupation).
+    occupation_uri : str or None
+        The vacancy's occupation (given, or recognised from its title).
     """
 
     vacancy_id: str
@@ -145,6 +159,9 @@ class Match:
     components: Mapping[str, float] = field(default_factory=dict)
     reasons: tuple[str, ...] = ()
     commute_km: float | None = None
+    within_commute: bool = True
+    requirements_source: str = "vacancy"
+    occupation_uri: str | None = None
 
     def to_record(self) -> dict[str, Any]:
         """JSON-serialisable record (the row format of ``matches.jsonl``)."""
@@ -169,29 +186,57 @@ class Match:
             "title": self.title,
             "components": {k: round(v, 6) for k, v in self.components.items()},
             "commute_km": None if self.commute_km is None else round(self.commute_km, 1),
+            "within_commute": self.within_commute,
+            "requirements_source": self.requirements_source,
+            "occupation_uri": self.occupation_uri,
         }
 
 
 @dataclass(frozen=True)
 class RankingWeights:
-    """Weights of the ranking signals (see the module docstring).
+    """Weights of the ranking signals (see :class:`Matcher` for the ranking in a coach's words).
 
-    The defaults make competence fit the main signal, with the job target's text and
-    occupation next; a worker who passes the cut-off gets a clear bonus.
+    The occupation of the job target dominates: a vacancy of the same occupation (1.0) or the
+    same ISCO unit group (0.6) outranks one that merely reads alike or that the worker passes.
+    Within one occupation, the title's text, the competence fit and the cut-off decide.
+
+    Attributes
+    ----------
+    competence_fit, cutoff, text, occupation : float
+        Weight of each signal (``>= 0``).
+    kind : mapping of str to float
+        Bonus per kind of place (a small one for a TBS, the strongest route to a contract).
+    regime, limits : float
+        Subtracted for a part-time worker and a full-time job, and for physical or medical
+        limits and a physically demanding occupation.
+    beyond_km : float
+        Subtracted per km beyond the commute limit, so that places beyond it (listed only
+        when too few lie within it) come nearest first.
     """
 
-    competence_fit: float = 0.5
-    cutoff: float = 0.2
-    text: float = 0.3
-    occupation: float = 0.15
+    competence_fit: float = 0.2
+    cutoff: float = 0.1
+    text: float = 0.2
+    occupation: float = 1.0
     kind: Mapping[str, float] = field(
         default_factory=lambda: MappingProxyType(
             {"vacancy": 0.0, "tbs": 0.05, "bvs": 0.0, "enclave": 0.0}
         )
     )
+    regime: float = 0.05
+    limits: float = 0.1
+    beyond_km: float = 0.05
 
     def __post_init__(self) -> None:
-        for name in ("competence_fit", "cutoff", "text", "occupation"):
+        for name in (
+            "competence_fit",
+            "cutoff",
+            "text",
+            "occupation",
+            "regime",
+            "limits",
+            "beyond_km",
+        ):
             check_number(getattr(self, name), f"RankingWeights.{name}", low=0.0)
         kind = dict(self.kind)
         for k, v in kind.items():
@@ -258,11 +303,58 @@ def gaps_for(worker: WorkerProfile, vacancy: Vacancy) -> list[Gap]:
     return gaps
 
 
+_PART_TIME = frozenset({"4/5", "halftijds", "deeltijds", "deeltijd", "parttime", "part-time"})
+_FULL_TIME = frozenset({"voltijds", "voltijd", "fulltime", "full-time"})
+#: Importance of physical fitness (1..5, by ISCO major group) from which a worker's physical or
+#: medical limits are flagged.
+PHYSICAL_LIMIT_FROM = 4.0
+_UNKNOWN_FIT = 0.5  # competence fit of a vacancy with no known or inferred requirements
+
+
+def _regime_kind(value: str | None) -> str | None:
+    if not value:
+        return None
+    v = str(value).strip().casefold()
+    if v in _PART_TIME:
+        return "part"
+    if v in _FULL_TIME:
+        return "full"
+    return None
+
+
+@lru_cache(maxsize=2)
+def default_occupation_model(normalizer: str = "fast") -> Any:
+    """The occupation model fitted on the ESCO catalogue shipped with the package (once).
+
+    ``match()`` and every :class:`Matcher` with ``occupations="auto"`` share it, so the
+    catalogue is indexed once per process (a few seconds).
+    """
+    from .occupations import OccupationModel
+
+    return OccupationModel(normalizer).fit()
+
+
 class Matcher:
     """Ranks vacancies and internship places for workers.
 
     Follows the estimator contract: parameters are stored by ``__init__``, :meth:`fit` prepares
-    the vacancies (arrays, text vectors) and :meth:`rank` scores workers against them in blocks.
+    the vacancies (arrays, text vectors, occupations) and :meth:`rank` only reads them.
+
+    The ranking, in a coach's words (see the module docstring for the signals):
+
+    1. only places within the worker's commute limit, of an allowed kind, valid on the date;
+       places beyond the limit come after all of those, nearest first, and only when fewer
+       than ``top`` lie within reach (``within_commute=False``);
+    2. no managers' or professionals' jobs (ISCO 1-2) unless the job target is one;
+    3. first the job target's own occupation, then its 4-digit ISCO unit group, then its
+       3-digit minor group (``occupation``);
+    4. then how well the title reads like the job target (``text``), how close the worker is
+       to the cut-off (``competence_fit``, ``cutoff``) and the kind of place (``kind``);
+       a part-time worker and a full-time job, or physical limits and a physically demanding
+       occupation, cost a little and are named in the reasons;
+    5. a vacancy that states no requirements gets the cut-off its occupation usually asks
+       (``requirements_source="inferred"``); when not even its occupation is known, its
+       competence fit counts as half (``"none"``): it is never preferred for stating nothing.
 
     Parameters
     ----------
@@ -274,24 +366,29 @@ class Matcher:
         256 dimensions above 2,000 vacancies; ``"sentence-transformers"``; ``"hybrid"``), or an
         encoder object with ``fit(texts)`` and ``encode(texts)``.
     text_field : {'title', 'text'}, default='title'
-        What of the vacancy is compared with the job target: the title (job targets are
-        titles too) or title and description.
-    occupations : None or fitted title normaliser, default=None
-        A fitted :class:`doorstroom_match.text.TitleNormalizer` (or any object with
-        ``predict_uris(texts) -> list[str | None]`` and ``isco_group(uri)``); enables the
-        occupation-agreement signal. A vacancy's ``occupation_uri`` is used when given, else
-        its title is mapped.
+        What of the vacancy is compared with the job target.
+    occupations : "auto", None, OccupationModel or fitted TitleNormalizer, default="auto"
+        Occupations of job targets and vacancies (:mod:`doorstroom_match.occupations`).
+        ``"auto"``: the ESCO catalogue shipped with the package (:func:`default_occupation_model`).
+        A vacancy's ``occupation_uri`` is used when given, else its title is mapped.
+        ``None`` switches the occupation signal, the ISCO 1-2 rule and inferred requirements off.
     kinds : sequence of str, optional
         Only these kinds of place (``vacancy``, ``tbs``, ``bvs``, ``enclave``).
     max_km : float or 'worker' or None, default='worker'
-        Commute filter as the crow flies: a number for everyone, ``'worker'`` for each worker's
-        own ``max_commute_km`` (when known), ``None`` for no filter. Pairs with an unknown
-        postcode are never excluded.
+        Commute limit as the crow flies: a number for everyone, ``'worker'`` for each worker's
+        own ``max_commute_km`` (when known), ``None`` for no limit. Pairs with an unknown
+        postcode are never beyond it.
+    fill_beyond : bool, default=True
+        When fewer than ``top`` places lie within the limit, complete the list with the
+        nearest good ones beyond it (flagged ``within_commute=False``). False: never.
     hard_competences : sequence of str, default=()
-        Competences on which any shortfall excludes the vacancy (e.g.
-        ``["taalkennis_nederlands"]`` for a language-level filter).
+        Competences on which any shortfall excludes the vacancy.
     require_cutoff : bool, default=False
         Exclude vacancies whose cut-off the worker does not pass.
+    infer_requirements : bool, default=True
+        Give a vacancy without requirements the cut-off inferred from its occupation.
+    high_skill_rule : bool, default=True
+        Exclude occupations of ISCO major groups 1-2 unless the job target is in them.
     on_date : date, optional
         Exclude vacancies whose ``valid_until`` lies before this date.
     dictionary : CompetenceDictionary, optional
@@ -300,6 +397,10 @@ class Matcher:
         fitted beforehand (a fixed vocabulary keeps cached vectors valid week after week).
     block_rows : int, optional
         Workers per scoring block (memory bound).
+    method : {"auto", "gemm", "lut"}, default="auto"
+        The core's distance engine (:func:`doorstroom_match.core.distance_matrix`).
+    n_jobs : int, default=1
+        Threads scoring blocks of workers at once (``-1``: every CPU).
     """
 
     def __init__(
@@ -308,15 +409,20 @@ class Matcher:
         weights: RankingWeights | None = None,
         text: Any = "tfidf",
         text_field: str = "title",
-        occupations: Any = None,
+        occupations: Any = "auto",
         kinds: Sequence[str] | None = None,
         max_km: float | str | None = "worker",
+        fill_beyond: bool = True,
         hard_competences: Sequence[str] = (),
         require_cutoff: bool = False,
+        infer_requirements: bool = True,
+        high_skill_rule: bool = True,
         on_date: _dt.date | None = None,
         dictionary: CompetenceDictionary | None = None,
         fit_text: bool = True,
         block_rows: int | None = None,
+        method: str = "auto",
+        n_jobs: int | None = 1,
     ) -> None:
         self.weights = weights
         self.text = text
@@ -324,12 +430,17 @@ class Matcher:
         self.occupations = occupations
         self.kinds = kinds
         self.max_km = max_km
+        self.fill_beyond = fill_beyond
         self.hard_competences = hard_competences
         self.require_cutoff = require_cutoff
+        self.infer_requirements = infer_requirements
+        self.high_skill_rule = high_skill_rule
         self.on_date = on_date
         self.dictionary = dictionary
         self.fit_text = fit_text
         self.block_rows = block_rows
+        self.method = method
+        self.n_jobs = n_jobs
 
     # ------------------------------------------------------------------ fit
     def _check_params(self) -> None:
@@ -350,8 +461,31 @@ class Matcher:
             self.kinds_ = frozenset(KINDS)
         if not (self.max_km is None or self.max_km == "worker"):
             check_number(self.max_km, "max_km", low=0.0)
+        if self.method not in METHODS:
+            raise ValidationError(f"method must be one of {METHODS}, got {self.method!r}")
         self.dictionary_ = self.dictionary or default_dictionary()
         self.hard_ = tuple(self.dictionary_.resolve(c) for c in self.hard_competences)
+        occ = self.occupations
+        if occ is None or (isinstance(occ, str) and occ == "none"):
+            self.occupations_ = None
+        elif isinstance(occ, str):
+            if occ not in ("auto", "fast", "full"):
+                raise ValidationError(
+                    "occupations must be 'auto', 'fast', 'full', None, an OccupationModel or a "
+                    f"fitted TitleNormalizer, got {occ!r}"
+                )
+            self.occupations_ = default_occupation_model("full" if occ == "full" else "fast")
+        elif hasattr(occ, "features") and hasattr(occ, "guess"):
+            self.occupations_ = occ if hasattr(occ, "normalizer_") else occ.fit()
+        elif hasattr(occ, "predict_topk") and hasattr(occ, "uris_"):
+            from .occupations import OccupationModel
+
+            self.occupations_ = OccupationModel(occ).fit()
+        else:
+            raise ValidationError(
+                "occupations must be 'auto', None, an OccupationModel or a fitted "
+                f"TitleNormalizer, got {type(occ).__name__}"
+            )
 
     def fit(
         self,
@@ -377,18 +511,58 @@ class Matcher:
         vacs = as_vacancies(vacancies, self.dictionary)
         self.vacancies_ = vacs
         self.vacancy_ids_ = [v.id for v in vacs]
-        extra = sorted({c for v in vacs for c in v.requirements} - set(self.dictionary_.ids))
+        n_v = len(vacs)
+        w = self.weights_
+
+        # occupations: given uri, else the title's guess
+        occ = self.occupations_
+        self._vac_feat = None
+        self._vac_high = np.zeros(n_v, dtype=bool)
+        self._vac_physical = np.zeros(n_v, dtype=bool)
+        top_occ = np.full(n_v, -1, dtype=np.int64)
+        if occ is not None:
+            gi, gp = occ.known([v.occupation_uri for v in vacs])
+            need = [j for j in range(n_v) if gi[j, 0] < 0]
+            if need:
+                ti, tp = occ.guess([vacs[j].title for j in need])
+                gi[need], gp[need] = ti, tp
+            top_occ = gi[:, 0]
+            self._vac_feat = occ.features(gi, gp).tocsr()
+            isco = occ.isco(gi)
+            self._vac_high = np.array([str(g)[:1] in HIGH_SKILL_MAJORS for g in isco])
+            self._vac_physical = np.array(
+                [j >= 0 and occ.physical_demand(int(j)) >= PHYSICAL_LIMIT_FROM for j in top_occ]
+            )
+        self.vacancy_occupations_ = (
+            tuple(None if j < 0 else str(occ.uris_[j]) for j in top_occ)
+            if occ is not None
+            else (None,) * n_v
+        )
+
+        # requirements: stated, else inferred from the occupation, else none
+        source = np.array(["vacancy" if v.requirements else "none" for v in vacs], dtype=object)
+        effective = list(vacs)
+        if occ is not None and self.infer_requirements:
+            core = [c.id for c in self.dictionary_ if c.group == "kern"]
+            ids = tuple(self.dictionary_.ids)
+            for j, v in enumerate(vacs):
+                if source[j] == "none" and top_occ[j] >= 0:
+                    req = occ.inferred_requirements(int(top_occ[j]), ids, core)
+                    effective[j] = dataclasses.replace(v, requirements=req, weights=None)
+                    source[j] = "inferred"
+        self.requirements_source_ = tuple(source.tolist())
+        self._effective = effective
+        extra = sorted({c for v in effective for c in v.requirements} - set(self.dictionary_.ids))
         self.competence_ids_ = (*self.dictionary_.ids, *extra)
-        req, wts = encode_requirements(vacs, self.competence_ids_)
+        req, wts = encode_requirements(effective, self.competence_ids_)
         self._req, self._wts = req, wts
-        rf = requirement_features(req, wts)
-        self._rft = np.ascontiguousarray(rf.T)
         worst = (req.astype(np.float32) * wts).sum(axis=1)
         self._inv_worst = np.where(worst > 0, 1.0 / np.maximum(worst, 1e-12), 0.0).astype(
             np.float32
         )
-        w = self.weights_
+        self._unknown_req = source == "none"
         self._kind_bonus = np.array([w.kind[v.kind] for v in vacs], dtype=np.float32)
+        self._vac_full = np.array([_regime_kind(v.regime) == "full" for v in vacs])
         allowed = np.array([v.kind in self.kinds_ for v in vacs])
         if self.on_date is not None:
             allowed &= np.array(
@@ -396,13 +570,7 @@ class Matcher:
             )
         self._allowed = allowed
         if self.hard_:
-            cols = [self.competence_ids_.index(c) for c in self.hard_]
-            self._hard_cols = np.array(cols)
-            self._hard_rft = np.ascontiguousarray(
-                requirement_features(req[:, cols], np.ones((len(vacs), len(cols)), np.float32)).T
-            )
-        from .geo import postcode_coordinates, unit_vectors
-
+            self._hard_cols = np.array([self.competence_ids_.index(c) for c in self.hard_])
         self._vac_xyz = unit_vectors(postcode_coordinates([v.postcode for v in vacs]))
         self.encoder_ = None
         if self.text is not None and w.text > 0:
@@ -417,7 +585,7 @@ class Matcher:
                 from .text import make_encoder
 
                 params = {}
-                if self.text == "tfidf" and len(vacs) > 2000:
+                if self.text == "tfidf" and n_v > 2000:
                     params["n_components"] = 256  # dense vocabulary vectors would not fit
                 enc = make_encoder(self.text, **params)
             if self.fit_text:
@@ -426,51 +594,12 @@ class Matcher:
             if vacancy_vectors is None:
                 vacancy_vectors = enc.encode(texts)
             vecs = np.asarray(vacancy_vectors, dtype=np.float32)
-            if vecs.ndim != 2 or vecs.shape[0] != len(vacs):
+            if vecs.ndim != 2 or vecs.shape[0] != n_v:
                 raise ValidationError(
-                    f"vacancy_vectors must have shape ({len(vacs)}, d), got {vecs.shape}"
+                    f"vacancy_vectors must have shape ({n_v}, d), got {vecs.shape}"
                 )
             self._vac_vecs = vecs
-        self._vac_occ = None
-        if self.occupations is not None and w.occupation > 0:
-            self._vac_occ = self._occupation_codes(
-                [v.occupation_uri for v in vacs], [v.title for v in vacs]
-            )
         return self
-
-    def _occupation_codes(self, uris: list[str | None], texts: list[str | None]):
-        """(uri code, isco code) per item; unknown occupations get unique negative codes."""
-        model = self.occupations
-        if not hasattr(model, "predict_uris"):  # a fitted text.TitleNormalizer
-            model = _NormalizerOccupations(model)
-        todo = [i for i, u in enumerate(uris) if not u and texts[i]]
-        if todo:
-            predicted = model.predict_uris([texts[i] for i in todo])
-            uris = list(uris)
-            for i, u in zip(todo, predicted, strict=True):
-                uris[i] = u
-        if not hasattr(self, "_occ_vocab"):
-            self._occ_vocab: dict[str, int] = {}
-            self._occ_unknown = 0
-        codes = np.empty(len(uris), np.int64)
-        groups = np.empty(len(uris), np.int64)
-
-        def unknown() -> int:  # never equal to any other code, of workers or vacancies
-            self._occ_unknown -= 1
-            return self._occ_unknown
-
-        for i, u in enumerate(uris):
-            if u:
-                codes[i] = self._occ_vocab.setdefault(u, len(self._occ_vocab))
-                g = model.isco_group(u)
-                key = f"isco:{g}"
-                groups[i] = (
-                    self._occ_vocab.setdefault(key, len(self._occ_vocab)) if g else unknown()
-                )
-            else:
-                codes[i] = unknown()
-                groups[i] = unknown()
-        return codes, groups
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "vacancies_"):
@@ -480,7 +609,11 @@ class Matcher:
 
     # ------------------------------------------------------------------ rank
     def rank(
-        self, workers: Sequence[WorkerProfile | Mapping[str, Any]], top: int = 10
+        self,
+        workers: Sequence[WorkerProfile | Mapping[str, Any]],
+        top: int = 10,
+        *,
+        exclude: Mapping[str, Any] | None = None,
     ) -> list[list[Match]]:
         """The best ``top`` vacancies for each worker, best first.
 
@@ -488,131 +621,206 @@ class Matcher:
         ----------
         workers : sequence of WorkerProfile or records
         top : int, default=10
+        exclude : mapping of str to iterable of str, optional
+            Worker id -> vacancy ids never to suggest to that worker (marked not relevant,
+            or a scarce place assigned to someone else).
 
         Returns
         -------
         list of list of Match
-            One list per worker, in the order of ``workers``; shorter than ``top`` only when
-            fewer vacancies pass the hard filters.
+            One list per worker, in the order of ``workers``: first the places within the
+            commute limit, then (with ``fill_beyond``) the nearest ones beyond it; shorter than
+            ``top`` only when fewer vacancies pass the hard filters.
         """
         self._check_fitted()
         top = check_int(top, "top", low=1)
+        top = min(top, len(self.vacancies_))
         wks = as_workers(workers, self.dictionary)
-        topk, wk_vecs, wk_occ = self._topk(wks, top)
-        return [
-            self._explain(
-                w,
-                topk.indices[i],
-                topk.values[i],
-                None if wk_vecs is None else wk_vecs[i],
-                None if wk_occ is None else (wk_occ[0][i], wk_occ[1][i]),
-            )
-            for i, w in enumerate(wks)
+        ctx = self._worker_context(wks, exclude)
+        near = self._topk(ctx, top, far=False)
+        rows = [
+            [(int(j), float(s), True) for j, s in zip(ix, vs, strict=True) if j >= 0]
+            for ix, vs in zip(near.indices, near.values, strict=True)
         ]
+        if self.fill_beyond and ctx.cos_min is not None:
+            short = [i for i, r in enumerate(rows) if len(r) < top]
+            if short:
+                far = self._topk(ctx, top, far=True, subset=np.array(short))
+                for n, i in enumerate(short):
+                    for j, s in zip(far.indices[n], far.values[n], strict=True):
+                        if j < 0 or len(rows[i]) >= top:
+                            break
+                        rows[i].append((int(j), float(s), False))
+        return [self._explain(ctx, i, r) for i, r in enumerate(rows)]
 
-    def _topk(self, wks: list[WorkerProfile], top: int):
-        w = self.weights_
+    def _worker_context(self, wks: list[WorkerProfile], exclude: Mapping[str, Any] | None):
+        n_w = len(wks)
         levels = encode_levels(wks, self.competence_ids_)
-        lf = level_features(levels)
-        n_w, n_v = len(wks), len(self.vacancies_)
-        wk_xyz = None
+        ctx = _WorkerContext(workers=wks, levels=levels)
+        ctx.fill = _distance_filler(levels, self._req, self._wts, self.method, 1)
+        if self.hard_:
+            hc = self._hard_cols
+            ctx.hard_fill = _distance_filler(
+                levels[:, hc],
+                self._req[:, hc],
+                np.ones((len(self._req), len(hc)), np.float32),
+                self.method,
+                1,
+            )
         if self.max_km is not None:
-            from .geo import EARTH_RADIUS_KM, postcode_coordinates, unit_vectors
-
-            wk_xyz = unit_vectors(postcode_coordinates([x.postcode for x in wks]))
+            ctx.xyz = unit_vectors(postcode_coordinates([x.postcode for x in wks]))
             if self.max_km == "worker":
                 km = np.array(
                     [np.inf if x.max_commute_km is None else x.max_commute_km for x in wks]
                 )
             else:
                 km = np.full(n_w, float(self.max_km))
-            # closeness as a cosine threshold: dot(u_w, u_v) >= cos(km / R)
-            cos_min = np.where(
-                np.isfinite(km), np.cos(np.minimum(km / EARTH_RADIUS_KM, np.pi)), -2.0
-            )
-            wk_xyz = np.nan_to_num(wk_xyz, nan=0.0)
-            vac_xyz = np.nan_to_num(self._vac_xyz, nan=0.0)
-            vac_known = ~np.isnan(self._vac_xyz[:, 0])
-        if self.hard_:
-            hard_lf = level_features(levels[:, self._hard_cols])
-        wk_vecs = None
+            ctx.km = km
+            ctx.cos_min = cos_limit(km)
+        else:
+            ctx.xyz = unit_vectors(postcode_coordinates([x.postcode for x in wks]))
         if self.encoder_ is not None:
             targets = [x.job_target or "" for x in wks]
-            wk_vecs = np.zeros((n_w, self._vac_vecs.shape[1]), np.float32)
+            ctx.vecs = np.zeros((n_w, self._vac_vecs.shape[1]), np.float32)
             has = [i for i, t in enumerate(targets) if t.strip()]
             if has:
-                wk_vecs[has] = self.encoder_.encode([targets[i] for i in has])
-        wk_occ = None
-        if self._vac_occ is not None:
-            wk_occ = self._occupation_codes([None] * n_w, [x.job_target for x in wks])
-        inv_worst = self._inv_worst
-        bonus = self._kind_bonus + np.float32(w.competence_fit)
-        allowed = self._allowed
+                ctx.vecs[has] = self.encoder_.encode([targets[i] for i in has])
+        occ = self.occupations_
+        if occ is not None:
+            gi, gp = occ.guess([x.job_target for x in wks])
+            ctx.feat = occ.features(gi, gp).tocsr()
+            isco = occ.isco(gi)
+            ctx.low_skill = np.array([str(g)[:1] not in HIGH_SKILL_MAJORS for g in isco])
+        ctx.part_time = np.array([_regime_kind(x.regime) == "part" for x in wks])
+        ctx.limited = np.array([bool(x.limits) for x in wks])
+        if exclude:
+            col = {vid: j for j, vid in enumerate(self.vacancy_ids_)}
+            for i, x in enumerate(wks):
+                ids = exclude.get(x.id)
+                if ids:
+                    cols = sorted({col[v] for v in ids if v in col})
+                    if cols:
+                        ctx.excluded[i] = np.array(cols, dtype=np.int64)
+        return ctx
 
-        def block(rows: slice, cols: slice) -> np.ndarray:
-            d = lf[rows] @ self._rft[:, cols]
-            s = bonus[cols] - np.float32(w.competence_fit) * d * inv_worst[cols]
-            passed = d == 0
-            s += np.float32(w.cutoff) * passed
-            if wk_vecs is not None:
-                sim = wk_vecs[rows] @ self._vac_vecs[cols].T
-                s += np.float32(w.text) * np.clip(sim, 0.0, 1.0)
-            if wk_occ is not None:
-                same = wk_occ[0][rows, None] == self._vac_occ[0][None, cols]
-                group = wk_occ[1][rows, None] == self._vac_occ[1][None, cols]
-                s += np.float32(w.occupation) * np.where(
-                    same, 1.0, np.where(group, 0.5, 0.0)
-                ).astype(np.float32)
+    def _score(
+        self, ctx: _WorkerContext, rows: np.ndarray, cols: Any, d: np.ndarray | None = None
+    ) -> dict[str, np.ndarray]:
+        """Each weighted signal of workers ``rows`` against vacancies ``cols``.
+
+        ``cols`` is a slice (a scoring block; distances from the core's engine) or an index
+        array (the few rows being explained, with their distances ``d`` given).
+        """
+        w = self.weights_
+        nr = len(rows)
+        nc = cols.stop - cols.start if isinstance(cols, slice) else len(cols)
+        if d is None:
+            d = np.empty((nr, nc), np.float32)
+            _fill_rows(ctx.fill, rows, cols, d)
+        fit = 1.0 - d * self._inv_worst[cols]
+        unknown = self._unknown_req[cols]
+        fit[:, unknown] = _UNKNOWN_FIT
+        passed = d == 0
+        out = {
+            "distance": d,
+            "passed": passed,
+            "competence_fit": np.float32(w.competence_fit) * fit,
+            "cutoff": np.float32(w.cutoff) * (passed & ~unknown[None, :]),
+            "kind": np.broadcast_to(self._kind_bonus[cols], (nr, nc)),
+        }
+        if ctx.vecs is not None:
+            sim = ctx.vecs[rows] @ self._vac_vecs[cols].T
+            out["text"] = np.float32(w.text) * np.clip(sim, 0.0, 1.0)
+        if ctx.feat is not None:
+            aff = (ctx.feat[rows] @ self._vac_feat[cols].T).toarray()
+            out["occupation"] = np.float32(w.occupation) * np.minimum(aff, 1.0)
+        regime = ctx.part_time[rows, None] & self._vac_full[None, cols]
+        limits = ctx.limited[rows, None] & self._vac_physical[None, cols]
+        if regime.any():
+            out["regime"] = -np.float32(w.regime) * regime
+        if limits.any():
+            out["limits"] = -np.float32(w.limits) * limits
+        return out
+
+    def _topk(self, ctx: _WorkerContext, top: int, *, far: bool, subset: np.ndarray | None = None):
+        w = self.weights_
+        allowed = self._allowed
+        all_rows = np.arange(len(ctx.workers)) if subset is None else subset
+        vac_known = ~np.isnan(self._vac_xyz[:, 0])
+        vac_xyz = np.nan_to_num(self._vac_xyz, nan=0.0)
+        wk_xyz = np.nan_to_num(ctx.xyz, nan=0.0)
+
+        def block(rs: slice, cols: slice) -> np.ndarray:
+            rows = all_rows[rs]
+            parts = self._score(ctx, rows, cols)
+            s = np.zeros((len(rows), cols.stop - cols.start), np.float32)
+            for name in SIGNALS:
+                if name in parts:
+                    s += parts[name]
             s[:, ~allowed[cols]] = -np.inf
             if self.require_cutoff:
-                s[~passed] = -np.inf
-            if self.hard_:
-                s[(hard_lf[rows] @ self._hard_rft[:, cols]) > 0] = -np.inf
-            if wk_xyz is not None:
-                near = (wk_xyz[rows] @ vac_xyz[cols].T) >= cos_min[rows, None]
+                s[~parts["passed"]] = -np.inf
+            if ctx.hard_fill is not None:
+                hd = np.empty_like(s)
+                _fill_rows(ctx.hard_fill, rows, cols, hd)
+                s[hd > 0] = -np.inf
+            if ctx.low_skill is not None and self.high_skill_rule:
+                s[ctx.low_skill[rows, None] & self._vac_high[None, cols]] = -np.inf
+            for r, i in enumerate(rows.tolist()):
+                ex = ctx.excluded.get(i)
+                if ex is not None:
+                    hit = ex[(ex >= cols.start) & (ex < cols.stop)] - cols.start
+                    s[r, hit] = -np.inf
+            if ctx.cos_min is not None:
+                cos = wk_xyz[rows] @ vac_xyz[cols].T
                 unknown = ~vac_known[cols][None, :] | (wk_xyz[rows] == 0).all(axis=1)[:, None]
-                s[~(near | unknown)] = -np.inf
+                near = (cos >= ctx.cos_min[rows, None]) | unknown
+                if not far:
+                    s[~near] = -np.inf
+                else:  # beyond the limit only, nearest first: a penalty per km beyond it
+                    s[near] = -np.inf
+                    km = EARTH_RADIUS_KM * np.arccos(np.clip(cos, -1.0, 1.0))
+                    over = np.maximum(km - ctx.km[rows, None], 0.0)
+                    s -= np.float32(w.beyond_km) * over.astype(np.float32)
             return s
 
-        topk = blocked_topk(block, n_w, n_v, top, largest=True, block_rows=self.block_rows)
-        return topk, wk_vecs, wk_occ
+        return blocked_topk(
+            block,
+            len(all_rows),
+            len(self.vacancies_),
+            top,
+            largest=True,
+            block_rows=self.block_rows,
+            n_jobs=self.n_jobs,
+        )
 
-    def _explain(self, worker, idx, scores, wk_vec, wk_occ) -> list[Match]:
-        from .geo import EARTH_RADIUS_KM, postcode_coordinates, unit_vectors
-
-        w = self.weights_
+    def _explain(self, ctx: _WorkerContext, i: int, found: list[tuple[int, float, bool]]):
+        if not found:
+            return []
+        worker = ctx.workers[i]
+        idx = np.array([j for j, _, _ in found], dtype=np.int64)
+        short = shortfall_matrix(ctx.levels[i], self._req[idx])  # (k, C) int8
+        weighted = short.astype(np.float32) * self._wts[idx]
+        d = weighted.sum(axis=1, dtype=np.float32)[None, :]
+        parts = self._score(ctx, np.array([i]), idx, d=d)
+        comps_all = [
+            {k: float(parts[k][0, n]) for k in SIGNALS if k in parts} for n in range(len(idx))
+        ]
+        cos = ctx.xyz[i] @ self._vac_xyz[idx].T  # nan when a postcode is unknown
         out = []
-        wk_xyz = unit_vectors(postcode_coordinates([worker.postcode]))[0]
-        for rank, (j, score) in enumerate(zip(idx, scores, strict=True), start=1):
-            if j < 0:
-                break
+        for rank, ((j, score, within), comps, sh, c) in enumerate(
+            zip(found, comps_all, short, cos, strict=True), start=1
+        ):
             vac = self.vacancies_[j]
-            gaps = gaps_for(worker, vac)
-            distance = float(sum(g.weighted for g in gaps))
-            passes = not gaps
-            fit = 1.0 - distance * float(self._inv_worst[j])
-            comps = {
-                "competence_fit": w.competence_fit * fit,
-                "cutoff": w.cutoff if passes else 0.0,
-                "kind": float(self._kind_bonus[j]),
-            }
-            if wk_vec is not None:
-                sim = float(np.clip(wk_vec @ self._vac_vecs[j], 0.0, 1.0))
-                comps["text"] = w.text * sim
-            if wk_occ is not None:
-                same = wk_occ[0] == self._vac_occ[0][j]
-                group = wk_occ[1] == self._vac_occ[1][j]
-                comps["occupation"] = w.occupation * (1.0 if same else 0.5 if group else 0.0)
-            km = None
-            cos = float(wk_xyz @ self._vac_xyz[j])  # nan when either postcode is unknown
-            if not np.isnan(cos):
-                km = EARTH_RADIUS_KM * float(np.arccos(np.clip(cos, -1.0, 1.0)))
+            gaps = _gaps_from_row(self._effective[j], worker, sh, self.competence_ids_)
+            km = None if np.isnan(c) else EARTH_RADIUS_KM * float(np.arccos(np.clip(c, -1, 1)))
+            source = self.requirements_source_[j]
             out.append(
                 Match(
                     vacancy_id=vac.id,
                     score=float(score),
-                    passes_cutoff=passes,
-                    distance=distance,
+                    passes_cutoff=not gaps,
+                    distance=float(sum(g.weighted for g in gaps)),
                     gaps=gaps,
                     rank=rank,
                     kind=vac.kind,
@@ -620,25 +828,82 @@ class Matcher:
                     employer=vac.employer,
                     worker_id=worker.id,
                     components=MappingProxyType(comps),
-                    reasons=_reasons(vac, gaps, comps, km),
+                    reasons=_reasons(
+                        vac,
+                        self._effective[j],
+                        gaps,
+                        comps,
+                        km,
+                        source,
+                        within,
+                        None if ctx.km is None else ctx.km[i],
+                    ),
                     commute_km=km,
+                    within_commute=within,
+                    requirements_source=source,
+                    occupation_uri=self.vacancy_occupations_[j],
                 )
             )
         return out
 
 
-class _NormalizerOccupations:
-    """Adapts a fitted TitleNormalizer to the (predict_uris, isco_group) interface."""
+SIGNALS = ("competence_fit", "cutoff", "kind", "text", "occupation", "regime", "limits")
 
-    def __init__(self, normalizer: Any) -> None:
-        self.normalizer = normalizer
-        self._groups = dict(zip(normalizer.uris_, normalizer.isco_groups_, strict=True))
 
-    def predict_uris(self, texts: list[str]) -> list[str | None]:
-        return [hits[0].uri if hits else None for hits in self.normalizer.predict(texts, k=1)]
+@dataclass
+class _WorkerContext:
+    """Per-rank() arrays of the workers (the fitted Matcher itself is never changed)."""
 
-    def isco_group(self, uri: str) -> str | None:
-        return self._groups.get(uri) or None
+    workers: list[WorkerProfile]
+    levels: np.ndarray
+    fill: Any = None
+    hard_fill: Any = None
+    xyz: np.ndarray | None = None
+    km: np.ndarray | None = None
+    cos_min: np.ndarray | None = None
+    vecs: np.ndarray | None = None
+    feat: Any = None
+    low_skill: np.ndarray | None = None
+    part_time: np.ndarray | None = None
+    limited: np.ndarray | None = None
+    excluded: dict[int, np.ndarray] = field(default_factory=dict)
+
+
+def _fill_rows(fill: Any, rows: np.ndarray, cols: slice, out: np.ndarray) -> None:
+    """The core engine's distances for arbitrary worker rows (contiguous runs at once)."""
+    if len(rows) and rows[-1] - rows[0] == len(rows) - 1:
+        fill(slice(int(rows[0]), int(rows[-1]) + 1), cols, out)
+        return
+    for r, i in enumerate(rows.tolist()):
+        fill(slice(i, i + 1), cols, out[r : r + 1])
+
+
+def _gaps_from_row(
+    vacancy: Vacancy, worker: WorkerProfile, short_row: np.ndarray, competence_ids: Sequence[str]
+) -> list[Gap]:
+    """Gaps of one pair from the core's shortfall row (columns follow ``competence_ids``)."""
+    dictionary = vacancy.dictionary
+    gaps = []
+    for c in np.flatnonzero(short_row).tolist():
+        cid = competence_ids[c]
+        required = int(vacancy.requirements[cid])
+        actual = worker.competences.get(cid)
+        comp = dictionary.get(cid)
+        gaps.append(
+            Gap(
+                competence=cid,
+                required=required,
+                actual=actual,
+                shortfall=int(short_row[c]),
+                assessed=actual is not None,
+                weight=float(vacancy.weights[cid]),
+                label=dictionary.label(cid),
+                group=comp.group if comp else "bijkomend",
+                type=comp.type if comp else "generiek",
+            )
+        )
+    gaps.sort(key=lambda g: (-g.weighted, _GROUP_ORDER.get(g.group, 3), g.competence))
+    return gaps
 
 
 _KIND_NL = {
@@ -650,34 +915,56 @@ _KIND_NL = {
 
 
 def _reasons(
-    vac: Vacancy, gaps: list[Gap], comps: Mapping[str, float], km: float | None
+    vac: Vacancy,
+    effective: Vacancy,
+    gaps: list[Gap],
+    comps: Mapping[str, float],
+    km: float | None,
+    source: str = "vacancy",
+    within: bool = True,
+    limit_km: float | None = None,
 ) -> tuple[str, ...]:
     out = []
-    n_req = len(vac.requirements)
-    if not gaps:
+    occ = comps.get("occupation", 0.0)
+    if occ >= 0.6:
+        out.append("zelfde beroep als het jobdoelwit")
+    elif occ >= 0.25:
+        out.append("verwant beroep (zelfde beroepsgroep als het jobdoelwit)")
+    n_req = len(effective.requirements)
+    inferred = " (afgeleid van het beroep: de vacature noemt geen minimumniveaus)"
+    if source == "none":
+        out.append("de vacature noemt geen minimumniveaus en het beroep is onbekend")
+    elif not gaps:
         out.append(
-            f"voldoet aan alle {n_req} minimumniveaus" if n_req else "geen minimumniveaus gevraagd"
+            f"voldoet aan alle {n_req} minimumniveaus" + (inferred if source == "inferred" else "")
         )
     else:
         missing = [g for g in gaps if not g.assessed]
         short = [g for g in gaps if g.assessed]
         if short:
             out.append(
-                f"{len(short)} van {n_req} competenties onder het minimum: "
+                f"{len(short)} van {n_req} competenties onder het minimum"
+                + (inferred if source == "inferred" else "")
+                + ": "
                 + "; ".join(g.describe() for g in short[:3])
                 + (" …" if len(short) > 3 else "")
             )
         if missing:
             out.append("niet aangetoond (nooit gemeten): " + ", ".join(g.label for g in missing))
-    if comps.get("text", 0) > 0.15:
-        out.append("de functie sluit goed aan bij het jobdoelwit")
-    elif comps.get("text", 0) > 0.05:
-        out.append("de functie sluit deels aan bij het jobdoelwit")
-    if comps.get("occupation", 0) > 0:
-        out.append("zelfde beroep(sgroep) als het jobdoelwit")
+    if comps.get("text", 0) > 0.12:
+        out.append("de functietitel sluit goed aan bij het jobdoelwit")
+    elif comps.get("text", 0) > 0.04:
+        out.append("de functietitel sluit deels aan bij het jobdoelwit")
+    if comps.get("regime", 0) < 0:
+        out.append("let op: voltijdse job, de werknemer werkt deeltijds")
+    if comps.get("limits", 0) < 0:
+        out.append("let op: fysiek zwaar beroep; bekijk de fysieke/medische beperkingen")
     out.append(_KIND_NL[vac.kind])
     if km is not None:
         out.append(f"{km:.0f} km van de woonplaats (vogelvlucht)")
+    if not within:
+        lim = "" if limit_km is None or not np.isfinite(limit_km) else f" van {limit_km:.0f} km"
+        out.append(f"verder dan de pendelgrens{lim}: te weinig plaatsen binnen bereik")
     return tuple(out)
 
 

@@ -69,7 +69,8 @@ def test_never_rated_required_competence_is_not_demonstrated():
 
 @given(worker=workers(), vacancy=vacancies())
 def test_distance_and_cutoff_match_reference(worker, vacancy):
-    (m,) = match(worker, [vacancy], max_km=None)
+    # the stated cut-off only (no inferred one, no occupation rule): the core's distance
+    (m,) = match(worker, [vacancy], max_km=None, occupations=None)
     ref = reference_distance(worker, vacancy)
     assert m.distance == pytest.approx(ref, rel=1e-6, abs=1e-6)
     passes = all(worker.competences.get(c, 0) >= r for c, r in vacancy.requirements.items())
@@ -82,7 +83,7 @@ def test_raising_a_level_never_increases_distance(worker, vacancy, cid):
     comps = dict(worker.competences)
     comps[cid] = min(4, comps.get(cid, 0) + 1)
     raised = WorkerProfile("W1", comps)
-    (m,) = match(raised, [vacancy])
+    (m,) = match(raised, [vacancy], occupations=None)
     assert m.distance <= before + 1e-9
 
 
@@ -154,8 +155,12 @@ def test_hard_filters():
         Vacancy("dutch", "x", postcode="9000", requirements={"taalkennis_nederlands": 3}),
         Vacancy("old", "x", postcode="9000", valid_until="2026-01-01"),
     ]
-    ids = lambda **kw: {m.vacancy_id for m in match(w, vs, **kw)}  # noqa: E731
+    ids = lambda **kw: {m.vacancy_id for m in match(w, vs, **kw) if m.within_commute}  # noqa: E731
     assert ids() == {"near", "nowhere", "tbs", "dutch", "old"}
+    # beyond the limit only after everything within it, flagged, and never with fill_beyond off
+    out = match(w, vs)
+    assert [m.vacancy_id for m in out if not m.within_commute] == ["far"] == [out[-1].vacancy_id]
+    assert "far" not in {m.vacancy_id for m in match(w, vs, fill_beyond=False)}
     assert "far" in ids(max_km=None)
     assert "far" in ids(max_km=200)
     assert ids(kinds=["tbs"]) == {"tbs"}

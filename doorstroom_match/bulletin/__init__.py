@@ -792,8 +792,9 @@ def render_bulletin(
         ("gesolliciteerd").
     opening : bool or mapping of str to OpeningGap, default=True
         The werkpunt that opens most doors per worker: True computes it with
-        :func:`doorstroom_match.opening_gaps` over the regular vacancies of ``vacancies``
-        (within each worker's commute limit), a mapping gives it, False leaves it out.
+        :func:`doorstroom_match.opening_gaps` over the regular vacancies of ``vacancies`` that
+        state their cut-off (within each worker's commute limit), a mapping gives it (for
+        instance computed over the ranking's inferred cut-offs too), False leaves it out.
     sheets : bool, default=True
         Also write one sheet per worker, ``werkblad-<id>.html`` (easy Dutch, one A4 page,
         :mod:`doorstroom_match.bulletin.sheet`).
@@ -832,7 +833,8 @@ def render_bulletin(
     if opening is True:
         from ..opening import opening_gaps
 
-        jobs = [v for v in vacancies.values() if v.kind == "vacancy"]
+        # the vacancies that state their cut-off (an inferred one is the ranking's estimate)
+        jobs = [v for v in vacancies.values() if v.kind == "vacancy" and v.requirements]
         # a physical or medical capability is no werkpunt to practise
         gaps = opening_gaps(wks, jobs, exclude=("fysieke_mogelijkheden",)) if wks else []
         opening_of: Mapping[str, Any] = {g.worker_id: g for g in gaps}

@@ -1,0 +1,435 @@
+"""Occupations of job targets and vacancies: the anchor of the ranking.
+
+A coach fixes a *job target* ("poetshulp", "magazijnier"); a vacancy names a job in its title.
+:class:`OccupationModel` maps both to occupations of the Dutch ESCO catalogue shipped with the
+package and keeps, per text, a short *distribution* over its likeliest occupations (the top
+``k`` of a :class:`~doorstroom_match.text.TitleNormalizer`, turned into shares by a softmax).
+Each distribution becomes a sparse vector with one block per level of the ISCO-08 tree (the
+shares per occupation, summed per 4-digit unit group and per 3-digit minor group, scaled by
+``sqrt(a_occ)``, ``sqrt(a_4)``, ``sqrt(a_3)``), and two texts agree by the cosine of their
+vectors: 1 for the same occupation (certain, or equally uncertain), ``a_4 + a_3`` (0.6 by
+default) for a sibling occupation in the same unit group, ``a_3`` (0.3) for the same minor
+group, 0 otherwise; uncertain guesses count in proportion to their shares. All pairs are one
+sparse matrix product (:meth:`OccupationModel.features`).
+
+The model also *infers a cut-off* for a vacancy that states no requirements, from its
+occupation's O*NET work-style importances (the official ESCO-O*NET crosswalk, shipped with the
+package): the competences the job leans on most, at levels cut from the importances
+(:meth:`OccupationModel.inferred_requirements`). Ranking then never prefers a vacancy because
+it states nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from ._exceptions import ValidationError
+from ._validation import check_number
+
+__all__ = ["OccupationModel", "WORK_STYLE_MAP", "HIGH_SKILL_MAJORS"]
+
+#: ISCO-08 major groups of managers (1) and professionals (2): not suggested to a worker whose
+#: job target lies elsewhere.
+HIGH_SKILL_MAJORS = frozenset({"1", "2"})
+
+#: Competence id -> the O*NET work styles whose mean importance grounds its requirement.
+WORK_STYLE_MAP: Mapping[str, tuple[str, ...]] = {
+    "samenwerken": ("Cooperation",),
+    "zelfstandigheid": ("Independence",),
+    "initiatief": ("Initiative",),
+    "flexibiliteit": ("Adaptability/Flexibility",),
+    "leervermogen": ("Analytical Thinking", "Innovation"),
+    "motivatie": ("Achievement/Effort", "Persistence"),
+    "nauwkeurigheid": ("Attention to Detail",),
+    "discipline": ("Dependability", "Integrity"),
+    "gezag_aanvaarden": ("Self-Control", "Cooperation"),
+    "stressbestendigheid": ("Stress Tolerance",),
+    "conflicthantering": ("Self-Control",),
+    "voorkomen": ("Social Orientation",),
+    "fysieke_mogelijkheden": (),
+    "lezen_schrijven_rekenen": ("Analytical Thinking", "Attention to Detail"),
+    "communicatie": ("Social Orientation", "Concern for Others"),
+    "taalkennis_nederlands": ("Social Orientation",),
+    "werkorganisatie": ("Independence", "Achievement/Effort"),
+    "verantwoordelijkheid": ("Dependability", "Integrity"),
+    "houding": ("Integrity", "Cooperation"),
+    "werktempo": ("Achievement/Effort", "Persistence"),
+    "stiptheid": ("Dependability",),
+    "assertiviteit": ("Leadership",),
+    "klantvriendelijkheid": ("Concern for Others", "Social Orientation"),
+}
+# Importance (1..5) of physical fitness by ISCO major group: no O*NET work style covers it.
+PHYSICAL_BY_MAJOR: Mapping[str, float] = {
+    "0": 4.5, "1": 2.0, "2": 2.0, "3": 2.5, "4": 2.2,
+    "5": 3.4, "6": 4.2, "7": 4.0, "8": 3.7, "9": 4.3,
+}  # fmt: skip
+# Competences whose weight depends on the skill level of the job more than on its attitudes.
+_ISCO_SHIFT = {
+    "lezen_schrijven_rekenen": {"1": 0.5, "2": 0.6, "3": 0.4, "4": 0.5, "8": -0.2, "9": -0.5},
+    "taalkennis_nederlands": {
+        "1": 0.5, "2": 0.6, "3": 0.3, "4": 0.6, "5": 0.3, "8": -0.3, "9": -0.4,
+    },
+}  # fmt: skip
+_MATCH_RANK = {"exactMatch": 0, "closeMatch": 1, "narrowMatch": 2, "broadMatch": 3, "exactISCO": 4}
+# importance -> minimum level: < 3.4 -> 1, < 4.0 -> 2, < 4.6 -> 3, else 4 (as the generator)
+_IMPORTANCE_CUTS = np.array([3.4, 4.0, 4.6], dtype=np.float32)
+_INFER_SHARE = 0.4  # share of the competences an inferred cut-off requires
+
+
+class OccupationModel:
+    """Job titles to occupation distributions, affinities and inferred cut-offs.
+
+    Parameters
+    ----------
+    normalizer : "fast", "full" or fitted TitleNormalizer, default="fast"
+        ``"fast"``: character n-gram TF-IDF with word substitutions (about 1,000 titles/s on
+        2 cores; as accurate as the full model on posting titles, see ``models/README.md``);
+        ``"full"``: the default :class:`~doorstroom_match.text.TitleNormalizer` with the dense
+        title adapter and re-ranker (needs the ``embeddings`` extra; ~10x slower); or a
+        normaliser already fitted on any catalogue.
+    k : int, default=5
+        Occupations kept per text.
+    temperature : float, default=0.05
+        Softmax temperature over the fused scores of the ``k`` candidates (an exact label
+        match is certain).
+    weights : (float, float, float), default=(0.4, 0.3, 0.3)
+        ``(a_occ, a_4, a_3)`` of the affinity (see the module docstring).
+    catalogue : path, optional
+        An ESCO ``occupations.csv``; default the catalogue shipped with the package.
+
+    Examples
+    --------
+    >>> m = OccupationModel().fit()                                  # doctest: +SKIP
+    >>> m.affinity(["poetshulp"], ["Schoonmaker (m/v/x)"])           # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        normalizer: Any = "fast",
+        *,
+        k: int = 5,
+        temperature: float = 0.05,
+        weights: tuple[float, float, float] = (0.4, 0.3, 0.3),
+        catalogue: Any = None,
+    ) -> None:
+        self.normalizer = normalizer
+        self.k = k
+        self.temperature = temperature
+        self.weights = weights
+        self.catalogue = catalogue
+
+    # ------------------------------------------------------------------------------ fit
+    def fit(self, corpus: Any = None) -> OccupationModel:
+        """Fit (or adopt) the normaliser on the catalogue.
+
+        Parameters
+        ----------
+        corpus : TitleCorpus, optional
+            Rows to fit on; default the ESCO catalogue (preferred and alternative labels).
+
+        Returns
+        -------
+        self
+        """
+        from .text.corpus import esco_isco_group, load_esco_corpus
+        from .text.titles import TitleNormalizer
+
+        if int(self.k) < 1:
+            raise ValidationError(f"k must be >= 1, got {self.k!r}")
+        check_number(self.temperature, "temperature", low=1e-6)
+        if len(self.weights) != 3:
+            raise ValidationError(f"weights must be (a_occ, a_4, a_3), got {self.weights!r}")
+        for w in self.weights:
+            check_number(w, "weights", low=0.0)
+        tn = self.normalizer
+        if isinstance(tn, str):
+            if tn not in ("fast", "full"):
+                raise ValidationError(
+                    f"normalizer must be 'fast', 'full' or a fitted TitleNormalizer, got {tn!r}"
+                )
+            if corpus is None:
+                corpus = load_esco_corpus(self.catalogue)
+            tn = (
+                TitleNormalizer(model=None, reranker=None) if tn == "fast" else TitleNormalizer()
+            ).fit(corpus)
+        elif not hasattr(tn, "uris_"):
+            raise ValidationError("normalizer must be 'fast', 'full' or a fitted TitleNormalizer")
+        self.normalizer_ = tn
+        self.uris_ = np.asarray(tn.uris_, dtype=object)
+        self.uri_index_ = {u: i for i, u in enumerate(self.uris_)}
+        groups = [
+            str(g or esco_isco_group(u) or "")
+            for u, g in zip(tn.uris_, tn.isco_groups_, strict=True)
+        ]
+        self.isco_ = np.asarray(groups, dtype=object)
+        g4 = sorted({g[:4] for g in groups if len(g) >= 4})
+        g3 = sorted({g[:3] for g in groups if len(g) >= 3})
+        n_occ = len(groups)
+        i4 = {g: n_occ + i for i, g in enumerate(g4)}
+        i3 = {g: n_occ + len(g4) + i for i, g in enumerate(g3)}
+        self._col4 = np.array([i4.get(g[:4], -1) for g in groups], dtype=np.int64)
+        self._col3 = np.array([i3.get(g[:3], -1) for g in groups], dtype=np.int64)
+        self.n_features_ = n_occ + len(g4) + len(g3)
+        self._memo: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._required: dict[int, dict[str, int]] = {}
+        self._importance = None
+        fp = hashlib.sha256()
+        fp.update(repr((type(tn).__name__, len(tn.uris_), self.k, self.temperature)).encode())
+        fp.update("\n".join(map(str, self.uris_[:50])).encode())
+        self.fingerprint_ = fp.hexdigest()[:16]
+        return self
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "normalizer_"):
+            from ._exceptions import NotFittedError
+
+            raise NotFittedError("this OccupationModel is not fitted yet; call fit() first")
+
+    # -------------------------------------------------------------------------- guesses
+    def guess(self, texts: Sequence[str | None]) -> tuple[np.ndarray, np.ndarray]:
+        """The likeliest occupations of each text, with their shares.
+
+        Parameters
+        ----------
+        texts : sequence of str or None
+            Job targets or vacancy titles; ``None`` or blank gives no occupation.
+
+        Returns
+        -------
+        index : ndarray of shape (n_texts, k), int64
+            Into :attr:`uris_`, best first; ``-1`` pads rows with fewer (or no) guesses.
+        share : ndarray of shape (n_texts, k), float32
+            Non-negative, summing to 1 over a row's guesses (0 where padded).
+        """
+        self._check_fitted()
+        k = int(self.k)
+        keys = [("" if t is None else " ".join(str(t).split())) for t in texts]
+        todo = sorted({key for key in keys if key and key not in self._memo})
+        if todo:
+            scores, idx = self.normalizer_.predict_topk(todo, k)
+            share = _softmax(scores, float(self.temperature), exact=scores >= 0.9999)
+            for i, key in enumerate(todo):
+                self._memo[key] = (idx[i].astype(np.int64), share[i].astype(np.float32))
+        out_i = np.full((len(keys), k), -1, dtype=np.int64)
+        out_p = np.zeros((len(keys), k), dtype=np.float32)
+        for r, key in enumerate(keys):
+            hit = self._memo.get(key)
+            if hit is not None:
+                n = len(hit[0])
+                out_i[r, :n], out_p[r, :n] = hit
+        return out_i, out_p
+
+    def remember(self, texts: Sequence[str], index: np.ndarray, share: np.ndarray) -> None:
+        """Take guesses computed earlier (e.g. kept in the weekly store) for these texts."""
+        self._check_fitted()
+        for t, i, p in zip(texts, index, share, strict=True):
+            key = " ".join(str(t).split())
+            if key:
+                self._memo[key] = (np.asarray(i, np.int64), np.asarray(p, np.float32))
+
+    def known(self, uris: Sequence[str | None]) -> tuple[np.ndarray, np.ndarray]:
+        """Guesses for given occupation uris: certain where the uri is in the catalogue.
+
+        Returns arrays as :meth:`guess`; unknown uris give an empty row.
+        """
+        self._check_fitted()
+        out_i = np.full((len(uris), int(self.k)), -1, dtype=np.int64)
+        out_p = np.zeros((len(uris), int(self.k)), dtype=np.float32)
+        for r, u in enumerate(uris):
+            j = self.uri_index_.get(u) if u else None
+            if j is not None:
+                out_i[r, 0], out_p[r, 0] = j, 1.0
+        return out_i, out_p
+
+    def top(self, index: np.ndarray) -> list[str | None]:
+        """The best guess's uri per row (``None`` for an empty row)."""
+        return [None if i < 0 else str(self.uris_[i]) for i in np.asarray(index)[:, 0]]
+
+    def isco(self, index: np.ndarray) -> np.ndarray:
+        """ISCO-08 code of the best guess per row, ``""`` for an empty row; shape (n,)."""
+        first = np.asarray(index)[:, 0]
+        return np.where(first >= 0, self.isco_[np.maximum(first, 0)], "").astype(object)
+
+    def isco_group(self, uri: str) -> str | None:
+        j = self.uri_index_.get(uri)
+        return None if j is None else (self.isco_[j] or None)
+
+    # ------------------------------------------------------------------------ affinity
+    def features(self, index: np.ndarray, share: np.ndarray) -> Any:
+        """Sparse rows whose inner products are the affinities (see the module docstring).
+
+        Parameters
+        ----------
+        index, share : ndarray of shape (n, k)
+            As returned by :meth:`guess` / :meth:`known`.
+
+        Returns
+        -------
+        scipy.sparse.csr_matrix of shape (n, n_features_), float32
+        """
+        import scipy.sparse as sp  # here: importing it changes warning filters
+
+        self._check_fitted()
+        index = np.asarray(index)
+        share = np.asarray(share, dtype=np.float32)
+        n, k = index.shape
+        a_occ, a4, a3 = (math.sqrt(float(w)) for w in self.weights)
+        ok = index >= 0
+        safe = np.where(ok, index, 0)
+        rows = np.repeat(np.arange(n), k).reshape(n, k)
+        parts = [(safe, a_occ * share, ok)]
+        for cols_of, a in ((self._col4, a4), (self._col3, a3)):
+            c = cols_of[safe]
+            parts.append((c, a * share, ok & (c >= 0)))
+        r = np.concatenate([rows[m] for _, _, m in parts])
+        c = np.concatenate([cc[m] for cc, _, m in parts])
+        v = np.concatenate([vv[m] for _, vv, m in parts]).astype(np.float32)
+        # duplicates (two guesses in one ISCO group) are summed by the constructor
+        f = sp.csr_matrix((v, (r, c)), shape=(n, self.n_features_), dtype=np.float32)
+        # unit rows: the affinity is a cosine, 1 for the same certain (or equally uncertain)
+        # occupation, a_4 + a_3 for a certain sibling, a_3 for the same minor group
+        norm = np.sqrt(np.asarray(f.multiply(f).sum(axis=1)).ravel())
+        return sp.diags(np.where(norm > 0, 1.0 / np.maximum(norm, 1e-12), 0.0)).dot(f).tocsr()
+
+    def affinity(self, a_texts: Sequence[str], b_texts: Sequence[str]) -> np.ndarray:
+        """Affinity of every text of ``a_texts`` with every text of ``b_texts``.
+
+        Returns
+        -------
+        ndarray of shape (len(a_texts), len(b_texts)), float32, in [0, 1]
+        """
+        fa = self.features(*self.guess(a_texts))
+        fb = self.features(*self.guess(b_texts))
+        return np.asarray((fa @ fb.T).todense(), dtype=np.float32)
+
+    # ------------------------------------------------------------------ requirements
+    def _importances(self, competence_ids: tuple[str, ...]) -> np.ndarray:
+        if self._importance is not None and self._importance[0] == competence_ids:
+            return self._importance[1]
+        imp = _importance_table(list(self.uris_), list(self.isco_), competence_ids)
+        self._importance = (competence_ids, imp)
+        self._required = {}
+        return imp
+
+    def inferred_requirements(
+        self, index: int, competence_ids: Sequence[str], core: Iterable[str] = ()
+    ) -> dict[str, int]:
+        """A cut-off inferred from occupation ``index``'s O*NET work-style importances.
+
+        The ``40%`` of ``competence_ids`` the occupation leans on most *relative to other
+        occupations* (core competences first on ties), each at the level its importance
+        maps to (``< 3.4`` onvoldoende, ``< 4.0`` matig, ``< 4.6`` goed, else zeer goed).
+
+        Parameters
+        ----------
+        index : int
+            Into :attr:`uris_`.
+        competence_ids : sequence of str
+        core : iterable of str
+            Core competences (get a small bonus in the choice).
+
+        Returns
+        -------
+        dict of str to int
+        """
+        self._check_fitted()
+        ids = tuple(competence_ids)
+        imp = self._importances(ids)
+        hit = self._required.get(int(index))
+        if hit is not None:
+            return hit
+        core_set = set(core)
+        mean, sd = imp.mean(axis=0), imp.std(axis=0) + 1e-6
+        z = (imp[index] - mean) / sd + np.array([0.5 if c in core_set else 0.0 for c in ids])
+        n_req = max(3, round(_INFER_SHARE * len(ids)))
+        chosen = np.argsort(-z, kind="stable")[:n_req]
+        levels = np.searchsorted(_IMPORTANCE_CUTS, imp[index]) + 1
+        out = {ids[j]: int(levels[j]) for j in sorted(chosen)}
+        self._required[int(index)] = out
+        return out
+
+    def physical_demand(self, index: int) -> float:
+        """Importance (1..5) of physical fitness for occupation ``index`` (by ISCO major)."""
+        g = self.isco_[index] if index >= 0 else ""
+        return float(PHYSICAL_BY_MAJOR.get(g[:1], 3.0)) if g else 3.0
+
+
+def _softmax(scores: np.ndarray, temperature: float, exact: np.ndarray) -> np.ndarray:
+    s = np.asarray(scores, dtype=np.float64) / temperature
+    s = s - s.max(axis=1, keepdims=True)
+    e = np.exp(s)
+    p = e / e.sum(axis=1, keepdims=True)
+    ex = exact.any(axis=1)
+    if ex.any():  # an exact label is certain: all of the share on the exact row(s)
+        p[ex] = exact[ex] / exact[ex].sum(axis=1, keepdims=True)
+    return p.astype(np.float32)
+
+
+def _read_gz_csv(name: str, delimiter: str = ",") -> list[dict[str, str]]:
+    from .resources import open_resource
+
+    with open_resource(name) as fh:
+        return list(csv.DictReader(fh, delimiter=delimiter))
+
+
+def _importance_table(
+    uris: list[str], isco: list[str], competence_ids: tuple[str, ...]
+) -> np.ndarray:
+    """O*NET work-style importance (1..5) per occupation and competence, shape (n_occ, C)."""
+    styles: dict[str, dict[str, float]] = defaultdict(dict)
+    for row in _read_gz_csv("onet_work_styles", delimiter="\t"):
+        styles[row["O*NET-SOC Code"]][row["Element Name"]] = float(row["Data Value"])
+    best: dict[str, tuple[int, list[str]]] = {}
+    for row in _read_gz_csv("onet_crosswalk"):
+        code = row["onet_code"]
+        if code not in styles:
+            code = code[:8] + ".00"
+            if code not in styles:
+                continue
+        rank = _MATCH_RANK.get(row["match_type"], 9)
+        have = best.get(row["esco_uri"])
+        if have is None or rank < have[0]:
+            best[row["esco_uri"]] = (rank, [code])
+        elif rank == have[0]:
+            have[1].append(code)
+    n, c = len(uris), len(competence_ids)
+    imp = np.full((n, c), np.nan)
+    found = np.zeros(n, dtype=bool)
+    for i, u in enumerate(uris):
+        hit = best.get(u)
+        if hit is None:
+            continue
+        found[i] = True
+        for j, cid in enumerate(competence_ids):
+            names = WORK_STYLE_MAP.get(cid, ())
+            if names:
+                imp[i, j] = np.mean([styles[code][s] for code in hit[1] for s in names])
+    # occupations without a crosswalk: the mean profile of those sharing the longest ISCO prefix
+    sums: dict[str, list] = {}
+    for i in np.flatnonzero(found):
+        for k in range(0, 5):
+            acc = sums.setdefault(isco[i][:k], [np.zeros(c), 0])
+            acc[0] += np.nan_to_num(imp[i])
+            acc[1] += 1
+    for i in np.flatnonzero(~found):
+        for k in (4, 3, 2, 1, 0):
+            acc = sums.get(isco[i][:k])
+            if acc is not None:
+                imp[i] = acc[0] / acc[1]
+                break
+    major = [g[:1] for g in isco]
+    for j, cid in enumerate(competence_ids):
+        if cid == "fysieke_mogelijkheden":
+            imp[:, j] = [PHYSICAL_BY_MAJOR.get(m, 3.0) for m in major]
+        elif cid in _ISCO_SHIFT:
+            imp[:, j] += [_ISCO_SHIFT[cid].get(m, 0.0) for m in major]
+        elif cid not in WORK_STYLE_MAP:
+            imp[:, j] = 3.5  # a competence of a custom dictionary: middling importance
+    return np.clip(np.nan_to_num(imp, nan=3.5), 1.0, 5.0).astype(np.float32)
