@@ -227,8 +227,9 @@ def test_index_renders_in_chromium(bulletin, tmp_path):
     raw, dom = _dom(binary, tmp_path / "profile", paths[0])
     for w in workers:
         assert f'data-worker="{w.id}"' in raw
-        if matches.get(w.id):
-            best = vacancies[matches[w.id][0].vacancy_id]
+        near = [m for m in matches.get(w.id, ()) if m.within_commute]
+        if near:  # the best suggestion within reach
+            best = vacancies[near[0].vacancy_id]
             assert html.escape(best.title, quote=False) in raw
     for p in paths[1:]:
         if p.name.startswith("coach-"):
@@ -321,8 +322,11 @@ def printed(tmp_path_factory):
         workers[0].id: {"place_id": place.id, "cost": 0.3, "reason": "past het best"},
         workers[1].id: {"place_id": None, "reason": "geen plaats binnen bereik"},
     }
-    applied_by = next(w for w, ms in zip(workers, ranked, strict=True) if ms)
-    applied = {applied_by.id: {matches[applied_by.id][0].vacancy_id: "gesolliciteerd"}}
+    applied_by = next(
+        w for w, ms in zip(workers, ranked, strict=True) if any(m.within_commute for m in ms)
+    )
+    first_near = next(m for m in matches[applied_by.id] if m.within_commute)
+    applied = {applied_by.id: {first_near.vacancy_id: "gesolliciteerd"}}
     render_bulletin(
         out,
         workers,
