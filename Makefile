@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-all lint bench clean models models-finetune
+.PHONY: demo test test-all lint bench clean models models-finetune wheel wheel-check
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,13 +42,22 @@ test-all: $(STAMP)
 	$(PY) -m pytest -q -m ''
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check doorstroom_match benchmarks datasets tests
+	$(VENV)/bin/ruff check doorstroom_match benchmarks models tests
+
+# The wheel and sdist in dist/ (offline: the build tools come from .venv).
+wheel: $(STAMP)
+	$(PY) -m build --no-isolation --outdir dist .
+
+# Build, install the wheel into a clean venv outside the repository and run it there
+# (about a minute; see .ci/wheel-check).
+wheel-check: $(STAMP)
+	.ci/wheel-check $(PY)
 
 bench: $(STAMP)
 	$(PY) -m benchmarks.core --json
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build dist *.egg-info
 
 # Rebuild the job-title models: the adapter (models/title-adapter.npz, 0.6 MB), the word
 # substitutions (models/title-substitutions.json, 0.2 MB) and the re-ranker

@@ -8,11 +8,11 @@ Run from the repository root::
     python -m benchmarks.batch --workers 25000 --vacancies 100000 --repeat 1 --memory
                                                      # Flanders scale, with peak memory
 
-Data: the seeded generator (``datasets.generate``): workers, a week-1 feed and the week-2 feed
-grown from it (about 10% new vacancies, 6% changed, some filled or expired), written as JSON Lines
-once per run into a temporary folder. Each timing calls :func:`doorstroom_match.batch.run_batch`
-in this process (the CLI adds about a second of imports) with the default encoder, the bulletin
-included, and reports the minimum of ``--repeat`` runs:
+Data: the seeded generator (``doorstroom_match.synthetic``): workers, a week-1 feed and the week-2
+feed grown from it (about 10% new vacancies, 6% changed, some filled or expired), written as JSON
+Lines once per run into a temporary folder. Each timing calls
+:func:`doorstroom_match.batch.run_batch` in this process (the CLI adds about a second of imports)
+with the default encoder, the bulletin included, and reports the minimum of ``--repeat`` runs:
 
 * ``cold``: week 1 into an empty output folder and store: reading, fitting the TF-IDF encoder on
   the ESCO catalogue, encoding every title, matching, the store, the bulletin;
@@ -41,7 +41,7 @@ GOALS = {"cold_s": 60.0, "increment_s": 15.0}
 
 def make_data(folder: Path, n_workers: int, n_vacancies: int, n_places: int, seed: int) -> dict:
     """Write workers.jsonl, feed.jsonl, feed_week2.jsonl and places.jsonl; return counts."""
-    from datasets.generate import generate_sample, week_feed, write_jsonl
+    from doorstroom_match.synthetic import generate_sample, week_feed, write_jsonl
 
     workers, vacancies, places = generate_sample(n_workers, n_vacancies, n_places, seed)
     week2 = week_feed(vacancies, 2, seed)

@@ -126,7 +126,6 @@ def iter_folds(
     """The folds of the cross-validation by occupation (see the module docstring)."""
     from doorstroom_match.text.corpus import (
         TitleCorpus,
-        esco_data_dir,
         load_esco_corpus,
         read_esco_occupations,
         read_queries_csv,
@@ -142,7 +141,9 @@ def iter_folds(
     from models.train_title_substitutions import learn_from_catalogue
 
     t0 = time.perf_counter()
-    data = esco_data_dir()
+    from benchmarks._refdata import esco_dir
+
+    data = esco_dir()
     occs = read_esco_occupations(data / "occupations.csv")
     queries, gold = read_queries_csv(data / "dev_title_queries.csv")
     titles = _Memo(
@@ -282,10 +283,11 @@ def exact_label_check(
     """The default normaliser on the whole catalogue (every known alternative label in the
     corpus), queried with ``n_queries`` of those very labels, and with upper-case ``(m/v/x)``
     variants of them: how often the labelled occupation comes first."""
+    from benchmarks._refdata import esco_dir
     from doorstroom_match.text import EmbeddingCache, TitleNormalizer, load_esco_corpus
-    from doorstroom_match.text.corpus import esco_data_dir, read_queries_csv
+    from doorstroom_match.text.corpus import read_queries_csv
 
-    queries, gold = read_queries_csv(esco_data_dir() / "dev_title_queries.csv")
+    queries, gold = read_queries_csv(esco_dir() / "dev_title_queries.csv")
     pick = random.Random(seed).sample(range(len(queries)), n_queries)
     cache = EmbeddingCache(cache_dir / "embeddings.sqlite") if cache_dir else None
     tn = TitleNormalizer(cache=cache).fit(load_esco_corpus())

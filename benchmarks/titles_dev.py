@@ -29,8 +29,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from benchmarks._refdata import esco_dir
 from doorstroom_match.text.corpus import (
-    esco_data_dir,
     load_esco_corpus,
     read_esco_occupations,
     read_queries_csv,
@@ -44,7 +44,7 @@ VARIANTS = ("pref", "alts")
 
 
 def write_split(out: Path, data: Path | None = None, seed: int = 0) -> dict[str, int]:
-    data = data or esco_data_dir()
+    data = data or esco_dir()
     out.mkdir(parents=True, exist_ok=True)
     occs = read_esco_occupations(data / "occupations.csv")
     queries, gold = read_queries_csv(data / "dev_title_queries.csv")

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from ._exceptions import (
     BackendUnavailableError,
+    BusyError,
     DoorstroomError,
     DuplicateIdError,
     EmptyInputError,
     FeedError,
     LevelError,
     NotFittedError,
+    StoreError,
     UnknownCompetenceError,
     UnknownIdError,
     ValidationError,
@@ -34,6 +36,13 @@ from .assignment import (
     assign_places,
     compare_with_greedy,
 )
+from .calibration import (
+    CalibrationWarning,
+    CutoffChange,
+    RaterCalibration,
+    calibrate_raters,
+    cutoff_changes,
+)
 from .competences import (
     LEVEL_LABELS,
     Competence,
@@ -41,6 +50,8 @@ from .competences import (
     default_dictionary,
 )
 from .core import distance_matrix, topk_by_distance
+from .forms import RatingsForm, read_ratings_form, write_ratings_template
+from .occupations import OccupationModel
 from .opening import OpeningGap, opening_gaps
 from .plan import DevelopmentPlan, PlanItem, development_plan
 from .profiles import KINDS, Rating, Vacancy, WorkerProfile, aggregate_ratings
@@ -57,6 +68,12 @@ __all__ = [
     "aggregate_ratings",
     "KINDS",
     "LEVEL_LABELS",
+    # rater calibration
+    "calibrate_raters",
+    "RaterCalibration",
+    "cutoff_changes",
+    "CutoffChange",
+    "CalibrationWarning",
     "Competence",
     "CompetenceDictionary",
     "default_dictionary",
@@ -66,6 +83,7 @@ __all__ = [
     "Match",
     "Gap",
     "RankingWeights",
+    "OccupationModel",
     "distance_matrix",
     "topk_by_distance",
     "propose_requirements",
@@ -82,6 +100,10 @@ __all__ = [
     "PlacesAssignment",
     "PlacementExplanation",
     "Alternative",
+    # forms (.xlsx, the forms extra)
+    "write_ratings_template",
+    "read_ratings_form",
+    "RatingsForm",
     # plans
     "development_plan",
     "DevelopmentPlan",
@@ -97,5 +119,7 @@ __all__ = [
     "NotFittedError",
     "FeedError",
     "BackendUnavailableError",
+    "StoreError",
+    "BusyError",
     "__version__",
 ]

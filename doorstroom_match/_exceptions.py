@@ -19,6 +19,8 @@ __all__ = [
     "NotFittedError",
     "FeedError",
     "BackendUnavailableError",
+    "StoreError",
+    "BusyError",
 ]
 
 
@@ -63,3 +65,12 @@ class FeedError(DoorstroomError, ValueError):
 
 class BackendUnavailableError(DoorstroomError, ImportError):
     """An optional backend's dependency is not installed; the message names the extra."""
+
+
+class StoreError(FeedError):
+    """The state file exists but cannot be used: empty, not SQLite, another program's
+    database, a damaged page or a missing table. Never silently replaced by a fresh store."""
+
+
+class BusyError(DoorstroomError, RuntimeError):
+    """Another run holds the output folder or the store; the message says which process."""

@@ -6,8 +6,10 @@ data beyond a worker id.
 
 from __future__ import annotations
 
+import datetime as _dt
 import math
 import numbers
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -27,10 +29,22 @@ __all__ = [
     "check_number",
     "check_level_array",
     "check_weight_array",
+    "check_date",
+    "check_finite_vectors",
+    "shown",
 ]
 
 _LABEL_TO_LEVEL = {normalise_name(label): level for level, label in LEVEL_LABELS.items()}
 _ALLOWED_LEVELS = "one of 1..4 (onvoldoende..zeer goed)"
+_INT_TEXT = re.compile(r"\s*-?[0-9]{1,18}\s*")  # ASCII digits only: no '²', no 10**5000
+_ISO_DATE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[T ][0-9:.+\-Z]{2,40})?")
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def shown(value: Any, limit: int = 40) -> str:
+    """``repr(value)`` cut to ``limit`` characters, for messages (a 20 MB cell is not echoed)."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 5]}...{text[-2:]}"
 
 
 def check_level(value: Any, field: str) -> int:
@@ -57,12 +71,12 @@ def check_level(value: Any, field: str) -> int:
         raise LevelError(f"{field} == {value!r}, must be {_ALLOWED_LEVELS}")
     if isinstance(value, str):
         text = value.strip()
-        if text.isdigit():
+        if text.isascii() and text.isdigit() and len(text) <= 18:  # no '²', no 10**5000
             return check_level(int(text), field)
-        level = _LABEL_TO_LEVEL.get(normalise_name(text))
+        level = _LABEL_TO_LEVEL.get(normalise_name(text[:40]))
         if level is None:
             raise LevelError(
-                f"{field} == {value!r} is not a known level label; must be {_ALLOWED_LEVELS} "
+                f"{field} == {shown(value)} is not a known level label; must be {_ALLOWED_LEVELS} "
                 f"or a label: {', '.join(repr(v) for v in LEVEL_LABELS.values())}"
             )
         return level
@@ -70,15 +84,15 @@ def check_level(value: Any, field: str) -> int:
         level = int(value)
     elif isinstance(value, numbers.Real):
         fvalue = float(value)
-        if math.isnan(fvalue) or not fvalue.is_integer():
-            raise LevelError(f"{field} == {value!r}, must be {_ALLOWED_LEVELS}")
+        if not math.isfinite(fvalue) or not fvalue.is_integer():
+            raise LevelError(f"{field} == {shown(value)}, must be {_ALLOWED_LEVELS}")
         level = int(fvalue)
     else:
         raise LevelError(
             f"{field} must be an int 1..4 or a Dutch level label, got {type(value).__name__}"
         )
     if level not in LEVEL_LABELS:
-        raise LevelError(f"{field} == {value!r}, must be {_ALLOWED_LEVELS}")
+        raise LevelError(f"{field} == {shown(value)}, must be {_ALLOWED_LEVELS}")
     return level
 
 
@@ -129,7 +143,9 @@ def check_weights_mapping(
                 f"weights of {owner}: competence {cid!r} has a weight but is not in the "
                 f"requirements ({', '.join(required) or 'none'})"
             )
-        out[cid] = check_number(value, f"weight for {cid!r} of {owner}", low=0.0, low_open=True)
+        out[cid] = check_number(
+            value, f"weight for {cid!r} of {owner}", low=0.0, low_open=True, high=_FLOAT32_MAX
+        )
     return out
 
 
@@ -138,9 +154,11 @@ def check_id(value: Any, field: str) -> str:
     if isinstance(value, bool) or value is None:
         raise ValidationError(f"{field} must be a non-empty string, got {value!r}")
     if isinstance(value, numbers.Integral):
+        if abs(int(value)) >= 10**18:
+            raise ValidationError(f"{field} must be a string or an integer below 10**18")
         return str(int(value))
     if not isinstance(value, str) or not value.strip():
-        raise ValidationError(f"{field} must be a non-empty string, got {value!r}")
+        raise ValidationError(f"{field} must be a non-empty string, got {shown(value)}")
     return value
 
 
@@ -173,16 +191,16 @@ def check_int(value: Any, field: str, *, low: int | None = None, high: int | Non
         raise ValidationError(f"{field} must be an integer, got {value!r}")
     if isinstance(value, numbers.Integral):
         ivalue = int(value)
-    elif isinstance(value, numbers.Real) and float(value).is_integer():
+    elif isinstance(value, numbers.Real) and math.isfinite(value) and float(value).is_integer():
         ivalue = int(value)
-    elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    elif isinstance(value, str) and _INT_TEXT.fullmatch(value):
         ivalue = int(value)
     else:
-        raise ValidationError(f"{field} must be an integer, got {value!r}")
+        raise ValidationError(f"{field} must be an integer, got {shown(value)}")
     if low is not None and ivalue < low:
-        raise ValidationError(f"{field} must be >= {low}, got {value!r}")
+        raise ValidationError(f"{field} must be >= {low}, got {shown(value)}")
     if high is not None and ivalue > high:
-        raise ValidationError(f"{field} must be <= {high}, got {value!r}")
+        raise ValidationError(f"{field} must be <= {high}, got {shown(value)}")
     return ivalue
 
 
@@ -196,14 +214,19 @@ def check_number(
 ) -> float:
     """A finite real number within bounds (``low_open``: strictly above ``low``)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValidationError(f"{field} must be a finite number, got {value!r}")
-    fvalue = float(value)
+        raise ValidationError(f"{field} must be a finite number, got {shown(value)}")
+    try:
+        fvalue = float(value)
+    except OverflowError:  # an int beyond the float range
+        fvalue = math.inf
     if not math.isfinite(fvalue):
-        raise ValidationError(f"{field} must be a finite number, got {value!r}")
+        raise ValidationError(f"{field} must be a finite number, got {shown(value)}")
     if low is not None and (fvalue <= low if low_open else fvalue < low):
-        raise ValidationError(f"{field} must be {'>' if low_open else '>='} {low}, got {value!r}")
+        raise ValidationError(
+            f"{field} must be {'>' if low_open else '>='} {low}, got {shown(value)}"
+        )
     if high is not None and fvalue > high:
-        raise ValidationError(f"{field} must be <= {high}, got {value!r}")
+        raise ValidationError(f"{field} must be <= {high:g}, got {shown(value)}")
     return fvalue
 
 
@@ -217,7 +240,12 @@ def check_level_array(
     ValidationError
         Wrong dimensionality, non-integral values, NaN, or values outside 0..4.
     """
-    arr = np.asarray(array)
+    try:
+        arr = np.asarray(array)
+    except (ValueError, TypeError):  # ragged rows
+        raise ValidationError(
+            f"{name} must be a {ndim}-d array; its rows differ in length"
+        ) from None
     if arr.ndim != ndim:
         raise ValidationError(f"{name} must be a {ndim}-d array, got shape {arr.shape}")
     if arr.dtype.kind == "b" or arr.dtype.kind not in "iuf":
@@ -235,12 +263,85 @@ def check_level_array(
 
 
 def check_weight_array(array: Any, name: str, shape: tuple[int, ...]) -> np.ndarray:
-    """A float32 weight array of the given shape, finite and >= 0."""
-    arr = np.asarray(array, dtype=np.float32)
+    """A float32 weight array of the given shape, finite and >= 0 (a value beyond the float32
+    range is refused as inf)."""
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            arr = np.asarray(array, dtype=np.float32)
+    except (ValueError, TypeError):  # ragged rows, or text
+        raise ValidationError(f"{name} must be an array of numbers of shape {shape}") from None
     if arr.shape != shape:
         raise ValidationError(f"{name} must have shape {shape}, got {arr.shape}")
     if not np.isfinite(arr).all():
         raise ValidationError(f"{name} must be finite, got NaN or inf")
     if arr.size and arr.min() < 0:
         raise ValidationError(f"{name} must be >= 0, got {arr.min().item()!r}")
+    return arr
+
+
+def check_date(value: Any, field: str) -> _dt.date | None:
+    """A date from a ``date``, a ``datetime`` or an ISO string (``YYYY-MM-DD``, optionally
+    followed by an ISO time); None for None or an empty string.
+
+    Raises
+    ------
+    ValidationError
+        Anything else, including a date followed by other text (``"2026-12-01 en later"``).
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, _dt.datetime):
+        return value.date()
+    if isinstance(value, _dt.date):
+        return value
+    if isinstance(value, str):
+        m = _ISO_DATE.fullmatch(value.strip())
+        if m:
+            try:
+                return _dt.date.fromisoformat(m.group(1))
+            except ValueError:
+                pass
+    raise ValidationError(f"{field} must be an ISO date (YYYY-MM-DD), got {shown(value)}")
+
+
+def check_finite_vectors(array: Any, name: str, *, dim: int | None = None) -> np.ndarray:
+    """A 2-d float32 array of vectors, every value finite (after the cast to float32).
+
+    Parameters
+    ----------
+    array : array-like of shape (n, dim)
+    name : str
+    dim : int, optional
+        The width the vectors must have.
+
+    Returns
+    -------
+    ndarray of shape (n, dim), float32, C-contiguous
+
+    Raises
+    ------
+    ValidationError
+        Ragged rows, not 2-d, not numeric, the wrong width, or NaN/inf (a value beyond the
+        float32 range becomes inf).
+    """
+    try:
+        arr = np.asarray(array)
+    except (ValueError, TypeError):
+        raise ValidationError(
+            f"{name} must be a 2-d array of numbers; its rows differ in length"
+        ) from None
+    if arr.ndim != 2:
+        raise ValidationError(f"{name} must be a 2-d array (n, dim), got shape {arr.shape}")
+    if arr.dtype.kind not in "iuf":
+        raise ValidationError(f"{name} must be numeric, got dtype {arr.dtype}")
+    if dim is not None and arr.shape[1] != dim:
+        raise ValidationError(f"{name} must have {dim} columns, got {arr.shape[1]}")
+    with np.errstate(over="ignore", invalid="ignore"):
+        arr = np.ascontiguousarray(arr, dtype=np.float32)
+    bad = ~np.isfinite(arr).all(axis=1) if arr.size else np.zeros(arr.shape[0], bool)
+    if bad.any():
+        raise ValidationError(
+            f"{name} must be finite: {int(bad.sum())} row(s) hold NaN or inf (or a value "
+            f"beyond the float32 range), the first is row {int(np.flatnonzero(bad)[0])}"
+        )
     return arr

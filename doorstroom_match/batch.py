@@ -10,12 +10,16 @@ One run (:func:`run_batch`, the command ``doorstroom-match batch``):
 4. encode only the texts the embedding cache does not hold yet (new titles, changed titles);
 5. rank with :class:`~doorstroom_match.ranking.Matcher`, one block of workers at a time, on this
    machine or on a Dask cluster (``scheduler``), and stream the rows to ``matches.jsonl``;
-6. write the week to the store in one transaction, then move the output files into place
-   (``os.replace``), then render the bulletin.
+6. render the bulletin and the summary; every output is written into a fresh staging folder;
+7. write the week to the store in one transaction, then move the staged files into place
+   together (:class:`doorstroom_match._atomic.WeekOutput`).
 
-A run killed at any point leaves the store as it was after the previous week (plus cached
-vectors, which are valid whatever happens) and the output folder with either the previous or
-the new files, never half of one; running the same command again completes the week.
+One run at a time holds the output folder and the store (a second stops with
+:class:`~doorstroom_match.BusyError`). A run that fails or is killed before the commit leaves
+the store as it was after the previous week (plus cached vectors, which are valid whatever
+happens; the run is ``failed`` or, once the next run starts, ``interrupted``) and the output
+folder with the previous files; a kill during the switch after the commit is finished by the
+next command on the folder. Running the same command again completes the week.
 
 ``matches.jsonl`` is deterministic: workers in id order, vacancies tie-broken by id, keys sorted,
 floats rounded, no timestamps; the ``new`` flag depends only on the run date and on what earlier
@@ -31,12 +35,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import hashlib
+import io
 import json
 import logging
-import os
-import pickle
 import sys
 import time
+import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +48,8 @@ from typing import Any
 
 import numpy as np
 
+from ._atomic import AtomicFile as _AtomicFile
+from ._atomic import WeekOutput, batch_lock, recover
 from ._exceptions import BackendUnavailableError, EmptyInputError, FeedError, ValidationError
 from ._validation import check_int
 from .competences import CompetenceDictionary, default_dictionary
@@ -306,18 +312,40 @@ def batch_encoder(
         ).fit(texts)
     import sklearn
 
-    artifact = f"encoder:tfidf:{_TFIDF_COMPONENTS}:{source}:sklearn-{sklearn.__version__}"
+    # the fitted state is data (arrays and JSON in an .npz), never pickle: the store is a
+    # file anyone with write access to the folder can change, and reading it runs no code
+    artifact = f"encoder-state:tfidf:{_TFIDF_COMPONENTS}:{source}:sklearn-{sklearn.__version__}"
     if store is not None:
         blob = store.get_artifact(artifact)
         if blob is not None:
             try:
-                return pickle.loads(blob)  # our own store file, written below
-            except Exception:  # noqa: BLE001 - a stale pickle is simply refitted
-                log.warning("cached text encoder could not be loaded; fitting it again")
+                return _encoder_from_blob(blob)
+            except (ValueError, KeyError, OSError, EOFError, zipfile.BadZipFile) as exc:  # refit
+                log.warning("cached text encoder could not be read (%s); fitting it again", exc)
     enc = make_encoder("tfidf", n_components=_TFIDF_COMPONENTS).fit(texts)
     if store is not None:
-        store.put_artifact(artifact, pickle.dumps(enc, protocol=pickle.HIGHEST_PROTOCOL))
+        store.put_artifact(artifact, _encoder_to_blob(enc))
     return enc
+
+
+def _encoder_to_blob(enc: Any) -> bytes:
+    """A fitted TfidfEncoder as an ``.npz`` of its arrays plus its JSON description."""
+    arrays, meta = enc.to_state()
+    buf = io.BytesIO()
+    np.savez_compressed(buf, meta=np.array(json.dumps(meta, ensure_ascii=False)), **arrays)
+    return buf.getvalue()
+
+
+def _encoder_from_blob(blob: bytes) -> Any:
+    """The encoder :func:`_encoder_to_blob` wrote (``allow_pickle=False``: data only)."""
+    from .text.encoders import TfidfEncoder
+
+    with np.load(io.BytesIO(blob), allow_pickle=False) as data:
+        meta = json.loads(str(data["meta"]))
+        arrays = {k: data[k] for k in data.files if k != "meta"}
+    if not isinstance(meta, dict):
+        raise ValueError("encoder description is not a JSON object")
+    return TfidfEncoder.from_state(arrays, meta)
 
 
 def _encode_vacancies(
@@ -550,34 +578,6 @@ def _dumps(rec: dict[str, Any]) -> str:
     return json.dumps(rec, sort_keys=True, ensure_ascii=False, separators=(", ", ": "))
 
 
-class _AtomicFile:
-    """Write to ``.NAME.tmp`` in the same folder; :meth:`commit` fsyncs and renames it."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.tmp = path.with_name(f".{path.name}.tmp")
-        self.fh = open(self.tmp, "w", encoding="utf-8", newline="\n")
-
-    def write_line(self, text: str) -> None:
-        self.fh.write(text)
-        self.fh.write("\n")
-
-    def close(self) -> None:
-        if not self.fh.closed:
-            self.fh.flush()
-            os.fsync(self.fh.fileno())
-            self.fh.close()
-
-    def commit(self) -> None:
-        self.close()
-        os.replace(self.tmp, self.path)
-
-    def discard(self) -> None:
-        if not self.fh.closed:
-            self.fh.close()
-        self.tmp.unlink(missing_ok=True)
-
-
 def _write_rejected(path: Path, rejected: list[Rejected]) -> _AtomicFile:
     """``rejected.jsonl`` written to its temporary file (committed with the other outputs)."""
     f = _AtomicFile(path)
@@ -609,6 +609,8 @@ def run_batch(
     progress: bool = False,
     bulletin: bool = True,
     dictionary: CompetenceDictionary | None = None,
+    ratings: str | Path | Sequence[str | Path] | None = None,
+    delimiter: str | None = None,
 ) -> BatchResult:
     """Run the weekly batch (see the module docstring).
 
@@ -645,6 +647,15 @@ def run_batch(
     bulletin : bool, default=True
         Render the HTML bulletin.
     dictionary : CompetenceDictionary, optional
+    ratings : str, Path or sequence of them, optional
+        Ratings files (CSV or JSON Lines: ``worker``, ``rater``, ``competence``, ``level``; see
+        :func:`~doorstroom_match.calibration.read_ratings`), e.g. the week's ratings or a
+        stored history. The raters are calibrated over all of them
+        (:func:`~doorstroom_match.calibration.calibrate_raters`) and each rated worker's
+        competences become the fair levels before ranking; ``OUT_DIR/calibration.csv`` and
+        ``bulletin/kalibratie.html`` report the raters.
+    delimiter : str, optional
+        Delimiter of CSV inputs (``","``, ``";"``, ...); sniffed from each header when None.
 
     Returns
     -------
@@ -653,13 +664,101 @@ def run_batch(
     Raises
     ------
     FeedError
-        An input file cannot be read, or the store is not usable.
+        An input file cannot be read.
+    StoreError
+        The store exists but is not usable (empty, not SQLite, foreign, damaged); it is left
+        as it is, never replaced.
+    BusyError
+        Another run is writing to the same output folder or store.
     EmptyInputError
         No valid worker, or no valid and unexpired vacancy (``rejected.jsonl`` is still
         written, so the reasons can be read).
     ValidationError
         A bad parameter.
     """
+    # concurrency and crash safety (see doorstroom_match._atomic): one run per output folder
+    # and store; a switch a kill interrupted is finished or undone first; the week's files are
+    # staged in a fresh folder and moved into place together once the store has committed
+    out = Path(out_dir)
+    store_path = Path(store) if store is not None else out / "state.sqlite"
+    with batch_lock(out, store_path):
+        recover(out, lambda run_id: _run_done(store_path, run_id))
+        week = WeekOutput(out, parse_run_date(run_date).isoformat())
+        try:
+            return _run_batch(
+                workers,
+                feed,
+                out_dir,
+                week,
+                places=places,
+                top=top,
+                store=store,
+                run_date=run_date,
+                encoder=encoder,
+                text_field=text_field,
+                scheduler=scheduler,
+                block_size=block_size,
+                max_km=max_km,
+                progress=progress,
+                bulletin=bulletin,
+                dictionary=dictionary,
+                delimiter=delimiter,
+                ratings=ratings,
+            )
+        finally:
+            week.discard()  # a no-op after a publish (the folder is gone)
+
+
+def _run_done(store_path: Path, run_id: int) -> bool:
+    if not store_path.exists():
+        return False
+    with Store(store_path) as st:
+        return st.run_status(run_id) == "done"
+
+
+class _DeferredWeek:
+    """Stands in for the store inside :func:`_run`: the week's rows are kept, and written by
+    :func:`_run_batch` together with the output switch (``Store.finish_week(before_commit=)``).
+
+    When ``_run`` returns the week's rows instead of writing them, pass the store itself."""
+
+    def __init__(self, store: Store) -> None:
+        self.path = store.path
+        self._store = store
+        self.call: tuple[tuple[Any, ...], dict[str, Any]] | None = None
+
+    # caches valid whatever happens to the week (like the embedding cache): written now
+    def get_artifact(self, key: str) -> bytes | None:
+        return self._store.get_artifact(key)
+
+    def put_artifact(self, key: str, value: bytes) -> None:
+        self._store.put_artifact(key, value)
+
+    def finish_week(self, *args: Any, **kw: Any) -> None:
+        self.call = (args, kw)
+
+
+def _run_batch(
+    workers: str | Path,
+    feed: str | Path,
+    out_dir: str | Path,
+    week: WeekOutput,
+    *,
+    places: str | Path | None,
+    top: int,
+    store: str | Path | None,
+    run_date: str | _dt.date | None,
+    encoder: str | Any,
+    text_field: str,
+    scheduler: str | Any | None,
+    block_size: int,
+    max_km: float | str | None,
+    progress: bool,
+    bulletin: bool,
+    dictionary: CompetenceDictionary | None,
+    delimiter: str | None,
+    ratings: str | Path | Sequence[str | Path] | None = None,
+) -> BatchResult:
     t0 = time.perf_counter()
     top = check_int(top, "top", low=1)
     block_size = check_int(block_size, "block_size", low=1)
@@ -675,30 +774,41 @@ def run_batch(
     dictionary = dictionary or default_dictionary()
 
     # 1. read --------------------------------------------------------------------------
-    wres = read_workers(workers, dictionary=dictionary)
+    wres = read_workers(workers, dictionary=dictionary, delimiter=delimiter)
     seen: dict[str, tuple[str, int]] = {}
-    fres = read_vacancies(feed, dictionary=dictionary, seen=seen, what="feed")
+    fres = read_vacancies(feed, dictionary=dictionary, seen=seen, what="feed", delimiter=delimiter)
     pres: ReadResult | None = None
     if places is not None:
-        pres = read_vacancies(places, dictionary=dictionary, seen=seen, what="places")
+        pres = read_vacancies(
+            places, dictionary=dictionary, seen=seen, what="places", delimiter=delimiter
+        )
     results = [wres, fres] + ([pres] if pres else [])
     rejected = [r for res in results for r in res.rejected]
     rejected_path = out / "rejected.jsonl"
-    rejected_file = _write_rejected(rejected_path, rejected)
+    rejected_file = _write_rejected(week.path / "rejected.jsonl", rejected)
     for r in rejected:
         log.info("rejected %s line %d (%s) id=%s", r.source, r.line, r.kind, r.id)
     if not wres.items:
         rejected_file.commit()  # so the reasons can be read
+        week.publish_file("rejected.jsonl")
         raise EmptyInputError(
             f"no valid worker in {str(workers)!r}: {wres.n_lines} lines read, "
             f"{len(wres.rejected)} rejected (see {rejected_path})"
         )
     wks = sorted(wres.items, key=lambda w: w.id)
+    calibration = None
+    if ratings is not None:  # fair levels replace the raters' plain mean before ranking
+        from .calibration import calibrate_raters, read_ratings, with_fair_levels
+
+        calibration = calibrate_raters(read_ratings(ratings), dictionary=dictionary)
+        wks = with_fair_levels(wks, calibration)
+        calibration.to_csv(week.path / "calibration.csv")
     all_vacs = sorted(fres.items + (pres.items if pres else []), key=lambda v: v.id)
     active = [v for v in all_vacs if v.valid_until is None or v.valid_until >= day]
     expired = len(all_vacs) - len(active)
     if not active:
         rejected_file.commit()
+        week.publish_file("rejected.jsonl")
         n_read = fres.n_lines + (pres.n_lines if pres else 0)
         raise EmptyInputError(
             f"no valid vacancy for {day.isoformat()}: {n_read} "
@@ -706,8 +816,11 @@ def run_batch(
             f"{expired} expired (valid_until before the run date)"
         )
 
+    top = min(top, len(active))  # rows per worker never exceed the vacancies (memory bound)
+
     try:
         st = Store(store_path)
+        deferred = _DeferredWeek(st)  # the week is written with the output switch, below
         with st:
             # 2. compare with what earlier weeks saw ------------------------------------------
             prev = st.vacancy_states()
@@ -737,7 +850,7 @@ def run_batch(
             run_id = st.begin_run(day, fingerprint)
             try:
                 res = _run(
-                    st,
+                    deferred,
                     rejected_file,
                     run_id,
                     day,
@@ -748,7 +861,7 @@ def run_batch(
                     all_vacs,
                     hashes,
                     new_ids,
-                    out,
+                    week.path,
                     top=top,
                     block_size=block_size,
                     scheduler=scheduler,
@@ -771,15 +884,14 @@ def run_batch(
         rejected_file.discard()
         raise
     n_rows, n_encoded, n_cached, matches, placed = res
+    try:
+        # 7. bulletin (staged with the other files) ----------------------------------------
+        pages: list[Path] = []
+        if bulletin:
+            from .bulletin import render_bulletin
 
-    # 7. bulletin ----------------------------------------------------------------------
-    pages: list[Path] = []
-    if bulletin:
-        from .bulletin import render_bulletin
-
-        pages = list(
-            render_bulletin(
-                out,
+            staged = render_bulletin(
+                week.path,
                 wks,
                 matches,
                 {v.id: v for v in active},
@@ -788,39 +900,78 @@ def run_batch(
                 feedback=feedback,
                 assignments=None if placed is None else {r["worker_id"]: r for r in placed.records},
             )
+            if calibration is not None:
+                from .bulletin.calibration import render_calibration
+
+                staged = [
+                    *staged,
+                    render_calibration(week.path, calibration, period=day.isoformat()),
+                ]
+            pages = [out / Path(p).relative_to(week.path) for p in staged]
+        result = BatchResult(
+            run_id=run_id,
+            run_date=day,
+            out_dir=out,
+            store_path=store_path,
+            matches_path=out / "matches.jsonl",
+            rejected_path=rejected_path,
+            bulletin=pages,
+            n_workers=len(wks),
+            n_worker_lines=wres.n_lines,
+            n_vacancy_lines=fres.n_lines + (pres.n_lines if pres else 0),
+            n_vacancies=len(active),
+            n_places=sum(1 for v in active if v.is_internship),
+            n_rejected=len(rejected),
+            n_new=len(new_ids),
+            n_changed=n_changed,
+            n_expired=expired,
+            n_gone=n_gone,
+            n_encoded=n_encoded,
+            n_cached=n_cached,
+            n_rows=n_rows,
+            n_blank=sum(r.n_blank for r in results),
+            seconds=time.perf_counter() - t0,
+            encoder=fingerprint,
+            new_ids=new_ids,
+            assignments_path=None if placed is None else out / "assignments.jsonl",
+            assignment=None if placed is None else placed.summary,
         )
-    result = BatchResult(
-        run_id=run_id,
-        run_date=day,
-        out_dir=out,
-        store_path=store_path,
-        matches_path=out / "matches.jsonl",
-        rejected_path=rejected_path,
-        bulletin=pages,
-        n_workers=len(wks),
-        n_worker_lines=wres.n_lines,
-        n_vacancy_lines=fres.n_lines + (pres.n_lines if pres else 0),
-        n_vacancies=len(active),
-        n_places=sum(1 for v in active if v.is_internship),
-        n_rejected=len(rejected),
-        n_new=len(new_ids),
-        n_changed=n_changed,
-        n_expired=expired,
-        n_gone=n_gone,
-        n_encoded=n_encoded,
-        n_cached=n_cached,
-        n_rows=n_rows,
-        n_blank=sum(r.n_blank for r in results),
-        seconds=time.perf_counter() - t0,
-        encoder=fingerprint,
-        new_ids=new_ids,
-        assignments_path=None if placed is None else out / "assignments.jsonl",
-        assignment=None if placed is None else placed.summary,
-    )
-    summary = _AtomicFile(out / "summary.json")
-    summary.write_line(json.dumps(result.to_record(), indent=1, sort_keys=True, ensure_ascii=False))
-    summary.commit()
+        summary = _AtomicFile(week.path / "summary.json")
+        summary.write_line(
+            json.dumps(result.to_record(), indent=1, sort_keys=True, ensure_ascii=False)
+        )
+        summary.commit()
+        # 8. the week becomes visible: journal, the store's one transaction, the switch -----
+        if deferred.call is None:  # pragma: no cover - _run always ends with finish_week
+            raise RuntimeError("the scoring step did not hand over the week's rows")
+        week.prepare(run_id)
+        args, kw = deferred.call
+
+        def committing() -> None:
+            week.committed = True
+
+        with Store(store_path) as st:
+            st.finish_week(*args, **kw, before_commit=committing)
+    except BaseException:
+        _fail_run(store_path, run_id)
+        raise
+    try:
+        week.publish()  # after a kill here, the next run on this folder finishes the switch
+    except OSError as exc:
+        raise FeedError(
+            f"the week is stored, but its files could not all be moved into {str(out)!r} "
+            f"({exc.strerror}); the next batch or forget on that folder finishes the move"
+        ) from None
     return result
+
+
+def _fail_run(store_path: Path, run_id: int) -> None:
+    """Mark a run that raised after scoring as ``failed`` (its week was not committed)."""
+    try:
+        with Store(store_path) as st:
+            st.fail_run(run_id)
+    except Exception:  # noqa: BLE001 - the original error matters more
+        pass
 
 
 def _run(
@@ -1026,20 +1177,59 @@ class ForgetResult:
     files_deleted: list[str]
 
 
+def _id_forms(worker_id: str) -> list[str]:
+    """Every way an output file can spell the id: as is, HTML-escaped (bulletin), and
+    JSON-escaped with and without ``ensure_ascii`` (JSON Lines rows)."""
+    import html as _html
+
+    forms = {
+        worker_id,
+        _html.escape(worker_id, quote=True),
+        _html.escape(worker_id, quote=False),
+        json.dumps(worker_id, ensure_ascii=True)[1:-1],
+        json.dumps(worker_id, ensure_ascii=False)[1:-1],
+    }
+    return sorted(forms, key=len, reverse=True)
+
+
 def _mentions(text: str, worker_id: str) -> bool:
     import re
 
-    return re.search(rf"(?<![\w-]){re.escape(worker_id)}(?![\w])", text) is not None
+    return any(
+        re.search(rf"(?<![\w-]){re.escape(form)}(?![\w])", text) is not None
+        for form in _id_forms(worker_id)
+    )
 
 
-def _rewrite_jsonl(path: Path, drop: Any) -> int:
-    lines = path.read_text("utf-8").splitlines()
+def _rejected_mentions(rec: Any, worker_id: str) -> bool:
+    """A rejected row is about the worker: its id, or its raw line (JSON, CSV in any
+    delimiter, escaped in any way) names the worker."""
+    if not isinstance(rec, dict):
+        return False
+    if rec.get("id") == worker_id:
+        return True
+    raw = str(rec.get("raw", ""))
+    if _mentions(raw, worker_id):
+        return True
+    try:  # a JSON line can escape any character (\u0057 for W): compare the parsed id
+        parsed = json.loads(raw)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(parsed, dict) and str(parsed.get("id")) == worker_id
+
+
+def _rewrite_jsonl(path: Path, drop: Any, worker_id: str) -> int:
+    # split on \n only: str.splitlines would also cut at U+0085 or U+2028 inside a JSON string
+    lines = path.read_text("utf-8", errors="replace").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
     keep = []
     for line in lines:
         try:
             rec = json.loads(line)
-        except json.JSONDecodeError:
-            keep.append(line)
+        except (ValueError, RecursionError):  # not ours: kept unless it names the worker
+            if not _mentions(line, worker_id):
+                keep.append(line)
             continue
         if not drop(rec):
             keep.append(line)
@@ -1055,13 +1245,16 @@ def _cut_html(text: str, worker_id: str) -> tuple[str, int]:
     import html as _html
     import re
 
+    from .bulletin import _slug
+
     wid = re.escape(_html.escape(worker_id, quote=True))
+    anchor = re.escape(_html.escape(_slug(worker_id), quote=True))
     n = 0
     patterns = [
         # the worker's own section, a row of an overview table, a navigation entry
         rf'<section\b[^>]*\bdata-worker="{wid}"[^>]*>.*?</section>',
         rf'<tr\b[^>]*\bdata-worker="{wid}"[^>]*>.*?</tr>',
-        rf'<li\b[^>]*>\s*<a\b[^>]*href="[^"]*#w-{wid}"[^>]*>.*?</a>\s*</li>',
+        rf'<li\b[^>]*>\s*<a\b[^>]*href="[^"]*#w-{anchor}"[^>]*>.*?</a>\s*</li>',
     ]
     for pat in patterns:
         text, k = re.subn(pat, "", text, flags=re.S)
@@ -1076,9 +1269,12 @@ def forget_worker(
 
     Deletes every store row about the worker (workers, past matches, outcomes) in one
     transaction and rewrites the file (``VACUUM``) so no deleted page keeps the data. With
-    ``out_dir``: the worker's rows of ``matches.jsonl`` and ``rejected.jsonl`` and its
-    elements of the bulletin pages are removed (atomically); a page that still mentions the
-    id elsewhere is deleted (the next batch run writes it again).
+    ``out_dir``: the worker's rows of ``matches.jsonl`` and ``rejected.jsonl`` (a rejected
+    row of any format whose raw line names the worker, however escaped) and its elements of
+    the bulletin pages (found by the id as written there, HTML-escaped) are removed
+    (atomically); a page that still mentions the id elsewhere is deleted (the next batch run
+    writes it again). Temporary files and staging folders that a killed run left behind are
+    deleted too. The output folder and the store are locked while this runs.
 
     Parameters
     ----------
@@ -1090,10 +1286,32 @@ def forget_worker(
     Returns
     -------
     ForgetResult
+
+    Raises
+    ------
+    BusyError
+        A batch is running on the output folder or the store.
+    StoreError
+        The store is not usable.
     """
+    from contextlib import ExitStack
+
+    from ._atomic import exclusive, store_lock_path
     from ._validation import check_id
 
     wid = check_id(worker_id, "worker id")
+    store_path = Path(store)
+    with ExitStack() as locks:
+        if out_dir is not None:
+            locks.enter_context(batch_lock(Path(out_dir), store_path))
+            recover(Path(out_dir), lambda run_id: _run_done(store_path, run_id))
+        else:
+            lock = store_lock_path(store_path)
+            locks.enter_context(exclusive(lock, f"the store {str(store_path)!r}"))
+        return _forget(wid, store_path, out_dir)
+
+
+def _forget(wid: str, store: Path, out_dir: str | Path | None) -> ForgetResult:
     with Store(store) as st:
         rows = st.forget_worker(wid)
     file_rows: dict[str, int] = {}
@@ -1102,18 +1320,22 @@ def forget_worker(
         out = Path(out_dir)
         m = out / "matches.jsonl"
         if m.is_file():
-            file_rows[str(m)] = _rewrite_jsonl(m, lambda r: r.get("worker_id") == wid)
+            file_rows[str(m)] = _rewrite_jsonl(
+                m, lambda r: isinstance(r, dict) and r.get("worker_id") == wid, wid
+            )
         a = out / "assignments.jsonl"
         if a.is_file():  # the worker's row, and rows whose reason names them (a place taken)
             file_rows[str(a)] = _rewrite_jsonl(
-                a, lambda r: r.get("worker_id") == wid or _mentions(str(r.get("reason", "")), wid)
+                a,
+                lambda r: (
+                    isinstance(r, dict)
+                    and (r.get("worker_id") == wid or _mentions(str(r.get("reason", "")), wid))
+                ),
+                wid,
             )
         rj = out / "rejected.jsonl"
         if rj.is_file():
-            quoted = json.dumps(wid, ensure_ascii=False)
-            file_rows[str(rj)] = _rewrite_jsonl(
-                rj, lambda r: r.get("id") == wid or quoted in str(r.get("raw", ""))
-            )
+            file_rows[str(rj)] = _rewrite_jsonl(rj, lambda r: _rejected_mentions(r, wid), wid)
         bdir = out / "bulletin"
         if bdir.is_dir():
             for page in sorted(bdir.glob("*.html")):

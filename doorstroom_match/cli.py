@@ -6,16 +6,20 @@ Commands::
                            [--store PATH] [--date YYYY-MM-DD | --week YYYY-Www]
                            [--encoder tfidf|sentence-transformers|hybrid|none]
                            [--text title|text] [--scheduler ADDRESS] [--block-size N]
-                           [--no-progress]
+                           [--delimiter CHAR] [--no-progress]
     doorstroom-match outcome record --store S WORKER VACANCY EVENT [--date YYYY-MM-DD]
     doorstroom-match outcome report --store S [--date YYYY-MM-DD] [--json] [--out OUTDIR]
     doorstroom-match feedback WORKER VACANCY --status STATUS --store S [--note TEXT]
                               [--date YYYY-MM-DD]
     doorstroom-match forget WORKER_ID --store S [--out OUTDIR]
+    doorstroom-match sample --out DIR [--workers N --vacancies N --places N --seed S]
+                            [--week N] [--broken N] [--data-dir PATH]
+    doorstroom-match template ratings --out ratings.xlsx [--worker ID ...] [--rater R ...]
 
 Exit status: 0 when the command completed (a batch with rejected lines included: they are
 reported on standard error); 1 when it could not run (a missing file, no valid worker or
-vacancy, an unusable store), with a one-line message and no traceback; 2 for a wrong command
+vacancy, an unusable store: empty, not SQLite, another program's, damaged; another run busy
+with the same output folder), with a one-line message and no traceback; 2 for a wrong command
 line; 130 when interrupted.
 
 Messages carry worker ids only, never levels or limits.
@@ -26,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -61,6 +66,19 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--out", required=True, type=Path, metavar="OUTDIR", help="output folder")
     b.add_argument("--top", type=int, default=10, metavar="K", help="rows per worker (default 10)")
     b.add_argument("--places", type=Path, help="partner internship places, JSON Lines or .csv")
+    b.add_argument(
+        "--ratings",
+        type=Path,
+        nargs="+",
+        metavar="FILE",
+        help="ratings (worker, rater, competence, level; JSON Lines or .csv), one or more files "
+        "such as a stored history: raters are calibrated and rated workers get fair levels",
+    )
+    b.add_argument(
+        "--delimiter",
+        metavar="CHAR",
+        help="delimiter of .csv inputs: ',', ';', 'tab', ... (default: sniffed from each header)",
+    )
     b.add_argument(
         "--store",
         type=Path,
@@ -149,6 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="also remove the worker from OUTDIR's matches, rejected rows and bulletin",
     )
     f.set_defaults(func=_cmd_forget)
+    _add_sample_parser(sub)
+    _add_template_parser(sub)
     return p
 
 
@@ -183,6 +203,85 @@ def _cmd_feedback(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_template_parser(sub) -> None:
+    t = sub.add_parser(
+        "template",
+        help="write a form to fill in (the ratings workbook)",
+        description="Write a form to fill in. 'ratings': an .xlsx workbook with one rating per "
+        "row (worker, rater, competence, indicator, level), drop-downs for the rater, the "
+        "competence and the four levels, and the competence list with what each level means. "
+        "Read it back with --workers in 'batch' or doorstroom_match.forms.read_ratings_form. "
+        "Needs openpyxl (the 'forms' extra).",
+        epilog=_EPILOG,
+    )
+    t.add_argument("form", choices=["ratings"], help="which form")
+    t.add_argument("--out", required=True, type=Path, help="the .xlsx file to write")
+    t.add_argument(
+        "--worker",
+        dest="workers",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="prefill rows for this worker id (repeat for more)",
+    )
+    t.add_argument(
+        "--rater",
+        dest="raters",
+        action="append",
+        default=None,
+        metavar="R",
+        help="raters offered (default assessor, begeleider, zelf; repeat for more)",
+    )
+    t.set_defaults(func=_cmd_template)
+
+
+def _cmd_template(args: argparse.Namespace) -> int:
+    from .forms import RATERS, write_ratings_template
+
+    path = write_ratings_template(args.out, args.workers, raters=args.raters or RATERS)
+    print(f"wrote {path}")
+    return 0
+
+
+def _add_sample_parser(sub) -> None:
+    from .synthetic.generate import add_arguments
+
+    s = sub.add_parser(
+        "sample",
+        help="write seeded synthetic sample data (workers, feed, places)",
+        description="Write seeded synthetic workers.jsonl, feed.jsonl, places.jsonl and "
+        "truth.csv to DIR, from the reference data shipped in the package.",
+        epilog=_EPILOG,
+    )
+    add_arguments(s)
+    s.set_defaults(func=_cmd_sample)
+
+
+def _cmd_sample(args: argparse.Namespace) -> int:
+    import time
+
+    from .synthetic import write_sample
+
+    t0 = time.perf_counter()
+    written = write_sample(
+        args.out,
+        args.workers,
+        args.vacancies,
+        args.places,
+        args.seed,
+        week=args.week,
+        broken=args.broken,
+        data_dir=args.data_dir,
+    )
+    for path in written:
+        print(f"wrote {path}")
+    print(
+        f"{args.workers} workers, {args.vacancies} vacancies, {args.places} places "
+        f"(seed {args.seed}) in {time.perf_counter() - t0:.2f} s"
+    )
+    return 0
+
+
 def _existing_store(path: Path) -> Path:
     from ._exceptions import FeedError
 
@@ -209,6 +308,8 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         block_size=args.block_size,
         progress=progress,
         bulletin=not args.no_bulletin,
+        ratings=args.ratings,
+        delimiter=args.delimiter,
     )
     print(res.summary())
     if res.n_rejected:
@@ -287,6 +388,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("doorstroom-match: interrupted; the store is unchanged for this run", file=sys.stderr)
         return 130
+    except sqlite3.DatabaseError as exc:  # damage the opening checks could not see
+        print(
+            f"doorstroom-match {args.command}: error: the store is damaged ({exc}); "
+            "restore it from a backup",
+            file=sys.stderr,
+        )
+        return 1
     except (DoorstroomError, OSError) as exc:
         msg = (
             str(exc)

@@ -899,7 +899,8 @@ def blocked_topk(
     n_rows, n_cols : int
         Shape of the full (never materialised) score matrix.
     k : int
-        How many columns to keep per row.
+        How many columns to keep per row; above ``n_cols`` every column is kept (the result
+        then has ``n_cols`` columns).
     largest : bool, default=False
         Keep the largest scores instead of the smallest.
     block_rows, block_cols : int, optional
@@ -931,9 +932,11 @@ def blocked_topk(
     max_value = None if threshold is None else (-threshold if largest else threshold)
     block_cols = n_cols if block_cols is None else max(1, int(block_cols))
     block_rows = default_block_rows(block_cols) if block_rows is None else max(1, int(block_rows))
+    # k above the number of columns keeps every column: the result has min(k, n_cols)
+    # columns, never padding that a caller could mistake for results (nor a k-sized buffer)
     kk = min(k, n_cols)
-    out_idx = np.full((n_rows, k), -1, dtype=np.int64)
-    out_val = np.full((n_rows, k), np.nan, dtype=np.float32)
+    out_idx = np.full((n_rows, kk), -1, dtype=np.int64)
+    out_val = np.full((n_rows, kk), np.nan, dtype=np.float32)
 
     def one_row_block(r0: int) -> None:
         rows = slice(r0, min(n_rows, r0 + block_rows))

@@ -3,9 +3,12 @@
 Runs ``python -m doorstroom_match.demo [--sample DIR] [--out DIR]`` (defaults
 ``datasets/sample`` and ``./demo_out``): week 1 on ``workers.jsonl``, ``feed.jsonl`` and
 ``places.jsonl``; prints three workers' best three suggestions with their gaps in words and where
-the bulletin is; then week 2 on ``feed_week2.jsonl`` with what is new this week. Nothing is
-generated or downloaded. The state file ``demo_out/state.sqlite`` is started afresh each time,
-so the demo always shows the same two weeks.
+the bulletin is; then week 2 on ``feed_week2.jsonl`` with what is new this week. Outside the
+repository (no ``datasets/sample`` and no ``--sample``) the same sample is generated first into
+``demo_out/sample`` from the reference data shipped in the package (``doorstroom-match sample``
+with the bundled sample's arguments). Nothing is downloaded. The state file
+``demo_out/state.sqlite`` is started afresh each time, so the demo always shows the same two
+weeks.
 """
 
 from __future__ import annotations
@@ -74,16 +77,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .batch import run_batch
 
     p = argparse.ArgumentParser(prog="python -m doorstroom_match.demo", description=__doc__)
-    p.add_argument("--sample", type=Path, default=Path("datasets/sample"))
+    p.add_argument("--sample", type=Path, default=None, help="default datasets/sample")
     p.add_argument("--out", type=Path, default=Path("demo_out"))
     args = p.parse_args(argv)
     sample, out = args.sample, args.out
+    if sample is None:
+        sample = Path("datasets/sample")
+        if not sample.is_dir():
+            from .synthetic import write_sample
+
+            sample = out / "sample"
+            print(f"== no datasets/sample here: generating the sample into {sample}")
+            write_sample(sample, 60, 600, 40, 7, week=2)
     needed = ["workers.jsonl", "feed.jsonl", "places.jsonl", "feed_week2.jsonl"]
     missing = [n for n in needed if not (sample / n).is_file()]
     if missing:
         print(
             f"demo: the sample folder {str(sample)!r} lacks {', '.join(missing)} "
-            "(run it from the repository root)",
+            "(write one with: doorstroom-match sample --week 2 --out DIR)",
             file=sys.stderr,
         )
         return 1

@@ -8,9 +8,15 @@ So ``len(items) + len(rejected) == n_lines`` always holds (blank lines are count
 
 Two formats, chosen by the file name:
 
-- **JSON Lines** (any name not ending in ``.csv``): one JSON object per line, the record format
-  of :meth:`WorkerProfile.from_record` / :meth:`Vacancy.from_record`.
-- **CSV** (``*.csv``, UTF-8, comma-separated, a header row): one column per field (``id``,
+- **JSON Lines** (any name not ending in ``.csv``): one JSON object per line (UTF-8; lines end
+  with ``\n``, ``\r\n`` or a lone ``\r``), the record format of
+  :meth:`WorkerProfile.from_record` / :meth:`Vacancy.from_record`.
+- **CSV** (``*.csv``, a header row) as offices write them: the delimiter (``,``, ``;`` as Excel
+  writes on a Belgian machine, tab or ``|``) is sniffed from the header or given; each line is
+  read as UTF-8 (with or without BOM) or, failing that, as Windows-1252/Latin-1 (an older
+  export), and a line that is neither is quarantined alone; a decimal comma (``12,5``) is read
+  as a decimal point. A row must have as many cells as the header; a quote that is never
+  closed rejects only its own line (the rows after it are read). One column per field (``id``,
   ``title``, ``description``, ``kind``, ``employer``, ``postcode``, ``capacity``,
   ``valid_until``, ... for vacancies; ``id``, ``job_target``, ``postcode``, ``coach``,
   ``max_commute_km``, ... for workers). Levels go either in one column per competence,
@@ -37,9 +43,9 @@ Examples
 from __future__ import annotations
 
 import csv
-import io
 import json
 import re
+from collections import Counter
 from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +63,7 @@ from .competences import CompetenceDictionary, default_dictionary
 from .profiles import Vacancy, WorkerProfile
 
 __all__ = [
+    "DELIMITERS",
     "REJECT_KINDS",
     "Rejected",
     "ReadResult",
@@ -64,6 +71,7 @@ __all__ = [
     "read_vacancies",
     "read_records",
     "iter_lines",
+    "sniff_delimiter",
 ]
 
 #: Every ``kind`` a rejected row can have.
@@ -143,6 +151,8 @@ class ReadResult:
         Non-blank record lines read (the CSV header excluded); ``len(items) + len(rejected)``.
     n_blank : int
         Blank lines skipped.
+    n_recoded : int
+        CSV lines that were not UTF-8 and were read as Windows-1252 (an older export).
     """
 
     source: str
@@ -151,9 +161,18 @@ class ReadResult:
     rejected: list[Rejected] = field(default_factory=list)
     n_lines: int = 0
     n_blank: int = 0
+    n_recoded: int = 0
 
 
 # ----------------------------------------------------------------------------- raw lines
+#: A row may span at most this many physical lines (a quoted cell with line breaks); more
+#: means an unbalanced quote, which would otherwise swallow every later row.
+_MAX_ROW_LINES = 200
+#: The delimiters :func:`sniff_delimiter` chooses from, in order of preference on a tie.
+DELIMITERS: tuple[str, ...] = (",", ";", "\t", "|")
+_NOT_A_RECORD = object()  # a line that parsed but is no record at all (JSON ``null``)
+
+
 def _open_bytes(path: Path, what: str):
     try:
         return open(path, "rb")
@@ -165,11 +184,20 @@ def _open_bytes(path: Path, what: str):
         raise FeedError(f"cannot read {what} file {str(path)!r}: {exc.strerror}") from None
 
 
+def _split_physical(bline: bytes) -> list[bytes]:
+    """One ``\\n``-terminated chunk as lines: a lone ``\\r`` (old Mac files) ends a line too."""
+    bline = bline.rstrip(b"\n")
+    if bline.endswith(b"\r"):
+        bline = bline[:-1]
+    return bline.split(b"\r") if b"\r" in bline else [bline]
+
+
 def iter_lines(path: str | Path, what: str = "input") -> Iterator[tuple[int, str | None, str]]:
     """The lines of a JSON Lines file as ``(line_number, text or None, raw)``.
 
     ``text`` is None when the line is not valid UTF-8 (``raw`` then holds it with replacement
-    characters). Line endings (``\\n``, ``\\r\\n``) and a leading byte-order mark are removed.
+    characters). Line endings (``\\n``, ``\\r\\n`` and a lone ``\\r``) and a leading
+    byte-order mark are removed.
 
     Raises
     ------
@@ -177,17 +205,46 @@ def iter_lines(path: str | Path, what: str = "input") -> Iterator[tuple[int, str
         The file cannot be opened.
     """
     path = Path(path)
+    no = 0
     with _open_bytes(path, what) as fh:
-        for no, bline in enumerate(fh, 1):
-            bline = bline.rstrip(b"\r\n")
-            if no == 1 and bline.startswith(b"\xef\xbb\xbf"):
-                bline = bline[3:]
-            try:
-                text = bline.decode("utf-8")
-            except UnicodeDecodeError:
-                yield no, None, bline.decode("utf-8", "replace")
-                continue
-            yield no, text, text
+        for chunk in fh:
+            for bline in _split_physical(chunk):
+                no += 1
+                if no == 1 and bline.startswith(b"\xef\xbb\xbf"):
+                    bline = bline[3:]
+                try:
+                    text = bline.decode("utf-8")
+                except UnicodeDecodeError:
+                    yield no, None, bline.decode("utf-8", "replace")
+                    continue
+                yield no, text, text
+
+
+def _encodable(value: Any) -> bool:
+    """No lone surrogate (``"\\ud800"`` parses as JSON but cannot be written as UTF-8)."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except (UnicodeEncodeError, ValueError, TypeError, RecursionError):
+        return False
+    return True
+
+
+def _loads(text: str) -> Any:
+    """``json.loads`` with every way it can fail on hostile text turned into ValueError."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise
+    except RecursionError:
+        raise ValueError("the JSON is nested too deeply") from None
+    except ValueError as exc:  # an integer beyond Python's digit limit
+        raise ValueError(f"a value cannot be held ({str(exc).split(';')[0]})") from None
+
+
+def _json_reason(exc: ValueError) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"{exc.msg} (column {exc.colno})"
+    return str(exc)
 
 
 def _iter_jsonl(path: Path, what: str) -> Iterator[tuple[int, str, Any, Rejected | None]]:
@@ -212,8 +269,8 @@ def _iter_jsonl(path: Path, what: str) -> Iterator[tuple[int, str, Any, Rejected
             )
         first = False
         try:
-            rec = json.loads(text)
-        except json.JSONDecodeError as exc:
+            rec = _loads(text)
+        except ValueError as exc:
             yield (
                 no,
                 raw,
@@ -222,13 +279,13 @@ def _iter_jsonl(path: Path, what: str) -> Iterator[tuple[int, str, Any, Rejected
                     str(path),
                     no,
                     raw,
-                    f"malformed JSON: {exc.msg} (column {exc.colno})",
+                    f"malformed JSON: {_json_reason(exc)}",
                     "malformed_json",
                     _sniff_id(text),
                 ),
             )
             continue
-        yield no, raw, rec, None
+        yield no, raw, (_NOT_A_RECORD if rec is None else rec), None
 
 
 def _sniff_id(text: str) -> str | None:
@@ -238,88 +295,226 @@ def _sniff_id(text: str) -> str | None:
 
 
 def _csv_value(name: str, cell: str) -> Any:
-    if name in _INT_FIELDS and re.fullmatch(r"\s*-?\d+\s*", cell):
+    if name in _INT_FIELDS and re.fullmatch(r"\s*-?[0-9]{1,18}\s*", cell):
         return int(cell)
     if name in _FLOAT_FIELDS:
-        try:
-            return float(cell)
-        except ValueError:
-            return cell
+        # a Belgian spreadsheet writes 12,5 for 12.5
+        text = cell.replace(",", ".", 1) if re.fullmatch(r"\s*-?[0-9]+,[0-9]+\s*", cell) else cell
+        if re.fullmatch(r"\s*-?[0-9]{1,15}(\.[0-9]{1,15})?\s*", text):
+            return float(text)
+        return cell
     if name == "limits":
         return [part.strip() for part in cell.split("|") if part.strip()]
     return cell
 
 
-def _iter_csv(path: Path, what: str, kind: str) -> Iterator[tuple[int, str, Any, Rejected | None]]:
+def _decode_csv_line(bline: bytes) -> tuple[str | None, bool]:
+    """(text, recoded): UTF-8, else Windows-1252 (what older Belgian exports write).
+
+    A line that is neither (bytes Windows-1252 leaves undefined, which Latin-1 would turn into
+    control characters) or that holds a NUL byte gives ``None``: it is quarantined alone.
+    """
+    if b"\x00" in bline:
+        return None, False
+    try:
+        return bline.decode("utf-8"), False
+    except UnicodeDecodeError:
+        pass
+    try:
+        return bline.decode("cp1252"), True
+    except UnicodeDecodeError:
+        return None, False
+
+
+def _count_outside_quotes(text: str, char: str) -> int:
+    if '"' not in text:
+        return text.count(char)
+    n, quoted = 0, False
+    for c in text:
+        if c == '"':
+            quoted = not quoted
+        elif c == char and not quoted:
+            n += 1
+    return n
+
+
+def sniff_delimiter(header: str) -> str:
+    """The delimiter of a CSV file from its header line: the one of :data:`DELIMITERS` that
+    occurs most often outside quotes (``,`` when none does).
+
+    Examples
+    --------
+    >>> sniff_delimiter("id;title;req_samenwerken"), sniff_delimiter("id,title")
+    (';', ',')
+    """
+    counts = [(_count_outside_quotes(header, d), -i, d) for i, d in enumerate(DELIMITERS)]
+    best = max(counts)
+    return best[2] if best[0] > 0 else ","
+
+
+def _check_delimiter(delimiter: str | None) -> str | None:
+    if delimiter is None:
+        return None
+    names = {"comma": ",", "semicolon": ";", "tab": "\t", "\\t": "\t", "pipe": "|"}
+    if isinstance(delimiter, str) and delimiter.lower() in names:
+        return names[delimiter.lower()]
+    if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in '"\r\n':
+        raise ValidationError(
+            "delimiter must be one character other than a quote or a line break (or 'comma', "
+            f"'semicolon', 'tab', 'pipe'), got {delimiter!r}"
+        )
+    return delimiter
+
+
+def _csv_physical_lines(data: bytes) -> tuple[list[str | None], list[bytes], int]:
+    """The file's physical lines (with their line endings), decoded line by line.
+
+    Returns the lines (None for a line that cannot be decoded), the same lines as bytes, and
+    how many were read as Windows-1252.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    elif data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # Excel's "Unicode text": UTF-16 with a BOM
+        try:
+            data = data.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError:
+            pass  # then each line is quarantined on its own below
+    out: list[str | None] = []
+    n_recoded = 0
+    blines = data.splitlines(keepends=True)
+    for bline in blines:
+        text, recoded = _decode_csv_line(bline)
+        out.append(text)
+        n_recoded += recoded
+    return out, blines, n_recoded
+
+
+def _parse_row(
+    lines: list[str | None], i: int, delimiter: str
+) -> tuple[list[str] | None, int, str]:
+    """The CSV row starting at physical line ``i``: (cells, lines it spans, error)."""
+    text = lines[i]
+    if text is not None and '"' not in text:  # no quote: the line is the row (the common case)
+        return text.rstrip("\r\n").split(delimiter), 1, ""
+
+    def feed() -> Iterator[str]:
+        for j in range(i, min(len(lines), i + _MAX_ROW_LINES)):
+            text = lines[j]
+            if text is None:  # an undecodable line ends any quoted cell that runs into it
+                return
+            yield text
+
+    source = feed()
+    reader = csv.reader(source, delimiter=delimiter, strict=True)
+    try:
+        row = next(reader)
+    except StopIteration:
+        return None, 1, "empty row"
+    except csv.Error as exc:
+        return None, 1, str(exc)
+    return row, max(1, reader.line_num), ""
+
+
+def _iter_csv(
+    path: Path, what: str, kind: str, delimiter: str | None = None, stats: dict | None = None
+) -> Iterator[tuple[int, str, Any, Rejected | None]]:
     with _open_bytes(path, what) as fh:
         data = fh.read()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise FeedError(
-            f"{what} file {str(path)!r} is not UTF-8 text (byte {exc.start}); save it as UTF-8"
-        ) from None
-    # the same line breaks as the csv reader's line_num (\n, \r, \r\n; not str.splitlines')
-    physical = io.StringIO(text, newline="").readlines()
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
+    lines, blines, n_recoded = _csv_physical_lines(data)
+    del data
+    if stats is not None:
+        stats["n_recoded"] = n_recoded
+    # the header: the first line that is not blank
+    h = 0
+    while h < len(lines) and lines[h] is not None and not lines[h].strip():
+        h += 1
+    if h == len(lines):
         return
-    except csv.Error as exc:
+    if lines[h] is None:
         raise FeedError(
-            f"{what} file {str(path)!r}: the header row is not valid CSV ({exc})"
-        ) from None
-    header = [h.strip() for h in header]
-    dupes = sorted({h for h in header if header.count(h) > 1})
+            f"{what} file {str(path)!r}: the header row (line {h + 1}) is neither UTF-8 nor "
+            "Windows-1252 text; save the file as CSV UTF-8"
+        )
+    delim = delimiter or sniff_delimiter(lines[h])
+    header, span, err = _parse_row(lines, h, delim)
+    if header is None or span != 1:
+        raise FeedError(
+            f"{what} file {str(path)!r}: the header row is not valid CSV "
+            f"({err or 'a quote is not closed'})"
+        )
+    header = [c.strip() for c in header]
+    dupes = sorted(c for c, n in Counter(header).items() if n > 1)[:10]  # linear: hostile headers
     if dupes or not any(header):
         raise FeedError(
             f"{what} file {str(path)!r}: the CSV header must name each column once, "
             f"got {'duplicates ' + repr(dupes) if dupes else 'an empty header'}"
         )
+    if "id" not in header and len(header) == 1 and delimiter is None:
+        raise FeedError(
+            f"{what} file {str(path)!r}: the CSV header has one column {header[0][:40]!r} and "
+            f"no 'id'; if the file uses another delimiter than {DELIMITERS}, pass it "
+            "(--delimiter)"
+        )
     prefix = _PREFIX[kind]
     levels_field = _LEVELS_FIELD[kind]
-    start = reader.line_num + 1
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            end = reader.line_num
-            raw = "".join(physical[start - 1 : end]).rstrip("\r\n")
+    src = str(path)
+    i = h + 1
+    while i < len(lines):
+        no = i + 1
+        text = lines[i]
+        if text is None:
+            raw = blines[i].rstrip(b"\r\n").decode("utf-8", "replace")
             yield (
-                start,
+                no,
                 raw,
                 None,
-                Rejected(str(path), start, raw, f"malformed CSV: {exc}", "malformed_csv"),
+                Rejected(src, no, raw, "line is neither UTF-8 nor Windows-1252 text", "encoding"),
             )
-            start = end + 1
+            i += 1
             continue
-        end = reader.line_num
-        raw = "".join(physical[start - 1 : end]).rstrip("\r\n")
-        no, start = start, end + 1
+        if not text.strip():
+            yield no, "", None, None
+            i += 1
+            continue
+        row, span, err = _parse_row(lines, i, delim)
+        if row is not None and span > 1 and len(row) != len(header):
+            row, err = (
+                None,
+                (
+                    f"a quoted cell runs over {span} lines into a row of {len(row)} cells "
+                    f"(the header has {len(header)}): a quote is not closed"
+                ),
+            )
+        if row is None:
+            raw = text.rstrip("\r\n")
+            reason = err if "quote" in err else f"{err}; a quote is probably not closed"
+            yield no, raw, None, Rejected(src, no, raw, f"malformed CSV: {reason}", "malformed_csv")
+            i += 1
+            continue
+        raw = "".join(t or "" for t in lines[i : i + span]).rstrip("\r\n")
+        i += span
         if not any(cell.strip() for cell in row):
             yield no, raw, None, None
             continue
-        if len(row) > len(header):
+        if len(row) != len(header):
             yield (
                 no,
                 raw,
                 None,
                 Rejected(
-                    str(path),
+                    src,
                     no,
                     raw,
                     f"malformed CSV: the row has {len(row)} cells, the header has {len(header)}",
                     "malformed_csv",
+                    _first_cell_id(header, row),
                 ),
             )
             continue
         rec: dict[str, Any] = {}
         levels: dict[str, str] = {}
         bad: Rejected | None = None
-        for name, cell in zip(header, row, strict=False):
+        for name, cell in zip(header, row, strict=True):
             cell = cell.strip()
             if not cell or not name:
                 continue
@@ -327,13 +522,13 @@ def _iter_csv(path: Path, what: str, kind: str) -> Iterator[tuple[int, str, Any,
                 levels[name[len(prefix) :]] = cell
             elif name in _JSON_CELLS:
                 try:
-                    rec[name] = json.loads(cell)
-                except json.JSONDecodeError as exc:
+                    rec[name] = _loads(cell)
+                except ValueError as exc:
                     bad = Rejected(
-                        str(path),
+                        src,
                         no,
                         raw,
-                        f"malformed JSON in the {name!r} cell: {exc.msg} (column {exc.colno})",
+                        f"malformed JSON in the {name!r} cell: {_json_reason(exc)}",
                         "malformed_json",
                         rec.get("id"),
                     )
@@ -343,7 +538,7 @@ def _iter_csv(path: Path, what: str, kind: str) -> Iterator[tuple[int, str, Any,
         if bad is None and levels:
             if levels_field in rec:
                 bad = Rejected(
-                    str(path),
+                    src,
                     no,
                     raw,
                     f"give {levels_field} either as one JSON cell or as {prefix}<competence> "
@@ -356,9 +551,22 @@ def _iter_csv(path: Path, what: str, kind: str) -> Iterator[tuple[int, str, Any,
         yield no, raw, (None if bad else rec), bad
 
 
-def _rows(path: Path, what: str, kind: str):
+def _first_cell_id(header: list[str], row: list[str]) -> str | None:
+    """The id of a row with the wrong number of cells, when its id column can be trusted."""
+    if "id" in header:
+        k = header.index("id")
+        if k < len(row) and row[k].strip() and len(row[k]) <= 200:
+            return row[k].strip()
+    return None
+
+
+def _rows(path: Path, what: str, kind: str, delimiter: str | None, stats: dict[str, int]):
+    if path.suffix.lower() == ".xlsx":  # Excel workbooks: doorstroom_match.forms (openpyxl)
+        from .forms import iter_xlsx_rows
+
+        return iter_xlsx_rows(path, what, kind)
     if path.suffix.lower() == ".csv":
-        return _iter_csv(path, what, kind)
+        return _iter_csv(path, what, kind, delimiter, stats)
     return _iter_jsonl(path, what)
 
 
@@ -398,6 +606,8 @@ def _classify(exc: Exception) -> str:
 def _build(kind: str, rec: Any, dictionary: CompetenceDictionary | None) -> tuple[Any, str, str]:
     """(item, '', '') or (None, kind, reason) for one parsed record."""
     noun = "worker" if kind == "worker" else "vacancy"
+    if rec is _NOT_A_RECORD:
+        return None, "wrong_type", f"a {noun} line must be a JSON object, got null"
     if not isinstance(rec, Mapping):
         return None, "wrong_type", f"a {noun} line must be a JSON object, got {type(rec).__name__}"
     if rec.get("id") is None or (isinstance(rec.get("id"), str) and not rec["id"].strip()):
@@ -419,11 +629,13 @@ def _build(kind: str, rec: Any, dictionary: CompetenceDictionary | None) -> tupl
         return None, "invalid_value", str(exc)
     except ValidationError as exc:
         return None, _classify(exc), str(exc)
-    except (TypeError, ValueError, AttributeError) as exc:  # a shape no check foresaw
+    except (TypeError, ValueError, AttributeError, ArithmeticError, RecursionError) as exc:
+        # a shape no check foresaw: still one rejected line, never a stopped batch; the
+        # message is not quoted (it could hold a level or a limit), only its type
         return (
             None,
             "wrong_type" if isinstance(exc, TypeError) else "invalid_value",
-            (f"{noun} {rid!r}: {type(exc).__name__}: {exc}"),
+            f"{noun} {rid!r}: a value could not be used ({type(exc).__name__})",
         )
     return item, "", ""
 
@@ -435,6 +647,7 @@ def read_records(
     dictionary: CompetenceDictionary | None = None,
     seen: MutableMapping[str, tuple[str, int]] | None = None,
     what: str | None = None,
+    delimiter: str | None = None,
 ) -> ReadResult:
     """Read one JSON Lines or CSV file of workers or vacancies, quarantining bad lines.
 
@@ -451,6 +664,9 @@ def read_records(
         the two files is caught too.
     what : str, optional
         How the file is named in messages (default: ``"workers"`` / ``"feed"``).
+    delimiter : str, optional
+        The CSV delimiter (``","``, ``";"``, a tab, or ``"comma"``, ``"semicolon"``, ...);
+        sniffed from the header line when None (see :func:`sniff_delimiter`).
 
     Returns
     -------
@@ -464,6 +680,7 @@ def read_records(
     """
     if kind not in ("worker", "vacancy"):
         raise ValidationError(f"kind must be 'worker' or 'vacancy', got {kind!r}")
+    delimiter = _check_delimiter(delimiter)
     path = Path(path)
     base = dictionary or default_dictionary()
     dictionary = base if isinstance(base, _MemoDictionary) else _MemoDictionary(base)
@@ -471,7 +688,8 @@ def read_records(
     seen = {} if seen is None else seen
     res = ReadResult(source=str(path))
     noun = "worker" if kind == "worker" else "vacancy"
-    for no, raw, rec, rejected in _rows(path, what, kind):
+    stats: dict[str, int] = {}
+    for no, raw, rec, rejected in _rows(path, what, kind, delimiter, stats):
         if rejected is not None:
             res.n_lines += 1
             res.rejected.append(rejected)
@@ -480,6 +698,20 @@ def read_records(
             res.n_blank += 1
             continue
         res.n_lines += 1
+        if "\\u" in raw and not _encodable(rec):
+            rid = rec.get("id") if isinstance(rec, Mapping) else None
+            res.rejected.append(
+                Rejected(
+                    str(path),
+                    no,
+                    raw,
+                    "a string holds a lone surrogate escape (such as \\ud800), which is no "
+                    "character",
+                    "encoding",
+                    rid if isinstance(rid, str) and _encodable(rid) else None,
+                )
+            )
+            continue
         item, rkind, reason = _build(kind, rec, dictionary)
         if item is None:
             rid = rec.get("id") if isinstance(rec, Mapping) else None
@@ -504,12 +736,18 @@ def read_records(
         seen[item.id] = (str(path), no)
         res.items.append(item)
         res.lines.append(no)
+    res.n_recoded = stats.get("n_recoded", 0)
     return res
 
 
-def read_workers(path: str | Path, *, dictionary: CompetenceDictionary | None = None) -> ReadResult:
+def read_workers(
+    path: str | Path,
+    *,
+    dictionary: CompetenceDictionary | None = None,
+    delimiter: str | None = None,
+) -> ReadResult:
     """Read a workers file (JSON Lines or CSV); see :func:`read_records`."""
-    return read_records(path, "worker", dictionary=dictionary)
+    return read_records(path, "worker", dictionary=dictionary, delimiter=delimiter)
 
 
 def read_vacancies(
@@ -518,6 +756,9 @@ def read_vacancies(
     dictionary: CompetenceDictionary | None = None,
     seen: MutableMapping[str, tuple[str, int]] | None = None,
     what: str = "feed",
+    delimiter: str | None = None,
 ) -> ReadResult:
     """Read a vacancy feed or a file of internship places; see :func:`read_records`."""
-    return read_records(path, "vacancy", dictionary=dictionary, seen=seen, what=what)
+    return read_records(
+        path, "vacancy", dictionary=dictionary, seen=seen, what=what, delimiter=delimiter
+    )

@@ -61,16 +61,24 @@ def _faiss() -> Any:
 
 
 def _check_matrix(x: Any, name: str, dim: int | None = None) -> np.ndarray:
-    arr = np.asarray(x)
+    try:
+        arr = np.asarray(x)
+    except (ValueError, TypeError):  # ragged rows
+        raise ValidationError(
+            f"{name} must be a 2-D array (n, dim); its rows differ in length"
+        ) from None
     if arr.ndim != 2:
         raise ValidationError(f"{name} must be a 2-D array (n, dim), got shape {arr.shape}")
     if dim is not None and arr.shape[1] != dim:
         raise ValidationError(f"{name} must have {dim} columns like the index, got {arr.shape[1]}")
     if not np.issubdtype(arr.dtype, np.number):
         raise ValidationError(f"{name} must be numeric, got dtype {arr.dtype}")
-    arr = np.ascontiguousarray(arr, dtype=np.float32)
+    with np.errstate(over="ignore", invalid="ignore"):  # beyond float32 becomes inf: refused
+        arr = np.ascontiguousarray(arr, dtype=np.float32)
     if not np.isfinite(arr).all():
-        raise ValidationError(f"{name} must be finite (no NaN or inf)")
+        raise ValidationError(
+            f"{name} must be finite (no NaN or inf, no value beyond the float32 range)"
+        )
     return arr
 
 

@@ -81,6 +81,8 @@ _MATCH_RANK = {"exactMatch": 0, "closeMatch": 1, "narrowMatch": 2, "broadMatch":
 # importance -> minimum level: < 3.4 -> 1, < 4.0 -> 2, < 4.6 -> 3, else 4 (as the generator)
 _IMPORTANCE_CUTS = np.array([3.4, 4.0, 4.6], dtype=np.float32)
 _INFER_SHARE = 0.4  # share of the competences an inferred cut-off requires
+# the normaliser adds a bonus of 10 to a row equal to the normalised title (an exact label)
+_EXACT_SCORE = 5.0
 
 
 class OccupationModel:
@@ -101,6 +103,10 @@ class OccupationModel:
         match is certain).
     weights : (float, float, float), default=(0.4, 0.3, 0.3)
         ``(a_occ, a_4, a_3)`` of the affinity (see the module docstring).
+    min_score : float, default=0.25
+        A text whose best candidate scores below this (the normaliser's fused score; a cosine
+        of character n-grams for ``"fast"``) gets no occupation: "qqq" or "job" is unknown,
+        not a wild guess.
     catalogue : path, optional
         An ESCO ``occupations.csv``; default the catalogue shipped with the package.
 
@@ -117,12 +123,14 @@ class OccupationModel:
         k: int = 5,
         temperature: float = 0.05,
         weights: tuple[float, float, float] = (0.4, 0.3, 0.3),
+        min_score: float = 0.25,
         catalogue: Any = None,
     ) -> None:
         self.normalizer = normalizer
         self.k = k
         self.temperature = temperature
         self.weights = weights
+        self.min_score = min_score
         self.catalogue = catalogue
 
     # ------------------------------------------------------------------------------ fit
@@ -181,7 +189,11 @@ class OccupationModel:
         self._required: dict[int, dict[str, int]] = {}
         self._importance = None
         fp = hashlib.sha256()
-        fp.update(repr((type(tn).__name__, len(tn.uris_), self.k, self.temperature)).encode())
+        fp.update(
+            repr(
+                (type(tn).__name__, len(tn.uris_), self.k, self.temperature, self.min_score)
+            ).encode()
+        )
         fp.update("\n".join(map(str, self.uris_[:50])).encode())
         self.fingerprint_ = fp.hexdigest()[:16]
         return self
@@ -214,9 +226,12 @@ class OccupationModel:
         todo = sorted({key for key in keys if key and key not in self._memo})
         if todo:
             scores, idx = self.normalizer_.predict_topk(todo, k)
-            share = _softmax(scores, float(self.temperature), exact=scores >= 0.9999)
+            share = _softmax(scores, float(self.temperature), exact=scores >= _EXACT_SCORE)
             for i, key in enumerate(todo):
-                self._memo[key] = (idx[i].astype(np.int64), share[i].astype(np.float32))
+                if scores[i, 0] < self.min_score:
+                    self._memo[key] = (np.empty(0, np.int64), np.empty(0, np.float32))
+                else:
+                    self._memo[key] = (idx[i].astype(np.int64), share[i].astype(np.float32))
         out_i = np.full((len(keys), k), -1, dtype=np.int64)
         out_p = np.zeros((len(keys), k), dtype=np.float32)
         for r, key in enumerate(keys):

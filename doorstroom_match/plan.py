@@ -7,13 +7,12 @@ proposes a sensible first draft; the coach edits it.
 
 from __future__ import annotations
 
-import csv
 import datetime as _dt
-import io
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+from ._export import csv_text
 from ._validation import check_int
 from .competences import LEVEL_LABELS
 from .opening import OpeningGap
@@ -151,13 +150,19 @@ class DevelopmentPlan:
         return [asdict(item) for item in self.items]
 
     def to_csv(self, path: str | None = None) -> str:
-        """The plan as CSV (Dutch headers); written to ``path`` when given, also returned."""
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(["werknemer", "vacature", *(_HEADERS_NL[f] for f in _FIELDS)])
-        for item in self.items:
-            writer.writerow([self.worker_id, self.vacancy_id, *(getattr(item, f) for f in _FIELDS)])
-        text = buf.getvalue()
+        """The plan as CSV (Dutch headers); written to ``path`` when given, also returned.
+
+        Text cells a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``,
+        ``@``, a tab or a carriage return) get a leading apostrophe; see
+        :mod:`doorstroom_match._export`.
+        """
+        text = csv_text(
+            ["werknemer", "vacature", *(_HEADERS_NL[f] for f in _FIELDS)],
+            (
+                [self.worker_id, self.vacancy_id, *(getattr(item, f) for f in _FIELDS)]
+                for item in self.items
+            ),
+        )
         if path is not None:
             with open(path, "w", encoding="utf-8", newline="") as fh:
                 fh.write(text)

@@ -21,6 +21,7 @@ import numpy as np
 
 from ._exceptions import ValidationError
 from ._validation import (
+    check_date,
     check_id,
     check_int,
     check_level,
@@ -64,18 +65,7 @@ def _freeze(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def _parse_date(value: Any, field_name: str) -> _dt.date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, _dt.datetime):
-        return value.date()
-    if isinstance(value, _dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return _dt.date.fromisoformat(value.strip()[:10])
-        except ValueError:
-            pass
-    raise ValidationError(f"{field_name} must be an ISO date (YYYY-MM-DD), got {value!r}")
+    return check_date(value, field_name)
 
 
 def _optional_str(value: Any, field_name: str) -> str | None:
@@ -199,13 +189,44 @@ class WorkerProfile:
         *,
         rater_weights: Mapping[str, float] | None = None,
         dictionary: CompetenceDictionary | None = None,
+        calibration: Any = None,
         **fields: Any,
     ) -> WorkerProfile:
         """Build a profile from ratings by several raters (see :func:`aggregate_ratings`).
 
         Competences on which raters disagree by two levels or more are listed in
         ``disagreements`` so the coach sees them.
+
+        With ``calibration`` (a :class:`~doorstroom_match.calibration.RaterCalibration` fitted
+        on ratings that include this worker's), the levels are the calibrated fair levels: what
+        an average rater would most probably give, each rating adjusted for the severity of
+        whoever gave it. ``ratings`` (possibly empty) are then only checked to be covered by
+        the calibration, and the disagreements are the calibration's raw ones.
         """
+        if calibration is not None:
+            from .calibration import RaterCalibration
+
+            if not isinstance(calibration, RaterCalibration):
+                raise ValidationError(
+                    "calibration must be a RaterCalibration (from calibrate_raters), "
+                    f"got {type(calibration).__name__}"
+                )
+            dictionary = dictionary or default_dictionary()
+            fair = {dictionary.resolve(c): v for c, v in calibration.fair_levels(id).items()}
+            for i, r in enumerate(ratings):
+                comp = r.competence if isinstance(r, Rating) else dict(r).get("competence")
+                if comp is None or dictionary.resolve(comp) not in fair:
+                    raise ValidationError(
+                        f"rating {i} for worker {str(id)!r} is for a competence the calibration "
+                        "did not see for this worker; calibrate over all ratings first"
+                    )
+            return cls(
+                id,
+                fair,
+                disagreements=tuple(dictionary.resolve(c) for c in calibration.disagreements(id)),
+                dictionary=dictionary,
+                **fields,
+            )
         agg = aggregate_ratings(
             ratings, rater_weights=rater_weights, dictionary=dictionary, worker_id=str(id)
         )

@@ -34,7 +34,13 @@ from typing import Any
 import numpy as np
 
 from ._exceptions import NotFittedError, ValidationError
-from ._validation import check_int, check_non_empty, check_number, check_unique_ids
+from ._validation import (
+    check_finite_vectors,
+    check_int,
+    check_non_empty,
+    check_number,
+    check_unique_ids,
+)
 from .competences import CompetenceDictionary, default_dictionary
 from .core import (
     METHODS,
@@ -387,6 +393,9 @@ class Matcher:
         Exclude vacancies whose cut-off the worker does not pass.
     infer_requirements : bool, default=True
         Give a vacancy without requirements the cut-off inferred from its occupation.
+    requirement_profiles : mapping of str to mapping, optional
+        Occupation uri -> the cut-off (competence -> minimum level) an organisation sets for
+        that occupation; used instead of the inferred one for a vacancy that states none.
     high_skill_rule : bool, default=True
         Exclude occupations of ISCO major groups 1-2 unless the job target is in them.
     on_date : date, optional
@@ -416,6 +425,7 @@ class Matcher:
         hard_competences: Sequence[str] = (),
         require_cutoff: bool = False,
         infer_requirements: bool = True,
+        requirement_profiles: Mapping[str, Mapping[str, Any]] | None = None,
         high_skill_rule: bool = True,
         on_date: _dt.date | None = None,
         dictionary: CompetenceDictionary | None = None,
@@ -434,6 +444,7 @@ class Matcher:
         self.hard_competences = hard_competences
         self.require_cutoff = require_cutoff
         self.infer_requirements = infer_requirements
+        self.requirement_profiles = requirement_profiles
         self.high_skill_rule = high_skill_rule
         self.on_date = on_date
         self.dictionary = dictionary
@@ -545,9 +556,11 @@ class Matcher:
         if occ is not None and self.infer_requirements:
             core = [c.id for c in self.dictionary_ if c.group == "kern"]
             ids = tuple(self.dictionary_.ids)
+            profiles = dict(self.requirement_profiles or {})
             for j, v in enumerate(vacs):
                 if source[j] == "none" and top_occ[j] >= 0:
-                    req = occ.inferred_requirements(int(top_occ[j]), ids, core)
+                    uri = str(occ.uris_[top_occ[j]])
+                    req = profiles.get(uri) or occ.inferred_requirements(int(top_occ[j]), ids, core)
                     effective[j] = dataclasses.replace(v, requirements=req, weights=None)
                     source[j] = "inferred"
         self.requirements_source_ = tuple(source.tolist())
@@ -593,11 +606,12 @@ class Matcher:
             self.encoder_ = enc
             if vacancy_vectors is None:
                 vacancy_vectors = enc.encode(texts)
-            vecs = np.asarray(vacancy_vectors, dtype=np.float32)
+            vecs = check_finite_vectors(vacancy_vectors, "vacancy_vectors")  # NaN would drop rows
             if vecs.ndim != 2 or vecs.shape[0] != n_v:
                 raise ValidationError(
                     f"vacancy_vectors must have shape ({n_v}, d), got {vecs.shape}"
                 )
+
             self._vac_vecs = vecs
         return self
 
@@ -684,7 +698,13 @@ class Matcher:
             ctx.vecs = np.zeros((n_w, self._vac_vecs.shape[1]), np.float32)
             has = [i for i, t in enumerate(targets) if t.strip()]
             if has:
-                ctx.vecs[has] = self.encoder_.encode([targets[i] for i in has])
+                tv = self.encoder_.encode([targets[i] for i in has])
+                if np.shape(tv)[1] != ctx.vecs.shape[1]:  # vectors given to fit by another model
+                    raise ValidationError(
+                        f"vacancy_vectors given to fit have width {ctx.vecs.shape[1]}, but the "
+                        f"encoder gives {np.shape(tv)[1]}: encode both with the same encoder"
+                    )
+                ctx.vecs[has] = tv
         occ = self.occupations_
         if occ is not None:
             gi, gp = occ.guess([x.job_target for x in wks])
@@ -804,7 +824,12 @@ class Matcher:
         d = weighted.sum(axis=1, dtype=np.float32)[None, :]
         parts = self._score(ctx, np.array([i]), idx, d=d)
         comps_all = [
-            {k: float(parts[k][0, n]) for k in SIGNALS if k in parts} for n in range(len(idx))
+            {
+                k: float(parts[k][0, n])
+                for k in SIGNALS
+                if k in parts and (k not in _FLAGS or parts[k][0, n] != 0)
+            }
+            for n in range(len(idx))
         ]
         cos = ctx.xyz[i] @ self._vac_xyz[idx].T  # nan when a postcode is unknown
         out = []
@@ -848,6 +873,7 @@ class Matcher:
 
 
 SIGNALS = ("competence_fit", "cutoff", "kind", "text", "occupation", "regime", "limits")
+_FLAGS = ("regime", "limits")  # shown only where they apply
 
 
 @dataclass

@@ -32,8 +32,16 @@ What it keeps, table by table:
 
 Consistency: a week's state (vacancies, workers, matches, the run's ``done`` mark) is written in
 one transaction at the end of the run, so a run killed midway leaves the previous week intact
-and the next run simply does the week again. The embedding cache is content-addressed and
-written as soon as vectors are computed (its rows are valid whatever happens next).
+and the next run simply does the week again; a week run again replaces its matches (the history
+holds each week once). The embedding cache is content-addressed and written as soon as vectors
+are computed (its rows are valid whatever happens next; a row that is not finite is encoded
+again). The ``artifacts`` table holds data only (the encoder as an ``.npz`` of arrays and JSON),
+never pickle.
+
+Opening an existing file checks it first: an empty file, a file that is not SQLite, another
+program's database, a store missing a table or with damaged pages raises
+:class:`~doorstroom_match.StoreError` and leaves the file as it is; it is never silently
+replaced by a fresh store, which would lose the history.
 
 Examples
 --------
@@ -50,13 +58,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ._exceptions import FeedError, UnknownIdError, ValidationError
+from ._exceptions import StoreError, UnknownIdError, ValidationError
 from ._validation import check_id
 from .feedback import FEEDBACK_STATUSES
 
@@ -146,6 +154,10 @@ CREATE TABLE IF NOT EXISTS feedback (
     PRIMARY KEY (worker_id, vacancy_id)
 );
 """
+
+#: The tables every store has (the embedding cache adds ``embeddings`` on first use).
+_TABLES = ("meta", "runs", "vacancies", "artifacts", "workers", "matches", "outcomes")
+_SQLITE_MAGIC = b"SQLite format 3\x00"
 
 #: Tables that hold a worker id, and the column: what :meth:`Store.forget_worker` clears.
 _WORKER_COLUMNS = {
@@ -264,18 +276,37 @@ class Store:
 
     Raises
     ------
-    FeedError
-        The file exists but is not a doorstroom_match store (or not SQLite at all).
+    StoreError
+        The file exists but is not a usable doorstroom_match store: empty (0 bytes), not
+        SQLite, another program's database, a store missing one of its tables, one of another
+        schema version, or one whose pages are damaged (SQLite's ``quick_check``). An existing
+        file is never replaced by a fresh store, which would lose its history.
     """
 
     def __init__(self, path: str | Path, *, timeout: float = 30.0) -> None:
         self.path = str(path)
+        existed = False
         if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            p = Path(self.path)
+            existed = p.exists()
+            if existed:
+                self._check_file(p)
+            else:
+                try:
+                    p.parent.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise StoreError(
+                        f"cannot create the store's folder {str(p.parent)!r}: {exc.strerror}"
+                    ) from None
         try:
             # isolation_level=None: we open every transaction ourselves (BEGIN IMMEDIATE)
             self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(f"store {self.path!r} cannot be opened: {exc}") from None
+        try:
             self._db.row_factory = sqlite3.Row
+            if existed:
+                self._check_contents()
             if self.path != ":memory:":
                 self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
@@ -285,13 +316,62 @@ class Store:
                 self._db.execute(
                     "INSERT INTO meta(key, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),)
                 )
-            elif int(row[0]) != SCHEMA_VERSION:
-                raise FeedError(
-                    f"store {self.path!r} has schema version {row[0]}, this version reads "
-                    f"{SCHEMA_VERSION}"
+            elif str(row[0]) != str(SCHEMA_VERSION):
+                raise StoreError(
+                    f"store {self.path!r} has schema version {str(row[0])[:20]!r}, this version "
+                    f"reads {SCHEMA_VERSION}"
                 )
-        except sqlite3.DatabaseError as exc:
-            raise FeedError(f"store {self.path!r} is not a usable SQLite database: {exc}") from None
+        except sqlite3.Error as exc:
+            self._db.close()
+            raise StoreError(
+                f"store {self.path!r} is not a usable SQLite database: {exc}"
+            ) from None
+        except StoreError:
+            self._db.close()
+            raise
+
+    def _check_file(self, p: Path) -> None:
+        """The file is a non-empty SQLite database (read before SQLite touches it: SQLite
+        would turn an empty file into a fresh database)."""
+        if p.is_dir():
+            raise StoreError(f"store {self.path!r} is a folder, not a file")
+        try:
+            with open(p, "rb") as fh:
+                head = fh.read(len(_SQLITE_MAGIC))
+        except OSError as exc:
+            raise StoreError(f"store {self.path!r} cannot be read: {exc.strerror}") from None
+        if not head:
+            raise StoreError(
+                f"store {self.path!r} is an empty file (0 bytes), not a doorstroom_match store; "
+                "restore it from a backup, or move it away to start a new history"
+            )
+        if head != _SQLITE_MAGIC:
+            raise StoreError(
+                f"store {self.path!r} is not an SQLite database (damaged, or another kind of "
+                "file); restore it from a backup, or move it away to start a new history"
+            )
+
+    def _check_contents(self) -> None:
+        """An existing database is a whole doorstroom_match store with undamaged pages."""
+        tables = {
+            r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        }
+        if "meta" not in tables:
+            raise StoreError(
+                f"store {self.path!r} is an SQLite database of another program (no 'meta' "
+                "table), not a doorstroom_match store"
+            )
+        missing = [t for t in _TABLES if t not in tables]
+        if missing:
+            raise StoreError(
+                f"store {self.path!r} is missing the table(s) {missing}; restore it from a backup"
+            )
+        problems = [r[0] for r in self._db.execute("PRAGMA quick_check(3)")]
+        if problems != ["ok"]:
+            raise StoreError(
+                f"store {self.path!r} is damaged (SQLite quick_check: {problems[0][:120]}); "
+                "restore it from a backup"
+            )
 
     # ------------------------------------------------------------------ plumbing
     def close(self) -> None:
@@ -359,6 +439,11 @@ class Store:
         """Every run, oldest first."""
         return [dict(r) for r in self._db.execute("SELECT * FROM runs ORDER BY run_id")]
 
+    def run_status(self, run_id: int) -> str | None:
+        """The status of one run, or None when there is no such run."""
+        row = self._db.execute("SELECT status FROM runs WHERE run_id=?", (run_id,)).fetchone()
+        return None if row is None else str(row[0])
+
     def fail_run(self, run_id: int) -> None:
         """Mark a run that raised as ``failed`` (its week's state was never written)."""
         with self.transaction() as db:
@@ -405,8 +490,12 @@ class Store:
         fingerprint: str | None = None,
         stats: Mapping[str, int] | None = None,
         prune_embeddings: bool = True,
+        before_commit: Callable[[], None] | None = None,
     ) -> None:
         """Write the week's state in one transaction and mark the run ``done``.
+
+        A week run again (the same run date) replaces the matches of the earlier run of that
+        date instead of adding a second copy to the history.
 
         Parameters
         ----------
@@ -422,6 +511,9 @@ class Store:
             vacancy still in the feed uses are deleted (the cache stays the size of a feed).
         stats : mapping, optional
             Counts for the ``runs`` row (``n_workers``, ``n_vacancies``, ...).
+        before_commit : callable, optional
+            Called inside the transaction, just before it commits; if it raises, nothing of
+            the week is written.
         """
         day = _iso(run_date, "run date")
         stats = dict(stats or {})
@@ -454,6 +546,12 @@ class Store:
                 "last_seen=MAX(workers.last_seen, excluded.last_seen)",
                 [(wid, h, day, day) for wid, h in workers],
             )
+            # a rerun of a week replaces its matches: the history holds each week once
+            db.execute(
+                "DELETE FROM matches WHERE run_id IN "
+                "(SELECT run_id FROM runs WHERE run_date=? AND run_id != ?)",
+                (day, run_id),
+            )
             db.executemany(
                 "INSERT INTO matches(run_id, worker_id, vacancy_id, rank, score, new) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
@@ -476,6 +574,8 @@ class Store:
                 + " WHERE run_id=?",
                 (*[stats.get(c) for c in cols], run_id),
             )
+            if before_commit is not None:
+                before_commit()
 
     def past_matches(self, worker_id: str | None = None) -> list[dict[str, Any]]:
         """Matches of completed runs (optionally of one worker), in run and rank order."""

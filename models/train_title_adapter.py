@@ -143,11 +143,12 @@ class TrainingEmbeddings:
 
 
 def build(args) -> dict:
-    from doorstroom_match.text.corpus import esco_data_dir, read_esco_occupations, read_queries_csv
+    from benchmarks._refdata import esco_dir
+    from doorstroom_match.text.corpus import read_esco_occupations, read_queries_csv
     from doorstroom_match.text.encoders import SentenceTransformerEncoder
 
     t0 = time.perf_counter()
-    data = Path(args.data) if args.data else esco_data_dir()
+    data = Path(args.data) if args.data else esco_dir()
     occs = read_esco_occupations(data / "occupations.csv")
     queries, gold = read_queries_csv(data / "dev_title_queries.csv")
     excluded = set()

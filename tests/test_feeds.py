@@ -237,8 +237,11 @@ def test_csv_header_errors(tmp_path):
     p.write_text("id,title,title\nV1,a,b\n", "utf-8")
     with pytest.raises(FeedError, match="name each column once"):
         read_vacancies(p)
-    p.write_bytes(b"id,title\nV1,K\xffk\n")
-    with pytest.raises(FeedError, match="not UTF-8"):
+    p.write_bytes(b"id,ti\x81tle\nV1,Kok\n")  # 0x81: neither UTF-8 nor Windows-1252
+    with pytest.raises(FeedError, match="header row .* neither UTF-8 nor Windows-1252"):
+        read_vacancies(p)
+    p.write_bytes(b'"id,title\nV1,Kok\n')
+    with pytest.raises(FeedError, match="header row is not valid CSV"):
         read_vacancies(p)
 
 

@@ -192,7 +192,7 @@ def test_artifacts_round_trip(tmp_path):
 def test_not_a_store(tmp_path):
     p = tmp_path / "s.sqlite"
     p.write_text("not a database at all, just text " * 100)
-    with pytest.raises(FeedError, match="not a usable SQLite database"):
+    with pytest.raises(FeedError, match="not an SQLite database"):
         Store(p)
 
 

@@ -96,9 +96,11 @@ def _e(text: object) -> str:
 def _slug(value: str) -> str:
     """A file- and id-safe form of ``value``: itself when already safe, else cleaned + hash.
 
-    The hash keeps two ids that clean to the same text apart ("a b" and "a/b").
+    The hash keeps two ids that clean to the same text apart ("a b" and "a/b"); an id longer
+    than 64 characters is cut and hashed too, so a file name never exceeds the file system's
+    limit (255 bytes) whatever the id.
     """
-    if _SAFE_ID.fullmatch(value) and value.lower() != NO_COACH:
+    if _SAFE_ID.fullmatch(value) and len(value) <= 64 and value.lower() != NO_COACH:
         return value
     clean = re.sub(r"[^A-Za-z0-9_-]+", "-", value).strip("-")[:40] or "x"
     digest = hashlib.sha1(value.encode("utf-8")).hexdigest()[:8]

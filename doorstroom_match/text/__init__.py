@@ -23,7 +23,6 @@ from doorstroom_match.text.encoders import (
     make_encoder,
 )
 from doorstroom_match.text.normalise import normalise_title
-from doorstroom_match.text.signals import TextSignals
 from doorstroom_match.text.synonyms import TitleSubstitutions
 from doorstroom_match.text.titles import TitleMatch, TitleNormalizer
 
@@ -34,7 +33,6 @@ __all__ = [
     "HybridEncoder",
     "Occupation",
     "SentenceTransformerEncoder",
-    "TextSignals",
     "TfidfEncoder",
     "TitleCorpus",
     "TitleMatch",

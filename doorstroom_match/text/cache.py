@@ -81,8 +81,12 @@ class EmbeddingCache:
                 [fingerprint, *part],
             )
             for key, dim, blob in cur:
+                if not isinstance(blob, bytes) or len(blob) % 4:
+                    continue  # a damaged row: encoded again
                 vec = np.frombuffer(blob, dtype=np.float32)
-                if vec.shape[0] == dim:
+                # a row that is not finite (written by an older version, or damaged) would
+                # silently drop its vacancy: it is missing, so the text is encoded again
+                if vec.shape[0] == dim and np.isfinite(vec).all():
                     out[key] = vec
         return out
 
@@ -93,6 +97,8 @@ class EmbeddingCache:
             raise ValidationError(
                 f"vectors must have shape ({len(keys)}, dim), got {vectors.shape}"
             )
+        if not np.isfinite(vectors).all():
+            raise ValidationError("vectors must be finite (no NaN or inf) to be cached")
         dim = vectors.shape[1]
         self._conn.executemany(
             "INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?, ?)",
@@ -122,6 +128,18 @@ class EmbeddingCache:
         self.close()
 
 
+def _finite(vectors: Any, encoder: Any) -> np.ndarray:
+    """The encoder's output as float32, refusing NaN/inf (a vacancy would silently drop)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        arr = np.asarray(vectors, dtype=np.float32)
+    if arr.size and not np.isfinite(arr).all():
+        raise ValidationError(
+            f"encoder {type(encoder).__name__} returned NaN or inf (or values beyond float32); "
+            "such a vector would silently drop its vacancy"
+        )
+    return arr
+
+
 def encode_cached(
     encoder: Any, texts: Sequence[str], cache: EmbeddingCache | None
 ) -> tuple[np.ndarray, int]:
@@ -145,8 +163,8 @@ def encode_cached(
         raise ValidationError("texts must be a sequence of strings, got a single str")
     texts = list(texts)
     if cache is None:
-        vecs = encoder.encode(texts)
-        return np.asarray(vecs, dtype=np.float32), len(set(texts))
+        vecs = _finite(encoder.encode(texts), encoder)
+        return vecs, len(set(texts))
     fp = encoder.fingerprint
     keys = [text_sha256(t) for t in texts]
     found = cache.get(fp, keys)
@@ -155,7 +173,7 @@ def encode_cached(
         if k not in found and k not in missing:
             missing[k] = t
     if missing:
-        new = np.asarray(encoder.encode(list(missing.values())), dtype=np.float32)
+        new = _finite(encoder.encode(list(missing.values())), encoder)
         cache.put(fp, list(missing), new)
         found.update(zip(missing, new, strict=True))
     if not texts:

@@ -46,8 +46,9 @@ ESCO_COLUMNS = ("uri", "code", "isco_group", "preferred_label", "alt_labels", "d
 
 @functools.lru_cache(maxsize=1)
 def _esco_isco_table() -> dict[str, str]:
-    path = Path(__file__).resolve().parents[1] / "data" / "esco_isco_groups.csv"
-    with open(path, newline="", encoding="utf-8") as fh:
+    from doorstroom_match.resources import open_resource
+
+    with open_resource("esco_isco") as fh:
         return {r["uri"]: r["isco_group"] for r in csv.DictReader(fh)}
 
 

@@ -102,7 +102,15 @@ def _as_texts(texts: Sequence[str] | str, param: str = "texts") -> list[str]:
 
 
 def _l2_normalise(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float32)
+    with np.errstate(over="ignore", invalid="ignore"):
+        x = np.asarray(x, dtype=np.float32)
+    finite = np.isfinite(x).all(axis=1) if x.ndim == 2 else np.isfinite(x).all()
+    if not np.all(finite):
+        n_bad = int(np.size(finite) - np.count_nonzero(finite))
+        raise ValidationError(
+            f"the encoder returned NaN or inf (or values beyond float32) for {n_bad} text(s); "
+            "such a vector would silently drop its vacancy"
+        )
     norms = np.linalg.norm(x, axis=1, keepdims=True)
     np.divide(x, norms, out=x, where=norms > 0)
     return x
@@ -199,7 +207,13 @@ class TfidfEncoder:
             dtype=np.float32,
             lowercase=False,
         )
-        x = vec.fit_transform(prepped)
+        try:
+            x = vec.fit_transform(prepped)
+        except ValueError as exc:  # sklearn: "empty vocabulary" (only punctuation, say)
+            raise ValidationError(
+                f"texts must hold letters or digits to build n-grams from; got {len(prepped)} "
+                f"text(s) without any ({exc})"
+            ) from None
         self.vectorizer_ = vec
         self.svd_ = None
         if self.n_components is not None:
@@ -252,6 +266,88 @@ class TfidfEncoder:
         if self.svd_ is not None:
             return _l2_normalise(self.svd_.transform(x))
         return _l2_normalise(x.toarray())
+
+    # ------------------------------------------------------------------ state as data
+    def to_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """What the fitted encoder learned, as plain arrays and JSON (no pickle).
+
+        Returns
+        -------
+        arrays : dict of str to ndarray
+            ``idf`` of shape (n_features,), and ``components`` of shape
+            (n_components, n_features) when projected.
+        meta : dict
+            The parameters, the vocabulary (terms in column order) and the fingerprint.
+        """
+        self._check_fitted()
+        vocab = self.vectorizer_.vocabulary_
+        terms = sorted(vocab, key=vocab.__getitem__)
+        arrays = {"idf": np.asarray(self.vectorizer_.idf_, dtype=np.float64)}
+        if self.svd_ is not None:
+            arrays["components"] = np.asarray(self.svd_.components_)
+        meta = {"params": self._params(), "terms": terms, "fingerprint": self.fingerprint_}
+        return arrays, meta
+
+    @classmethod
+    def from_state(cls, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> TfidfEncoder:
+        """The encoder :meth:`to_state` described; encodes exactly as the original.
+
+        Raises
+        ------
+        ValidationError
+            The state is incomplete or inconsistent (wrong lengths, non-finite numbers).
+        """
+        from sklearn.decomposition import TruncatedSVD
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        try:
+            params = dict(meta["params"])
+            terms = [str(t) for t in meta["terms"]]
+            fingerprint = str(meta["fingerprint"])
+            idf = np.asarray(arrays["idf"], dtype=np.float64)
+            comps = arrays.get("components")
+            enc = cls(
+                analyzer=params["analyzer"],
+                ngram_range=tuple(params["ngram_range"]),
+                normalise=bool(params["normalise"]),
+                sublinear_tf=bool(params["sublinear_tf"]),
+                min_df=params["min_df"],
+                n_components=params["n_components"],
+                random_state=params["random_state"],
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValidationError(f"TfidfEncoder state is incomplete ({exc!r})") from None
+        if idf.shape != (len(terms),) or len(set(terms)) != len(terms):
+            raise ValidationError(
+                f"TfidfEncoder state: idf has shape {idf.shape} for {len(terms)} terms"
+            )
+        if not np.isfinite(idf).all():
+            raise ValidationError("TfidfEncoder state: idf must be finite")
+        vec = TfidfVectorizer(
+            analyzer=enc.analyzer,
+            ngram_range=tuple(enc.ngram_range),
+            sublinear_tf=enc.sublinear_tf,
+            min_df=enc.min_df,
+            dtype=np.float32,
+            lowercase=False,
+        )
+        vec.vocabulary_ = {t: i for i, t in enumerate(terms)}
+        vec.idf_ = idf
+        enc.vectorizer_ = vec
+        enc.svd_ = None
+        if comps is not None:
+            comps = np.asarray(comps)
+            if comps.ndim != 2 or comps.shape[1] != len(terms) or not np.isfinite(comps).all():
+                raise ValidationError(
+                    f"TfidfEncoder state: components must be finite, of shape (k, {len(terms)}), "
+                    f"got {comps.shape}"
+                )
+            svd = TruncatedSVD(n_components=comps.shape[0], random_state=enc.random_state)
+            svd.components_ = comps
+            svd.n_features_in_ = len(terms)
+            enc.svd_ = svd
+        enc.fingerprint_ = fingerprint
+        return enc
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """Reference data for the generator: ESCO occupations, O*NET work styles, Flemish postcodes.
 
-Everything here is read from the shared reference data (see ``shared/data/README.md``), found by
-:func:`shared_data_dir`. Tables are parsed once per directory and cached. Only the generator
-needs this module; :func:`datasets.load_sample` does not.
+Every table is read through :mod:`doorstroom_match.resources` (the copies shipped in the package
+unless an argument or the environment points elsewhere), or from a folder laid out like the
+team's reference data (``esco_nl/``, ``onet/``, ``geo/``) when ``data_dir`` is given. Tables are
+parsed once per set of files and cached.
 """
 
 from __future__ import annotations
@@ -16,18 +17,22 @@ from pathlib import Path
 
 import numpy as np
 
+from doorstroom_match.resources import open_resource, resource_path
+
 __all__ = [
-    "ENV_VAR",
     "WORK_STYLE_MAP",
     "ReferenceData",
     "is_flemish_postcode",
     "load_reference",
-    "shared_data_dir",
 ]
 
-#: Environment variable that points at the shared reference data folder.
-ENV_VAR = "DOORSTROOM_SHARED_DATA"
-_REPO = Path(__file__).resolve().parents[1]
+# Resource name -> path inside a folder laid out like the team's reference data.
+_FILES = {
+    "esco_occupations": "esco_nl/occupations.csv",
+    "onet_work_styles": "onet/work_styles.tsv",
+    "onet_crosswalk": "onet/esco_onet_crosswalk.csv",
+    "postcode_places": "geo/be_postcodes.csv",
+}
 
 #: Competence id -> the O*NET work styles whose mean importance grounds its requirement.
 #: Competences without a work-style relative (``fysieke_mogelijkheden``) or with a strong
@@ -115,42 +120,6 @@ def is_flemish_postcode(postcode: str | int) -> bool:
     return 1500 <= code <= 3999 or 8000 <= code <= 9999
 
 
-def _candidates() -> list[tuple[str, Path]]:
-    out = []
-    env = os.environ.get(ENV_VAR)
-    if env:
-        out.append((f"${ENV_VAR}", Path(env)))
-    out.append(("<repo>/../shared/data", _REPO.parent / "shared" / "data"))
-    out.append(("<repo>/shared/data", _REPO / "shared" / "data"))
-    return out
-
-
-def shared_data_dir() -> Path:
-    """The folder with the shared reference data (``esco_nl/``, ``onet/``, ``geo/``).
-
-    Looked up in this order: the environment variable ``DOORSTROOM_SHARED_DATA``, then
-    ``<repo>/../shared/data``, then ``<repo>/shared/data``. When the variable is set it must
-    point at a valid folder: an explicit setting is never silently replaced by a fallback.
-
-    Raises
-    ------
-    FileNotFoundError
-        No candidate holds ``esco_nl/occupations.csv``; the message names every place tried.
-    """
-    tried = []
-    for name, path in _candidates():
-        if (path / "esco_nl" / "occupations.csv").is_file():
-            return path
-        tried.append(f"{name} = {path}")
-        if name.startswith("$"):
-            break
-    raise FileNotFoundError(
-        "shared reference data not found (need esco_nl/occupations.csv, onet/, geo/); tried "
-        + "; ".join(tried)
-        + f". Set {ENV_VAR} to the folder, or put shared/data beside or inside the repository."
-    )
-
-
 @dataclass(frozen=True)
 class ReferenceData:
     """Parsed reference tables, as arrays aligned on occupation / postcode rows.
@@ -160,7 +129,7 @@ class ReferenceData:
     uri, label, description, isco : ndarray of str, shape (n_occupations,)
         ESCO occupation uri, Dutch preferred label, description and ISCO-08 4-digit group.
     alt_labels : tuple of tuple of str, length n_occupations
-        Alternative labels (blank for held-out rows, see ``shared/data/README.md``).
+        Alternative labels (blank for the held-out rows of the catalogue).
     importance : ndarray of float32, shape (n_occupations, n_competences)
         Importance (1..5) of each competence of ``competence_ids`` for the occupation, from the
         O*NET work styles via the ESCO-O*NET crosswalk; occupations without a crosswalk take
@@ -188,19 +157,19 @@ class ReferenceData:
     postcode_weight: np.ndarray
 
 
-def _read_csv(path: Path, delimiter: str = ",") -> list[dict[str, str]]:
-    with open(path, newline="", encoding="utf-8") as fh:
+def _read_csv(path: Path, name: str, delimiter: str = ",") -> list[dict[str, str]]:
+    with open_resource(name, path) as fh:
         return list(csv.DictReader(fh, delimiter=delimiter))
 
 
 def _importance(
-    occ: list[dict[str, str]], data: Path, competence_ids: tuple[str, ...]
+    occ: list[dict[str, str]], files: dict[str, Path], competence_ids: tuple[str, ...]
 ) -> tuple[np.ndarray, np.ndarray]:
     styles: dict[str, dict[str, float]] = defaultdict(dict)
-    for row in _read_csv(data / "onet" / "work_styles.tsv", delimiter="\t"):
+    for row in _read_csv(files["onet_work_styles"], "onet_work_styles", delimiter="\t"):
         styles[row["O*NET-SOC Code"]][row["Element Name"]] = float(row["Data Value"])
     best: dict[str, tuple[int, list[str]]] = {}
-    for row in _read_csv(data / "onet" / "esco_onet_crosswalk.csv"):
+    for row in _read_csv(files["onet_crosswalk"], "onet_crosswalk"):
         code = row["onet_code"]
         if code not in styles:
             code = code[:8] + ".00"
@@ -252,9 +221,9 @@ def _importance(
     return np.clip(np.nan_to_num(imp, nan=3.5), 1.0, 5.0).astype(np.float32), found
 
 
-def _postcodes(data: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _postcodes(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     places: dict[str, list[str]] = {}
-    for row in _read_csv(data / "geo" / "be_postcodes.csv"):
+    for row in _read_csv(path, "postcode_places"):
         if is_flemish_postcode(row["postcode"]):
             places.setdefault(row["postcode"], []).append(row["place"])
     codes = sorted(places)
@@ -272,10 +241,11 @@ def _postcodes(data: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 @lru_cache(maxsize=4)
-def _load(data: Path, competence_ids: tuple[str, ...]) -> ReferenceData:
-    occ = _read_csv(data / "esco_nl" / "occupations.csv")
-    importance, found = _importance(occ, data, competence_ids)
-    codes, names, weights = _postcodes(data)
+def _load(files: tuple[tuple[str, Path], ...], competence_ids: tuple[str, ...]) -> ReferenceData:
+    paths = dict(files)
+    occ = _read_csv(paths["esco_occupations"], "esco_occupations")
+    importance, found = _importance(occ, paths, competence_ids)
+    codes, names, weights = _postcodes(paths["postcode_places"])
     return ReferenceData(
         uri=np.asarray([r["uri"] for r in occ]),
         label=np.asarray([r["preferred_label"] for r in occ]),
@@ -294,7 +264,7 @@ def _load(data: Path, competence_ids: tuple[str, ...]) -> ReferenceData:
 
 
 def load_reference(
-    competence_ids: tuple[str, ...], data_dir: str | Path | None = None
+    competence_ids: tuple[str, ...], data_dir: str | os.PathLike | None = None
 ) -> ReferenceData:
     """Load (once, then from cache) the reference tables for these competence columns.
 
@@ -303,12 +273,21 @@ def load_reference(
     competence_ids : tuple of str
         Column order of the importance matrix (usually ``default_dictionary().ids``).
     data_dir : path, optional
-        The shared data folder; default :func:`shared_data_dir`.
+        A folder laid out like the team's reference data (``esco_nl/occupations.csv``,
+        ``onet/work_styles.tsv``, ``onet/esco_onet_crosswalk.csv``, ``geo/be_postcodes.csv``).
+        Default: each table through :func:`doorstroom_match.resources.resource_path` (the
+        environment, then the copy shipped in the package).
+
+    Raises
+    ------
+    ResourceNotFoundError
+        A table is missing; the message names where it was looked for.
     """
-    path = Path(data_dir) if data_dir is not None else shared_data_dir()
-    if not (path / "esco_nl" / "occupations.csv").is_file():
-        raise FileNotFoundError(
-            f"data_dir {str(path)!r} holds no esco_nl/occupations.csv; expected the shared "
-            "reference data folder (esco_nl/, onet/, geo/)"
+    files = tuple(
+        (
+            name,
+            resource_path(name, None if data_dir is None else Path(data_dir) / rel).resolve(),
         )
-    return _load(path.resolve(), tuple(competence_ids))
+        for name, rel in _FILES.items()
+    )
+    return _load(files, tuple(competence_ids))

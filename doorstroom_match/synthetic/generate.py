@@ -1,10 +1,10 @@
 """Seeded generator of realistic sample data: workers, the weekly vacancy feed, internship places.
 
-Run as ``python -m datasets.generate --workers 60 --vacancies 600 --places 40 --seed 7 --out DIR``
-(see ``datasets/README.md`` for every option and the record formats). The same arguments give
-byte-identical files. Each part draws from its own random stream (``numpy.random.default_rng``
-seeded with ``[seed, part]``), so the workers do not change when only the number of vacancies
-does.
+Run as ``doorstroom-match sample --out DIR --workers 60 --vacancies 600 --places 40 --seed 7``
+(see ``datasets/README.md`` in the repository for every option and the record formats). The
+same arguments give byte-identical files. Each part draws from its own random stream
+(``numpy.random.default_rng`` seeded with ``[seed, part]``), so the workers do not change when
+only the number of vacancies does.
 
 The model in brief
 ------------------
@@ -13,10 +13,18 @@ The model in brief
   extra competences on about half. Optional ``ratings`` from assessor, work-floor supervisor
   (``begeleider``) and self-assessment (``zelf``) with the known rater errors: self-assessment is
   lenient, the supervisor avoids extremes, and now and then two raters disagree by two levels.
-* Vacancies and places: ESCO occupations (Dutch labels and descriptions); the importance of each
-  competence comes from the O*NET work styles via the official ESCO-O*NET crosswalk (see
-  ``_reference.py``); about 40% of competences are required, those the job leans on most, at a
-  minimum level mapped from importance. Internship places (BVS, enclave) ask lower levels.
+* Job targets: drawn mostly from the occupations SEC workers move to (ISCO major groups 9, 5, 8,
+  7, some 4 and 6) and typed as coaches type them: a Flemish or ad-style title
+  (``_vocab.COACH_TITLES``), an alternative label, a female form, a vague wish, a typo; the
+  ESCO preferred label only now and then. The true occupation of each target is not in the
+  worker record (the library has to find it); pass ``truth=`` to get it.
+* Vacancies and places: ESCO occupations (Dutch labels and descriptions), mostly the same kinds
+  of jobs as the targets; the importance of each competence comes from the O*NET work styles via
+  the official ESCO-O*NET crosswalk (see ``_reference.py``); about 40% of competences are
+  required, those the job leans on most, at a minimum level mapped from importance. Internship
+  places (BVS, enclave) ask lower levels. As in real feeds, about 65% of regular vacancies state
+  no requirements at all and only about 30% carry their ``occupation_uri``: the rest must be
+  recognised from the title, which is written as job ads write it.
 """
 
 from __future__ import annotations
@@ -26,7 +34,6 @@ import json
 import math
 import re
 import sys
-import time
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from pathlib import Path
@@ -41,7 +48,10 @@ from ._reference import ReferenceData, load_reference
 
 __all__ = [
     "BROKEN_KINDS",
+    "NO_REQUIREMENTS_SHARE",
+    "OCCUPATION_URI_SHARE",
     "REFERENCE_DATE",
+    "add_arguments",
     "generate_places",
     "generate_sample",
     "generate_vacancies",
@@ -52,6 +62,8 @@ __all__ = [
     "synthetic_arrays",
     "week_feed",
     "write_jsonl",
+    "write_sample",
+    "write_truth",
 ]
 
 #: Monday of feed week 1; all dates are relative to it, so output never depends on the clock.
@@ -99,6 +111,14 @@ _IMPORTANCE_CUTS = np.array([3.4, 4.0, 4.6], dtype=np.float32)
 _REQUIRED_SHARE = {"vacancy": 0.40, "tbs": 0.40, "bvs": 0.30, "enclave": 0.30}
 _PLACE_KINDS = ("tbs", "bvs", "enclave")
 _PLACE_KIND_P = (0.25, 0.55, 0.20)
+#: Share of regular vacancies that state no requirements (real feeds: 60-70%).
+NO_REQUIREMENTS_SHARE = 0.65
+#: Share of regular vacancies that carry their ``occupation_uri``; the rest only a title.
+OCCUPATION_URI_SHARE = 0.30
+# Share of draws (targets, vacancies, places) from the occupations of ``_vocab.COACH_TITLES``.
+_COACH_SHARE = 0.5
+# Share of the regular feed drawn by the SEC weights; the rest by major group (any job).
+_VACANCY_SEC_SHARE = 0.8
 
 
 # ======================================================================= helpers
@@ -161,8 +181,14 @@ def _reference(data_dir: str | Path | None) -> ReferenceData:
     return load_reference(default_dictionary().ids, data_dir)
 
 
+def _coach_titles(ref: ReferenceData) -> dict[int, tuple[str, ...]]:
+    """Occupation row -> the titles coaches use for it (occupations of ``COACH_TITLES``)."""
+    row = {label: i for i, label in enumerate(ref.label.tolist())}
+    return {row[k]: v for k, v in vocab.COACH_TITLES.items() if k in row}
+
+
 def _occupation_weights(ref: ReferenceData) -> tuple[np.ndarray, np.ndarray]:
-    """Sampling weights over occupations: SEC job targets, and the regular vacancy feed."""
+    """Sampling weights over occupations: SEC job targets (and places), the regular feed."""
     groups, counts = np.unique(ref.isco, return_counts=True)
     per_group = dict(zip(groups.tolist(), counts.tolist(), strict=True))
     sec = np.array(
@@ -172,9 +198,13 @@ def _occupation_weights(ref: ReferenceData) -> tuple[np.ndarray, np.ndarray]:
         ]
     )
     sec /= sec.sum()
+    coach = np.zeros(len(sec))
+    coach[list(_coach_titles(ref))] = 1.0
+    if coach.sum():
+        sec = (1 - _COACH_SHARE) * sec + _COACH_SHARE * coach / coach.sum()
     base = np.array([vocab.VACANCY_MAJOR_WEIGHTS.get(g[:1], 0.0) for g in ref.isco.tolist()])
     base /= base.sum()
-    return sec, 0.5 * sec + 0.5 * base
+    return sec, _VACANCY_SEC_SHARE * sec + (1 - _VACANCY_SEC_SHARE) * base
 
 
 def _iso(d: date) -> str:
@@ -182,24 +212,39 @@ def _iso(d: date) -> str:
 
 
 # ======================================================================= workers
-def _job_target(occ: int, ref: ReferenceData, rng: np.random.Generator, sec_p: np.ndarray) -> str:
+def _job_target(
+    occ: int,
+    ref: ReferenceData,
+    rng: np.random.Generator,
+    sec_p: np.ndarray,
+    coach: dict[int, tuple[str, ...]],
+) -> str:
     label = str(ref.label[occ])
+    titles = coach.get(occ)
+    if titles and rng.random() < 0.7:
+        text = titles[int(rng.integers(len(titles)))]
+        v = rng.random()
+        if v < 0.25:
+            return _capitalise(text)
+        if v < 0.32:
+            return _typo(text, rng)
+        return text
     u = rng.random()
-    if u < 0.40:
+    if u < 0.22:
         text = label
-    elif u < 0.50:
+    elif u < 0.30:
         text = _capitalise(label)
-    elif u < 0.63:
+    elif u < 0.50:
         alts = ref.alt_labels[occ]
         text = alts[int(rng.integers(len(alts)))] if alts else label
-    elif u < 0.73:
+    elif u < 0.65:
         text = female_form(label)
-    elif u < 0.88:
+    elif u < 0.80:
         text = vocab.VAGUE_TARGETS[int(rng.integers(len(vocab.VAGUE_TARGETS)))]
-    elif u < 0.92:
+    elif u < 0.88:
         other = str(ref.label[int(rng.choice(len(sec_p), p=sec_p))])
         text = f"{label} of {other}"
-    elif u < 0.96:
+    elif u < 0.94:
         text = label.upper() if rng.random() < 0.3 else _capitalise(label) + " "
     else:
         text = _typo(label, rng)
@@ -222,6 +267,7 @@ def generate_workers(
     *,
     data_dir: str | Path | None = None,
     reference_date: date = REFERENCE_DATE,
+    truth: dict[str, str] | None = None,
 ) -> list[dict]:
     """Synthetic SEC target-group workers in a doorstroom trajectory.
 
@@ -232,9 +278,13 @@ def generate_workers(
     seed : int
         Seed of the random stream; the same seed gives the same records.
     data_dir : path, optional
-        Shared reference data folder (default: found by ``shared_data_dir()``).
+        A reference-data folder (``esco_nl/``, ``onet/``, ``geo/``); default: the tables
+        shipped in the package (see :mod:`doorstroom_match.resources`).
     reference_date : date
         "Today" of the data: LDE end dates lie after it.
+    truth : dict, optional
+        Filled with worker id -> ESCO uri of the occupation the job target stands for (what
+        a benchmark checks the recognised occupation against; not in the records).
 
     Returns
     -------
@@ -286,6 +336,7 @@ def generate_workers(
     alt_names = [_capitalise(comp.label) for comp in comps]
 
     sec_p, _ = _occupation_weights(ref)
+    coach_titles = _coach_titles(ref)
     target_occ = rng.choice(len(sec_p), size=n, p=sec_p)
     postcode = rng.choice(len(ref.postcode), size=n, p=ref.postcode_weight)
     is_lde = rng.random(n) < 0.35
@@ -304,10 +355,12 @@ def generate_workers(
         competences = {
             names[j]: _level_value(levels[i, j], style, style_u[i, j]) for j in cols.tolist()
         }
+        if truth is not None:
+            truth[f"W{i + 1:05d}"] = str(ref.uri[target_occ[i]])
         rec: dict = {
             "id": f"W{i + 1:05d}",
             "competences": competences,
-            "job_target": _job_target(int(target_occ[i]), ref, rng, sec_p),
+            "job_target": _job_target(int(target_occ[i]), ref, rng, sec_p, coach_titles),
             "postcode": str(ref.postcode[postcode[i]]),
             "contract": "LDE" if is_lde[i] else "maatwerk",
         }
@@ -452,8 +505,10 @@ def _vacancy_rows(
     rng: np.random.Generator,
     reference_date: date,
     per_employer: float,
+    truth: dict[str, str] | None = None,
 ) -> list[dict]:
     n = len(occ)
+    coach = _coach_titles(ref)
     sector_of_occ = {}
     sectors = np.array(
         [sector_of_occ.setdefault(o, vocab.sector_of(str(ref.isco[o]))) for o in occ.tolist()]
@@ -469,6 +524,8 @@ def _vacancy_rows(
     days = np.where(is_place, rng.integers(30, 366, size=n), rng.integers(3, 91, size=n))
     u = rng.random((n, 6))
     n_sent = rng.integers(0, 4, size=n)
+    # the feed as it really is: titles as ads write them, requirements and uri often missing
+    ad = rng.random((n, 5))
 
     out = []
     for i in range(n):
@@ -488,7 +545,16 @@ def _vacancy_rows(
         post = sector["posts"][int(u[i, 2] * len(sector["posts"]))]
         body = _shorten(str(ref.description[o]), int(n_sent[i]))
         if kind == "vacancy":
+            titles = coach.get(o)
+            if titles and ad[i, 0] < 0.45:
+                shown = titles[int(ad[i, 1] * len(titles))]
             title = _capitalise(shown) if u[i, 3] < 0.8 else shown
+            if ad[i, 2] < 0.08:
+                title = f"{title} - {reg}"
+            elif ad[i, 2] < 0.14:
+                title = f"{title} gezocht"
+            elif ad[i, 2] < 0.2:
+                title = f"{title}/{female_form(shown)}" if female_form(shown) != shown else title
             if u[i, 4] < 0.35:
                 title += " (m/v/x)"
             intro = (
@@ -537,6 +603,13 @@ def _vacancy_rows(
             "valid_until": _iso(reference_date + timedelta(days=int(days[i]))),
             "regime": reg,
         }
+        if kind == "vacancy":
+            if ad[i, 3] < NO_REQUIREMENTS_SHARE:
+                del rec["requirements"]
+            if ad[i, 4] >= OCCUPATION_URI_SHARE:
+                del rec["occupation_uri"]
+        if truth is not None:
+            truth[ids[i]] = str(ref.uri[o])
         if kind == "bvs":
             rec["post"] = post
             rec["bvs_days"] = int(bvs_days[i])
@@ -551,6 +624,7 @@ def generate_vacancies(
     data_dir: str | Path | None = None,
     start_id: int = 1,
     reference_date: date = REFERENCE_DATE,
+    truth: dict[str, str] | None = None,
     _stream: tuple[str, ...] | None = None,
 ) -> list[dict]:
     """Regular (NEC) vacancies of the weekly feed, ``kind == "vacancy"``.
@@ -562,7 +636,7 @@ def generate_vacancies(
     seed : int
         Seed of the random stream.
     data_dir : path, optional
-        Shared reference data folder.
+        A reference-data folder (default: the tables shipped in the package).
     start_id : int
         Number of the first id (``V000001`` for 1).
     reference_date : date
@@ -581,7 +655,7 @@ def generate_vacancies(
     occ = rng.choice(len(vac_p), size=n, p=vac_p)
     kinds = np.full(n, "vacancy")
     ids = [f"V{k:06d}" for k in range(start, start + n)]
-    return _vacancy_rows(occ, kinds, ids, ref, rng, reference_date, per_employer=6.0)
+    return _vacancy_rows(occ, kinds, ids, ref, rng, reference_date, 6.0, truth)
 
 
 def generate_places(
@@ -590,6 +664,7 @@ def generate_places(
     *,
     data_dir: str | Path | None = None,
     reference_date: date = REFERENCE_DATE,
+    truth: dict[str, str] | None = None,
 ) -> list[dict]:
     """Partner internship places: ``kind`` in ``tbs`` (25%), ``bvs`` (55%), ``enclave`` (20%).
 
@@ -603,7 +678,7 @@ def generate_places(
     occ = rng.choice(len(sec_p), size=n, p=sec_p)
     kinds = np.asarray(_PLACE_KINDS)[_choice_idx(rng, _PLACE_KIND_P, n)]
     ids = [f"P{k:05d}" for k in range(1, n + 1)]
-    return _vacancy_rows(occ, kinds, ids, ref, rng, reference_date, per_employer=3.0)
+    return _vacancy_rows(occ, kinds, ids, ref, rng, reference_date, 3.0, truth)
 
 
 def generate_sample(
@@ -613,11 +688,13 @@ def generate_sample(
     seed: int = 7,
     *,
     data_dir: str | Path | None = None,
+    truth: dict[str, str] | None = None,
 ) -> tuple[list[dict], list[dict], list[dict]]:
     """Workers, regular vacancies and internship places in one call.
 
-    Needs the shared reference data (see ``shared_data_dir``); the bundled sample
-    (:func:`datasets.load_sample`) does not.
+    Reads the reference tables shipped in the package (or ``data_dir``); ``truth``, when
+    given, is filled with record id -> ESCO uri of the true occupation (the job target's for
+    a worker).
 
     Returns
     -------
@@ -631,14 +708,20 @@ def generate_sample(
     ('W00001', 'vacancy', 4)
     """
     return (
-        generate_workers(n_workers, seed, data_dir=data_dir),
-        generate_vacancies(n_vacancies, seed, data_dir=data_dir),
-        generate_places(n_places, seed, data_dir=data_dir),
+        generate_workers(n_workers, seed, data_dir=data_dir, truth=truth),
+        generate_vacancies(n_vacancies, seed, data_dir=data_dir, truth=truth),
+        generate_places(n_places, seed, data_dir=data_dir, truth=truth),
     )
 
 
 # ======================================================================= weekly feed
-def _next_week(feed: list[dict], week: int, seed: int, data_dir: str | Path | None) -> list[dict]:
+def _next_week(
+    feed: list[dict],
+    week: int,
+    seed: int,
+    data_dir: str | Path | None,
+    truth: dict[str, str] | None,
+) -> list[dict]:
     """Week ``week`` from week ``week - 1``: some expire or are filled, some change, ~10% new."""
     rng = _rng(seed, "week", week)
     today = REFERENCE_DATE + timedelta(days=7 * (week - 1))
@@ -656,7 +739,9 @@ def _next_week(feed: list[dict], week: int, seed: int, data_dir: str | Path | No
         if filled[i]:
             continue
         if change[i]:
-            rec = {**rec, "requirements": dict(rec["requirements"])}
+            rec = dict(rec)
+            if "requirements" in rec:
+                rec["requirements"] = dict(rec["requirements"])
             w = int(what[i])
             if w == 0:
                 until = date.fromisoformat(rec["valid_until"]) + timedelta(
@@ -665,7 +750,7 @@ def _next_week(feed: list[dict], week: int, seed: int, data_dir: str | Path | No
                 rec["valid_until"] = _iso(until)
             elif w == 1:
                 rec["capacity"] = rec["capacity"] + 1
-            elif w == 2 and rec["requirements"]:
+            elif w == 2 and rec.get("requirements"):
                 keys = sorted(rec["requirements"])
                 key = keys[int(rng.integers(len(keys)))]
                 old = rec["requirements"][key]
@@ -681,13 +766,19 @@ def _next_week(feed: list[dict], week: int, seed: int, data_dir: str | Path | No
         data_dir=data_dir,
         start_id=last + 1,
         reference_date=today,
+        truth=truth,
         _stream=("week", week, 1),
     )
     return out + new
 
 
 def week_feed(
-    feed: list[dict], week: int, seed: int, *, data_dir: str | Path | None = None
+    feed: list[dict],
+    week: int,
+    seed: int,
+    *,
+    data_dir: str | Path | None = None,
+    truth: dict[str, str] | None = None,
 ) -> list[dict]:
     """The feed of week ``week`` (>= 1) grown from the week-1 feed ``feed``.
 
@@ -695,12 +786,12 @@ def week_feed(
     are filled; about 6% of the rest change (``valid_until`` extended, capacity up, one
     requirement level moved, or a description edited; the id stays); about 10% new vacancies
     are appended with ids after the highest so far. Unchanged records stay byte-identical.
-    The input is not modified.
+    The input is not modified. ``truth``, when given, is filled for the new vacancies.
     """
     week = _check_count("week", week, 1)
     out = list(feed)
     for k in range(2, week + 1):
-        out = _next_week(out, k, seed, data_dir)
+        out = _next_week(out, k, seed, data_dir, truth)
     return out
 
 
@@ -739,7 +830,7 @@ def inject_broken(
     for t, pos in enumerate(int(v) for v in victims):
         kind = BROKEN_KINDS[t % len(BROKEN_KINDS)]
         rec = json.loads(lines[pos])
-        field = "requirements" if "requirements" in rec else "competences"
+        field = "competences" if "competences" in rec else "requirements"
         if kind == "malformed_json":
             text = lines[pos]
             lines[pos] = text[: int(rng.integers(1, len(text) - 1))]
@@ -859,16 +950,79 @@ def read_jsonl(path: str | Path) -> list[dict]:
     return out
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="python -m datasets.generate",
-        description="Generate seeded sample data: workers.jsonl, feed.jsonl, places.jsonl.",
+def write_truth(path: str | Path, truth: dict[str, str]) -> Path:
+    """Write ``truth`` (record id -> ESCO uri) as CSV ``id,occupation_uri``, in id order."""
+    path = Path(path)
+    with open(path, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write("id,occupation_uri\n")
+        for rid in sorted(truth):
+            fh.write(f"{rid},{truth[rid]}\n")
+    return path
+
+
+def write_sample(
+    out: str | Path,
+    n_workers: int = 60,
+    n_vacancies: int = 600,
+    n_places: int = 40,
+    seed: int = 7,
+    *,
+    week: int | None = None,
+    broken: int = 0,
+    data_dir: str | Path | None = None,
+) -> list[Path]:
+    """Generate a sample and write it to folder ``out`` (created); returns the files written.
+
+    ``workers.jsonl``, ``feed.jsonl``, ``places.jsonl`` and ``truth.csv`` (``id,
+    occupation_uri``: the true occupation of every record, the job target's for a worker, for
+    benchmarks); ``week`` (>= 2) adds ``feed_week{week}.jsonl``; ``broken`` (> 0) adds
+    ``feed_broken.jsonl`` and ``workers_broken.jsonl`` with that many broken lines each, plus
+    their ``.manifest.json``.
+
+    Raises
+    ------
+    ValidationError
+        A count is not a non-negative integer, ``week`` < 2, or ``broken`` is too large.
+    """
+    if week is not None:
+        week = _check_count("week", week, 2)
+    broken = _check_count("broken", broken)
+    truth: dict[str, str] = {}
+    workers, vacancies, places = generate_sample(
+        n_workers, n_vacancies, n_places, seed, data_dir=data_dir, truth=truth
     )
+    later = None
+    if week is not None:
+        later = week_feed(vacancies, week, seed, data_dir=data_dir, truth=truth)
+    parts = []
+    if broken:
+        for name, recs in (("feed", vacancies), ("workers", workers)):
+            parts.append((name, *inject_broken(recs, broken, seed)))
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = [
+        write_jsonl(out / "workers.jsonl", workers),
+        write_jsonl(out / "feed.jsonl", vacancies),
+        write_jsonl(out / "places.jsonl", places),
+    ]
+    if later is not None:
+        written.append(write_jsonl(out / f"feed_week{week}.jsonl", later))
+    for name, lines, manifest in parts:
+        written.append(write_jsonl(out / f"{name}_broken.jsonl", lines))
+        path = out / f"{name}_broken.manifest.json"
+        path.write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+        written.append(path)
+    written.append(write_truth(out / "truth.csv", truth))
+    return written
+
+
+def add_arguments(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Add the options of ``doorstroom-match sample`` to ``p``; returns ``p``."""
+    p.add_argument("--out", type=Path, required=True, help="output folder (created)")
     p.add_argument("--workers", type=int, default=60, help="number of workers (default 60)")
     p.add_argument("--vacancies", type=int, default=600, help="regular vacancies (default 600)")
     p.add_argument("--places", type=int, default=40, help="internship places (default 40)")
     p.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
-    p.add_argument("--out", type=Path, required=True, help="output folder (created)")
     p.add_argument(
         "--week",
         type=int,
@@ -886,54 +1040,17 @@ def _parser() -> argparse.ArgumentParser:
         "--data-dir",
         type=Path,
         default=None,
-        help="shared reference data (default: $DOORSTROOM_SHARED_DATA, "
-        "<repo>/../shared/data, <repo>/shared/data)",
+        help="a reference-data folder (esco_nl/, onet/, geo/) instead of the tables shipped "
+        "in the package",
     )
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command-line entry point; returns the exit status."""
-    args = _parser().parse_args(argv)
-    if args.week is not None and args.week < 2:
-        _parser().error(f"--week must be >= 2 (week 1 is feed.jsonl), got {args.week}")
-    t0 = time.perf_counter()
-    try:
-        workers, vacancies, places = generate_sample(
-            args.workers, args.vacancies, args.places, args.seed, data_dir=args.data_dir
-        )
-    except (FileNotFoundError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    out: Path = args.out
-    out.mkdir(parents=True, exist_ok=True)
-    written = [
-        write_jsonl(out / "workers.jsonl", workers),
-        write_jsonl(out / "feed.jsonl", vacancies),
-        write_jsonl(out / "places.jsonl", places),
-    ]
-    if args.week is not None:
-        later = week_feed(vacancies, args.week, args.seed, data_dir=args.data_dir)
-        written.append(write_jsonl(out / f"feed_week{args.week}.jsonl", later))
-    if args.broken:
-        for name, recs in (("feed", vacancies), ("workers", workers)):
-            try:
-                lines, manifest = inject_broken(recs, args.broken, args.seed)
-            except ValueError as exc:
-                print(f"error: {exc}", file=sys.stderr)
-                return 2
-            written.append(write_jsonl(out / f"{name}_broken.jsonl", lines))
-            path = out / f"{name}_broken.manifest.json"
-            path.write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
-            written.append(path)
-    secs = time.perf_counter() - t0
-    for path in written:
-        print(f"wrote {path}")
-    print(
-        f"{len(workers)} workers, {len(vacancies)} vacancies, {len(places)} places "
-        f"(seed {args.seed}) in {secs:.2f} s"
-    )
-    return 0
+    """``python -m doorstroom_match.synthetic``: the same as ``doorstroom-match sample``."""
+    from doorstroom_match.cli import main as cli_main
+
+    return cli_main(["sample", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ name no real company on purpose.
 from __future__ import annotations
 
 __all__ = [
+    "COACH_TITLES",
     "FEMALE_SUFFIXES",
     "SEC_GROUP_WEIGHTS",
     "SECTORS",
@@ -48,6 +49,74 @@ SEC_MAJOR_DEFAULT = {"5": 0.08, "7": 0.08, "8": 0.08, "9": 0.1, "4": 0.05, "6": 
 VACANCY_MAJOR_WEIGHTS = {
     "0": 0.0, "1": 0.4, "2": 1.0, "3": 1.0, "4": 1.2, "5": 1.4, "6": 0.4, "7": 1.0,
     "8": 0.8, "9": 1.2,
+}
+
+# The jobs SEC workers most often move to, by the ESCO preferred label of the occupation, with
+# the titles coaches and Flemish job ads use for them (Flemish words, female forms, the ad
+# style). Job targets and vacancy titles are drawn from these often, so that most of them are
+# not the ESCO preferred label. Labels missing from a catalogue are skipped.
+COACH_TITLES: dict[str, tuple[str, ...]] = {
+    "schoonmaker gebouwen": ("poetsvrouw", "kuisvrouw", "schoonmaakster", "poetshulp",
+                             "schoonmaker kantoren", "poetser", "schoonmaakmedewerker"),
+    "medewerker huishoudelijke dienst": ("poetshulp thuis", "huishoudhulp",
+                                         "medewerker dienstencheques", "poetsvrouw aan huis"),
+    "interieurverzorger": ("interieurverzorgster", "poetsvrouw rusthuis",
+                           "schoonmaak woonzorgcentrum"),
+    "magazijnmedewerker": ("magazijnier", "magazijnbediende", "magazijnarbeider",
+                           "logistiek medewerker magazijn", "magazijnmedewerkster"),
+    "orderpicker": ("orderpicker", "picker", "orderpicking", "orderpickster"),
+    "heftruckchauffeur": ("heftruckchauffeur", "vorkliftchauffeur", "heftruckbestuurder",
+                          "reachtruckchauffeur", "chauffeur heftruck"),
+    "expeditiemedewerker": ("expeditiebediende", "medewerker verzending"),
+    "keukenhulp": ("keukenhulp", "afwasser", "plongeur", "hulpkok", "keukenmedewerker",
+                   "afwas"),
+    "medewerker keuken": ("keukenmedewerkster", "medewerker grootkeuken", "keukenhulp rusthuis"),
+    "kok": ("kok", "kokkin", "hulpkok", "kok in een rusthuis"),
+    "tuinier": ("tuinman", "tuinarbeider", "hulptuinier"),
+    "hovenier": ("hovenier", "groenarbeider", "medewerker groendienst", "groenonderhoud"),
+    "medewerker groenvoorziening/medewerkster groenvoorziening": (
+        "groenarbeider", "medewerker groenonderhoud", "groenploeg", "parkwachter"),
+    "tuinbouwmedewerker": ("serrearbeider", "tuinbouwarbeider", "plukker", "oogsthelper"),
+    "inpakker met de hand": ("inpakker", "inpakster", "verpakker", "medewerker inpak"),
+    "productiemedewerker": ("productiearbeider", "arbeider productie", "productieoperator",
+                            "bandwerker", "lijnarbeider", "productiemedewerkster"),
+    "strijker": ("strijkster", "medewerker strijkatelier", "strijkhulp"),
+    "wasserijmedewerker": ("medewerker wasserij", "wasserijarbeider", "linnenkamer"),
+    "schappenvuller": ("rekkenvuller", "vakkenvuller", "rayonmedewerker",
+                       "winkelbediende rekken aanvullen"),
+    "winkelmedewerker": ("winkelbediende", "verkoopster", "winkelhulp", "winkelmedewerkster"),
+    "kassamedewerker": ("kassierster", "kassier", "kassabediende", "caissière"),
+    "zorghulp": ("zorgkundige", "verzorgende", "zorgassistent", "hulp in de zorg"),
+    "thuiszorgmedewerker": ("gezinszorger", "verzorgende thuiszorg", "thuishulp"),
+    "opperman bouw": ("opperman", "handlanger", "bouwvakker", "hulparbeider bouw"),
+    "klusser": ("klusjesman", "manusje van alles", "klusjesvrouw", "onderhoudsman"),
+    "auto- en bestelwagenkoerier": ("koerier", "chauffeur bestelwagen", "pakjesbezorger",
+                                    "bestelwagenchauffeur"),
+    "afvalsorteerder": ("sorteerder", "sorteerster", "medewerker sorteerlijn",
+                        "recyclagemedewerker"),
+    "recyclingmedewerker": ("medewerker kringwinkel", "recyclagearbeider",
+                            "medewerker containerpark"),
+    "straatveger": ("veger", "medewerker netheid", "straatveegster"),
+    "vuilnisophaler": ("vuilnisman", "huisvuilophaler", "ophaler"),
+    "bakker": ("bakker", "bakkersgast", "hulpbakker", "broodbakker"),
+    "slager": ("beenhouwer", "slagersgast", "hulpbeenhouwer"),
+    "schilder bouw": ("schilder", "huisschilder", "schilder-decorateur"),
+    "naaister": ("naaister", "naaiatelier", "confectiemedewerker"),
+    "postbode": ("postbode", "medewerker postbedeling", "postbedeler"),
+    "folderbezorger": ("folderbedeler", "krantenbezorger", "bedeler"),
+    "ober/serveerster": ("kelner", "serveerster", "zaalmedewerker", "diender"),
+    "barman/barvrouw": ("barman", "barvrouw", "cafébediende"),
+    "receptionist": ("onthaalbediende", "onthaalmedewerker", "receptioniste"),
+    "administratief medewerker secretariaat": ("administratief bediende", "bediende administratie",
+                                  "administratieve kracht"),
+    "callcentermedewerker": ("telefonist", "medewerker klantendienst", "callcenter"),
+    "fietsenmaker": ("fietshersteller", "fietsenhersteller", "medewerker fietsenatelier"),
+    "lasser": ("lasser", "lasser-monteerder", "lasser TIG"),
+    "timmerman": ("schrijnwerker", "timmerman", "houtbewerker"),
+    "huishoud(st)er": ("huishoudster", "huishoudhulp"),
+    "chauffeur/verhuizer": ("verhuizer", "chauffeur-verhuizer"),
+    "assemblagemedewerker elektrische apparatuur": ("assemblagemedewerker", "monteerder",
+                                                     "medewerker montage"),
 }
 
 # How coaches write a vague job target.
