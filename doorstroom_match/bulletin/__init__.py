@@ -411,11 +411,21 @@ def _match_card(
         )
     where.append(f'<span class="vid">ref. {_e(m.vacancy_id)}</span>')
 
+    inferred = not requirements and getattr(m, "requirements_source", "vacancy") == "inferred"
     if not n_req:
-        verdict = '<p class="verdict ok">Geen minimumniveaus gevraagd</p>'
+        verdict = (
+            '<p class="verdict ok">Voldoet aan het minimum afgeleid van het beroep</p>'
+            if inferred
+            else '<p class="verdict ok">Geen minimumniveaus gevraagd</p>'
+        )
         chart = ""
     else:
-        if not gaps:
+        if inferred:  # only the gaps are known: the vacancy states no cut-off of its own
+            verdict = (
+                f'<p class="verdict gap">{len(gaps)} werkpunt{"en" if len(gaps) > 1 else ""} '
+                "tegenover het minimum afgeleid van het beroep</p>"
+            )
+        elif not gaps:
             verdict = f'<p class="verdict ok">Voldoet aan alle {n_req} minimumniveaus</p>'
         else:
             verdict = (
