@@ -67,7 +67,7 @@ clean:
 models: $(STAMP)
 	$(PY) -m models.train_title_adapter --out doorstroom_match/data/models/title-adapter.npz
 	$(PY) -m models.train_title_substitutions --out doorstroom_match/data/models/title-substitutions.json
-	$(PY) -m models.train_title_reranker --out doorstroom_match/data/models/title-reranker.json
+	$(PY) -m models.train_title_reranker --no-posting --no-groups --out doorstroom_match/data/models/title-reranker.json
 
 models-finetune: $(STAMP)
 	$(PY) -m models.train_titles --out models/titles-minilm-nl

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
 import tempfile
@@ -62,7 +63,10 @@ class _Memo:
         if self.path is not None and self.memo:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             texts = list(self.memo)
-            np.savez(self.path, texts=np.array(texts), vectors=np.stack(list(self.memo.values())))
+            # written aside, then renamed: another run reading the cache never sees half a file
+            tmp = self.path.with_name(f"{self.path.stem}.{os.getpid()}.tmp.npz")
+            np.savez(tmp, texts=np.array(texts), vectors=np.stack(list(self.memo.values())))
+            os.replace(tmp, self.path)
 
     def fit(self, texts=None):
         self.encoder.fit(texts)
@@ -118,12 +122,62 @@ class Fold:
     texts_known: list[str]
     gold_known: list[str]
     substitutions: Any = None  # learned without the fold's occupations
+    texts_posting: list[str] | None = None  # posting-style titles (``benchmarks.titles_posting``)
+    gold_posting: list[str] | None = None
+    texts_known_posting: list[str] | None = None
+    gold_known_posting: list[str] | None = None
+
+    def settings(self) -> dict[str, tuple[Any, list[str], list[str]]]:
+        """Setting name -> (corpus, queries, gold): label-style and posting-style queries."""
+        out = {
+            "heldout": (self.corpus, self.texts, self.gold),
+            "known": (self.corpus_known, self.texts_known, self.gold_known),
+        }
+        if self.texts_posting is not None:
+            out["heldout_posting"] = (self.corpus, self.texts_posting, self.gold_posting)
+            out["known_posting"] = (
+                self.corpus_known,
+                self.texts_known_posting,
+                self.gold_known_posting,
+            )
+        return out
+
+
+ISCO_URI = "http://data.europa.eu/esco/isco/C"
+
+
+def group_rows(data: Path) -> tuple[list[dict[str, str]], dict[str, str]]:
+    """Corpus rows of the ISCO-08 groups (``isco_groups.csv``), as ESCO publishes them beside
+    the occupations, and their uri -> group code."""
+    from doorstroom_match.text.corpus import _open_csv
+
+    rows, groups = [], {}
+    for r in _open_csv(data / "isco_groups.csv", ("code", "preferred_label"), "ISCO groups"):
+        uri = ISCO_URI + r["code"]
+        rows.append(
+            {"uri": uri, "text": r["preferred_label"], "description": r.get("description") or ""}
+        )
+        groups[uri] = r["code"]
+    return rows, groups
 
 
 def iter_folds(
-    n_folds: int = 5, seed: int = 1, cache_dir: Path | None = None, log=print
+    n_folds: int = 5,
+    seed: int = 1,
+    cache_dir: Path | None = None,
+    log=print,
+    *,
+    posting: bool = True,
+    groups: bool = True,
 ) -> Iterator[Fold]:
-    """The folds of the cross-validation by occupation (see the module docstring)."""
+    """The folds of the cross-validation by occupation (see the module docstring).
+
+    ``posting``: also posting-style queries, one per label query and one per fold occupation's
+    preferred label (:func:`benchmarks.titles_posting.posting_titles`, seed 0).
+    ``groups``: the corpora also hold a row per ISCO-08 group (its label and description), as
+    ESCO and real corpora do; no query has a group as its answer.
+    """
+    from benchmarks.titles_posting import posting_titles
     from doorstroom_match.text.corpus import (
         TitleCorpus,
         load_esco_corpus,
@@ -159,6 +213,15 @@ def iter_folds(
     longer.save()
     log(f"  base embeddings: {time.perf_counter() - t0:.0f} s")
 
+    posting_of = dict(zip(queries, posting_titles(queries), strict=True)) if posting else {}
+    dev = set(gold)
+    pref_occs = [o for o in occs if o.uri in dev]
+    pref_posting = posting_titles([o.preferred_label for o in pref_occs]) if posting else []
+    if posting:  # embedded once, kept with the other base embeddings
+        titles.encode(list(posting_of.values()) + pref_posting)
+        titles.save()
+    extra_rows, extra_groups = group_rows(data) if groups else ([], {})
+
     folds = split_by_occupation(gold, [1.0 / n_folds] * n_folds, seed=seed)
     tmp = Path(tempfile.mkdtemp(prefix="titles_cv_"))
     for f, part in enumerate(folds):
@@ -168,6 +231,16 @@ def iter_folds(
         np.savez(adapter, matrix=matrix)
         qi = [i for i, u in enumerate(gold) if u in part]
         corpus = load_esco_corpus(occs, exclude_alt_labels_of=part)
+        if extra_rows:
+            corpus = TitleCorpus.from_rows(
+                [
+                    {"uri": u, "text": t, "description": d}
+                    for u, t, d in zip(corpus.uris, corpus.texts, corpus.descriptions, strict=True)
+                ]
+                + extra_rows,
+                {**corpus.isco_groups, **extra_groups},
+                corpus.labels,
+            )
         known_rows = [
             {"uri": u, "text": t, "description": d}
             for u, t, d in zip(corpus.uris, corpus.texts, corpus.descriptions, strict=True)
@@ -185,7 +258,7 @@ def iter_folds(
             known_rows += [
                 {"uri": o.uri, "text": a, "description": o.description} for a in alts[half:]
             ]
-        yield Fold(
+        fold = Fold(
             f,
             corpus,
             [queries[i] for i in qi],
@@ -198,6 +271,17 @@ def iter_folds(
             gold_known,
             learn_from_catalogue(occs, part),
         )
+        if posting:
+            own_pref = [
+                (p, o.uri) for p, o in zip(pref_posting, pref_occs, strict=True) if o.uri in part
+            ]
+            fold.texts_posting = [posting_of[t] for t in fold.texts] + [p for p, _ in own_pref]
+            fold.gold_posting = fold.gold + [u for _, u in own_pref]
+            fold.texts_known_posting = [posting_of[t] for t in texts_known] + [
+                p for p, _ in own_pref
+            ]
+            fold.gold_known_posting = gold_known + [u for _, u in own_pref]
+        yield fold
 
 
 def run(
@@ -208,8 +292,23 @@ def run(
     weights: dict | None = None,
     row_penalty: float = 0.2,
     cache_dir: Path | None = None,
+    posting: bool = True,
+    groups: bool = True,
+    methods: tuple[str, ...] = ("adapted", "base", "char_tfidf"),
+    group_penalty: float = 0.3,
+    max_folds: int = 0,
 ) -> dict:
+    """The CV table. ``methods``: any of ``adapted``, ``base``, ``char_tfidf`` and, for a
+    multilingual encoder ``X`` in ``e5``/``use`` (:mod:`doorstroom_match.text.dense`), ``X``
+    (it replaces the adapted MiniLM as the dense signal, same weights) and ``adapted+X`` (the
+    mean of both cosines as the dense signal); their embeddings are kept in
+    ``cache_dir/X.npz``."""
     from benchmarks._title_baseline import PlainCharTfidf
+    from doorstroom_match.text.dense import (
+        E5SmallEncoder,
+        MultilingualUseEncoder,
+        WeightedSumEncoder,
+    )
     from doorstroom_match.text.encoders import AdaptedEncoder
     from doorstroom_match.text.titles import (
         ADAPTED_WEIGHTS,
@@ -219,39 +318,55 @@ def run(
 
     t0 = time.perf_counter()
     adapted_weights = dict(ADAPTED_WEIGHTS if weights is None else weights)
-    per_fold: dict[str, list[dict]] = {
-        f"{m}/{setting}": []
-        for setting in ("heldout", "known")
-        for m in ("adapted", "base", "char_tfidf")
-    }
+    per_fold: dict[str, list[dict]] = {}
     n_queries = 0
-    for fold in iter_folds(n_folds, seed, cache_dir, log):
+    multi = {
+        name: _Memo(enc, cache_dir / f"{name}.npz" if cache_dir else None)
+        for name, enc in (("e5", E5SmallEncoder()), ("use", MultilingualUseEncoder()))
+        if any(m.split("+")[-1] == name for m in methods)
+    }
+    for fold in iter_folds(n_folds, seed, cache_dir, log, posting=posting, groups=groups):
+        if max_folds and fold.index >= max_folds:
+            break
         n_queries += len(fold.texts)
-        settings = {
-            "heldout": (fold.corpus, fold.texts, fold.gold),
-            "known": (fold.corpus_known, fold.texts_known, fold.gold_known),
-        }
-        methods = {
-            "adapted": TitleNormalizer(
-                model=AdaptedEncoder(fold.adapter, fold.titles, fold.longer),
-                weights=adapted_weights,
+        settings = fold.settings()
+
+        def normalizer(model, w=adapted_weights, subs=fold.substitutions, **kw):
+            kw.setdefault("group_penalty", group_penalty)
+            return TitleNormalizer(
+                model=model,
+                weights=w,
                 row_penalty=row_penalty,
                 reranker=None,
-                substitutions=fold.substitutions,
-            ),
-            "base": TitleNormalizer(
-                model=fold.titles, weights=BASE_MODEL_WEIGHTS, reranker=None, substitutions=None
-            ),
-            "char_tfidf": PlainCharTfidf(),
+                substitutions=subs,
+                **kw,
+            )
+
+        adapter = AdaptedEncoder(fold.adapter, fold.titles, fold.longer)
+        built = {
+            "adapted": lambda a=adapter: normalizer(a),
+            "base": lambda t=fold.titles: normalizer(t, BASE_MODEL_WEIGHTS, None),
+            "char_tfidf": PlainCharTfidf,
+            # the same as "adapted" without the group rule / scoring variants on every row
+            "adapted_gp0": lambda a=adapter: normalizer(a, group_penalty=0.0),
+            "adapted_allvariants": lambda a=adapter: normalizer(a, variant_candidates=None),
         }
+        for name, memo in multi.items():
+            built[name] = lambda memo=memo: normalizer(memo)
+            built[f"adapted+{name}"] = lambda memo=memo, a=adapter: normalizer(
+                WeightedSumEncoder([a, memo], [1.0, 1.0])
+            )
+        chosen = {m: built[m]() for m in methods}
         for setting, (corpus, texts, gold) in settings.items():
-            for name, tn in methods.items():
+            for name, tn in chosen.items():
                 tn.fit(corpus)
                 uri_index = {u: j for j, u in enumerate(tn.uris_)}
                 _, top = tn.predict_topk(texts, 10)
-                per_fold[f"{name}/{setting}"].append(
+                per_fold.setdefault(f"{name}/{setting}", []).append(
                     _metrics(top, np.array([uri_index[u] for u in gold]))
                 )
+        for memo in multi.values():
+            memo.save()
         log(
             f"  fold {fold.index}: {len(fold.texts)} queries, "
             + ", ".join(f"{n} acc@1 {v[-1]['acc@1']:.3f}" for n, v in per_fold.items())
@@ -267,6 +382,8 @@ def run(
         "queries": n_queries,
         "adapted_weights": adapted_weights,
         "row_penalty": row_penalty,
+        "posting": posting,
+        "groups": groups,
         "mean": mean,
         "per_fold": per_fold,
         "goal_acc1_0.45_mrr10_0.55_heldout": bool(
@@ -319,6 +436,18 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also: known labels as queries against the whole catalogue (default model)",
     )
+    p.add_argument(
+        "--no-posting", action="store_true", help="label-style queries only (no posting-style)"
+    )
+    p.add_argument("--no-groups", action="store_true", help="no ISCO group rows in the corpora")
+    p.add_argument("--group-penalty", type=float, default=0.3)
+    p.add_argument("--max-folds", type=int, default=0, help="stop after this many folds (0: all)")
+    p.add_argument(
+        "--methods",
+        default="adapted,base,char_tfidf",
+        help="comma-separated: adapted, base, char_tfidf, adapted_gp0, adapted_allvariants, "
+        "e5, use, adapted+e5, adapted+use",
+    )
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
     log = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
@@ -329,6 +458,11 @@ def main(argv: list[str] | None = None) -> int:
         weights=json.loads(args.weights) if args.weights else None,
         row_penalty=args.row_penalty,
         cache_dir=Path(args.cache_dir) if args.cache_dir else None,
+        posting=not args.no_posting,
+        groups=not args.no_groups,
+        methods=tuple(args.methods.split(",")),
+        group_penalty=args.group_penalty,
+        max_folds=args.max_folds,
     )
     if args.exact_check:
         res["exact_check"] = exact_label_check(

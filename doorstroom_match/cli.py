@@ -75,6 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
         "such as a stored history: raters are calibrated and rated workers get fair levels",
     )
     b.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="blocks of workers ranked at once (default: every usable CPU); same output for any N",
+    )
+    b.add_argument(
         "--delimiter",
         metavar="CHAR",
         help="delimiter of .csv inputs: ',', ';', 'tab', ... (default: sniffed from each header)",
@@ -310,6 +316,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         bulletin=not args.no_bulletin,
         ratings=args.ratings,
         delimiter=args.delimiter,
+        jobs=args.jobs,
     )
     print(res.summary())
     if res.n_rejected:

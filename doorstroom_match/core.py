@@ -290,24 +290,56 @@ def distance_blocks(
         yield rows, out
 
 
+class DistanceEngine:
+    """The vacancy side of the distance engine, prepared once, for many calls.
+
+    :func:`distance_matrix`, :func:`distance_blocks` and the ranking all go through it: the
+    lookup tables (``"lut"``) or the threshold factors (``"gemm"``) of the vacancies are built
+    here once; :meth:`filler` then only encodes the workers' levels.
+
+    Parameters
+    ----------
+    requirements : ndarray of shape (n_vacancies, n_competences), int8
+        Checked minimum levels (0 = not required).
+    weights : ndarray of shape (n_vacancies, n_competences), float32
+    method : {"auto", "gemm", "lut"}
+    """
+
+    def __init__(self, requirements: np.ndarray, weights: np.ndarray, method: str = "auto"):
+        self.method = _resolve_method(method, *requirements.shape)
+        self.n_vacancies, self.n_competences = requirements.shape
+        if self.method == "lut":
+            self._tables = _lut_tables(requirements, weights)
+        else:
+            self._req, self._wts = requirements, weights
+            self._rft: np.ndarray | None = None
+
+    def filler(
+        self, levels: np.ndarray, n_jobs: int = 1
+    ) -> Callable[[slice, slice, np.ndarray], None]:
+        """``fill(rows, cols, out)``: distances of workers ``rows`` (of ``levels``, shape
+        (n_workers, n_competences), checked) to vacancies ``cols`` written into ``out``."""
+        if self.method == "lut":
+            lut = _Lut(self._tables, _lut_codes(levels, self.n_competences))
+
+            def fill(rows: slice, cols: slice, out: np.ndarray) -> None:
+                _lut_rows(lut, rows, out, n_jobs, col0=cols.start)
+
+            return fill
+        lf, rft = _factors(levels, self._req, self._wts)
+
+        def fill(rows: slice, cols: slice, out: np.ndarray) -> None:
+            _gemm_rows(lf[rows], rft[:, cols], out, n_jobs)
+
+        return fill
+
+
 def _distance_filler(
     levels: np.ndarray, requirements: np.ndarray, weights: np.ndarray, method: str, n_jobs: int
 ) -> Callable[[slice, slice, np.ndarray], None]:
     """Encode once for ``method``; return ``fill(rows, cols, out)`` that writes the distances
     of workers ``rows`` to vacancies ``cols`` into ``out`` on ``n_jobs`` threads."""
-    if _resolve_method(method, *requirements.shape) == "lut":
-        lut = _lut(levels, requirements, weights)
-
-        def fill(rows: slice, cols: slice, out: np.ndarray) -> None:
-            _lut_rows(lut, rows, out, n_jobs, col0=cols.start)
-
-        return fill
-    lf, rft = _factors(levels, requirements, weights)
-
-    def fill(rows: slice, cols: slice, out: np.ndarray) -> None:
-        _gemm_rows(lf[rows], rft[:, cols], out, n_jobs)
-
-    return fill
+    return DistanceEngine(requirements, weights, method).filler(levels, n_jobs)
 
 
 def _gemm_rows(lf: np.ndarray, rft: np.ndarray, out: np.ndarray, n_jobs: int) -> None:
@@ -437,21 +469,32 @@ class _Lut:
     codes: np.ndarray
 
 
-def _lut(levels: np.ndarray, requirements: np.ndarray, weights: np.ndarray, *, jit=True) -> _Lut:
-    """Build the tables and codes (checked inputs; ``jit=False`` runs the kernel as Python)."""
-    n_vac, n_comp = requirements.shape
+def _lut_codes(levels: np.ndarray, n_comp: int) -> np.ndarray:
+    """Pair codes ``5 * level[2g] + level[2g + 1]`` of the workers, shape (n, ceil(C / 2))."""
     n_groups = -(-n_comp // 2)
     lv = np.full((levels.shape[0], 2 * n_groups), N_LEVELS, dtype=np.int32)
     lv[:, :n_comp] = levels
-    codes = np.ascontiguousarray(5 * lv[:, 0::2] + lv[:, 1::2], dtype=np.int32)
-    tables = np.empty((n_groups, _LUT_CODES, n_vac), dtype=np.float32)
+    return np.ascontiguousarray(5 * lv[:, 0::2] + lv[:, 1::2], dtype=np.int32)
+
+
+def _lut_tables(requirements: np.ndarray, weights: np.ndarray, *, jit: bool = True) -> np.ndarray:
+    """The vacancies' lookup tables, shape (ceil(C / 2), 25, n_vacancies), float32."""
+    n_vac, n_comp = requirements.shape
+    tables = np.empty((-(-n_comp // 2), _LUT_CODES, n_vac), dtype=np.float32)
     build = compiled(_lut_build_kernel) if jit else None
     (build or _lut_build_kernel)(
         np.ascontiguousarray(requirements.T, dtype=np.int8),
         np.ascontiguousarray(weights.T, dtype=np.float32),
         tables,
     )
-    return _Lut(tables, codes)
+    return tables
+
+
+def _lut(levels: np.ndarray, requirements: np.ndarray, weights: np.ndarray, *, jit=True) -> _Lut:
+    """Build the tables and codes (checked inputs; ``jit=False`` runs the kernel as Python)."""
+    return _Lut(
+        _lut_tables(requirements, weights, jit=jit), _lut_codes(levels, requirements.shape[1])
+    )
 
 
 def _lut_rows(

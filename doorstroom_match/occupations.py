@@ -227,6 +227,9 @@ class OccupationModel:
         if todo:
             scores, idx = self.normalizer_.predict_topk(todo, k)
             share = _softmax(scores, float(self.temperature), exact=scores >= _EXACT_SCORE)
+            # rounded as the weekly store keeps them, so a stored guess scores exactly as a
+            # fresh one (byte-identical outputs whether or not a title was seen before)
+            share = np.round(share, 6).astype(np.float32)
             for i, key in enumerate(todo):
                 if scores[i, 0] < self.min_score:
                     self._memo[key] = (np.empty(0, np.int64), np.empty(0, np.float32))

@@ -44,7 +44,7 @@ from ._validation import (
 from .competences import CompetenceDictionary, default_dictionary
 from .core import (
     METHODS,
-    _distance_filler,
+    DistanceEngine,
     blocked_topk,
     encode_levels,
     encode_requirements,
@@ -539,6 +539,7 @@ class Matcher:
                 gi[need], gp[need] = ti, tp
             top_occ = gi[:, 0]
             self._vac_feat = occ.features(gi, gp).tocsr()
+            self._vac_feat_t = self._vac_feat.T.tocsr()  # (features, vacancies) for blocks
             isco = occ.isco(gi)
             self._vac_high = np.array([str(g)[:1] in HIGH_SKILL_MAJORS for g in isco])
             self._vac_physical = np.array(
@@ -569,6 +570,7 @@ class Matcher:
         self.competence_ids_ = (*self.dictionary_.ids, *extra)
         req, wts = encode_requirements(effective, self.competence_ids_)
         self._req, self._wts = req, wts
+        self._engine = DistanceEngine(req, wts, self.method)  # vacancy side, built once
         worst = (req.astype(np.float32) * wts).sum(axis=1)
         self._inv_worst = np.where(worst > 0, 1.0 / np.maximum(worst, 1e-12), 0.0).astype(
             np.float32
@@ -583,7 +585,11 @@ class Matcher:
             )
         self._allowed = allowed
         if self.hard_:
-            self._hard_cols = np.array([self.competence_ids_.index(c) for c in self.hard_])
+            hc = np.array([self.competence_ids_.index(c) for c in self.hard_])
+            self._hard_cols = hc
+            self._hard_engine = DistanceEngine(
+                np.ascontiguousarray(req[:, hc]), np.ones((n_v, len(hc)), np.float32), self.method
+            )
         self._vac_xyz = unit_vectors(postcode_coordinates([v.postcode for v in vacs]))
         self.encoder_ = None
         if self.text is not None and w.text > 0:
@@ -671,15 +677,10 @@ class Matcher:
         n_w = len(wks)
         levels = encode_levels(wks, self.competence_ids_)
         ctx = _WorkerContext(workers=wks, levels=levels)
-        ctx.fill = _distance_filler(levels, self._req, self._wts, self.method, 1)
+        ctx.fill = self._engine.filler(levels, 1)
         if self.hard_:
-            hc = self._hard_cols
-            ctx.hard_fill = _distance_filler(
-                levels[:, hc],
-                self._req[:, hc],
-                np.ones((len(self._req), len(hc)), np.float32),
-                self.method,
-                1,
+            ctx.hard_fill = self._hard_engine.filler(
+                np.ascontiguousarray(levels[:, self._hard_cols]), 1
             )
         if self.max_km is not None:
             ctx.xyz = unit_vectors(postcode_coordinates([x.postcode for x in wks]))
@@ -752,7 +753,10 @@ class Matcher:
             sim = ctx.vecs[rows] @ self._vac_vecs[cols].T
             out["text"] = np.float32(w.text) * np.clip(sim, 0.0, 1.0)
         if ctx.feat is not None:
-            aff = (ctx.feat[rows] @ self._vac_feat[cols].T).toarray()
+            if isinstance(cols, slice):  # a block: workers x all vacancies, then the columns
+                aff = (ctx.feat[rows] @ self._vac_feat_t)[:, cols].toarray()
+            else:  # the few explained rows
+                aff = (ctx.feat[rows] @ self._vac_feat[cols].T).toarray()
             out["occupation"] = np.float32(w.occupation) * np.minimum(aff, 1.0)
         regime = ctx.part_time[rows, None] & self._vac_full[None, cols]
         limits = ctx.limited[rows, None] & self._vac_physical[None, cols]

@@ -222,3 +222,25 @@ def test_an_organisations_requirement_profile_overrides_the_inferred_one(occ):
     assert [(g.competence, g.required) for g in m.gaps] == [("samenwerken", 4)]
     with pytest.raises(ValueError, match="level"):
         match(w, vs, requirement_profiles={uri: {"samenwerken": 7}})
+
+
+def test_batch_output_does_not_depend_on_jobs(tmp_path):
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parents[1] / "datasets" / "sample"
+    out = {}
+    for jobs in (1, 3):
+        res = run_batch(
+            sample / "workers.jsonl",
+            sample / "feed.jsonl",
+            tmp_path / f"j{jobs}",
+            places=sample / "places.jsonl",
+            run_date="2026-11-02",
+            bulletin=False,
+            block_size=16,
+            jobs=jobs,
+        )
+        out[jobs] = res.matches_path.read_bytes()
+    assert out[1] == out[3]
+    with pytest.raises(ValueError, match="jobs"):
+        run_batch(sample / "workers.jsonl", sample / "feed.jsonl", tmp_path / "x", jobs=0)

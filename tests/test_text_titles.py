@@ -126,8 +126,9 @@ def test_scores_match_plain_loop_reference():
                 if c.uris[r] == uri
             )
             best -= tn.row_penalty * np.log(sum(u == uri for u in c.uris))
-            if any(float(qc @ char[r]) >= 0.9999 for r in range(len(c)) if c.uris[r] == uri):
-                best += 10.0  # an exact (normalised) match to one of its rows goes first
+            exact = [r for r in range(len(c)) if c.uris[r] == uri and float(qc @ char[r]) >= 0.9999]
+            if exact:  # an exact (normalised) match to one of its rows goes first
+                best += 10.0  # the tier (first row: preferred label) orders in predict only
             if uri in desc_text:
                 best += 0.4 * float(qdesc @ tn.desc_encoder_.encode([desc_text[uri]])[0])
             assert fast[qi, oi] == pytest.approx(best, abs=1e-5)
@@ -168,11 +169,12 @@ def test_description_dense_signal_matches_plain_loop_reference():
     for qi, q in enumerate(queries):
         qc, qd = tn.char_encoder_.encode([q])[0], tn.dense_encoder_.encode([q])[0]
         for oi, uri in enumerate(tn.uris_):
-            char = max(
-                float(qc @ tn.char_encoder_.encode([c.texts[r]])[0])
+            sims = {
+                r: float(qc @ tn.char_encoder_.encode([c.texts[r]])[0])
                 for r in range(len(c))
                 if c.uris[r] == uri
-            )
+            }
+            char = max(sims.values())
             extra = 0.8 * float(qd @ tn.dense_encoder_.encode([desc[uri]])[0]) if uri in desc else 0
             extra += 10.0 if char >= 0.9999 else 0.0
             assert fast[qi, oi] == pytest.approx(char + extra, abs=1e-5)
@@ -359,3 +361,154 @@ class PreferLastCandidate:
 
     def predict_scores(self, features):
         return np.tile(np.arange(features.shape[1], dtype=np.float32), (features.shape[0], 1))
+
+
+GROUP_URI = "http://data.europa.eu/esco/isco/C5120"
+
+
+def test_an_occupation_goes_before_a_group_row():
+    """A group row (ESCO's isco/C… uri) wins only when no occupation comes close."""
+    rows = [
+        {"uri": GROUP_URI, "text": "koks"},
+        {"uri": "u:kok", "text": "kok"},
+        {"uri": "u:chef", "text": "chef-kok"},
+    ]
+    c = TitleCorpus.from_rows(rows)
+    tn = TitleNormalizer(model=None, reranker=None, group_penalty=0.5).fit(c)
+    assert tn.is_group_.tolist() == [True, False, False]
+    assert tn.isco_groups_[0] == "5120"
+    plain = TitleNormalizer(model=None, reranker=None, group_penalty=0.0).fit(c)
+    # the penalty is exactly a subtraction from the group's column
+    for q in ("koksmaat", "keukenhulp", "koks (m/v/x)"):
+        delta = plain.score_occupations([q]) - tn.score_occupations([q])
+        np.testing.assert_allclose(delta, [[0.5, 0.0, 0.0]], atol=1e-6)
+    # close to the group's plural label and to an occupation: the occupation
+    assert plain.predict(["koksmaat"], k=1)[0][0].uri == GROUP_URI
+    assert tn.predict(["koksmaat"], k=1)[0][0].uri == "u:kok"
+    # a title equal to the group's label has no exact-label precedence over an occupation
+    assert plain.score_occupations(["koks"])[0, 0] < 2.0
+    # far from every occupation: the group still wins
+    assert tn.predict(["hulpkoks"], k=1)[0][0].uri == GROUP_URI
+
+
+def test_a_group_label_without_an_esco_uri_is_a_group():
+    c = TitleCorpus.from_rows([{"uri": "g1", "text": "Koks"}, {"uri": "u:kok", "text": "kok"}])
+    assert TitleNormalizer(model=None, reranker=None).fit(c).is_group_.tolist() == [True, False]
+
+
+@pytest.mark.parametrize("reranker", [None, "last"])
+def test_exact_ties_go_to_the_preferred_label_then_other_labels(reranker):
+    """A label shared by several rows: the occupation it names first (its preferred label)."""
+    rows = [
+        {"uri": GROUP_URI, "text": "boekhouder"},
+        {"uri": "u:fin", "text": "financieel medewerker"},
+        {"uri": "u:fin", "text": "boekhouder"},  # an alternative label of u:fin
+        {"uri": "u:boek", "text": "boekhouder"},  # the preferred (first) label of u:boek
+        {"uri": "u:other", "text": "boekhoudkundig assistent"},
+    ]
+    rr = PreferLastCandidate() if reranker else None
+    if rr is not None:
+        rr.n_candidates = 4
+    tn = TitleNormalizer(model=None, reranker=rr, row_penalty=0.0).fit(TitleCorpus.from_rows(rows))
+    top = [m.uri for m in tn.predict(["Boekhouder (m/v/x)"], k=4)[0]]
+    assert top[:2] == ["u:boek", "u:fin"]  # the group holds the label too, but comes later
+    assert GROUP_URI in top[2:]
+
+
+def test_an_esco_uri_takes_its_preferred_label_from_the_catalogue():
+    occ = read_esco_occupations()[0]
+    other = next(o for o in read_esco_occupations()[1:] if o.alt_labels)
+    shared = other.alt_labels[0]
+    rows = [
+        {"uri": occ.uri, "text": shared},  # first row, but not occ's preferred label
+        {"uri": occ.uri, "text": occ.preferred_label},
+        {"uri": other.uri, "text": other.preferred_label},
+        {"uri": other.uri, "text": shared},
+    ]
+    tn = TitleNormalizer(model=None, reranker=None, row_penalty=0.0).fit(
+        TitleCorpus.from_rows(rows)
+    )
+    assert tn.predict([occ.preferred_label], k=1)[0][0].uri == occ.uri
+    # the shared label is an alternative label of both: the tie is the fused order, equal here
+    assert {m.uri for m in tn.predict([shared], k=2)[0]} == {occ.uri, other.uri}
+
+
+def test_variants_scored_on_candidates_match_every_row_where_it_counts():
+    """variant_candidates=C: the C occupations best without variants get exactly the scores of
+    scoring variants against every row; the others are never above their full score."""
+    from doorstroom_match.text.synonyms import TitleSubstitutions
+
+    rows = [
+        {"uri": f"u:{u}", "text": t}
+        for u, t in enumerate(
+            [
+                "magazijn medewerker",
+                "magazijnier",
+                "opslag medewerker",
+                "kassa medewerker",
+                "kassier",
+                "winkel bediende",
+                "verkoper",
+                "verantwoordelijke magazijn",
+                "hoofd magazijn",
+                "manager winkel",
+                "orderpicker",
+                "heftruck chauffeur",
+                "chauffeur bestelwagen",
+                "schoonmaker",
+                "poetshulp",
+                "onderhoud technicus",
+            ]
+        )
+    ]
+    c = TitleCorpus.from_rows(rows)
+    subs = TitleSubstitutions(
+        {
+            "medewerker": ["bediende", "hulp"],
+            "verantwoordelijke": ["hoofd", "manager"],
+            "magazijn": ["opslag"],
+            "chauffeur": ["bestuurder"],
+        }
+    )
+    queries = [
+        "verantwoordelijke opslag",
+        "magazijn bediende",
+        "winkel medewerker",
+        "bestelwagen chauffeur",
+        "kassa hulp",
+        "poets medewerker",
+    ]
+    kw = {
+        "model": None,
+        "reranker": None,
+        "substitutions": subs,
+        "weights": {"char": 1, "char_sub": 1},
+    }
+    full = TitleNormalizer(variant_candidates=None, **kw).fit(c).score_occupations(queries)
+    without = TitleNormalizer(**{**kw, "substitutions": None}).fit(c).score_occupations(queries)
+    for cand in (1, 3, 5):
+        fast = TitleNormalizer(variant_candidates=cand, chunk_size=4, **kw).fit(c)
+        got = fast.score_occupations(queries)
+        assert (got <= full + 1e-6).all()
+        for i in range(len(queries)):
+            top = np.argsort(-without[i], kind="stable")[:cand]
+            np.testing.assert_allclose(got[i, top], full[i, top], atol=1e-6)
+        if cand == 1:  # outside the candidates the variants are really skipped
+            assert (got < full - 1e-6).any()
+    assert not np.allclose(full, without)  # the variants do change scores here
+
+
+def test_word_cached_ngram_rows_equal_the_vectorizer():
+    """The fast path builds the same TF-IDF rows as scikit-learn, word counts summed."""
+    from doorstroom_match.text._ngrams import WordNgramCache
+
+    texts = [t for _, _, t, _ in ROWS] + [q for q, _ in QUERIES]
+    enc = TfidfEncoder().fit(texts[:9])
+    fast = WordNgramCache(enc)
+    probe = texts + ["", "  magazijn   magazijn ", "QQQ xyz", "medewerker/ster kassa-hulp"]
+    for _ in range(2):  # second round from the cache
+        a, b = enc.encode_sparse(probe), fast.transform(probe)
+        assert a.shape == b.shape and a.dtype == b.dtype
+        np.testing.assert_allclose(a.toarray(), b.toarray(), atol=1e-6)
+    with pytest.raises(ValueError, match="char_wb"):
+        WordNgramCache(TfidfEncoder(analyzer="word").fit(texts))

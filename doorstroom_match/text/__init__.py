@@ -14,6 +14,11 @@ from doorstroom_match.text.corpus import (
     read_corpus_csv,
     read_esco_occupations,
 )
+from doorstroom_match.text.dense import (
+    E5SmallEncoder,
+    MultilingualUseEncoder,
+    WeightedSumEncoder,
+)
 from doorstroom_match.text.encoders import (
     ENCODER_NAMES,
     AdaptedEncoder,
@@ -28,9 +33,11 @@ from doorstroom_match.text.titles import TitleMatch, TitleNormalizer
 
 __all__ = [
     "AdaptedEncoder",
+    "E5SmallEncoder",
     "ENCODER_NAMES",
     "EmbeddingCache",
     "HybridEncoder",
+    "MultilingualUseEncoder",
     "Occupation",
     "SentenceTransformerEncoder",
     "TfidfEncoder",
@@ -38,6 +45,7 @@ __all__ = [
     "TitleMatch",
     "TitleNormalizer",
     "TitleSubstitutions",
+    "WeightedSumEncoder",
     "encode_cached",
     "load_esco_corpus",
     "make_encoder",

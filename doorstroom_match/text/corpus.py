@@ -37,7 +37,14 @@ __all__ = [
     "esco_data_dir",
     "esco_isco_group",
     "split_by_occupation",
+    "is_group_uri",
+    "esco_preferred_label",
+    "isco_group_labels",
 ]
+
+#: Prefix of the uris ESCO gives ISCO-08 groups (``…/esco/isco/C2654``), published beside the
+#: occupations and often found in corpora as rows of their own.
+ISCO_URI_MARK = "/esco/isco/c"
 
 CORPUS_COLUMNS = ("id", "uri", "text", "description")
 QUERY_COLUMNS = ("query", "uri")
@@ -64,6 +71,55 @@ def esco_isco_group(uri: str) -> str:
     ''
     """
     return _esco_isco_table().get(str(uri), "")
+
+
+def is_group_uri(uri: str) -> bool:
+    """Whether ``uri`` names an ISCO-08 group rather than an occupation (ESCO's ``isco/C…``).
+
+    Examples
+    --------
+    >>> is_group_uri("http://data.europa.eu/esco/isco/C2654")
+    True
+    >>> is_group_uri("http://data.europa.eu/esco/occupation/00030d09")
+    False
+    """
+    return ISCO_URI_MARK in str(uri).lower()
+
+
+def group_code_of_uri(uri: str) -> str:
+    """The ISCO-08 code of a group uri (``…/isco/C2654`` -> ``"2654"``), else ""."""
+    u = str(uri)
+    i = u.lower().find(ISCO_URI_MARK)
+    if i < 0:
+        return ""
+    code = u[i + len(ISCO_URI_MARK) :]
+    return code if code.isdigit() else ""
+
+
+@functools.lru_cache(maxsize=1)
+def _esco_preferred_table() -> dict[str, str]:
+    try:
+        return {o.uri: o.preferred_label for o in read_esco_occupations()}
+    except (FeedError, OSError):  # pragma: no cover - the catalogue ships in the package
+        return {}
+
+
+def esco_preferred_label(uri: str) -> str:
+    """The Dutch preferred label of an ESCO occupation uri (the catalogue in use), else ""."""
+    return _esco_preferred_table().get(str(uri), "")
+
+
+@functools.lru_cache(maxsize=1)
+def isco_group_labels() -> frozenset[str]:
+    """Normalised labels of the ISCO-08 groups (the reference table in use)."""
+    from doorstroom_match.resources import resource_path
+    from doorstroom_match.text.normalise import normalise_title
+
+    try:
+        rows = _open_csv(resource_path("isco_groups"), ("code", "preferred_label"), "ISCO groups")
+    except (FeedError, OSError):  # pragma: no cover - the table ships in the package
+        return frozenset()
+    return frozenset(normalise_title(r["preferred_label"]) for r in rows)
 
 
 @dataclass(frozen=True)

@@ -64,8 +64,18 @@ from typing import Any
 import numpy as np
 
 from doorstroom_match._exceptions import EmptyInputError, NotFittedError, ValidationError
+from doorstroom_match._validation import check_int, check_number
+from doorstroom_match.text._ngrams import WordNgramCache
 from doorstroom_match.text._paths import model_file
-from doorstroom_match.text.corpus import TitleCorpus, esco_isco_group, read_corpus_csv
+from doorstroom_match.text.corpus import (
+    TitleCorpus,
+    esco_isco_group,
+    esco_preferred_label,
+    group_code_of_uri,
+    is_group_uri,
+    isco_group_labels,
+    read_corpus_csv,
+)
 from doorstroom_match.text.encoders import (
     AdaptedEncoder,
     SentenceTransformerEncoder,
@@ -208,6 +218,27 @@ class TitleNormalizer:
         Word substitutions for the ``char_sub`` signal. ``"auto"``: the committed
         ``models/title-substitutions.json`` (:func:`~doorstroom_match.text.synonyms.
         substitutions_path`) when it exists. None: no variants (``char_sub`` is 0).
+    group_penalty : float, default 0.3
+        Subtracted from the fused score of an ISCO-08 *group* (a corpus uri of ESCO's
+        ``…/esco/isco/C…`` form, or another uri whose label is an ISCO group label): a posting
+        names an occupation, so a group wins only when no occupation comes close. A title
+        equal to a group's label gets no exact-label precedence (see *Ties* below).
+    variant_candidates : int or None, default 200
+        Query variants (``char_sub``) are scored only against the rows of the occupations
+        that rank in the best ``variant_candidates`` without them (None: against every row).
+        A variant only raises a score, so the best ``variant_candidates`` occupations and
+        their order are the same as scoring against every row, except where an occupation
+        ranked lower would have been lifted above them; most of the prediction time was
+        spent on the variants (``models/README.md``).
+
+    Notes
+    -----
+    **Ties of exact labels.** When the normalised title equals a label that several rows share,
+    the occupations holding it are ordered: first those whose *preferred* label it is (the name
+    ESCO gives the occupation; for an ESCO uri the catalogue's preferred label, else the
+    corpus's first row of the uri), then those holding it as another label; within one tier by
+    the re-ranker's score (or the fused score without one). Groups never take precedence this
+    way: they compete by their (penalised) score.
 
     Attributes
     ----------
@@ -218,6 +249,8 @@ class TitleNormalizer:
     weights_ : dict of str to float
     model_kind_ : {"adapted", "trained", "base", "custom", "none"}
     reranker_ : TitleReranker or None
+    is_group_ : ndarray of shape (n_occupations,), bool
+        Which uris are ISCO-08 groups rather than occupations.
     """
 
     def __init__(
@@ -231,6 +264,8 @@ class TitleNormalizer:
         row_penalty: float = 0.2,
         reranker: Any = "auto",
         substitutions: Any = "auto",
+        group_penalty: float = 0.3,
+        variant_candidates: int | None = 200,
     ) -> None:
         self.model = model
         self.weights = weights
@@ -241,6 +276,8 @@ class TitleNormalizer:
         self.row_penalty = row_penalty
         self.reranker = reranker
         self.substitutions = substitutions
+        self.group_penalty = group_penalty
+        self.variant_candidates = variant_candidates
 
     # ------------------------------------------------------------------------------ fit
     def _make_dense(self) -> tuple[Any, str]:
@@ -325,8 +362,21 @@ class TitleNormalizer:
             dtype=object,
         )
         self.isco_groups_ = np.array(
-            [corpus.isco_groups.get(u) or esco_isco_group(u) for u in uris], dtype=object
+            [corpus.isco_groups.get(u) or esco_isco_group(u) or group_code_of_uri(u) for u in uris],
+            dtype=object,
         )
+        group_labels = isco_group_labels()
+        self.is_group_ = np.array(
+            [
+                is_group_uri(u)
+                or (not esco_isco_group(u) and normalise_title(str(lab)) in group_labels)
+                for u, lab in zip(uris, self.labels_, strict=True)
+            ],
+            dtype=bool,
+        )
+        check_number(self.group_penalty, "group_penalty", low=0.0)
+        if self.variant_candidates is not None:
+            check_int(self.variant_candidates, "variant_candidates", low=1)
         # rows sorted by occupation, so np.maximum.reduceat gives the best row per occupation
         self._row_order = np.argsort(row_occ, kind="stable")
         sorted_occ = row_occ[self._row_order]
@@ -335,7 +385,17 @@ class TitleNormalizer:
             raise ValidationError(f"row_penalty must be >= 0, got {self.row_penalty}")
         n_rows = np.diff(np.r_[self._starts, len(sorted_occ)])
         self._occ_prior = (-self.row_penalty * np.log(n_rows)).astype(np.float32)
+        self._occ_prior[self.is_group_] -= np.float32(self.group_penalty)
         texts = [corpus.texts[i] for i in self._row_order]
+        # rows that are their occupation's preferred label (the first tier of exact ties)
+        preferred = [
+            normalise_title(esco_preferred_label(u) or str(lab))
+            for u, lab in zip(uris, self.labels_, strict=True)
+        ]
+        self._pref_row = np.array(
+            [normalise_title(t) == preferred[o] for t, o in zip(texts, sorted_occ, strict=True)],
+            dtype=bool,
+        )
 
         dense, kind = self._make_dense()
         self.model_kind_ = kind
@@ -363,7 +423,11 @@ class TitleNormalizer:
         self.substitutions_ = self._make_substitutions()
 
         self.char_encoder_ = TfidfEncoder(ngram_range=tuple(self.ngram_range)).fit(texts)
-        self._rows_char = self.char_encoder_.encode_sparse(texts).T.tocsr()
+        rows_char = self.char_encoder_.encode_sparse(texts)
+        # queries and their variants repeat words: n-gram counts per word, cached (same rows)
+        self._char_rows = WordNgramCache(self.char_encoder_).transform
+        self._rows_char = rows_char.T.tocsr()
+        self._rows_char_by_row = rows_char.tocsr()  # (n_rows, vocab): candidate rows by index
 
         self.desc_encoder_ = None
         if weights.get("desc", 0) > 0:
@@ -376,6 +440,7 @@ class TitleNormalizer:
                     [d for d in occ_desc if d]
                 )
                 self._occ_desc = self.desc_encoder_.encode_sparse(occ_desc).T.tocsr()
+                self._desc_rows = WordNgramCache(self.desc_encoder_).transform
 
         self.dense_encoder_ = None
         self._occ_desc_dense = None
@@ -417,13 +482,17 @@ class TitleNormalizer:
             f"got {type(s).__name__}"
         )
 
-    def _variant_char(self, normed: list[str]) -> np.ndarray | None:
+    def _variant_char(
+        self, normed: list[str], candidates: np.ndarray | None = None
+    ) -> np.ndarray | None:
         """Per query and corpus row the best ``char`` cosine of a variant (None: no variants).
 
         Parameters
         ----------
         normed : list of str
             Normalised queries (``normalise_titles``).
+        candidates : ndarray of shape (len(normed), C), int, or None
+            Occupations per query whose rows are scored; the other rows stay 0. None: all.
 
         Returns
         -------
@@ -442,19 +511,37 @@ class TitleNormalizer:
             return None
         out = np.zeros((len(normed), self._rows_char.shape[1]), dtype=np.float32)
         owner = np.asarray(owners)
+        if candidates is not None:
+            self._variant_char_candidates(variants, owner, candidates, out)
+            return out
         for s in range(0, len(variants), self.chunk_size):  # bounded memory: chunk_size rows
             own = owner[s : s + self.chunk_size]
             sims = np.asarray(
-                (
-                    self.char_encoder_.encode_sparse(variants[s : s + self.chunk_size])
-                    @ self._rows_char
-                ).todense(),
+                (self._char_rows(variants[s : s + self.chunk_size]) @ self._rows_char).todense(),
                 dtype=np.float32,
             )
             first = np.r_[0, np.flatnonzero(np.diff(own)) + 1]  # variants grouped by query
             who = own[first]
             out[who] = np.maximum(out[who], np.maximum.reduceat(sims, first, axis=0))
         return out
+
+    def _variant_char_candidates(
+        self, variants: list[str], owner: np.ndarray, candidates: np.ndarray, out: np.ndarray
+    ) -> None:
+        """Fill ``out[i, rows of candidates[i]]`` with the best variant cosine of query i."""
+        enc = self._char_rows(variants)  # (n_variants, vocab), grouped by owner
+        bounds = np.r_[0, np.flatnonzero(np.diff(owner)) + 1, len(owner)]
+        ends = np.r_[self._starts[1:], self._rows_char.shape[1]]
+        for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+            i = owner[a]
+            occ = candidates[i]
+            lens = ends[occ] - self._starts[occ]
+            rows = np.repeat(self._starts[occ] - np.cumsum(lens) + lens, lens) + np.arange(
+                lens.sum()
+            )
+            # (rows, vocab) @ (vocab, n_variants): only the small variant block is transposed
+            sims = (self._rows_char_by_row[rows] @ enc[a:b].T).toarray()
+            out[i, rows] = sims.max(axis=1)
 
     def _make_reranker(self, kind: str) -> Any:
         r = self.reranker
@@ -484,7 +571,7 @@ class TitleNormalizer:
 
     def _description_encoder(self, dense: Any) -> Any:
         """The dense encoder for descriptions: the same model with a longer token limit."""
-        if isinstance(dense, AdaptedEncoder):
+        if isinstance(dense, AdaptedEncoder) or hasattr(dense, "for_long_texts"):
             return dense.for_long_texts().fit()
         if isinstance(dense, SentenceTransformerEncoder):
             return SentenceTransformerEncoder(
@@ -513,37 +600,50 @@ class TitleNormalizer:
         for start in range(0, len(texts), self.chunk_size):
             chunk = texts[start : start + self.chunk_size]
             char = np.asarray(
-                (self.char_encoder_.encode_sparse(chunk) @ self._rows_char).todense(),
+                (self._char_rows(chunk) @ self._rows_char).todense(),
                 dtype=np.float32,
             )
             want_sub = self.substitutions_ is not None and (w["char_sub"] > 0 or parts)
             normed = normalise_titles(chunk) if want_sub or parts else None
-            sub = self._variant_char(normed) if want_sub else None
-            best = char
-            if sub is not None and w["char_sub"] > 0:
-                best = np.maximum(char, w["char_sub"] * sub)
-            rows = best * w["char"] if w["char"] != 1.0 else best  # never changed in place
             q = dense = None
             if self.dense_encoder_ is not None:
                 q = self._encode_dense(chunk)
                 if w["dense"] > 0 or parts:
                     dense = q @ self._rows_dense.T
-                    rows = rows + w["dense"] * dense if w["dense"] > 0 else rows
-            occ = np.maximum.reduceat(rows, self._starts, axis=1)
-            occ += self._occ_prior
+            # per-occupation terms: the row prior and the description signals
+            extra = np.broadcast_to(self._occ_prior, (len(chunk), n_occ)).copy()
             desc_dense = desc = None
             if q is not None and self._occ_desc_dense is not None:
                 desc_dense = q @ self._occ_desc_dense.T
-                occ += w["desc_dense"] * desc_dense
+                extra += w["desc_dense"] * desc_dense
             if self.desc_encoder_ is not None:
-                qd = self.desc_encoder_.encode_sparse(chunk)
+                qd = self._desc_rows(chunk)
                 desc = np.asarray((qd @ self._occ_desc).todense(), dtype=np.float32)
-                occ += w["desc"] * desc
+                extra += w["desc"] * desc
+
+            sub = None
+            if want_sub:
+                cands = None
+                c = self.variant_candidates
+                if c is not None and c < n_occ:  # variants only where they can matter
+                    cands = np.argpartition(-self._fuse(char, dense, extra), c - 1, axis=1)[:, :c]
+                sub = self._variant_char(normed, cands)
+            best = char
+            if sub is not None and w["char_sub"] > 0:
+                best = np.maximum(char, w["char_sub"] * sub)
+            occ = self._fuse(best, dense, extra)
             # a title that is literally (after normalisation) a row of the corpus names that
             # row's occupation, however many other rows it has: it goes first
-            exact = np.maximum.reduceat(char >= _EXACT, self._starts, axis=1)
+            hit = char >= _EXACT
+            exact = np.maximum.reduceat(hit, self._starts, axis=1)
+            tier = self._exact_tier(
+                exact, np.maximum.reduceat(hit & self._pref_row, self._starts, axis=1)
+            )
+            exact = tier > 0
+            # the same bonus for every exact match (the re-ranker's features were learned with
+            # it); the tiers order them in predict_topk
             occ[exact] += _EXACT_BONUS
-            info: dict[str, np.ndarray] = {"exact": exact}
+            info: dict[str, np.ndarray] = {"exact": exact, "tier": tier}
             if parts:  # signals that are off count 0
                 zeros = np.zeros((len(chunk), n_occ), dtype=np.float32)
                 info["normed"] = normed
@@ -561,6 +661,42 @@ class TitleNormalizer:
                 info["desc"] = zeros if desc is None else desc
                 info["desc_dense"] = zeros if desc_dense is None else desc_dense
             yield start, occ, info
+
+    def _fuse(self, best: np.ndarray, dense: np.ndarray | None, extra: np.ndarray) -> np.ndarray:
+        """Fused occupation scores from per-row char (or best-variant) and dense cosines.
+
+        Parameters
+        ----------
+        best : ndarray of shape (n, n_rows)
+        dense : ndarray of shape (n, n_rows) or None
+        extra : ndarray of shape (n, n_occupations)
+            The per-occupation terms (row prior, description signals).
+
+        Returns
+        -------
+        ndarray of shape (n, n_occupations), float32
+        """
+        w = self.weights_
+        rows = best * w["char"] if w["char"] != 1.0 else best  # never changed in place
+        if dense is not None and w["dense"] > 0:
+            rows = rows + w["dense"] * dense
+        return np.maximum.reduceat(rows, self._starts, axis=1) + extra
+
+    def _exact_tier(self, exact: np.ndarray, exact_pref: np.ndarray) -> np.ndarray:
+        """Tier of an exact label match (0 none or a group, 2 other label, 3 preferred label).
+
+        Parameters
+        ----------
+        exact, exact_pref : ndarray of shape (n, n_occupations), bool
+            An occupation has a row equal to the title; that row is its preferred label.
+
+        Returns
+        -------
+        ndarray of shape (n, n_occupations), float32
+        """
+        tier = np.where(exact, np.where(exact_pref, 3.0, 2.0), 0.0).astype(np.float32)
+        tier[:, self.is_group_] = 0.0  # a group competes by its score, never by an exact label
+        return tier
 
     def score_occupations(self, texts: Sequence[str]) -> np.ndarray:
         """Score of every occupation for every text.
@@ -600,14 +736,18 @@ class TitleNormalizer:
         idx = np.zeros((len(texts), kk), dtype=np.int64)
         for start, occ, parts in self._iter_scores(texts, parts=rr is not None):
             part, vals = _top_sorted(occ, n_cand)
+            tier = np.take_along_axis(parts["tier"], part, axis=1)
+            key = vals
             if rr is not None:  # re-score the candidates; ties keep the fused order
-                raw = rr.predict_scores(self._candidate_features(part, occ, parts))
-                vals = _softmax_rows(raw)  # a share of 1 over the candidates, for coaches
+                key = rr.predict_scores(self._candidate_features(part, occ, parts))
+                vals = _softmax_rows(key)  # a share of 1 over the candidates, for coaches
                 # exact matches stay first (certain); the re-ranker never saw one in training
-                vals = np.where(np.take_along_axis(parts["exact"], part, axis=1), 1.0, vals)
-                o = np.lexsort((np.broadcast_to(np.arange(n_cand), vals.shape), -vals), axis=1)
-                part = np.take_along_axis(part, o, axis=1)
-                vals = np.take_along_axis(vals, o, axis=1)
+                vals = np.where(tier > 0, 1.0, vals)
+            # exact matches by tier (preferred label, other label), then by the re-ranker's
+            # score (or the fused score); remaining ties by the fused order
+            o = np.lexsort((np.broadcast_to(np.arange(n_cand), vals.shape), -key, -tier), axis=1)
+            part = np.take_along_axis(part, o, axis=1)
+            vals = np.take_along_axis(vals, o, axis=1)
             idx[start : start + len(occ)] = part[:, :kk]
             scores[start : start + len(occ)] = vals[:, :kk]
         return scores, idx

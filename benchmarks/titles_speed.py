@@ -1,0 +1,122 @@
+"""Prediction speed of the default title normaliser, with its baseline in the same run.
+
+    python -m benchmarks.titles_speed --corpus CORPUS.csv --queries QUERIES.csv [--repeat 3]
+
+The contract run (``benchmarks.titles``) embeds the whole corpus on every call; this harness
+fits with the base MiniLM embeddings that ``benchmarks.titles_cv`` keeps in ``--memo`` (texts
+not there are embedded), then swaps in a fresh default encoder, so the queries are always
+encoded afresh, as the weekly flow does with new titles. ``--pad-to N`` repeats corpus rows
+(same texts, new ids) up to N rows: the cost of scoring grows with the rows, and the repeated
+texts need no new embeddings. Configurations, in one process and on the same corpus:
+
+``default``
+    :class:`~doorstroom_match.text.TitleNormalizer` as shipped;
+``all_variants``
+    the same with ``variant_candidates=None``: query variants scored against every row (the
+    previous default's variant path).
+
+Prints queries per second (wall: the minimum over ``--repeat`` runs; CPU: process time, less
+sensitive to other jobs on a shared machine) and, with ``--json``, one JSON object as the last
+line. Build the 25,000-row corpus and posting-style queries with ``python -m
+benchmarks.titles_posting --out build/contract25k --pad-to 25000``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import warnings
+from pathlib import Path
+
+from benchmarks._common import emit_json, platform_info
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks.titles_speed", description=__doc__.split("\n")[0]
+    )
+    p.add_argument("--corpus", required=True)
+    p.add_argument("--queries", required=True)
+    p.add_argument("--memo", default="build/titles_cv", help="base embeddings for fitting")
+    p.add_argument("--pad-to", type=int, default=25000)
+    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--n-queries", type=int, default=0, help="first N queries (0: all)")
+    p.add_argument("--configs", default="default,all_variants")
+    p.add_argument("--json", action="store_true")
+    args = p.parse_args(argv)
+
+    from benchmarks.titles_cv import _Memo
+    from doorstroom_match.text import TitleNormalizer
+    from doorstroom_match.text.corpus import TitleCorpus, read_corpus_csv, read_queries_csv
+    from doorstroom_match.text.encoders import AdaptedEncoder, SentenceTransformerEncoder
+    from doorstroom_match.text.rerank import reranker_path
+    from doorstroom_match.text.titles import ADAPTED_WEIGHTS, adapter_path
+
+    corpus = read_corpus_csv(args.corpus)
+    rows = [
+        {"id": i, "uri": u, "text": t, "description": d}
+        for i, u, t, d in zip(
+            corpus.ids, corpus.uris, corpus.texts, corpus.descriptions, strict=True
+        )
+    ]
+    base_rows = list(rows)
+    while len(rows) < args.pad_to:
+        r = base_rows[len(rows) % len(base_rows)]
+        rows.append({**r, "id": f"{r['id']}+{len(rows)}"})
+    corpus = TitleCorpus.from_rows(rows)
+    queries, _ = read_queries_csv(args.queries)
+    if args.n_queries:
+        queries = queries[: args.n_queries]
+    memo = Path(args.memo)
+    titles = _Memo(SentenceTransformerEncoder(None, 128, 32, False), memo / "titles.npz")
+    longer = _Memo(SentenceTransformerEncoder(None, 64, 128, False), memo / "descriptions.npz")
+    settings = {"default": {}, "all_variants": {"variant_candidates": None}}
+    out: dict = {"n_rows": len(corpus), "n_queries": len(queries), "configs": {}}
+    titles.save()
+    longer.save()
+    for name in args.configs.split(","):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            tn = TitleNormalizer(
+                model=AdaptedEncoder(adapter_path(), titles, longer),
+                weights=ADAPTED_WEIGHTS,
+                reranker=reranker_path(),
+                **settings[name],
+            )
+            t0 = time.perf_counter()
+            tn.fit(corpus)
+            fit_s = time.perf_counter() - t0
+        # the default encoder, without the memo: queries are encoded afresh in every run
+        tn.dense_encoder_ = AdaptedEncoder(
+            adapter_path(), SentenceTransformerEncoder(None, tn.batch_size, 32, False)
+        ).fit()
+        tn.predict_topk(queries[:20], k=10)  # warm-up (lazy imports, first batch)
+        walls, cpus = [], []
+        for _ in range(args.repeat):
+            t0, c0 = time.perf_counter(), time.process_time()
+            tn.predict_topk(queries, k=10)
+            walls.append(time.perf_counter() - t0)
+            cpus.append(time.process_time() - c0)
+        res = {
+            "fit_s": fit_s,
+            "queries_per_s": len(queries) / min(walls),
+            "queries_per_cpu_s": len(queries) / min(cpus),
+            "wall_s": walls,
+            "cpu_s": cpus,
+        }
+        out["configs"][name] = res
+        print(
+            f"{name:<14} {res['queries_per_s']:8.1f} q/s wall  "
+            f"{res['queries_per_cpu_s']:8.1f} q/cpu-s  (fit {fit_s:.0f} s)",
+            file=sys.stderr if args.json else sys.stdout,
+            flush=True,
+        )
+    out.update(platform_info())
+    if args.json:
+        emit_json(out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
