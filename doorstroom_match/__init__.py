@@ -22,6 +22,7 @@ from ._exceptions import (
     NotFittedError,
     StoreError,
     UnknownCompetenceError,
+    UnknownIdError,
     ValidationError,
 )
 from .assignment import (
@@ -51,6 +52,7 @@ from .competences import (
 from .core import distance_matrix, topk_by_distance
 from .forms import RatingsForm, read_ratings_form, write_ratings_template
 from .occupations import OccupationModel
+from .opening import OpeningGap, opening_gaps
 from .plan import DevelopmentPlan, PlanItem, development_plan
 from .profiles import KINDS, Rating, Vacancy, WorkerProfile, aggregate_ratings
 from .proposals import RequirementProposal, propose_requirements
@@ -86,6 +88,8 @@ __all__ = [
     "topk_by_distance",
     "propose_requirements",
     "RequirementProposal",
+    "opening_gaps",
+    "OpeningGap",
     # assignment
     "assign",
     "assign_greedy",
@@ -110,6 +114,7 @@ __all__ = [
     "LevelError",
     "UnknownCompetenceError",
     "DuplicateIdError",
+    "UnknownIdError",
     "EmptyInputError",
     "NotFittedError",
     "FeedError",

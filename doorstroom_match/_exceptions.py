@@ -14,6 +14,7 @@ __all__ = [
     "LevelError",
     "UnknownCompetenceError",
     "DuplicateIdError",
+    "UnknownIdError",
     "EmptyInputError",
     "NotFittedError",
     "FeedError",
@@ -44,6 +45,10 @@ class UnknownCompetenceError(ValidationError, KeyError):
 
 class DuplicateIdError(ValidationError):
     """Two workers, vacancies or places share an id."""
+
+
+class UnknownIdError(ValidationError, LookupError):
+    """A worker or vacancy id that the store (or the input) does not know."""
 
 
 class EmptyInputError(ValidationError):

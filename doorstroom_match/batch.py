@@ -42,7 +42,7 @@ import logging
 import sys
 import time
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -861,6 +861,10 @@ def _run_batch(
         with st:
             # 2. compare with what earlier weeks saw ------------------------------------------
             prev = st.vacancy_states()
+            # --- coach feedback (issue 15): "niet_relevant" pairs are not suggested again;
+            # the statuses go to the bulletin ("gesolliciteerd" shown on the card)
+            feedback = st.feedback_statuses()
+            not_relevant = st.feedback_exclusions()
             earlier = day.isoformat()
             hashes = {v.id: _digest(v.to_record()) for v in all_vacs}
             new_ids = frozenset(
@@ -906,6 +910,7 @@ def _run_batch(
                     keep_matches=bulletin,
                     places=pres is not None,
                     jobs=jobs,
+                    not_relevant=not_relevant,
                 )
             except BaseException:
                 try:
@@ -930,6 +935,8 @@ def _run_batch(
                 {v.id: v for v in active},
                 new_ids=new_ids,
                 week=f"{day.isoformat()} (week {day.isocalendar().week})",
+                feedback=feedback,
+                assignments=None if placed is None else {r["worker_id"]: r for r in placed.records},
             )
             if calibration is not None:
                 from .bulletin.calibration import render_calibration
@@ -1030,6 +1037,7 @@ def _run(
     keep_matches: bool = True,
     places: bool = False,
     jobs: int = 1,
+    not_relevant: Mapping[str, set[str]] | None = None,
 ) -> tuple[int, int, int, dict[str, list[Match]], _Placed | None]:
     n_encoded = n_cached = 0
     vectors = None
@@ -1057,6 +1065,14 @@ def _run(
         _assign_places(wks, active, vectors, day, enc, occ, max_km, dictionary) if places else None
     )
     exclude = placed.exclude if placed is not None else None
+    # --- coach feedback (issue 15): a vacancy marked "niet_relevant" is not ranked again
+    # for that worker (the list still holds ``top`` rows)
+    if not_relevant:
+        base = exclude or {}
+        exclude = {
+            wid: [*base.get(wid, ()), *sorted(not_relevant.get(wid, ()))]
+            for wid in {*base, *not_relevant}
+        }
 
     matches_file = _AtomicFile(out / "matches.jsonl")
     by_worker: dict[str, list[Match]] = {}

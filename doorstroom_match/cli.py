@@ -9,6 +9,8 @@ Commands::
                            [--delimiter CHAR] [--no-progress]
     doorstroom-match outcome record --store S WORKER VACANCY EVENT [--date YYYY-MM-DD]
     doorstroom-match outcome report --store S [--date YYYY-MM-DD] [--json] [--out OUTDIR]
+    doorstroom-match feedback WORKER VACANCY --status STATUS --store S [--note TEXT]
+                              [--date YYYY-MM-DD]
     doorstroom-match forget WORKER_ID --store S [--out OUTDIR]
     doorstroom-match sample --out DIR [--workers N --vacancies N --places N --seed S]
                             [--week N] [--broken N] [--data-dir PATH]
@@ -135,7 +137,12 @@ def build_parser() -> argparse.ArgumentParser:
     rec = osub.add_parser("record", help="record what happened for a worker and a vacancy")
     rec.add_argument("--store", required=True, type=Path, help="SQLite state file")
     rec.add_argument("worker", metavar="WORKER")
-    rec.add_argument("vacancy", metavar="VACANCY")
+    rec.add_argument(
+        "vacancy",
+        metavar="VACANCY",
+        help="vacancy or place id; '-' for an event about the worker alone (internal_move, "
+        "job_target_clarified, returned_after_try, aftercare_3m, aftercare_6m)",
+    )
     rec.add_argument(
         "event", metavar="EVENT", choices=OUTCOME_EVENTS, help="one of " + ", ".join(OUTCOME_EVENTS)
     )
@@ -147,9 +154,14 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--date", help="report date, YYYY-MM-DD (default today)")
     rep.add_argument("--json", action="store_true", help="one JSON object instead of a table")
     rep.add_argument(
-        "--out", type=Path, metavar="OUTDIR", help="also write OUTDIR/bulletin/outcomes.html"
+        "--out",
+        type=Path,
+        metavar="OUTDIR",
+        help="also write OUTDIR/bulletin/outcomes.html and OUTDIR/bulletin/outcomes.csv",
     )
     rep.set_defaults(func=_cmd_outcome_report)
+
+    _add_feedback_parser(sub)
 
     f = sub.add_parser("forget", help="remove a worker from the store (and an output folder)")
     f.add_argument("worker", metavar="WORKER_ID")
@@ -164,6 +176,37 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sample_parser(sub)
     _add_template_parser(sub)
     return p
+
+
+def _add_feedback_parser(sub: argparse._SubParsersAction) -> None:
+    from .feedback import FEEDBACK_STATUSES
+
+    fb = sub.add_parser(
+        "feedback",
+        help="the coach's word on a suggestion (next week's list takes it into account)",
+        description="Record how a suggestion went: 'niet_relevant' is not suggested to the "
+        "worker again, 'gesolliciteerd' is shown as such on the bulletin, and the outcome "
+        "report counts 'gesolliciteerd' as applied and 'aangenomen' as hired.",
+        epilog=_EPILOG,
+    )
+    fb.add_argument("worker", metavar="WORKER")
+    fb.add_argument("vacancy", metavar="VACANCY")
+    fb.add_argument(
+        "--status", required=True, choices=FEEDBACK_STATUSES, help=" | ".join(FEEDBACK_STATUSES)
+    )
+    fb.add_argument("--note", help="a short note for the coach (removed by 'forget')")
+    fb.add_argument("--store", required=True, type=Path, help="SQLite state file")
+    fb.add_argument("--date", help="when, YYYY-MM-DD (default today)")
+    fb.set_defaults(func=_cmd_feedback)
+
+
+def _cmd_feedback(args: argparse.Namespace) -> int:
+    from .store import Store
+
+    with Store(_existing_store(args.store)) as st:
+        st.record_feedback(args.worker, args.vacancy, args.status, note=args.note, date=args.date)
+    print(f"recorded {args.status} for worker {args.worker} and {args.vacancy}")
+    return 0
 
 
 def _add_template_parser(sub) -> None:
@@ -285,7 +328,8 @@ def _cmd_outcome_record(args: argparse.Namespace) -> int:
     from .store import Store
 
     with Store(_existing_store(args.store)) as st:
-        st.record_outcome(args.worker, args.vacancy, args.event, args.date)
+        vacancy = None if args.vacancy == "-" else args.vacancy
+        st.record_outcome(args.worker, vacancy, args.event, args.date)
     print(f"recorded {args.event} for worker {args.worker} and {args.vacancy}")
     return 0
 
@@ -310,12 +354,15 @@ def _cmd_outcome_report(args: argparse.Namespace) -> int:
         print(f"outcomes as of {as_of} (each rate over its own group of workers)")
         for r in rates:
             pct = "    -" if r.rate is None else f"{100 * r.rate:4.0f}%"
-            print(f"  {r.name:<30} {pct}  {r.numerator:>5} / {r.denominator:<5}  {r.meaning}")
+            print(f"  {r.name:<42} {pct}  {r.numerator:>5} / {r.denominator:<5}  of {r.of}")
     if args.out is not None:
         from .bulletin import render_outcomes
+        from .store import outcome_csv
 
         path = render_outcomes(args.out, {"rates": rates, "as_of": as_of})
-        print(f"written {path}", file=sys.stderr)
+        csv_path = path.with_suffix(".csv")
+        outcome_csv(rates, csv_path)
+        print(f"written {path} and {csv_path}", file=sys.stderr)
     return 0
 
 

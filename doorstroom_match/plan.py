@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from ._export import csv_text
 from ._validation import check_int
 from .competences import LEVEL_LABELS
+from .opening import OpeningGap
 from .profiles import Vacancy, WorkerProfile
 from .ranking import Gap, gaps_for
 
@@ -66,6 +67,13 @@ class PlanItem:
         Levels to bridge.
     action, who_helps, deadline, measurable_result : str
         The coach's fields, pre-filled with a proposal.
+    done : bool, default=False
+        *Voltooid*: the coach ticks the line off once the result is reached.
+    remark : str, default=""
+        The coach's remark; the werkpunt that opens most doors says how many vacancies it opens.
+    for_vacancy : bool, default=True
+        The line bridges a gap for the plan's vacancy; False for the werkpunt that opens most
+        doors when this vacancy does not need it.
     """
 
     priority: int
@@ -79,6 +87,9 @@ class PlanItem:
     who_helps: str
     deadline: str
     measurable_result: str
+    done: bool = False
+    remark: str = ""
+    for_vacancy: bool = True
 
 
 _FIELDS = [f for f in PlanItem.__dataclass_fields__]
@@ -94,6 +105,9 @@ _HEADERS_NL = {
     "who_helps": "wie helpt",
     "deadline": "tegen wanneer",
     "measurable_result": "meetbaar resultaat",
+    "done": "voltooid",
+    "remark": "opmerking",
+    "for_vacancy": "voor deze vacature",
 }
 
 
@@ -107,7 +121,15 @@ class DevelopmentPlan:
     kind : {'POP', 'PDP'}
         Personal development plan, or personal *doorstroom* plan aimed at moving on.
     items : tuple of PlanItem
-        Most important first; empty when the worker already passes the cut-off.
+        Most important first; empty when the worker already passes the cut-off (and no
+        werkpunt that opens more doors was given). With an ``opening``, its competence is the
+        first line.
+    strengths : tuple of str
+        Dutch labels of the competences the worker masters (``goed`` or ``zeer goed``), best
+        first: a plan names what goes well, not only the gaps.
+    opening : OpeningGap or None
+        The werkpunt that opens most vacancies within reach
+        (:func:`doorstroom_match.opening_gaps`), when it was given.
     """
 
     worker_id: str
@@ -115,11 +137,13 @@ class DevelopmentPlan:
     vacancy_title: str
     kind: str
     items: tuple[PlanItem, ...]
+    strengths: tuple[str, ...] = ()
+    opening: OpeningGap | None = None
 
     @property
     def passes_cutoff(self) -> bool:
-        """True when there is no gap to bridge."""
-        return not self.items
+        """True when there is no gap to bridge for this vacancy."""
+        return not any(i.for_vacancy for i in self.items)
 
     def to_records(self) -> list[dict[str, Any]]:
         """The plan lines as plain dicts."""
@@ -152,6 +176,10 @@ class DevelopmentPlan:
             f"Doel: **{self.vacancy_title}** ({self.vacancy_id})",
             "",
         ]
+        if self.strengths:
+            lines += [f"Sterktes: {', '.join(self.strengths)}", ""]
+        if self.opening is not None and self.opening.competence is not None:
+            lines += [f"Werkpunt dat de meeste deuren opent: {self.opening.describe()}", ""]
         if not self.items:
             lines.append("De werknemer haalt alle minimumniveaus: geen kloof te overbruggen.")
             return "\n".join(lines) + "\n"
@@ -165,11 +193,18 @@ class DevelopmentPlan:
             "who_helps",
             "deadline",
             "measurable_result",
+            "done",
+            "remark",
         ]
         lines.append("| " + " | ".join(_HEADERS_NL[c] for c in cols) + " |")
         lines.append("|" + "---|" * len(cols))
         for item in self.items:
-            cells = [str(getattr(item, c)).replace("|", "/") for c in cols]
+            cells = [
+                ("[x]" if item.done else "[ ]")
+                if c == "done"
+                else str(getattr(item, c)).replace("|", "/")
+                for c in cols
+            ]
             lines.append("| " + " | ".join(cells) + " |")
         return "\n".join(lines) + "\n"
 
@@ -219,6 +254,7 @@ def development_plan(
     kind: str = "PDP",
     start: _dt.date | None = None,
     weeks_per_level: int = 4,
+    opening: OpeningGap | None = None,
 ) -> DevelopmentPlan:
     """A development plan that turns the worker's gaps for a vacancy into actions.
 
@@ -231,12 +267,16 @@ def development_plan(
         Start of the plan (today when omitted); deadlines count from it.
     weeks_per_level : int, default=4
         Proposed time to bridge one level.
+    opening : OpeningGap, optional
+        The worker's werkpunt that opens most doors (:func:`doorstroom_match.opening_gaps`):
+        its competence becomes the first line (one level up, with how many vacancies it opens
+        in the remark), also when this vacancy does not need it.
 
     Returns
     -------
     DevelopmentPlan
         Lines most important first (largest weighted shortfall, core competences first);
-        a never-rated competence is first measured.
+        a never-rated competence is first measured. The worker's strengths come with it.
 
     Examples
     --------
@@ -258,5 +298,47 @@ def development_plan(
     vac = as_vacancies([vacancy])[0]
     start = start or _dt.date.today()
     gaps = gaps_for(wk, vac)
-    items = tuple(_item(i, g, start, weeks_per_level) for i, g in enumerate(gaps, start=1))
-    return DevelopmentPlan(wk.id, vac.id, vac.title, kind, items)
+    first: PlanItem | None = None
+    if opening is not None:
+        if not isinstance(opening, OpeningGap):
+            from ._exceptions import ValidationError
+
+            raise ValidationError(
+                f"opening must be an OpeningGap (opening_gaps()), got {type(opening).__name__}"
+            )
+        if opening.worker_id != wk.id:
+            from ._exceptions import ValidationError
+
+            raise ValidationError(
+                f"opening is for worker {opening.worker_id!r}, the plan for worker {wk.id!r}"
+            )
+    if opening is not None and opening.competence is not None:
+        n = opening.n_opened
+        remark = f"opent {n} vacature{'s' if n != 1 else ''} binnen bereik"
+        own = next((g for g in gaps if g.competence == opening.competence), None)
+        if own is not None:
+            gaps.remove(own)
+            first = replace(_item(1, own, start, weeks_per_level), remark=remark)
+        else:
+            comp = wk.dictionary.get(opening.competence)
+            step = Gap(
+                competence=opening.competence,
+                required=opening.to_level,
+                actual=opening.from_level or None,
+                shortfall=1,
+                assessed=opening.from_level > 0,
+                label=opening.label,
+                group=comp.group if comp else "bijkomend",
+                type=comp.type if comp else "generiek",
+            )
+            first = replace(
+                _item(1, step, start, weeks_per_level), remark=remark, for_vacancy=False
+            )
+    lead = (first,) if first is not None else ()
+    items = lead + tuple(
+        _item(i, g, start, weeks_per_level) for i, g in enumerate(gaps, start=1 + len(lead))
+    )
+    order = {c: i for i, c in enumerate(wk.dictionary.ids)}
+    ranked = sorted(wk.competences.items(), key=lambda kv: (-kv[1], order.get(kv[0], 1 << 20)))
+    strengths = tuple(wk.dictionary.label(c) for c, lv in ranked if lv >= 3)
+    return DevelopmentPlan(wk.id, vac.id, vac.title, kind, items, strengths, opening)

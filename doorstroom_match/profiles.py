@@ -331,6 +331,9 @@ class Vacancy:
         Last day the vacancy is open.
     bvs_days : int, optional
         Length of a BVS in days (1..5).
+    url, contact : str, optional
+        Where to apply: the vacancy's web address and a contact (name, phone or e-mail of the
+        employer's contact person), as the feed gives them; shown on the worker's sheet.
     extra : mapping
         Any other field of the input record.
     dictionary : CompetenceDictionary, optional
@@ -357,6 +360,8 @@ class Vacancy:
     regime: str | None = None
     valid_until: _dt.date | None = None
     bvs_days: int | None = None
+    url: str | None = None
+    contact: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
     dictionary: CompetenceDictionary | None = field(default=None, compare=False, repr=False)
 
@@ -386,7 +391,7 @@ class Vacancy:
         given = check_weights_mapping(self.weights, dictionary, req, owner=owner)
         set_(self, "weights", _freeze({c: given.get(c, dictionary.weight(c)) for c in req}))
         set_(self, "capacity", check_int(self.capacity, f"capacity of {owner}", low=0))
-        for name in ("employer", "postcode", "post", "occupation_uri", "regime"):
+        for name in ("employer", "postcode", "post", "occupation_uri", "regime", "url", "contact"):
             set_(self, name, _optional_str(getattr(self, name), f"{name} of {owner}"))
         set_(self, "valid_until", _parse_date(self.valid_until, f"valid_until of {owner}"))
         if self.bvs_days is not None:
@@ -435,7 +440,16 @@ class Vacancy:
         }
         if any(w != self.dictionary.weight(c) for c, w in self.weights.items()):
             rec["weights"] = dict(self.weights)
-        for name in ("employer", "postcode", "post", "occupation_uri", "regime", "bvs_days"):
+        for name in (
+            "employer",
+            "postcode",
+            "post",
+            "occupation_uri",
+            "regime",
+            "bvs_days",
+            "url",
+            "contact",
+        ):
             value = getattr(self, name)
             if value is not None:
                 rec[name] = value

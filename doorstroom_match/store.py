@@ -21,7 +21,12 @@ What it keeps, table by table:
     Past matches: (run, worker, vacancy, rank, score, new).
 ``outcomes``
     What happened after a match: (worker, vacancy, event, date), event one of
-    :data:`OUTCOME_EVENTS`.
+    :data:`OUTCOME_EVENTS` (vacancy ``""`` for an event about the worker alone, such as a
+    clearer job target). Only ids that a batch run has seen are accepted.
+``feedback``
+    The coach's latest word on a suggestion: (worker, vacancy, status, note, date), status one
+    of :data:`doorstroom_match.feedback.FEEDBACK_STATUSES`. ``niet_relevant`` pairs are not
+    suggested again (:meth:`Store.feedback_exclusions`).
 ``workers``
     Only ``id``, a content ``hash`` and first/last seen: no competence level is stored.
 
@@ -41,6 +46,9 @@ replaced by a fresh store, which would lose the history.
 Examples
 --------
 >>> s = Store(":memory:")
+>>> run = s.begin_run("2026-11-02")
+>>> s.finish_week(run, "2026-11-02", vacancies=[("V1", "h", None, "vacancy", None, False)],
+...               workers=[("W1", "h")], matches=[("W1", "V1", 1, 0.9, True)])
 >>> s.record_outcome("W1", "V1", "applied", "2026-11-10")
 >>> [r["event"] for r in s.outcomes("W1")]
 ['applied']
@@ -56,10 +64,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ._exceptions import StoreError, ValidationError
+from ._exceptions import StoreError, UnknownIdError, ValidationError
 from ._validation import check_id
+from .feedback import FEEDBACK_STATUSES
 
-__all__ = ["Store", "OUTCOME_EVENTS", "OutcomeRate", "VacancyState", "SCHEMA_VERSION"]
+__all__ = [
+    "Store",
+    "OUTCOME_EVENTS",
+    "WORKER_EVENTS",
+    "OutcomeRate",
+    "VacancyState",
+    "SCHEMA_VERSION",
+    "outcome_csv",
+]
 
 SCHEMA_VERSION = 1
 
@@ -70,6 +87,18 @@ OUTCOME_EVENTS: tuple[str, ...] = (
     "hired",
     "employed_3m",
     "employed_6m",
+    # what the field also counts as success (issue 15)
+    "internship_completed",
+    "internal_move",
+    "job_target_clarified",
+    "returned_after_try",
+    "aftercare_3m",
+    "aftercare_6m",
+)
+
+#: Events about the worker alone: recorded without a vacancy (``vacancy_id=None``).
+WORKER_EVENTS: frozenset[str] = frozenset(
+    {"internal_move", "job_target_clarified", "returned_after_try", "aftercare_3m", "aftercare_6m"}
 )
 
 _SCHEMA = """
@@ -116,6 +145,14 @@ CREATE TABLE IF NOT EXISTS outcomes (
     date TEXT NOT NULL,
     PRIMARY KEY (worker_id, vacancy_id, event)
 );
+CREATE TABLE IF NOT EXISTS feedback (
+    worker_id TEXT NOT NULL,
+    vacancy_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    note TEXT,
+    date TEXT NOT NULL,
+    PRIMARY KEY (worker_id, vacancy_id)
+);
 """
 
 #: The tables every store has (the embedding cache adds ``embeddings`` on first use).
@@ -123,7 +160,12 @@ _TABLES = ("meta", "runs", "vacancies", "artifacts", "workers", "matches", "outc
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 #: Tables that hold a worker id, and the column: what :meth:`Store.forget_worker` clears.
-_WORKER_COLUMNS = {"workers": "id", "matches": "worker_id", "outcomes": "worker_id"}
+_WORKER_COLUMNS = {
+    "workers": "id",
+    "matches": "worker_id",
+    "outcomes": "worker_id",
+    "feedback": "worker_id",
+}
 
 
 @dataclass(frozen=True)
@@ -152,6 +194,8 @@ class OutcomeRate:
         ``numerator / denominator``; None when the denominator is 0.
     meaning : str
         The definition in words.
+    of : str
+        The denominator in words: the group of workers the rate is a share of.
     """
 
     name: str
@@ -159,6 +203,7 @@ class OutcomeRate:
     denominator: int
     rate: float | None
     meaning: str
+    of: str = ""
 
     def to_record(self) -> dict[str, Any]:
         """JSON-serialisable form."""
@@ -168,7 +213,37 @@ class OutcomeRate:
             "denominator": self.denominator,
             "rate": None if self.rate is None else round(self.rate, 4),
             "meaning": self.meaning,
+            "of": self.of,
         }
+
+
+def outcome_csv(rates: Sequence[OutcomeRate], path: str | Path | None = None) -> str:
+    """The outcome report as CSV (one row per rate, the denominator named on each row).
+
+    Parameters
+    ----------
+    rates : sequence of OutcomeRate
+        From :meth:`Store.outcome_report`.
+    path : str or Path, optional
+        Also written there (UTF-8).
+
+    Returns
+    -------
+    str
+    """
+    import csv
+    import io
+
+    buf = io.StringIO()
+    out = csv.writer(buf, lineterminator="\n")
+    out.writerow(["rate", "numerator", "denominator", "percent", "denominator_is", "meaning"])
+    for r in rates:
+        pct = "" if r.rate is None else f"{100 * r.rate:.1f}"
+        out.writerow([r.name, r.numerator, r.denominator, pct, r.of, r.meaning])
+    text = buf.getvalue()
+    if path is not None:
+        Path(path).write_text(text, encoding="utf-8")
+    return text
 
 
 def _iso(value: Any, field: str) -> str:
@@ -333,6 +408,7 @@ class Store:
             "workers",
             "matches",
             "outcomes",
+            "feedback",
             "embeddings",
         }:
             raise ValidationError(f"table must be one of the store's tables, got {table!r}")
@@ -514,9 +590,106 @@ class Store:
         sql += " ORDER BY m.run_id, m.worker_id, m.rank"
         return [dict(r) for r in self._db.execute(sql, args)]
 
+    # ------------------------------------------------------------------ known ids
+    def _check_known(self, worker_id: str, vacancy_id: str | None) -> None:
+        """Reject ids no batch run has seen (a typo would otherwise count as a new worker)."""
+        if self._db.execute("SELECT 1 FROM workers WHERE id=?", (worker_id,)).fetchone() is None:
+            raise UnknownIdError(
+                f"worker id {worker_id!r} is not in the store {self.path!r}: it must be a "
+                "worker of an earlier batch run (check the id, or run the batch first)"
+            )
+        if (
+            vacancy_id is not None
+            and self._db.execute("SELECT 1 FROM vacancies WHERE id=?", (vacancy_id,)).fetchone()
+            is None
+        ):
+            raise UnknownIdError(
+                f"vacancy id {vacancy_id!r} is not in the store {self.path!r}: it must be a "
+                "vacancy or place of an earlier batch run's feed"
+            )
+
+    # ------------------------------------------------------------------ feedback
+    def record_feedback(
+        self,
+        worker_id: str,
+        vacancy_id: str,
+        status: str,
+        *,
+        note: str | None = None,
+        date: _dt.date | str | None = None,
+    ) -> None:
+        """Record the coach's word on a suggestion; the latest per (worker, vacancy) counts.
+
+        Parameters
+        ----------
+        worker_id, vacancy_id : str
+            Ids an earlier batch run has seen.
+        status : {'besproken', 'gesolliciteerd', 'niet_relevant', 'aangenomen'}
+            ``niet_relevant``: not suggested to this worker again; ``gesolliciteerd`` and
+            ``aangenomen`` count as applied and hired in :meth:`outcome_report`.
+        note : str, optional
+            The coach's note (kept until :meth:`forget_worker`).
+        date : date or ISO str, optional
+            Today when None.
+
+        Raises
+        ------
+        ValidationError
+            Unknown status, empty id, a date that is not ISO, a note that is not a string.
+        UnknownIdError
+            A worker or vacancy id that no batch run has seen.
+        """
+        wid = check_id(worker_id, "worker id")
+        vid = check_id(vacancy_id, "vacancy id")
+        if status not in FEEDBACK_STATUSES:
+            raise ValidationError(
+                f"status must be one of {list(FEEDBACK_STATUSES)}, got {status!r}"
+            )
+        if note is not None and not isinstance(note, str):
+            raise ValidationError(f"note must be a string, got {type(note).__name__}")
+        day = _iso(_dt.date.today() if date is None else date, "date")
+        self._check_known(wid, vid)
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO feedback(worker_id, vacancy_id, status, note, date) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (wid, vid, status, (note or "").strip() or None, day),
+            )
+
+    def feedback(self, worker_id: str | None = None) -> list[dict[str, Any]]:
+        """Recorded feedback (optionally of one worker), by worker and vacancy."""
+        sql = "SELECT worker_id, vacancy_id, status, note, date FROM feedback"
+        args: tuple[Any, ...] = ()
+        if worker_id is not None:
+            sql += " WHERE worker_id=?"
+            args = (worker_id,)
+        return [dict(r) for r in self._db.execute(sql + " ORDER BY worker_id, vacancy_id", args)]
+
+    def feedback_statuses(self) -> dict[str, dict[str, str]]:
+        """Worker id -> {vacancy id -> latest status}: what the bulletin shows on a card."""
+        out: dict[str, dict[str, str]] = {}
+        for wid, vid, status in self._db.execute(
+            "SELECT worker_id, vacancy_id, status FROM feedback"
+        ):
+            out.setdefault(wid, {})[vid] = status
+        return out
+
+    def feedback_exclusions(self) -> dict[str, set[str]]:
+        """Worker id -> vacancy ids marked ``niet_relevant``: not to be suggested again."""
+        out: dict[str, set[str]] = {}
+        for wid, vid in self._db.execute(
+            "SELECT worker_id, vacancy_id FROM feedback WHERE status='niet_relevant'"
+        ):
+            out.setdefault(wid, set()).add(vid)
+        return out
+
     # ------------------------------------------------------------------ outcomes
     def record_outcome(
-        self, worker_id: str, vacancy_id: str, event: str, date: _dt.date | str | None = None
+        self,
+        worker_id: str,
+        vacancy_id: str | None,
+        event: str,
+        date: _dt.date | str | None = None,
     ) -> None:
         """Record what happened for a worker and a vacancy or place.
 
@@ -524,66 +697,102 @@ class Store:
 
         Parameters
         ----------
-        worker_id, vacancy_id : str
-        event : {'applied', 'internship_started', 'hired', 'employed_3m', 'employed_6m'}
+        worker_id : str
+            A worker an earlier batch run has seen.
+        vacancy_id : str or None
+            A vacancy or place an earlier batch run has seen; None only for the events about
+            the worker alone (:data:`WORKER_EVENTS`: internal move, clearer job target, return
+            to the workshop after a try, after-care contacts).
+        event : str
+            One of :data:`OUTCOME_EVENTS`.
         date : date or ISO str, optional
             When it happened; today when None.
 
         Raises
         ------
         ValidationError
-            Unknown event, empty id or a date that is not ISO.
+            Unknown event, empty id, a missing vacancy for a vacancy event, or a date that is
+            not ISO.
+        UnknownIdError
+            A worker or vacancy id that no batch run has seen.
         """
         wid = check_id(worker_id, "worker id")
-        vid = check_id(vacancy_id, "vacancy id")
         if event not in OUTCOME_EVENTS:
             raise ValidationError(f"event must be one of {list(OUTCOME_EVENTS)}, got {event!r}")
+        if vacancy_id is None and event not in WORKER_EVENTS:
+            raise ValidationError(
+                f"vacancy id is required for event {event!r} (only {sorted(WORKER_EVENTS)} "
+                "may be recorded without a vacancy), got None"
+            )
+        vid = None if vacancy_id is None else check_id(vacancy_id, "vacancy id")
         day = _iso(_dt.date.today() if date is None else date, "date")
+        self._check_known(wid, vid)
         with self.transaction() as db:
             db.execute(
                 "INSERT OR REPLACE INTO outcomes(worker_id, vacancy_id, event, date) "
                 "VALUES (?, ?, ?, ?)",
-                (wid, vid, event, day),
+                (wid, vid or "", event, day),
             )
 
     def outcomes(self, worker_id: str | None = None) -> list[dict[str, Any]]:
-        """Recorded outcomes (optionally of one worker), by date."""
+        """Recorded outcomes (optionally of one worker), by date.
+
+        ``vacancy_id`` is None for an event about the worker alone.
+        """
         sql = "SELECT worker_id, vacancy_id, event, date FROM outcomes"
         args: tuple[Any, ...] = ()
         if worker_id is not None:
             sql += " WHERE worker_id=?"
             args = (worker_id,)
-        return [
+        rows = [
             dict(r)
             for r in self._db.execute(sql + " ORDER BY date, worker_id, vacancy_id, event", args)
         ]
+        for r in rows:
+            r["vacancy_id"] = r["vacancy_id"] or None
+        return rows
 
     def outcome_report(self, as_of: _dt.date | str | None = None) -> list[OutcomeRate]:
-        """The success rates the field uses, each over its own denominator.
+        """The success rates the field uses, each over its own, named denominator.
 
-        Every count is of *workers* (a worker who applied to three vacancies counts once):
+        Every count is of *workers* (a worker who applied to three vacancies counts once), and
+        every rate says in ``of`` which group of workers it is a share of. The coach's
+        feedback counts too: ``gesolliciteerd`` as applied, ``aangenomen`` as hired (and
+        applied), ``besproken`` or any other feedback as discussed.
 
         - ``applied / matched``: workers who applied at least once, over workers who were
           ever proposed a match by a completed batch run;
+        - ``discussed / matched``: workers with at least one suggestion the coach gave
+          feedback on, over workers matched;
         - ``internship_started / applied``: workers who started an internship, over workers
           who applied;
+        - ``internship_completed / internship_started``: internships completed;
         - ``hired / matched``: workers hired, over workers matched (the *doorstroom* rate);
         - ``hired / internship_started``: of the workers who started an internship, those
           hired (by any employer);
         - ``employed_3m / hired_3m_ago``: workers still employed after 3 months, over workers
           hired at least 91 days before ``as_of`` (only they can have reached 3 months);
-        - ``employed_6m / hired_6m_ago``: the same at 6 months (182 days).
+        - ``employed_6m / hired_6m_ago``: the same at 6 months (182 days);
+        - ``aftercare_3m / hired_3m_ago``, ``aftercare_6m / hired_6m_ago``: after-care
+          contacts held at 3 and 6 months;
+        - ``internal_move / followed``, ``job_target_clarified / followed``: an internal move
+          to a more demanding post, a clearer job target, over every worker the store follows;
+        - ``returned_after_try / tried``: workers who went back to the workshop after a try,
+          over workers who started an internship or were hired;
+        - ``any_success / followed``: workers with any success the field counts (hired,
+          internship completed, internal move, clearer job target), over workers followed.
 
         Parameters
         ----------
         as_of : date or ISO str, optional
-            The report date; today when None.
+            The report date; today when None. Events after it are not counted.
 
         Returns
         -------
         list of OutcomeRate
         """
         day = _dt.date.fromisoformat(_iso(_dt.date.today() if as_of is None else as_of, "as_of"))
+        limit = day.isoformat()
         matched = {
             r[0]
             for r in self._db.execute(
@@ -591,59 +800,150 @@ class Store:
                 "WHERE r.status='done'"
             )
         }
+        followed = {r[0] for r in self._db.execute("SELECT id FROM workers")}
         by_event: dict[str, dict[str, str]] = {e: {} for e in OUTCOME_EVENTS}
-        for wid, event, date in self._db.execute("SELECT worker_id, event, date FROM outcomes"):
+
+        def add(event: str, wid: str, date: str) -> None:
+            if date > limit:
+                return
             first = by_event[event].get(wid)
             by_event[event][wid] = date if first is None else min(first, date)
+
+        for wid, event, date in self._db.execute("SELECT worker_id, event, date FROM outcomes"):
+            if event in by_event:
+                add(event, wid, date)
+        discussed: set[str] = set()
+        for wid, status, date in self._db.execute("SELECT worker_id, status, date FROM feedback"):
+            if date > limit:
+                continue
+            discussed.add(wid)
+            if status in ("gesolliciteerd", "aangenomen"):
+                add("applied", wid, date)
+            if status == "aangenomen":
+                add("hired", wid, date)
         applied = set(by_event["applied"])
         started = set(by_event["internship_started"])
         hired = by_event["hired"]
 
         def hired_before(days: int) -> set[str]:
-            limit = (day - _dt.timedelta(days=days)).isoformat()
-            return {w for w, d in hired.items() if d <= limit}
+            cut = (day - _dt.timedelta(days=days)).isoformat()
+            return {w for w, d in hired.items() if d <= cut}
 
-        def rate(name: str, num: set[str], den: set[str], meaning: str) -> OutcomeRate:
+        def rate(name: str, num: set[str], den: set[str], meaning: str, of: str) -> OutcomeRate:
             n = len(num & den)
-            return OutcomeRate(name, n, len(den), n / len(den) if den else None, meaning)
+            return OutcomeRate(name, n, len(den), n / len(den) if den else None, meaning, of)
 
         h3, h6 = hired_before(91), hired_before(182)
+        ev = {e: set(d) for e, d in by_event.items()}
+        success = (
+            set(hired)
+            | ev["internship_completed"]
+            | ev["internal_move"]
+            | ev["job_target_clarified"]
+        )
+        of_matched = "workers proposed a match by a completed batch run"
+        of_followed = "workers the store follows (seen by a batch run)"
+        of_h3 = "workers hired at least 91 days before the report date"
+        of_h6 = "workers hired at least 182 days before the report date"
         return [
             rate(
                 "applied / matched",
                 applied,
                 matched,
                 "workers who applied, of the workers proposed a match by the batch",
+                of_matched,
+            ),
+            rate(
+                "discussed / matched",
+                discussed,
+                matched,
+                "workers with a suggestion the coach gave feedback on, of the workers matched",
+                of_matched,
             ),
             rate(
                 "internship_started / applied",
                 started,
                 applied,
                 "workers who started an internship, of the workers who applied",
+                "workers who applied (outcome or feedback 'gesolliciteerd')",
+            ),
+            rate(
+                "internship_completed / internship_started",
+                ev["internship_completed"],
+                started,
+                "workers who completed an internship, of the workers who started one",
+                "workers who started an internship",
             ),
             rate(
                 "hired / matched",
                 set(hired),
                 matched,
                 "workers hired, of the workers proposed a match (doorstroom rate)",
+                of_matched,
             ),
             rate(
                 "hired / internship_started",
                 set(hired),
                 started,
                 "workers hired, of the workers who started an internship",
+                "workers who started an internship",
             ),
             rate(
                 "employed_3m / hired_3m_ago",
-                set(by_event["employed_3m"]),
+                ev["employed_3m"],
                 h3,
                 "still employed after 3 months, of the workers hired at least 91 days ago",
+                of_h3,
             ),
             rate(
                 "employed_6m / hired_6m_ago",
-                set(by_event["employed_6m"]),
+                ev["employed_6m"],
                 h6,
                 "still employed after 6 months, of the workers hired at least 182 days ago",
+                of_h6,
+            ),
+            rate(
+                "aftercare_3m / hired_3m_ago",
+                ev["aftercare_3m"],
+                h3,
+                "after-care contact held at 3 months, of the workers hired at least 91 days ago",
+                of_h3,
+            ),
+            rate(
+                "aftercare_6m / hired_6m_ago",
+                ev["aftercare_6m"],
+                h6,
+                "after-care contact held at 6 months, of the workers hired at least 182 days ago",
+                of_h6,
+            ),
+            rate(
+                "internal_move / followed",
+                ev["internal_move"],
+                followed,
+                "workers who moved to a more demanding post inside their company, of all workers",
+                of_followed,
+            ),
+            rate(
+                "job_target_clarified / followed",
+                ev["job_target_clarified"],
+                followed,
+                "workers whose job target became clearer, of all workers",
+                of_followed,
+            ),
+            rate(
+                "returned_after_try / tried",
+                ev["returned_after_try"],
+                started | set(hired),
+                "workers who went back to the workshop after a try, of the workers who tried",
+                "workers who started an internship or were hired",
+            ),
+            rate(
+                "any_success / followed",
+                success,
+                followed,
+                "workers with any success the field counts (hired, internship completed, "
+                "internal move, clearer job target), of all workers",
+                of_followed,
             ),
         ]
 

@@ -171,20 +171,31 @@ def test_writes_index_and_one_page_per_coach(tmp_path, data):
     assert names[0] == "index.html"
     assert names[1] == "coach-C1.html"
     assert re.fullmatch(r"coach-C-2-b-[0-9a-f]{8}\.html", names[2])  # "C 2/b" made safe
-    assert names[-1] == f"coach-{NO_COACH}.html"  # workers without a coach come last
+    coach_names = [n for n in names if n.startswith("coach-")]
+    assert coach_names[-1] == f"coach-{NO_COACH}.html"  # workers without a coach come last
+    # then one sheet per worker, in natural order
+    assert names[len(coach_names) + 1 :] == [
+        "werkblad-W2.html",
+        "werkblad-W3.html",
+        "werkblad-W4.html",
+        "werkblad-W5.html",
+        "werkblad-W10.html",
+    ]
     assert all(p.parent == tmp_path / "bulletin" and p.is_file() for p in paths)
     index = paths[0].read_text(encoding="utf-8")
-    for p in paths[1:]:
+    for p in paths[1 : len(coach_names) + 1]:
         assert f'href="{p.name}"' in index
+    c1 = (tmp_path / "bulletin" / "coach-C1.html").read_text(encoding="utf-8")
+    for wid in ("W2", "W5", "W10"):  # the coach page links each worker's sheet
+        assert f'href="werkblad-{wid}.html"' in c1
 
 
 def test_coach_page_content(tmp_path, data):
     paths = _render(tmp_path, data)
     c1 = (tmp_path / "bulletin" / "coach-C1.html").read_text(encoding="utf-8")
-    # worker order is natural: W2 before W5 before W10
-    assert (
-        c1.index('data-worker="W2"') < c1.index('data-worker="W5"') < c1.index('data-worker="W10"')
-    )
+    # by urgency: W5 has no suggestion within reach; then W2 (1 new) before W10 (1 new), by id
+    sec = [c1.index(f'<section class="worker" id="w-{w}"') for w in ("W5", "W2", "W10")]
+    assert sec == sorted(sec)
     assert "Werknemer W2" in c1 and "magazijnier" in c1
     assert "Deze week geen passende vacatures" in c1  # W5
     assert "Logistiek Gent nv" in c1
@@ -193,7 +204,15 @@ def test_coach_page_content(tmp_path, data):
     assert "nieuw deze week" in c1
     assert "van thuis (vogelvlucht)" in c1
     assert "Wat past:" in c1 and "Werkpunten:" in c1
-    assert "Vacatures" in c1 and "Stageplaatsen bij partners" in c1
+    # one rank order per worker across vacancies and places: 1, 2, 3, ... without jumps
+    for sec in re.findall(r'<section class="worker".*?</section>', c1, re.S):
+        ranks = [int(x) for x in re.findall(r'<span class="rank" title="rang">(\d+)<', sec)]
+        ranks += [
+            int(x)
+            for x in re.findall(r'<tr class="more-row[^"]*"[^>]*><td class="num">(\d+)<', sec)
+        ]
+        assert ranks == list(range(1, len(ranks) + 1))
+    assert "Stageplaatsen bij partners" not in c1
     nocoach = (tmp_path / "bulletin" / f"coach-{NO_COACH}.html").read_text(encoding="utf-8")
     assert ">enclave<" in nocoach and "Werknemer W4" in nocoach
     assert "Geen minimumniveaus gevraagd" in nocoach  # P3 has no requirements
@@ -212,8 +231,9 @@ def test_index_lists_top_match_and_new_count(tmp_path, data):
     best = ms["W2"][0]
     assert f"<strong>{html.escape(best.title)}</strong>" in row
     n_new = sum(m.vacancy_id in {"V2", "P2"} for m in ms["W2"])
-    assert row.endswith(f'<td class="num">{n_new}</td>')
-    assert "geen suggesties" in index  # W5
+    cells = re.findall(r'<td class="num">(\d+)</td>', row)
+    assert cells[-2:] == [str(len(ms["W2"])), str(n_new)]  # within reach, new this week
+    assert "geen suggestie binnen bereik" in index  # W5
     assert "week 2026-W48" in index
 
 
@@ -272,8 +292,13 @@ def test_one_chart_per_match_with_requirements(tmp_path, data):
     wks, ms, vd = data
     _render(tmp_path, data)
     c1 = (tmp_path / "bulletin" / "coach-C1.html").read_text(encoding="utf-8")
+    # a chart on each of the three best cards; the other suggestions are table rows
     expected = sum(
-        1 for w in wks if w.coach == "C1" for m in ms.get(w.id, ()) if vd[m.vacancy_id].requirements
+        1
+        for w in wks
+        if w.coach == "C1"
+        for m in ms.get(w.id, ())[:3]
+        if vd[m.vacancy_id].requirements
     )
     assert c1.count('<svg class="gapchart"') == expected
     assert c1.count('role="img"') == expected
@@ -316,7 +341,9 @@ def test_title_and_week_in_pages(tmp_path, data):
     paths = _render(tmp_path, data, title="Krant <Team Oost>", week="2026-W49")
     for p in paths:
         text = p.read_text(encoding="utf-8")
-        assert "Krant &lt;Team Oost&gt;" in text and "2026-W49" in text
+        assert "2026-W49" in text
+        # the bulletin's title is the coach's; a worker's sheet has its own
+        assert ("Krant &lt;Team Oost&gt;" in text) == (not p.name.startswith("werkblad-"))
     batch_week = "2026-11-23 (week 48)"
     text = render_bulletin(tmp_path / "y", *data, week=batch_week)[0].read_text(encoding="utf-8")
     assert f"&middot; {batch_week}<" in text and "week 2026-11-23" not in text
@@ -340,7 +367,14 @@ def test_no_temp_files_left_and_stale_coach_pages_removed(tmp_path, data):
     only_c1 = [w for w in wks if w.coach == "C1"]
     paths = render_bulletin(tmp_path, only_c1, ms, vd)
     on_disk = sorted(p.name for p in (tmp_path / "bulletin").iterdir())
-    assert on_disk == sorted(p.name for p in paths) == ["coach-C1.html", "index.html"]
+    assert on_disk == sorted(p.name for p in paths)
+    assert on_disk == [
+        "coach-C1.html",
+        "index.html",
+        "werkblad-W10.html",
+        "werkblad-W2.html",
+        "werkblad-W5.html",
+    ]
 
 
 def test_failed_write_keeps_the_old_file(tmp_path, data, monkeypatch):
@@ -394,7 +428,7 @@ def test_coach_ids_become_safe_distinct_file_names(tmp_path):
         ids = _check_html(p.read_text(encoding="utf-8")).ids
         assert len(ids) == len(set(ids)), p.name
     names = [p.name for p in paths]
-    assert len(set(names)) == len(names) == len(coaches) + 2
+    assert len(set(names)) == len(names) == len(coaches) + 2 + len(wks)
     assert all(re.fullmatch(r"[A-Za-z0-9_.-]+", n) for n in names)
     assert all(p.parent == tmp_path / "bulletin" for p in paths)
     assert "coach-C1.html" in names
@@ -498,7 +532,8 @@ def test_render_outcomes(tmp_path):
     _check_html(text)
     order = [m for m in re.findall(r'data-outcome="([a-z_0-9]+)"', text)]
     assert order == ["applied", "internship_started", "hired", "employed_3m", "employed_6m"]
-    assert "Aangeworven" in text and "25%" in text and "<td>gestarte stages</td>" in text
+    # each rate states its denominator in words, with the counts
+    assert "Aangeworven" in text and "25%" in text and "<td>3 van 12 gestarte stages</td>" in text
     assert "geen gegevens" in text and "40</strong> werknemers" in text
     assert render_outcomes(tmp_path, report).read_bytes() == text.encode("utf-8")
     # flat shape, no outcomes
@@ -526,6 +561,14 @@ def test_render_outcomes_errors(tmp_path):
 def test_render_outcomes_from_the_store(tmp_path):
     store_mod = pytest.importorskip("doorstroom_match.store")
     store = store_mod.Store(":memory:")
+    run = store.begin_run("2026-01-02")
+    store.finish_week(
+        run,
+        "2026-01-02",
+        vacancies=[(v, "h", None, "vacancy", None, False) for v in ("V1", "V2", "P1")],
+        workers=[("W1", "h"), ("W2", "h")],
+        matches=[("W1", "V1", 1, 0.5, True), ("W2", "V2", 1, 0.5, True)],
+    )
     store.record_outcome("W1", "V1", "applied", "2026-01-05")
     store.record_outcome("W1", "P1", "internship_started", "2026-02-01")
     store.record_outcome("W1", "P1", "hired", "2026-03-01")
@@ -543,3 +586,134 @@ def test_render_outcomes_from_the_store(tmp_path):
         # internship_started / applied: 1 of 2 workers
         row = re.search(r'data-outcome="internship_started / applied">(.*?)</tr>', text).group(1)
         assert '<td class="num">1</td><td class="num">2</td><td class="num">50%</td>' in row
+
+
+# --------------------------------------------------------------------------- issue 15
+def _sheet_data():
+    wk = WorkerProfile(
+        "W7",
+        {"samenwerken": 2, "stiptheid": 4, "nauwkeurigheid": 3, "klantvriendelijkheid": 2},
+        job_target="magazijnier",
+        postcode="9000",
+        max_commute_km=20,
+        coach="C1",
+        contract="LDE",
+        lde_end_date="2027-02-01",
+        regime="halftijds",
+        disagreements=("samenwerken",),
+    )
+    vacs = [
+        Vacancy(
+            "J1",
+            "Magazijnier",
+            employer="Logistiek Gent nv",
+            postcode="9000",
+            regime="voltijds",
+            url="https://jobs.example.be/j1",
+            contact="Els, 09 123 45 67",
+            requirements={"stiptheid": 3, "samenwerken": 3},
+        ),
+        Vacancy("J2", "Orderpicker", employer="Pick bv", postcode="9050",
+                requirements={"nauwkeurigheid": 3}),
+        Vacancy("J3", "Verpakker", employer="Pack nv", postcode="9000", regime="4/5",
+                requirements={"klantvriendelijkheid": 3}),
+        Vacancy("J4", "Winkelhulp", employer="Shop nv", postcode="9000",
+                requirements={"samenwerken": 3, "klantvriendelijkheid": 2}),
+        Vacancy("T1", "TBS magazijn", kind="tbs", employer="Opslag nv", postcode="9000",
+                requirements={"stiptheid": 2}),
+        Vacancy("FAR", "Magazijnier kust", employer="Kust nv", postcode="8400",
+                requirements={"stiptheid": 2}),
+    ]  # fmt: skip
+    ms = match(wk, vacs, top=10)  # FAR comes last, flagged beyond the commute limit
+    return wk, ms, {v.id: v for v in vacs}
+
+
+def test_worker_sheet_is_easy_dutch_with_pictograms_links_and_place(tmp_path):
+    wk, ms, vd = _sheet_data()
+    ms = [m for m in ms if m.vacancy_id != "FAR"] + [m for m in ms if m.vacancy_id == "FAR"]
+    # the store's feedback: J2 not relevant (left out), J1 applied to
+    feedback = {"W7": {"J2": "niet_relevant", "J1": "gesolliciteerd"}}
+    assignments = {"W7": {"place_id": "T1", "cost": 0.4, "reason": "dichtst bij huis"}}
+    paths = render_bulletin(
+        tmp_path, [wk], {"W7": ms}, vd, feedback=feedback, assignments=assignments, week="w48"
+    )
+    sheet = (tmp_path / "bulletin" / "werkblad-W7.html").read_text(encoding="utf-8")
+    assert paths[-1].name == "werkblad-W7.html"
+    _check_html(sheet)
+    jobs = re.findall(r'<article class="job" data-vacancy="([^"]+)"', sheet)
+    assert len(jobs) == 3 and "J2" not in jobs and "FAR" not in jobs  # within reach, relevant
+    assert "Drie jobs voor jou" in sheet and "Jouw doel: <strong>magazijnier</strong>" in sheet
+    assert 'href="https://jobs.example.be/j1"' in sheet and "Els, 09 123 45 67" in sheet
+    assert "Je hebt hier al gesolliciteerd." in sheet
+    assert 'data-place="T1"' in sheet and "Jouw stageplaats" in sheet
+    assert "Wat oefen ik nog?" in sheet and "Dit kan je al:" in sheet
+    assert "op tijd komen" in sheet  # stiptheid in everyday words
+    # three black-and-white pictograms per job: kind, distance, working time
+    for kind in ("icon-kind", "icon-distance", "icon-regime"):
+        assert sheet.count(f'class="icon {kind}') >= 3
+    assert "Halve dagen" in sheet or "Hele dagen" in sheet or "4 dagen per week" in sheet
+    # coach jargon stays on the coach's page
+    for jargon in ("minimumniveau", "werkpunt", "cut-off", "TBS", "LDE", "jobdoelwit"):
+        assert jargon not in sheet.replace("TBS magazijn", ""), jargon
+
+
+def test_coach_page_shows_limits_lde_disagreements_beyond_reach_and_assignment(tmp_path):
+    wk, ms, vd = _sheet_data()
+    far = next(m for m in ms if m.vacancy_id == "FAR")
+    near = [m for m in ms if m.vacancy_id != "FAR"]
+    other = WorkerProfile("W8", {"samenwerken": 1}, coach="C1", max_commute_km=5)
+    late = WorkerProfile("W9", {"samenwerken": 4}, coach="C1", lde_end_date="2030-01-01")
+    render_bulletin(
+        tmp_path,
+        [other, late, wk],
+        {"W7": near + [far], "W9": match(late, list(vd.values()), max_km=None)},
+        vd,
+        assignments={"W7": {"place_id": "T1", "reason": "dichtst bij huis"},
+                     "W8": {"place_id": None, "reason": "geen plaats binnen 5 km"}},
+        week="2026-11-23 (week 48)",
+    )  # fmt: skip
+    c1 = (tmp_path / "bulletin" / "coach-C1.html").read_text(encoding="utf-8")
+    _check_html(c1)
+    # urgency: LDE ending soonest (W7, 2027), then W9 (2030), then no LDE end (W8)
+    order = [c1.index(f'<section class="worker" id="w-{w}"') for w in ("W7", "W9", "W8")]
+    assert order == sorted(order)
+    sec = re.search(r'<section class="worker" id="w-W7".*?</section>', c1, re.S).group(0)
+    assert "LDE loopt af op 2027-02-01" in sec and 'class="lde soon"' in sec
+    assert "regime halftijds" in sec and "max. 20 km" in sec
+    assert "beoordelaars oneens over samenwerken" in sec
+    assert "buiten bereik (grens 20 km)" in sec  # FAR, past the worker's commute limit
+    assert "Stageplaats toegewezen: <strong>TBS magazijn</strong>" in sec
+    assert "Werkpunt dat de meeste deuren opent:" in sec
+    w8 = re.search(r'<section class="worker" id="w-W8".*?</section>', c1, re.S).group(0)
+    assert "Geen stageplaats toegewezen: geen plaats binnen 5 km" in w8
+    table = re.search(r'<table class="overview">.*?</table>', c1, re.S).group(0)
+    for head in ("LDE-einde", "Regime", "Max. km", "Beoordelaars oneens", "Stageplaats"):
+        assert head in table
+    assert "geen suggestie binnen bereik" in table  # W8
+
+
+def test_sheet_without_suggestions_and_opening_given_or_off(tmp_path):
+    from doorstroom_match import opening_gaps
+
+    wk, ms, vd = _sheet_data()
+    g = opening_gaps(wk, list(vd.values()))
+    render_bulletin(tmp_path, [wk], {}, vd, opening={"W7": g})
+    sheet = (tmp_path / "bulletin" / "werkblad-W7.html").read_text(encoding="utf-8")
+    assert "Deze week is er geen job dicht bij huis" in sheet
+    assert f'class="opening" data-competence="{g.competence}"' in sheet
+    render_bulletin(tmp_path, [wk], {}, vd, opening=False, sheets=False)
+    assert not (tmp_path / "bulletin" / "werkblad-W7.html").exists()  # stale sheet removed
+    c1 = (tmp_path / "bulletin" / "coach-C1.html").read_text(encoding="utf-8")
+    assert "meeste deuren" not in c1
+
+
+def test_new_keyword_errors(tmp_path, data):
+    wks, ms, vd = data
+    with pytest.raises(ValidationError, match="assignments must be a mapping keyed by worker"):
+        render_bulletin(tmp_path, wks, ms, vd, assignments=[1])
+    with pytest.raises(ValidationError, match="feedback must be a mapping keyed by worker"):
+        render_bulletin(tmp_path, wks, ms, vd, feedback="x")
+    with pytest.raises(ValidationError, match="opening must be True, False or a mapping"):
+        render_bulletin(tmp_path, wks, ms, vd, opening="yes")
+    with pytest.raises(ValidationError, match="assignments values must be mappings"):
+        render_bulletin(tmp_path, wks, ms, vd, assignments={"W2": "P1"})

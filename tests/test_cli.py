@@ -185,6 +185,9 @@ def test_outcomes_and_forget_commands(tmp_path, capsys):
                  "--out", str(out)]) == 0  # fmt: skip
     assert "applied / matched" in capsys.readouterr().out
     assert (out / "bulletin" / "outcomes.html").is_file()
+    csv_text = (out / "bulletin" / "outcomes.csv").read_text("utf-8")
+    assert csv_text.startswith("rate,numerator,denominator,percent,denominator_is,meaning\n")
+    assert f"applied / matched,1,{n_workers}," in csv_text
 
     assert main(["forget", wid, "--store", store, "--out", str(out)]) == 0
     assert "store rows removed" in capsys.readouterr().out

@@ -82,3 +82,39 @@ def test_plan_errors():
         development_plan(w, v, kind="ABC")
     with pytest.raises(ValidationError, match="weeks_per_level must be >= 1"):
         development_plan(w, v, weeks_per_level=0)
+
+
+def test_opening_gap_is_the_first_plan_line_with_done_remark_and_strengths():
+    from doorstroom_match import opening_gaps
+
+    w = WorkerProfile("W1", {"samenwerken": 2, "stiptheid": 4, "nauwkeurigheid": 3})
+    target = Vacancy("T", "magazijnier", requirements={"initiatief": 3})
+    market = [
+        Vacancy(f"M{i}", "job", requirements={"samenwerken": 3, "stiptheid": 3}) for i in range(3)
+    ]
+    g = opening_gaps(w, market, max_km=None)
+    plan = development_plan(w, target, start=dt.date(2026, 1, 5), opening=g)
+    first = plan.items[0]
+    assert (first.priority, first.competence, first.actual, first.required) == (
+        1,
+        "samenwerken",
+        "matig",
+        "goed",
+    )
+    assert first.remark == "opent 3 vacatures binnen bereik" and not first.for_vacancy
+    assert [i.competence for i in plan.items[1:]] == ["initiatief"]
+    assert plan.items[1].priority == 2 and plan.items[1].for_vacancy
+    assert not plan.passes_cutoff and not any(i.done for i in plan.items)
+    d = w.dictionary
+    assert plan.strengths == (d.label("stiptheid"), d.label("nauwkeurigheid"))
+    md = plan.to_markdown()
+    assert "Sterktes:" in md and "| voltooid | opmerking |" in md and "[ ]" in md
+    assert "Werkpunt dat de meeste deuren opent" in md
+    rows = list(csv.DictReader(io.StringIO(plan.to_csv())))
+    assert rows[0]["voltooid"] == "False" and rows[0]["opmerking"].startswith("opent 3")
+    # when the vacancy needs that competence too, its own line moves first
+    plan2 = development_plan(w, market[0], start=dt.date(2026, 1, 5), opening=g)
+    assert [i.competence for i in plan2.items] == ["samenwerken"]
+    assert plan2.items[0].for_vacancy and plan2.items[0].remark.startswith("opent 3")
+    with pytest.raises(ValidationError, match="opening is for worker 'W1'"):
+        development_plan(WorkerProfile("W2", {}), target, opening=g)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import sqlite3
 
 import pytest
 
-from doorstroom_match import FeedError, ValidationError
-from doorstroom_match.store import OUTCOME_EVENTS, Store
+from doorstroom_match import FeedError, UnknownIdError, ValidationError
+from doorstroom_match.store import OUTCOME_EVENTS, WORKER_EVENTS, Store, outcome_csv
 
 
 def _week(st: Store, day: str, vac_ids: list[str], matches=(), workers=(("W1", "h"),), **kw):
@@ -60,6 +62,7 @@ def test_finish_week_is_all_or_nothing(tmp_path):
 
 def test_outcomes_record_and_validate(tmp_path):
     with Store(tmp_path / "s.sqlite") as st:
+        _week(st, "2026-11-02", ["V1"])
         st.record_outcome("W1", "V1", "applied", "2026-11-10")
         st.record_outcome("W1", "V1", "applied", dt.date(2026, 11, 12))  # replaces the date
         assert st.outcomes() == [
@@ -71,12 +74,27 @@ def test_outcomes_record_and_validate(tmp_path):
             st.record_outcome("W1", "V1", "hired", "10/11/2026")
         with pytest.raises(ValidationError, match="worker id must be a non-empty string"):
             st.record_outcome("", "V1", "hired")
+        # ids no batch run has seen are refused, naming the id and what was expected
+        with pytest.raises(UnknownIdError, match="worker id 'W2' is not in the store"):
+            st.record_outcome("W2", "V1", "applied", "2026-11-10")
+        with pytest.raises(UnknownIdError, match="vacancy id 'V9' is not in the store"):
+            st.record_outcome("W1", "V9", "applied", "2026-11-10")
+        with pytest.raises(ValidationError, match="vacancy id is required for event 'hired'"):
+            st.record_outcome("W1", None, "hired", "2026-11-10")
+        st.record_outcome("W1", None, "job_target_clarified", "2026-11-11")
+        assert st.outcomes("W1")[0] == {
+            "worker_id": "W1",
+            "vacancy_id": None,
+            "event": "job_target_clarified",
+            "date": "2026-11-11",
+        }
 
 
 def test_outcome_report_each_rate_over_its_own_denominator(tmp_path):
     with Store(tmp_path / "s.sqlite") as st:
         matches = [(f"W{i}", "V1", 1, 0.5, False) for i in range(1, 11)]
-        _week(st, "2026-01-05", ["V1"], matches=matches)
+        seen = [(f"W{i}", "h") for i in range(1, 11)] + [("W99", "h")]
+        _week(st, "2026-01-05", ["V1"], matches=matches, workers=seen)
         ev = [
             ("W1", "applied", "2026-01-10"),
             ("W2", "applied", "2026-01-10"),
@@ -87,29 +105,60 @@ def test_outcome_report_each_rate_over_its_own_denominator(tmp_path):
             ("W1", "hired", "2026-02-01"),
             ("W3", "hired", "2026-06-01"),
             ("W1", "employed_3m", "2026-05-02"),
-            ("W99", "applied", "2026-01-10"),  # never matched by a batch run
+            ("W99", "applied", "2026-01-10"),  # seen, never matched by a batch run
+            ("W1", "internship_completed", "2026-01-30"),
+            ("W1", "aftercare_3m", "2026-05-03"),
+            ("W5", "internal_move", "2026-03-01"),
+            ("W6", "job_target_clarified", "2026-02-01"),
+            ("W2", "returned_after_try", "2026-03-01"),
+            ("W7", "hired", "2026-08-01"),  # after the report date: not counted
         ]
         for w, e, d in ev:
-            st.record_outcome(w, "V1", e, d)
-        rep = {r.name: (r.numerator, r.denominator) for r in st.outcome_report("2026-07-01")}
-        assert rep == {
-            "applied / matched": (4, 10),
-            "internship_started / applied": (2, 5),
-            "hired / matched": (2, 10),
-            "hired / internship_started": (1, 2),
-            "employed_3m / hired_3m_ago": (1, 1),  # W3 was hired 30 days ago: not yet eligible
-            "employed_6m / hired_6m_ago": (0, 0),
-        }
+            st.record_outcome(w, None if e in WORKER_EVENTS else "V1", e, d)
+        # the coach's feedback counts: W8 applied (gesolliciteerd), W9 hired (aangenomen)
+        st.record_feedback("W8", "V1", "gesolliciteerd", date="2026-01-12")
+        st.record_feedback("W9", "V1", "aangenomen", date="2026-01-12")
+        st.record_feedback("W10", "V1", "niet_relevant", date="2026-01-12")
         rates = st.outcome_report("2026-07-01")
-        assert rates[0].rate == pytest.approx(0.4)
-        assert rates[-1].rate is None and rates[-1].to_record()["rate"] is None
-        assert set(OUTCOME_EVENTS) == {
+        rep = {r.name: (r.numerator, r.denominator) for r in rates}
+        assert rep == {
+            "applied / matched": (6, 10),  # W1-W4, W8, W9
+            "discussed / matched": (3, 10),
+            "internship_started / applied": (2, 7),  # applied: also W99 and W9
+            "internship_completed / internship_started": (1, 2),
+            "hired / matched": (3, 10),  # W1, W3, W9
+            "hired / internship_started": (1, 2),
+            "employed_3m / hired_3m_ago": (1, 2),  # W1 and W9; W3 hired 30 days ago
+            "employed_6m / hired_6m_ago": (0, 0),
+            "aftercare_3m / hired_3m_ago": (1, 2),
+            "aftercare_6m / hired_6m_ago": (0, 0),
+            "internal_move / followed": (1, 11),
+            "job_target_clarified / followed": (1, 11),
+            "returned_after_try / tried": (1, 4),  # tried: W1, W2, W3, W9
+            "any_success / followed": (5, 11),  # W1, W3, W9 hired; W5 moved; W6 target
+        }
+        assert rates[0].rate == pytest.approx(0.6)
+        assert all(r.of for r in rates)  # every rate names its denominator
+        assert rates[7].rate is None and rates[7].to_record()["rate"] is None
+        assert set(OUTCOME_EVENTS) >= {
             "applied",
             "internship_started",
             "hired",
             "employed_3m",
             "employed_6m",
+            "internship_completed",
+            "internal_move",
+            "job_target_clarified",
+            "returned_after_try",
+            "aftercare_3m",
+            "aftercare_6m",
         }
+        text = outcome_csv(rates, tmp_path / "o.csv")
+        rows = list(csv.DictReader(io.StringIO(text)))
+        assert [r["rate"] for r in rows] == [r.name for r in rates]
+        assert rows[0]["numerator"] == "6" and rows[0]["denominator"] == "10"
+        assert rows[0]["denominator_is"] == "workers proposed a match by a completed batch run"
+        assert (tmp_path / "o.csv").read_text("utf-8") == text
 
 
 def test_forget_worker_removes_every_row_and_the_bytes(tmp_path):
@@ -123,9 +172,10 @@ def test_forget_worker_removes_every_row_and_the_bytes(tmp_path):
             workers=[("WX-77", "h1"), ("W2", "h2")],
         )
         st.record_outcome("WX-77", "V1", "applied", "2026-11-03")
-        assert st.mentions("WX-77") == ["workers", "matches", "outcomes"]
+        st.record_feedback("WX-77", "V1", "besproken", note="WX-77 wil liever 's morgens")
+        assert st.mentions("WX-77") == ["workers", "matches", "outcomes", "feedback"]
         removed = st.forget_worker("WX-77")
-        assert removed == {"workers": 1, "matches": 1, "outcomes": 1}
+        assert removed == {"workers": 1, "matches": 1, "outcomes": 1, "feedback": 1}
         assert st.mentions("WX-77") == []
         assert st.mentions("W2") == ["workers"]
     for f in tmp_path.iterdir():
@@ -159,3 +209,45 @@ def test_docstring_examples():
 
     result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0 and result.attempted > 0
+
+
+def test_feedback_round_trip_and_validation(tmp_path):
+    with Store(tmp_path / "s.sqlite") as st:
+        _week(st, "2026-11-02", ["V1", "V2", "V3"], workers=[("W1", "h"), ("W2", "h")])
+        st.record_feedback("W1", "V1", "niet_relevant", note="  te ver  ", date="2026-11-03")
+        st.record_feedback("W1", "V2", "besproken", date="2026-11-03")
+        st.record_feedback("W1", "V2", "gesolliciteerd", date="2026-11-04")  # latest counts
+        st.record_feedback("W2", "V1", "besproken", date="2026-11-04")
+        assert st.feedback("W1") == [
+            {
+                "worker_id": "W1",
+                "vacancy_id": "V1",
+                "status": "niet_relevant",
+                "note": "te ver",
+                "date": "2026-11-03",
+            },
+            {
+                "worker_id": "W1",
+                "vacancy_id": "V2",
+                "status": "gesolliciteerd",
+                "note": None,
+                "date": "2026-11-04",
+            },
+        ]
+        assert st.feedback_exclusions() == {"W1": {"V1"}}
+        assert st.feedback_statuses() == {
+            "W1": {"V1": "niet_relevant", "V2": "gesolliciteerd"},
+            "W2": {"V1": "besproken"},
+        }
+        assert st.count("feedback") == 3
+        with pytest.raises(ValidationError, match="status must be one of"):
+            st.record_feedback("W1", "V1", "irrelevant")
+        with pytest.raises(UnknownIdError, match="worker id 'W3' is not in the store"):
+            st.record_feedback("W3", "V1", "besproken")
+        with pytest.raises(UnknownIdError, match="vacancy id 'V4' is not in the store"):
+            st.record_feedback("W1", "V4", "besproken")
+        with pytest.raises(ValidationError, match="note must be a string, got int"):
+            st.record_feedback("W1", "V1", "besproken", note=3)
+        # an error is also the builtin the caller expects
+        with pytest.raises(LookupError):
+            st.record_feedback("W3", "V1", "besproken")

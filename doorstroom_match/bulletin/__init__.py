@@ -1,26 +1,36 @@
 """The weekly vacancy bulletin (*vacaturekrant*) as self-contained HTML, and the outcomes page.
 
-:func:`render_bulletin` writes ``OUT_DIR/bulletin/index.html`` (an overview per coach: each worker
-with their best suggestion and how many suggestions are new this week) and one page per coach,
-``OUT_DIR/bulletin/coach-<id>.html`` (workers without a coach on ``coach-zonder-coach.html``).
-A coach page holds, per worker, the best vacancies and partner internship places with their kind,
-whether they are new this week, the commute, what fits and which gaps remain, drawn as a small
-chart (:mod:`doorstroom_match.bulletin.charts`).
+:func:`render_bulletin` writes into ``OUT_DIR/bulletin/``:
+
+- ``index.html``: per coach, the workers by urgency (LDE term ending soonest, then no suggestion
+  within reach, then most new this week) with their limits, regime, LDE end date, rater
+  disagreements, best suggestion within reach and assigned internship place;
+- ``coach-<id>.html`` (``coach-zonder-coach.html`` for workers without a coach): the same
+  overview, then per worker the coach's version of the week: facts, assigned place, the werkpunt
+  that opens most doors (:func:`doorstroom_match.opening_gaps`), and the suggestions in one rank
+  order across vacancies and partner places, the first three as cards with a chart
+  (:mod:`doorstroom_match.bulletin.charts`), the others as table rows; one printed A4 page per
+  worker;
+- ``werkblad-<worker id>.html``: the worker's one-page sheet in easy Dutch
+  (:mod:`doorstroom_match.bulletin.sheet`).
 
 The pages are meant to be opened on an offline machine and printed: no external CSS, script or
 font; a print style sheet puts one worker per page, hides the navigation and never splits a match
-over two pages. Every text that comes from a feed is HTML-escaped. The only personal data shown
-is the worker's id and job target. Output is deterministic (the same input gives byte-identical
-files; there is no timestamp unless the caller passes one in ``week``) and each file is written
-atomically (a temporary file in the same folder, then :func:`os.replace`).
+over two pages. Every text that comes from a feed is HTML-escaped. Of the worker, the pages show
+the id, the job target, contract and LDE end date, regime, commute limit and the competences
+raters disagreed on: never a name, address or health limit. Output is deterministic (the same
+input gives byte-identical files; there is no timestamp unless the caller passes one in
+``week``) and each file is written atomically (a temporary file in the same folder, then
+:func:`os.replace`). :func:`print_to_pdf` prints a page to PDF with headless Chromium.
 
 :func:`render_outcomes` writes ``OUT_DIR/bulletin/outcomes.html``: the outcome rates of the
-after-care monitoring (applied, internship started, hired, employed after 3 and 6 months), each
-with its own denominator.
+after-care monitoring, each with its own, named denominator.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as _dt
 import functools
 import hashlib
 import html
@@ -32,13 +42,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .._exceptions import DuplicateIdError, ValidationError
+from .._exceptions import BackendUnavailableError, DuplicateIdError, FeedError, ValidationError
+from ..feedback import FEEDBACK_LABELS
 from ..profiles import Vacancy, WorkerProfile
 from . import charts
+from .sheet import SHEET_CSS, Suggestion, ordered_suggestions, sheet_body
 
 __all__ = [
     "render_bulletin",
     "render_outcomes",
+    "print_to_pdf",
     "NO_COACH",
     "KIND_BADGES",
     "OUTCOME_LABELS",
@@ -102,6 +115,16 @@ def _page_names(coaches: Sequence[str | None]) -> dict[str | None, str]:
         if c is not None and folded[s.lower()] > 1:
             slugs[c] = f"{s}-{hashlib.sha1(c.encode('utf-8')).hexdigest()[:8]}"
     return {c: f"coach-{s}.html" for c, s in slugs.items()}
+
+
+def _sheet_names(worker_ids: Sequence[str]) -> dict[str, str]:
+    """File name of each worker's sheet; ids that differ only in case get a hash."""
+    slugs = {w: _slug(w) for w in worker_ids}
+    folded = Counter(s.lower() for s in slugs.values())
+    for w, s in slugs.items():
+        if folded[s.lower()] > 1:
+            slugs[w] = f"{s}-{hashlib.sha1(w.encode('utf-8')).hexdigest()[:8]}"
+    return {w: f"werkblad-{s}.html" for w, s in slugs.items()}
 
 
 def _natural_key(text: str) -> tuple:
@@ -203,6 +226,19 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 .stats{display:flex;flex-wrap:wrap;gap:.5rem 2rem;margin:.6rem 0 1rem;padding:0;list-style:none}
 .stats strong{font-size:1.3rem;display:block}
 footer{color:var(--muted);font-size:.8rem;text-align:center;padding:1rem}
+.badge.fb{background:#fff;color:#111827;border:1px solid #111827}
+.badge.fb-gesolliciteerd,.badge.fb-aangenomen{background:#111827;color:#fff}
+.match.far{border-style:dashed}
+.beyond,.urgent{font-weight:700;color:#9a3412}
+.lde.soon{font-weight:700;text-decoration:underline}
+.facts-coach{margin:.35rem 0 .1rem;font-size:.92rem}
+.disagree{font-style:italic}
+.assigned,.opening{margin:.25rem 0;font-size:.93rem}
+table.more{margin-top:.5rem;font-size:.88rem}
+table.more caption{text-align:left;font-weight:600;padding:.2rem 0}
+tr.far td{color:var(--muted)}
+table.overview{font-size:.86rem}
+.urgency{margin:0 0 1.5rem}
 @media (max-width:700px){main{padding:.5rem}}
 @page{size:A4;margin:14mm 12mm}
 @media print{
@@ -216,7 +252,31 @@ a{color:inherit;text-decoration:none}
 .worker:first-of-type{break-before:auto;page-break-before:auto}
 .worker-head,h3{break-after:avoid;page-break-after:avoid}
 .cards{display:block}
-.match{margin:0 0 .5rem;break-inside:avoid;page-break-inside:avoid}
+body{font-size:9.5pt;line-height:1.3}
+h2{font-size:13pt}
+.legend{display:none}
+.summary{margin:.15rem 0}
+.match{margin:0 0 .3rem;padding:.25rem .4rem;break-inside:avoid;page-break-inside:avoid}
+.match h4{font-size:10.5pt}
+.where,.fits,.gaps,.why{margin:.05rem 0;font-size:8.5pt}
+.verdict{margin:.05rem 0}
+.match-body{flex-wrap:nowrap;gap:.2rem .6rem}
+figure{flex:0 0 40%;margin:0}
+.why,.fits{display:none}
+.match-head{gap:.3rem}
+.worker-head{padding-bottom:.15rem}
+.facts-coach,.assigned,.opening{margin:.1rem 0;font-size:8.5pt}
+.gapchart{max-width:100%}
+table.more{font-size:7.5pt;margin-top:.15rem}
+table.more caption{padding:0}
+table.more .badge{font-size:6.5pt}
+th,td{padding:.12rem .3rem}
+table.overview{font-size:7.5pt}
+table.overview .emp{display:none}
+table.overview{line-height:1.15}
+table.overview td,table.overview th{padding:.06rem .2rem}
+table.overview .badge{font-size:6pt;padding:0 .25em}
+.urgency{break-after:page;page-break-after:always}
 .coach{break-inside:auto}
 tr{break-inside:avoid;page-break-inside:avoid}
 footer{display:none}
@@ -283,17 +343,50 @@ def _check_inputs(workers, matches, vacancies, new_ids, week, title) -> list[Wor
 
 
 # --------------------------------------------------------------------------- bulletin
+def _where_parts(s: Suggestion, worker: WorkerProfile, short: bool = False) -> list[str]:
+    v, m = s.vacancy, s.match
+    where = []
+    if s.employer:
+        where.append(f'<span class="employer">{_e(s.employer)}</span>')
+    if m.commute_km is not None:
+        far = "" if short else " van thuis (vogelvlucht)"
+        where.append(f'<span class="km">{_km(m.commute_km)}{far}</span>')
+    elif v is not None and v.postcode:
+        where.append(f"postcode {_e(v.postcode)}")
+    if not s.within:
+        limit = worker.max_commute_km
+        where.append(
+            '<span class="beyond">buiten bereik'
+            + (f" (grens {limit:.0f} km)" if limit is not None else "")
+            + "</span>"
+        )
+    if v is not None:
+        if v.bvs_days:
+            where.append(f"{v.bvs_days} dag{'en' if v.bvs_days > 1 else ''}")
+        if v.regime:
+            where.append(_e(v.regime))
+        if v.valid_until is not None:
+            where.append(f"open tot {v.valid_until.isoformat()}")
+    return where
+
+
+def _status_badge(status: str | None) -> str:
+    if not status:
+        return ""
+    return (
+        f' <span class="badge fb fb-{_e(status)}">{_e(FEEDBACK_LABELS.get(status, status))}</span>'
+    )
+
+
 def _match_card(
-    m: Any,
+    s: Suggestion,
     worker: WorkerProfile,
-    vacancy: Vacancy | None,
     new_ids: frozenset[str],
     chart_id: str,
 ) -> str:
+    m, vacancy = s.match, s.vacancy
     is_new = m.vacancy_id in new_ids
-    kind = vacancy.kind if vacancy is not None else (m.kind or "vacancy")
-    title = vacancy.title if vacancy is not None else (m.title or m.vacancy_id)
-    employer = vacancy.employer if vacancy is not None else m.employer
+    title = s.title
     if vacancy is not None:
         d = vacancy.dictionary
         labels = {c: d.label(c) for c in vacancy.requirements}
@@ -306,28 +399,33 @@ def _match_card(
     fits = [r for r in rows if r.status == "met"]
     gaps = [r for r in rows if r.status != "met"]
     head_id = f"{chart_id}-titel"
-
-    where = []
-    if employer:
-        where.append(f'<span class="employer">{_e(employer)}</span>')
-    if m.commute_km is not None:
-        where.append(f'<span class="km">{_km(m.commute_km)} van thuis (vogelvlucht)</span>')
-    elif vacancy is not None and vacancy.postcode:
-        where.append(f"postcode {_e(vacancy.postcode)}")
-    if vacancy is not None:
-        if vacancy.bvs_days:
-            where.append(f"{vacancy.bvs_days} dag{'en' if vacancy.bvs_days > 1 else ''}")
-        if vacancy.regime:
-            where.append(_e(vacancy.regime))
-        if vacancy.valid_until is not None:
-            where.append(f"open tot {vacancy.valid_until.isoformat()}")
+    where = _where_parts(s, worker)
+    if vacancy is not None and (vacancy.url or vacancy.contact):
+        where.append(
+            " ".join(
+                [f'<a class="url" href="{_e(vacancy.url)}">{_e(vacancy.url)}</a>']
+                if vacancy.url
+                else []
+            )
+            + (f' <span class="contact">{_e(vacancy.contact)}</span>' if vacancy.contact else "")
+        )
     where.append(f'<span class="vid">ref. {_e(m.vacancy_id)}</span>')
 
+    inferred = not requirements and getattr(m, "requirements_source", "vacancy") == "inferred"
     if not n_req:
-        verdict = '<p class="verdict ok">Geen minimumniveaus gevraagd</p>'
+        verdict = (
+            '<p class="verdict ok">Voldoet aan het minimum afgeleid van het beroep</p>'
+            if inferred
+            else '<p class="verdict ok">Geen minimumniveaus gevraagd</p>'
+        )
         chart = ""
     else:
-        if not gaps:
+        if inferred:  # only the gaps are known: the vacancy states no cut-off of its own
+            verdict = (
+                f'<p class="verdict gap">{len(gaps)} werkpunt{"en" if len(gaps) > 1 else ""} '
+                "tegenover het minimum afgeleid van het beroep</p>"
+            )
+        elif not gaps:
             verdict = f'<p class="verdict ok">Voldoet aan alle {n_req} minimumniveaus</p>'
         else:
             verdict = (
@@ -341,12 +439,13 @@ def _match_card(
         )
         chart = f'<figure class="chart">{svg}</figure>'
     parts = [
-        f'<article class="match{" new" if is_new else ""}" aria-labelledby="{head_id}" '
-        f'data-vacancy="{_e(m.vacancy_id)}">',
+        f'<article class="match{" new" if is_new else ""}{"" if s.within else " far"}" '
+        f'aria-labelledby="{head_id}" data-vacancy="{_e(m.vacancy_id)}">',
         '<div class="match-head">'
-        f'<span class="rank" title="rang">{int(m.rank)}</span>'
-        f'<h4 id="{head_id}">{_e(title)}</h4> {_kind_badge(kind)}'
+        f'<span class="rank" title="rang">{s.position}</span>'
+        f'<h4 id="{head_id}">{_e(title)}</h4> {_kind_badge(s.kind)}'
         + (f" {_NEW_BADGE}" if is_new else "")
+        + _status_badge(s.status)
         + "</div>",
         f'<p class="where">{" &middot; ".join(where)}</p>',
         verdict,
@@ -379,22 +478,117 @@ def _match_card(
     return "\n".join(p for p in parts if p)
 
 
+def _match_row(s: Suggestion, worker: WorkerProfile, new_ids: frozenset[str]) -> str:
+    """One more suggestion as a compact table row (same rank order as the cards)."""
+    m = s.match
+    if m.passes_cutoff:
+        verdict = '<span class="verdict ok">voldoet</span>'
+    else:
+        labels = ", ".join(_e(g.label) for g in m.gaps[:2]) + ("…" if len(m.gaps) > 2 else "")
+        verdict = (
+            f'<span class="verdict gap">{len(m.gaps)} werkpunt'
+            f"{'en' if len(m.gaps) != 1 else ''}</span>: {labels}"
+        )
+    where = _where_parts(s, worker, short=True)[:3]
+    return (
+        f'<tr class="more-row{"" if s.within else " far"}" data-vacancy="{_e(m.vacancy_id)}">'
+        f'<td class="num">{s.position}</td>'
+        f"<td><strong>{_e(s.title)}</strong> {_kind_badge(s.kind)}"
+        + (f" {_NEW_BADGE}" if m.vacancy_id in new_ids else "")
+        + _status_badge(s.status)
+        + f'</td><td class="where">{" &middot; ".join(where)}</td>'
+        f"<td>{verdict}</td></tr>"
+    )
+
+
+def _assignment_text(
+    record: Mapping[str, Any] | None, vacancies: Mapping[str, Vacancy]
+) -> str | None:
+    """The coach's line on the internship place assigned this week (None: no record)."""
+    if record is None:
+        return None
+    if not isinstance(record, Mapping):
+        raise ValidationError(
+            f"assignments values must be mappings with 'place_id', got {type(record).__name__}"
+        )
+    pid = record.get("place_id")
+    reason = record.get("reason")
+    if pid is None:
+        return "Geen stageplaats toegewezen" + (f": {_e(reason)}" if reason else "")
+    v = vacancies.get(str(pid))
+    title = v.title if v is not None else str(pid)
+    text = f"<strong>{_e(title)}</strong>"
+    if v is not None:
+        text += f" {_kind_badge(v.kind)}" + (f" &middot; {_e(v.employer)}" if v.employer else "")
+    text += f' <span class="vid">ref. {_e(pid)}</span>'
+    if reason:
+        text += f" &middot; {_e(reason)}"
+    return "Stageplaats toegewezen: " + text
+
+
+def _worker_facts(worker: WorkerProfile, today: _dt.date | None) -> str:
+    """Limits, regime, LDE end and rater disagreements: what a coach checks first."""
+    d = worker.dictionary
+    facts = []
+    if worker.contract:
+        facts.append(f"contract {_e(worker.contract)}")
+    if worker.lde_end_date is not None:
+        soon = today is not None and (worker.lde_end_date - today).days <= 183
+        facts.append(
+            f'<span class="lde{" soon" if soon else ""}">LDE loopt af op '
+            f"{worker.lde_end_date.isoformat()}</span>"
+        )
+    facts.append(f"regime {_e(worker.regime)}" if worker.regime else "regime onbekend")
+    facts.append(
+        f"max. {worker.max_commute_km:.0f} km"
+        if worker.max_commute_km is not None
+        else "geen km-grens"
+    )
+    if worker.disagreements:
+        facts.append(
+            '<span class="disagree">beoordelaars oneens over '
+            + ", ".join(_e(d.label(c)) for c in worker.disagreements)
+            + "</span>"
+        )
+    return '<p class="facts-coach">' + " &middot; ".join(facts) + "</p>"
+
+
+@dataclasses.dataclass(frozen=True)
+class _View:
+    """What the pages show of one worker, computed once."""
+
+    worker: WorkerProfile
+    suggestions: list[Suggestion]
+    n_new: int
+    n_within: int
+    opening: Any
+    assignment: Mapping[str, Any] | None
+
+    def urgency(self) -> tuple:
+        # LDE term ending soonest first, then no suggestion within reach, then most new
+        end = self.worker.lde_end_date or _dt.date.max
+        return (end, self.n_within > 0, -self.n_new, _natural_key(self.worker.id))
+
+
 def _worker_section(
-    worker: WorkerProfile,
-    wmatches: Sequence[Any],
+    view: _View,
     vacancies: Mapping[str, Vacancy],
     new_ids: frozenset[str],
     wslug: str,
     counter: list[int],
+    today: _dt.date | None,
+    sheet_name: str | None,
+    n_cards: int = 3,
 ) -> str:
+    worker, wmatches = view.worker, view.suggestions
     head_id = f"wh-{wslug}"
     target = worker.job_target
-    n_new = sum(1 for m in wmatches if m.vacancy_id in new_ids)
-    n_pass = sum(1 for m in wmatches if m.passes_cutoff)
+    n_pass = sum(1 for s in wmatches if s.match.passes_cutoff)
     summary = (
         f"{len(wmatches)} suggestie{'s' if len(wmatches) != 1 else ''} &middot; "
-        f"{n_new} nieuw deze week &middot; {n_pass} voldoe{'n' if n_pass != 1 else 't'} aan "
-        "alle minimumniveaus"
+        f"{view.n_within} binnen bereik &middot; "
+        f"{view.n_new} nieuw deze week &middot; {n_pass} voldoe{'n' if n_pass != 1 else 't'} "
+        "aan alle minimumniveaus"
     )
     parts = [
         f'<section class="worker" id="w-{wslug}" aria-labelledby="{head_id}" '
@@ -406,43 +600,154 @@ def _worker_section(
             if target
             else '<span class="target">Jobdoelwit: <em>nog niet vastgelegd</em></span>'
         )
+        + (
+            f'<a class="no-print" href="{_e(sheet_name)}">Werkblad voor de werknemer</a>'
+            if sheet_name
+            else ""
+        )
         + "</div>",
+        _worker_facts(worker, today),
         f'<p class="summary">{summary}</p>',
     ]
+    assigned = _assignment_text(view.assignment, vacancies)
+    if assigned:
+        parts.append(f'<p class="assigned">{assigned}</p>')
+    if view.opening is not None and view.opening.competence is not None:
+        ids = ", ".join(_e(v) for v in view.opening.vacancy_ids[:5])
+        more = "…" if view.opening.n_opened > 5 else ""
+        parts.append(
+            '<p class="opening"><strong>Werkpunt dat de meeste deuren opent:</strong> '
+            f"{_e(view.opening.describe())} ({ids}{more})</p>"
+        )
     if not wmatches:
         parts.append('<p class="none">Deze week geen passende vacatures of stageplaatsen.</p>')
     else:
+        if view.n_within == 0:
+            parts.append(
+                '<p class="none">Geen suggestie binnen de km-grens van de werknemer; '
+                "hieronder de beste daarbuiten.</p>"
+            )
         parts.append(charts.legend_html())
-
-        def kind_of(m):
-            v = vacancies.get(m.vacancy_id)
-            return v.kind if v is not None else (m.kind or "vacancy")
-
-        jobs = [m for m in wmatches if kind_of(m) == "vacancy"]
-        places = [m for m in wmatches if kind_of(m) != "vacancy"]
-        sections = [
-            ("Vacatures", jobs),
-            ("Stageplaatsen bij partners (TBS, BVS, enclave)", places),
-        ]
-        # the group holding the best suggestion comes first
-        sections.sort(key=lambda s: min((int(m.rank) for m in s[1]), default=1 << 30))
-        for heading, group in sections:
-            if not group:
-                continue
-            parts.append(f"<h3>{heading}</h3>")
-            parts.append('<div class="cards">')
-            for m in group:
-                counter[0] += 1
-                parts.append(
-                    _match_card(m, worker, vacancies.get(m.vacancy_id), new_ids, f"g{counter[0]}")
-                )
-            parts.append("</div>")
+        parts.append('<div class="cards">')
+        for s in wmatches[:n_cards]:
+            counter[0] += 1
+            parts.append(_match_card(s, worker, new_ids, f"g{counter[0]}"))
+        parts.append("</div>")
+        rest = wmatches[n_cards:]
+        if rest:
+            parts.append(
+                '<table class="more"><caption>Meer suggesties, in dezelfde rangorde</caption>'
+                '<thead><tr><th scope="col">Rang</th><th scope="col">Vacature of plaats</th>'
+                '<th scope="col">Waar</th><th scope="col">Oordeel</th></tr></thead><tbody>'
+                + "".join(_match_row(s, worker, new_ids) for s in rest)
+                + "</tbody></table>"
+            )
     parts.append("</section>")
-    return "\n".join(parts)
+    return "\n".join(p for p in parts if p)
+
+
+def _overview_table(
+    views: Sequence[_View],
+    vacancies: Mapping[str, Vacancy],
+    new_ids: frozenset[str],
+    link: Any,
+    today: _dt.date | None,
+) -> str:
+    """Workers by urgency: LDE end, suggestions within reach, new this week, limits."""
+    with_places = any(v.assignment is not None for v in views)  # a column only when assigned
+    rows = []
+    for view in views:
+        w = view.worker
+        d = w.dictionary
+        best = next((s for s in view.suggestions if s.within), None)
+        if best is not None:
+            fit = (
+                '<span class="verdict ok">voldoet</span>'
+                if best.match.passes_cutoff
+                else f'<span class="verdict gap">{len(best.match.gaps)} werkpunt'
+                f"{'en' if len(best.match.gaps) != 1 else ''}</span>"
+            )
+            best_html = (
+                f"<strong>{_e(best.title)}</strong>"
+                + (
+                    f'<span class="emp"> &middot; {_e(best.employer)}</span>'
+                    if best.employer
+                    else ""
+                )
+                + f" {_kind_badge(best.kind)}"
+                + (f" {_NEW_BADGE}" if best.match.vacancy_id in new_ids else "")
+                + _status_badge(best.status)
+                + (
+                    f" &middot; {_km(best.match.commute_km)}"
+                    if best.match.commute_km is not None
+                    else ""
+                )
+                + f" &middot; {fit}"
+            )
+        else:
+            best_html = '<span class="none urgent">geen suggestie binnen bereik</span>'
+        lde = ""
+        if w.lde_end_date is not None:
+            soon = today is not None and (w.lde_end_date - today).days <= 183
+            lde = f'<span class="lde{" soon" if soon else ""}">{w.lde_end_date.isoformat()}</span>'
+        assigned = ""
+        rec = view.assignment
+        if rec is not None and isinstance(rec, Mapping):
+            pid = rec.get("place_id")
+            if pid is not None:
+                v = vacancies.get(str(pid))
+                assigned = _e(v.title if v is not None else pid)
+            else:
+                assigned = '<span class="none">geen</span>'
+        rows.append(
+            f'<tr data-worker="{_e(w.id)}"><td><a href="{_e(link(w))}">{_e(w.id)}</a></td>'
+            f"<td>{_e(w.job_target or '')}</td><td>{lde}</td>"
+            f"<td>{_e(w.regime or '')}</td>"
+            f'<td class="num">{"" if w.max_commute_km is None else f"{w.max_commute_km:.0f}"}</td>'
+            f"<td>{', '.join(_e(d.label(c)) for c in w.disagreements)}</td>"
+            f"<td>{best_html}</td>"
+            f'<td class="num">{view.n_within}</td><td class="num">{view.n_new}</td>'
+            + (f"<td>{assigned}</td>" if with_places else "")
+            + "</tr>"
+        )
+    return (
+        '<table class="overview"><thead><tr><th scope="col">Werknemer</th>'
+        '<th scope="col">Jobdoelwit</th><th scope="col">LDE-einde</th>'
+        '<th scope="col">Regime</th><th scope="col">Max. km</th>'
+        '<th scope="col">Beoordelaars oneens</th><th scope="col">Beste suggestie binnen bereik</th>'
+        '<th scope="col">Binnen bereik</th><th scope="col">Nieuw deze week</th>'
+        + ('<th scope="col">Stageplaats</th>' if with_places else "")
+        + "</tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table>"
+    )
 
 
 def _sorted_matches(ms: Iterable[Any]) -> list[Any]:
     return sorted(ms, key=lambda m: (int(m.rank), -float(m.score), str(m.vacancy_id)))
+
+
+def _check_optional_maps(assignments, feedback, opening) -> None:
+    for name, value in (("assignments", assignments), ("feedback", feedback)):
+        if value is not None and not isinstance(value, Mapping):
+            raise ValidationError(
+                f"{name} must be a mapping keyed by worker id or None, got {type(value).__name__}"
+            )
+    if not (isinstance(opening, bool) or isinstance(opening, Mapping)):
+        raise ValidationError(
+            "opening must be True, False or a mapping of worker id to OpeningGap, "
+            f"got {type(opening).__name__}"
+        )
+
+
+def _report_date(week: str) -> _dt.date | None:
+    m = re.search(r"\d{4}-\d{2}-\d{2}", week)
+    if m:
+        try:
+            return _dt.date.fromisoformat(m.group(0))
+        except ValueError:
+            return None
+    return None
 
 
 def render_bulletin(
@@ -454,8 +759,13 @@ def render_bulletin(
     new_ids: set[str] = frozenset(),
     week: str = "",
     title: str = "Vacaturekrant",
+    assignments: Mapping[str, Mapping[str, Any]] | None = None,
+    feedback: Mapping[str, Mapping[str, str]] | None = None,
+    opening: bool | Mapping[str, Any] = True,
+    sheets: bool = True,
 ) -> list[Path]:
-    """Write the weekly vacancy bulletin as HTML: an overview and one page per coach.
+    """Write the weekly vacancy bulletin as HTML: an overview, one page per coach, one sheet
+    per worker.
 
     Parameters
     ----------
@@ -463,26 +773,48 @@ def render_bulletin(
         The batch's output folder; the pages go to ``out_dir/bulletin/`` (created).
     workers : list of WorkerProfile
         Unique ids. Grouped by ``coach``; workers without a coach go to
-        ``coach-zonder-coach.html``. Only the id and the job target are shown.
+        ``coach-zonder-coach.html``. Shown: id, job target, contract and LDE end date, regime,
+        commute limit, means of transport and rater disagreements; never limits or levels in
+        words beyond the charts.
     matches : dict of str to list of Match
         Worker id -> that worker's ranked matches (:func:`doorstroom_match.match`). A worker
         without an entry is listed with "no suggestions"; entries for unknown workers are
-        ignored.
+        ignored. One rank order per worker across vacancies and places; a match whose
+        ``within_commute`` is False (or whose ``commute_km`` exceeds the worker's
+        ``max_commute_km``) is shown as beyond reach, with the worker's limit.
     vacancies : dict of str to Vacancy
-        Vacancy id -> vacancy or place, for kind, employer, requirements and dates. A match
-        whose vacancy is missing is still shown from the fields of the match (its chart then
-        only shows the gaps).
+        Vacancy id -> vacancy or place, for kind, employer, requirements, dates, ``url`` and
+        ``contact``. A match whose vacancy is missing is still shown from the fields of the
+        match (its chart then only shows the gaps).
     new_ids : set of str, optional
         Vacancy ids that are new this week: flagged "nieuw deze week" and counted.
     week : str, optional
-        Shown in the title ("2026-W48"); the only place a date can enter the output.
+        Shown in the title ("2026-W48", or "2026-11-23 (week 48)": a date in it is the day
+        against which "LDE ends within six months" is flagged); the only place a date can
+        enter the output.
     title : str, default="Vacaturekrant"
         Title of the pages.
+    assignments : mapping of str to mapping, optional
+        Worker id -> ``{"place_id": str | None, "cost": float, "reason": str}``: the internship
+        place assigned this week (or ``place_id=None`` with the reason why none), shown on the
+        coach page, the overview and the worker's sheet.
+    feedback : mapping of str to mapping of str to str, optional
+        Worker id -> {vacancy id -> status} (:meth:`doorstroom_match.store.Store.
+        feedback_statuses`): ``niet_relevant`` pairs are left out, other statuses shown
+        ("gesolliciteerd").
+    opening : bool or mapping of str to OpeningGap, default=True
+        The werkpunt that opens most doors per worker: True computes it with
+        :func:`doorstroom_match.opening_gaps` over the regular vacancies of ``vacancies`` that
+        state their cut-off (within each worker's commute limit), a mapping gives it (for
+        instance computed over the ranking's inferred cut-offs too), False leaves it out.
+    sheets : bool, default=True
+        Also write one sheet per worker, ``werkblad-<id>.html`` (easy Dutch, one A4 page,
+        :mod:`doorstroom_match.bulletin.sheet`).
 
     Returns
     -------
     list of pathlib.Path
-        ``index.html`` first, then the coach pages in coach order.
+        ``index.html`` first, then the coach pages in coach order, then the sheets.
 
     Raises
     ------
@@ -499,12 +831,41 @@ def render_bulletin(
     >>> v = Vacancy("V1", "Magazijnier", employer="Logistiek NV", requirements={"samenwerken": 3})
     >>> paths = render_bulletin(tempfile.mkdtemp(), [w], {"W1": match(w, [v])}, {"V1": v})
     >>> [p.name for p in paths]
-    ['index.html', 'coach-C1.html']
+    ['index.html', 'coach-C1.html', 'werkblad-W1.html']
     """
     wks = _check_inputs(workers, matches, vacancies, new_ids, week, title)
+    _check_optional_maps(assignments, feedback, opening)
     new = frozenset(str(x) for x in new_ids)
     out = Path(out_dir) / "bulletin"
     out.mkdir(parents=True, exist_ok=True)
+    today = _report_date(week)
+    assignments = assignments or {}
+    feedback = feedback or {}
+
+    if opening is True:
+        from ..opening import opening_gaps
+
+        # the vacancies that state their cut-off (an inferred one is the ranking's estimate)
+        jobs = [v for v in vacancies.values() if v.kind == "vacancy" and v.requirements]
+        # a physical or medical capability is no werkpunt to practise
+        gaps = opening_gaps(wks, jobs, exclude=("fysieke_mogelijkheden",)) if wks else []
+        opening_of: Mapping[str, Any] = {g.worker_id: g for g in gaps}
+    elif opening is False:
+        opening_of = {}
+    else:
+        opening_of = opening
+
+    views: dict[str, _View] = {}
+    for w in wks:
+        sugg = ordered_suggestions(w, matches.get(w.id, ()), vacancies, feedback.get(w.id))
+        views[w.id] = _View(
+            w,
+            sugg,
+            sum(1 for s in sugg if s.match.vacancy_id in new),
+            sum(1 for s in sugg if s.within),
+            opening_of.get(w.id),
+            assignments.get(w.id),
+        )
 
     by_coach: dict[str | None, list[WorkerProfile]] = {}
     for w in wks:
@@ -514,63 +875,37 @@ def render_bulletin(
         coaches.append(None)
     page_of = _page_names(coaches)
     wslug = {w.id: _slug(w.id) for w in wks}
+    sheet_of = _sheet_names([w.id for w in wks]) if sheets else {}
     # "2026-W48" reads "week 2026-W48"; a text that already names the week is kept as is
     week_label = (week if "week" in week.lower() else f"week {week}") if week else ""
     week_txt = f" &middot; {_e(week_label)}" if week else ""
-    n_new_all = len(
-        {m.vacancy_id for w in wks for m in matches.get(w.id, ()) if m.vacancy_id in new}
-    )
+    n_new_all = len({s.match.vacancy_id for v in views.values() for s in v.suggestions} & new)
 
     paths: list[Path] = []
-    index_rows: dict[str | None, list[str]] = {}
+    overview: dict[str | None, str] = {}
     new_per_coach: dict[str | None, int] = {}
     for coach in coaches:
-        members = sorted(by_coach[coach], key=lambda w: _natural_key(w.id))
+        members = sorted((views[w.id] for w in by_coach[coach]), key=_View.urgency)
         coach_name = "zonder coach" if coach is None else f"coach {coach}"
         counter = [0]
-        sections = []
-        rows = []
-        n_new_coach: set[str] = set()
-        for w in members:
-            wm = _sorted_matches(matches.get(w.id, ()))
-            sections.append(_worker_section(w, wm, vacancies, new, wslug[w.id], counter))
-            n_new = sum(1 for m in wm if m.vacancy_id in new)
-            n_new_coach.update(m.vacancy_id for m in wm if m.vacancy_id in new)
-            link = f"{page_of[coach]}#w-{wslug[w.id]}"
-            if wm:
-                best = wm[0]
-                v = vacancies.get(best.vacancy_id)
-                btitle = v.title if v is not None else (best.title or best.vacancy_id)
-                bemp = v.employer if v is not None else best.employer
-                bkind = v.kind if v is not None else (best.kind or "vacancy")
-                fit = (
-                    '<span class="verdict ok">voldoet</span>'
-                    if best.passes_cutoff
-                    else f'<span class="verdict gap">{len(best.gaps)} werkpunt'
-                    f"{'en' if len(best.gaps) != 1 else ''}</span>"
-                )
-                best_html = (
-                    f"<strong>{_e(btitle)}</strong>"
-                    + (f" &middot; {_e(bemp)}" if bemp else "")
-                    + f" {_kind_badge(bkind)}"
-                    + (f" {_NEW_BADGE}" if best.vacancy_id in new else "")
-                    + (f" &middot; {_km(best.commute_km)}" if best.commute_km is not None else "")
-                    + f" &middot; {fit}"
-                )
-            else:
-                best_html = '<span class="none">geen suggesties</span>'
-            rows.append(
-                f'<tr data-worker="{_e(w.id)}"><td><a href="{_e(link)}">{_e(w.id)}</a></td>'
-                f"<td>{_e(w.job_target or '')}</td><td>{best_html}</td>"
-                f'<td class="num">{len(wm)}</td><td class="num">{n_new}</td></tr>'
+        sections = [
+            _worker_section(
+                v, vacancies, new, wslug[v.worker.id], counter, today, sheet_of.get(v.worker.id)
             )
-        index_rows[coach] = rows
+            for v in members
+        ]
+        n_new_coach = {
+            s.match.vacancy_id for v in members for s in v.suggestions if s.match.vacancy_id in new
+        }
+        overview[coach] = _overview_table(
+            members, vacancies, new, lambda w, c=coach: f"{page_of[c]}#w-{wslug[w.id]}", today
+        )
         new_per_coach[coach] = len(n_new_coach)
         worker_links = "".join(
-            f'<li><a href="#w-{wslug[w.id]}">{_e(w.id)}'
-            + (f" &middot; {_e(w.job_target)}" if w.job_target else "")
+            f'<li><a href="#w-{wslug[v.worker.id]}">{_e(v.worker.id)}'
+            + (f" &middot; {_e(v.worker.job_target)}" if v.worker.job_target else "")
             + "</a></li>"
-            for w in members
+            for v in members
         )
         nav = (
             '<nav class="pages" aria-label="Navigatie">'
@@ -583,16 +918,39 @@ def render_bulletin(
             f" &middot; {len(n_new_coach)} nieuwe vacature"
             f"{'s' if len(n_new_coach) != 1 else ''} deze week{week_txt}</p>"
         )
+        urgent = (
+            '<section class="urgency" aria-labelledby="urg"><h2 id="urg">Wie eerst?</h2>'
+            '<p class="summary">Eerst wie het snelst uit de LDE moet, dan wie geen suggestie '
+            "binnen bereik heeft, dan wie de meeste nieuwe suggesties heeft.</p>"
+            + _overview_table(members, vacancies, new, lambda w: f"#w-{wslug[w.id]}", today)
+            + "</section>"
+        )
         page = _page(
             f"{title} – {coach_name}" + (f" – {week_label}" if week else ""),
             header,
             nav,
-            "\n".join(sections),
+            urgent + "\n" + "\n".join(sections),
             "Vertrouwelijk: enkel voor de doorstroomcoach. Gemaakt met doorstroom_match.",
         )
         path = out / page_of[coach]
         _write_atomic(path, page)
         paths.append(path)
+
+    sheet_paths: list[Path] = []
+    for w in sorted(wks, key=lambda x: _natural_key(x.id)) if sheets else ():
+        view = views[w.id]
+        body = sheet_body(
+            w,
+            view.suggestions,
+            vacancies,
+            assignment=view.assignment,
+            opening=view.opening,
+            week=week_label,
+        )
+        page = _sheet_page(f"Werkblad {w.id}" + (f" – {week_label}" if week else ""), body)
+        path = out / sheet_of[w.id]
+        _write_atomic(path, page)
+        sheet_paths.append(path)
 
     # overview, written last so that it never links to a page that is not there yet
     coach_sections = []
@@ -607,13 +965,10 @@ def render_bulletin(
             f"{'s' if n != 1 else ''})</a>"
             f'<span class="summary">{new_per_coach[coach]} nieuwe vacature'
             f"{'s' if new_per_coach[coach] != 1 else ''} deze week</span></div>"
-            '<table><thead><tr><th scope="col">Werknemer</th><th scope="col">Jobdoelwit</th>'
-            '<th scope="col">Beste suggestie</th><th scope="col">Suggesties</th>'
-            '<th scope="col">Nieuw deze week</th></tr></thead><tbody>'
-            + "".join(index_rows[coach])
-            + "</tbody></table></section>"
+            + overview[coach]
+            + "</section>"
         )
-    n_sugg = len({m.vacancy_id for w in wks for m in matches.get(w.id, ())})
+    n_sugg = len({s.match.vacancy_id for v in views.values() for s in v.suggestions})
     stats = (
         '<ul class="stats">'
         f"<li><strong>{len(wks)}</strong> werknemers</li>"
@@ -635,7 +990,7 @@ def render_bulletin(
     )
     index = _page(
         title + (f" – {week_label}" if week else ""),
-        f"<h1>{_e(title)}</h1><p>Overzicht per coach{week_txt}</p>",
+        f"<h1>{_e(title)}</h1><p>Overzicht per coach, per werknemer op urgentie{week_txt}</p>",
         nav,
         body,
         "Vertrouwelijk: enkel voor de doorstroomcoaches. Gemaakt met doorstroom_match.",
@@ -643,12 +998,107 @@ def render_bulletin(
     index_path = out / "index.html"
     _write_atomic(index_path, index)
 
-    # pages of coaches who are no longer in this week's input would mislead: remove them
-    keep = {p.name for p in paths}
-    for old in sorted(out.glob("coach-*.html")):
-        if old.name not in keep:
-            old.unlink()
-    return [index_path, *paths]
+    # pages of coaches and workers who are no longer in this week's input would mislead
+    keep = {p.name for p in [*paths, *sheet_paths]}
+    for pattern in ("coach-*.html", "werkblad-*.html"):
+        for old in sorted(out.glob(pattern)):
+            if old.name not in keep:
+                old.unlink()
+    return [index_path, *paths, *sheet_paths]
+
+
+def _sheet_page(title: str, body: str) -> str:
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="nl">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{_e(title)}</title>\n<style>{_SHEET_BASE_CSS}{SHEET_CSS}</style>\n</head>\n"
+        f"<body>\n<main>{body}</main>\n</body>\n</html>\n"
+    )
+
+
+_SHEET_BASE_CSS = """
+*{box-sizing:border-box}
+body{margin:0;background:#f3f4f6;color:#000;
+font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","DejaVu Sans",Arial,sans-serif}
+main{padding:1rem 0}
+@page{size:A4;margin:12mm 14mm}
+@media print{body{background:#fff}main{padding:0}}
+"""
+
+
+def print_to_pdf(
+    html_path: str | os.PathLike[str],
+    pdf_path: str | os.PathLike[str] | None = None,
+    *,
+    browser: str | None = None,
+    timeout: float = 120.0,
+) -> Path:
+    """Print a page (a worker's sheet, a coach page) to PDF with headless Chromium.
+
+    Parameters
+    ----------
+    html_path : path
+    pdf_path : path, optional
+        Default: next to the page, with ``.pdf``.
+    browser : str, optional
+        The Chromium binary; found on the ``PATH`` (``chromium``, ``chromium-browser``,
+        ``google-chrome``) when None.
+    timeout : float, default=120
+        Seconds before the browser is given up.
+
+    Returns
+    -------
+    pathlib.Path
+        The PDF (A4, the page's print style sheet).
+
+    Raises
+    ------
+    BackendUnavailableError
+        No Chromium found (install Debian's ``chromium``).
+    FeedError
+        Chromium ran but wrote no PDF.
+    """
+    import shutil
+    import subprocess
+
+    src = Path(html_path).resolve()
+    dst = Path(pdf_path) if pdf_path is not None else src.with_suffix(".pdf")
+    binary = browser or next(
+        (
+            found
+            for name in ("chromium", "chromium-browser", "google-chrome")
+            if (found := shutil.which(name))
+        ),
+        None,
+    )
+    if binary is None:
+        raise BackendUnavailableError(
+            "print_to_pdf needs headless Chromium, found none on the PATH (install the Debian "
+            "package 'chromium', or pass browser=)"
+        )
+    with tempfile.TemporaryDirectory(prefix="dm-chromium-") as profile:
+        cmd = [
+            binary,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-pdf-header-footer",
+            f"--user-data-dir={profile}",
+            f"--print-to-pdf={dst.resolve()}",
+            src.as_uri(),
+        ]
+        try:
+            subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
+        except subprocess.TimeoutExpired:
+            raise FeedError(f"chromium did not print {src.name} within {timeout:.0f} s") from None
+    if not dst.is_file() or dst.stat().st_size == 0:
+        raise FeedError(f"chromium wrote no PDF for {src.name}")
+    return dst
 
 
 # --------------------------------------------------------------------------- outcomes
@@ -665,6 +1115,36 @@ OUTCOME_RATE_LABELS: dict[str, tuple[str, str]] = {
     "employed_6m / hired_6m_ago": (
         "Nog aan het werk na 6 maanden",
         "werknemers die minstens 6 maanden geleden aangeworven werden",
+    ),
+    "discussed / matched": (
+        "Suggestie besproken (feedback van de coach)",
+        "werknemers met een voorstel uit de batch",
+    ),
+    "internship_completed / internship_started": (
+        "Stage afgerond",
+        "werknemers met een gestarte stage",
+    ),
+    "aftercare_3m / hired_3m_ago": (
+        "Nazorgcontact na 3 maanden",
+        "werknemers die minstens 3 maanden geleden aangeworven werden",
+    ),
+    "aftercare_6m / hired_6m_ago": (
+        "Nazorgcontact na 6 maanden",
+        "werknemers die minstens 6 maanden geleden aangeworven werden",
+    ),
+    "internal_move / followed": (
+        "Interne doorstroom naar een zwaardere functie",
+        "alle opgevolgde werknemers",
+    ),
+    "job_target_clarified / followed": ("Duidelijker jobdoelwit", "alle opgevolgde werknemers"),
+    "returned_after_try / tried": (
+        "Terug naar de werkplaats na een poging",
+        "werknemers die een stage begonnen of aangeworven werden",
+    ),
+    "any_success / followed": (
+        "Een succes zoals het veld het telt (aangeworven, stage afgerond, interne doorstroom "
+        "of duidelijker jobdoelwit)",
+        "alle opgevolgde werknemers",
     ),
 }
 
@@ -712,7 +1192,13 @@ def _outcome_rows(report: Any) -> list[tuple[str, str, int, int, str]]:
                 (value[k] for k in ("denominator", "total", "of", "base") if k in value), None
             )
             label = value.get("label") or default_label
-            of = value.get("denominator_label") or default_of or value.get("meaning") or ""
+            of = (
+                value.get("denominator_label")
+                or default_of
+                or value.get("of")
+                or value.get("meaning")
+                or ""
+            )
         elif isinstance(value, tuple | list) and len(value) == 2:
             count, denom = value
             label, of = default_label, default_of
@@ -767,6 +1253,7 @@ def render_outcomes(out_dir: str | os.PathLike[str], report: Mapping[str, Any]) 
     rows = []
     for key, label, count, denom, of in outcomes:
         pct = f"{100 * count / denom:.0f}%" if denom else "–"
+        of = f"{count} van {denom} {of}" if of else of
         rows.append(
             f'<tr data-outcome="{_e(key)}"><th scope="row">{_e(label)}</th>'
             f'<td class="num">{count}</td><td class="num">{denom}</td>'

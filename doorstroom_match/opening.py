@@ -1,0 +1,344 @@
+"""The werkpunt that opens most doors: which competence, raised one level, adds most vacancies.
+
+For a worker with levels ``l`` and a vacancy with minimum levels ``r`` (weights ``w``), the
+core's distance is ``sum_c w[c] * max(0, r[c] - l[c])`` and the worker passes exactly when it
+is 0. Raising competence ``c`` by one level lowers ``max(0, r[c] - l[c])`` by one where
+``r[c] > l[c]`` and changes nothing else, so a vacancy the worker does not pass today is passed
+after the raise exactly when the *level count* of shortfalls,
+
+    s(w, v) = sum_c [w[v, c] > 0] * max(0, r[v, c] - l[w, c]),
+
+is 1 and the one missing level is on ``c``. ``s`` is the core's distance with unit weights on
+the required competences (:func:`doorstroom_match.core.distance_blocks`): small integers, exact
+in float32. A second pass with weight ``c + 1`` on competence ``c`` gives, exactly where
+``s == 1``, ``c + 1`` of the one competence short. So two passes of the engine over all workers
+and vacancies give for every worker and competence the exact set of vacancies it would open
+(:func:`opening_counts`); :func:`opening_gaps` adds the commute limit ("within reach") and
+picks, per worker, the competence that opens most.
+
+Examples
+--------
+>>> from doorstroom_match import WorkerProfile, Vacancy
+>>> w = WorkerProfile("W1", {"samenwerken": 2, "stiptheid": 3})
+>>> vs = [Vacancy(f"V{i}", "magazijnier", requirements={"samenwerken": 3}) for i in range(2)]
+>>> g = opening_gaps(w, vs)
+>>> g.competence, g.from_level, g.to_level, g.vacancy_ids
+('samenwerken', 2, 3, ('V0', 'V1'))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._exceptions import ValidationError
+from ._validation import check_level_array, check_weight_array
+from .competences import LEVEL_LABELS
+from .core import default_block_rows, distance_blocks, encode_levels, encode_requirements
+from .profiles import Vacancy, WorkerProfile
+
+__all__ = ["OpeningGap", "OpeningCounts", "opening_counts", "opening_gaps", "within_reach"]
+
+
+@dataclass(frozen=True)
+class OpeningCounts:
+    """What raising each competence by one level opens, for many workers at once.
+
+    Attributes
+    ----------
+    counts : ndarray of shape (n_workers, n_competences), dtype int64
+        Vacancies (within reach) the worker does not pass now and passes after raising that
+        competence by one level.
+    workers, vacancies, competences : ndarray of shape (n_opened,), dtype int64
+        The opened pairs, one row each: worker row, vacancy row, competence column. Sorted by
+        worker, then vacancy.
+    passed : ndarray of shape (n_workers,), dtype int64
+        Vacancies (within reach) the worker passes already.
+    reachable : ndarray of shape (n_workers,), dtype int64
+        Vacancies within reach.
+    """
+
+    counts: np.ndarray
+    workers: np.ndarray
+    vacancies: np.ndarray
+    competences: np.ndarray
+    passed: np.ndarray
+    reachable: np.ndarray
+
+
+def opening_counts(
+    levels: np.ndarray,
+    requirements: np.ndarray,
+    weights: np.ndarray | None = None,
+    *,
+    within: np.ndarray | None = None,
+    block_rows: int | None = None,
+) -> OpeningCounts:
+    """For every worker and competence, the vacancies one more level would open.
+
+    Parameters
+    ----------
+    levels : ndarray of shape (n_workers, n_competences)
+        Levels 1..4, 0 = not rated (raising it gives level 1).
+    requirements : ndarray of shape (n_vacancies, n_competences)
+        Minimum levels 1..4, 0 = not required.
+    weights : ndarray of shape (n_vacancies, n_competences), optional
+        Only whether a weight is > 0 matters (a weight of 0 never blocks a pass, as in the
+        core); 1 everywhere when omitted.
+    within : ndarray of shape (n_workers, n_vacancies), dtype bool, optional
+        Pairs within reach (commute); every pair when omitted.
+    block_rows : int, optional
+        Workers per block of the distance engine (bounded memory).
+
+    Returns
+    -------
+    OpeningCounts
+
+    Examples
+    --------
+    >>> oc = opening_counts([[2, 3]], [[3, 3], [3, 4], [1, 1]])
+    >>> oc.counts.tolist(), oc.vacancies.tolist(), oc.passed.tolist()
+    ([[1, 0]], [0], [1])
+    """
+    levels = check_level_array(levels, "levels")
+    requirements = check_level_array(requirements, "requirements")
+    n_w, n_c = levels.shape
+    n_v = requirements.shape[0]
+    if requirements.shape[1] != n_c:
+        raise ValidationError(
+            f"levels and requirements must have the same number of competences, got "
+            f"{n_c} and {requirements.shape[1]}"
+        )
+    if weights is None:
+        active = requirements > 0
+    else:
+        weights = check_weight_array(weights, "weights", requirements.shape)
+        active = (weights > 0) & (requirements > 0)
+    if within is not None:
+        within = np.asarray(within)
+        if within.dtype != np.bool_ or within.shape != (n_w, n_v):
+            raise ValidationError(
+                f"within must be a bool array of shape ({n_w}, {n_v}), got "
+                f"{within.dtype} of shape {within.shape}"
+            )
+    counts = np.zeros((n_w, n_c), dtype=np.int64)
+    passed = np.zeros(n_w, dtype=np.int64)
+    reachable = np.full(n_w, n_v, dtype=np.int64) if within is None else within.sum(axis=1)
+    if n_w == 0 or n_v == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return OpeningCounts(counts, empty, empty, empty, passed, reachable.astype(np.int64))
+    unit = active.astype(np.float32)
+    # weight c + 1 on competence c: where exactly one level is missing, the weighted sum is
+    # c + 1 of that one competence (an exact small integer in float32), so a second pass of
+    # the engine names the competence without gathering (pairs x competences) arrays
+    col = np.where(active, np.arange(1, n_c + 1, dtype=np.float32), np.float32(0))
+    req = np.where(active, requirements, 0).astype(np.int8)
+    if block_rows is None:
+        block_rows = default_block_rows(n_v)
+    pw: list[np.ndarray] = []
+    pv: list[np.ndarray] = []
+    pc: list[np.ndarray] = []
+    # s(w, v): the number of missing levels on required competences (exact small integers)
+    count_blocks = distance_blocks(levels, req, unit, block_rows=block_rows)
+    index_blocks = distance_blocks(levels, req, col, block_rows=block_rows)
+    for (rows, s), (_, idx) in zip(count_blocks, index_blocks, strict=True):
+        ok = np.ones(s.shape, dtype=bool) if within is None else within[rows]
+        passed[rows] = np.count_nonzero((s == 0) & ok, axis=1)
+        wi, vi = np.nonzero((s == 1) & ok)
+        if not wi.size:
+            continue
+        ci = idx[wi, vi].astype(np.int64) - 1
+        wi = wi + rows.start
+        counts += np.bincount(wi * n_c + ci, minlength=n_w * n_c).reshape(n_w, n_c)
+        pw.append(wi.astype(np.int64))
+        pv.append(vi.astype(np.int64))
+        pc.append(ci)
+
+    def cat(parts: list[np.ndarray]) -> np.ndarray:
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+    return OpeningCounts(
+        counts, cat(pw), cat(pv), cat(pc), passed, np.asarray(reachable, dtype=np.int64)
+    )
+
+
+def within_reach(
+    workers: Sequence[WorkerProfile], vacancies: Sequence[Vacancy], max_km: float | str | None
+) -> np.ndarray | None:
+    """Which vacancies each worker can reach, as the crow flies (the ranking's commute rule).
+
+    Parameters
+    ----------
+    workers : sequence of WorkerProfile
+    vacancies : sequence of Vacancy
+    max_km : float or 'worker' or None
+        A limit for everyone, each worker's ``max_commute_km`` (``'worker'``; no limit when
+        unknown), or None for no limit. A pair with an unknown postcode is within reach.
+
+    Returns
+    -------
+    ndarray of shape (n_workers, n_vacancies), dtype bool, or None when there is no limit
+    """
+    if max_km is None:
+        return None
+    if max_km == "worker":
+        km = np.array(
+            [np.inf if w.max_commute_km is None else float(w.max_commute_km) for w in workers]
+        )
+    elif isinstance(max_km, int | float) and not isinstance(max_km, bool) and max_km >= 0:
+        km = np.full(len(workers), float(max_km))
+    else:
+        raise ValidationError(f"max_km must be a number >= 0, 'worker' or None, got {max_km!r}")
+    if not np.isfinite(km).any():
+        return None
+    from .geo import haversine_km, postcode_coordinates
+
+    d = haversine_km(
+        postcode_coordinates([w.postcode for w in workers]),
+        postcode_coordinates([v.postcode for v in vacancies]),
+    )
+    return np.isnan(d) | (d <= km[:, None])
+
+
+@dataclass(frozen=True)
+class OpeningGap:
+    """The werkpunt that opens most doors for one worker.
+
+    Attributes
+    ----------
+    worker_id : str
+    competence : str or None
+        The competence whose next level opens most vacancies within reach; None when no single
+        level opens any.
+    label : str
+        Its Dutch label ("" when ``competence`` is None).
+    from_level, to_level : int
+        Today's level (0 = not rated) and the next one.
+    vacancy_ids : tuple of str
+        The vacancies it opens, in input order.
+    n_reachable, n_passed : int
+        Vacancies within reach, and those the worker passes already.
+    """
+
+    worker_id: str
+    competence: str | None
+    label: str
+    from_level: int
+    to_level: int
+    vacancy_ids: tuple[str, ...]
+    n_reachable: int
+    n_passed: int
+
+    @property
+    def n_opened(self) -> int:
+        """How many vacancies the next level opens."""
+        return len(self.vacancy_ids)
+
+    def describe(self) -> str:
+        """One Dutch line for a coach ("samenwerken van matig naar goed: 4 vacatures erbij")."""
+        if self.competence is None:
+            return "Geen enkel niveau erbij opent op zichzelf een vacature binnen bereik."
+        now = (
+            LEVEL_LABELS.get(self.from_level, "niet gemeten") if self.from_level else "niet gemeten"
+        )
+        n = self.n_opened
+        return (
+            f"{self.label} van {now} naar {LEVEL_LABELS[self.to_level]}: "
+            f"{n} vacature{'s' if n != 1 else ''} binnen bereik erbij"
+        )
+
+
+def _columns(workers: Sequence[WorkerProfile], vacancies: Sequence[Vacancy]) -> list[str]:
+    dictionary = (workers[0].dictionary if workers else None) or (
+        vacancies[0].dictionary if vacancies else None
+    )
+    cols = list(dictionary.ids) if dictionary is not None else []
+    seen = set(cols)
+    for item in (*workers, *vacancies):
+        names = item.competences if isinstance(item, WorkerProfile) else item.requirements
+        for c in names:
+            if c not in seen:
+                seen.add(c)
+                cols.append(c)
+    return cols
+
+
+def opening_gaps(
+    worker: WorkerProfile | Sequence[WorkerProfile],
+    vacancies: Sequence[Vacancy],
+    *,
+    max_km: float | str | None = "worker",
+    exclude: Collection[str] = (),
+) -> OpeningGap | list[OpeningGap]:
+    """Per worker, the competence whose next level opens most vacancies within reach.
+
+    Exact: a vacancy counts when the worker does not pass its cut-off today and passes it
+    after that one competence goes up one level (the core's pass, distance 0); all workers go
+    through the distance engine at once (:func:`opening_counts`).
+
+    Parameters
+    ----------
+    worker : WorkerProfile or sequence of WorkerProfile
+    vacancies : sequence of Vacancy
+    max_km : float or 'worker' or None, default='worker'
+        Reach, as in :class:`doorstroom_match.Matcher`: each worker's ``max_commute_km``, one
+        limit for all, or None.
+    exclude : collection of str, default=()
+        Competence ids never proposed (the bulletin leaves out ``fysieke_mogelijkheden``: a
+        physical or medical capability is no werkpunt to practise). Their vacancies still
+        count as passed or not.
+
+    Returns
+    -------
+    OpeningGap, or list of OpeningGap (one per worker, in order) for a sequence
+
+    Notes
+    -----
+    Ties (two competences opening as many vacancies) go to the competence that comes first in
+    the dictionary.
+    """
+    single = isinstance(worker, WorkerProfile)
+    wks = [worker] if single else list(worker)
+    for i, w in enumerate(wks):
+        if not isinstance(w, WorkerProfile):
+            raise ValidationError(f"worker[{i}] must be a WorkerProfile, got {type(w).__name__}")
+    vacs = list(vacancies)
+    for i, v in enumerate(vacs):
+        if not isinstance(v, Vacancy):
+            raise ValidationError(f"vacancies[{i}] must be a Vacancy, got {type(v).__name__}")
+    cols = _columns(wks, vacs)
+    levels = encode_levels(wks, cols)
+    req, wts = encode_requirements(vacs, cols)
+    oc = opening_counts(levels, req, wts, within=within_reach(wks, vacs, max_km))
+    counts = oc.counts.copy()
+    skip = [j for j, c in enumerate(cols) if c in set(exclude)]
+    counts[:, skip] = 0
+    best = np.argmax(counts, axis=1) if cols else np.zeros(len(wks), dtype=np.int64)
+    starts = np.searchsorted(oc.workers, np.arange(len(wks) + 1))
+    out = []
+    for i, w in enumerate(wks):
+        c = int(best[i]) if cols else 0
+        if not cols or counts[i, c] == 0:
+            out.append(
+                OpeningGap(w.id, None, "", 0, 0, (), int(oc.reachable[i]), int(oc.passed[i]))
+            )
+            continue
+        lo, hi = starts[i], starts[i + 1]
+        sel = oc.vacancies[lo:hi][oc.competences[lo:hi] == c]
+        cid = cols[c]
+        label = w.dictionary.label(cid) if w.dictionary.get(cid) else cid
+        out.append(
+            OpeningGap(
+                w.id,
+                cid,
+                label,
+                int(levels[i, c]),
+                int(levels[i, c]) + 1,
+                tuple(vacs[j].id for j in np.sort(sel)),
+                int(oc.reachable[i]),
+                int(oc.passed[i]),
+            )
+        )
+    return out[0] if single else out
