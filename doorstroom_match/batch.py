@@ -533,10 +533,28 @@ def _local_blocks(
     stack.enter_context(_blas_threads(1))
     if jobs <= 1 or len(blocks) <= 1:
         return (_rank_block(matcher, b, top, n_valid, exclude) for b in blocks)
+    from collections import deque
     from concurrent.futures import ThreadPoolExecutor
 
     pool = stack.enter_context(ThreadPoolExecutor(max_workers=jobs))
-    return pool.map(lambda b: _rank_block(matcher, b, top, n_valid, exclude), blocks)
+
+    def ranked() -> Any:
+        # at most ``jobs`` blocks in flight: memory stays bounded, and a failing block stops
+        # the week after the blocks already running (pool.map would submit every block)
+        pending: deque = deque()
+        it = iter(blocks)
+        for b in it:
+            pending.append(pool.submit(_rank_block, matcher, b, top, n_valid, exclude))
+            if len(pending) >= jobs:
+                break
+        while pending:
+            done = pending.popleft().result()
+            nxt = next(it, None)
+            if nxt is not None:
+                pending.append(pool.submit(_rank_block, matcher, nxt, top, n_valid, exclude))
+            yield done
+
+    return ranked()
 
 
 def _rank_block(

@@ -565,6 +565,8 @@ class Matcher:
                     effective[j] = dataclasses.replace(v, requirements=req, weights=None)
                     source[j] = "inferred"
         self.requirements_source_ = tuple(source.tolist())
+        #: the vacancies as ranked: an inferred cut-off in place of a missing one
+        self.effective_vacancies_ = tuple(effective)
         self._effective = effective
         extra = sorted({c for v in effective for c in v.requirements} - set(self.dictionary_.ids))
         self.competence_ids_ = (*self.dictionary_.ids, *extra)

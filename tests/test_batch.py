@@ -243,8 +243,8 @@ def test_exception_midway_leaves_the_store_consistent(tmp_path, monkeypatch):
         return real(*args, **kw)
 
     monkeypatch.setattr(batch_mod, "_rank_block", failing)
-    with pytest.raises(OSError, match="No space left"):
-        _run(out, feed="feed_week2.jsonl", date=WEEK2, block_size=10)
+    with pytest.raises(OSError, match="No space left"):  # one block at a time: exactly 3 calls
+        _run(out, feed="feed_week2.jsonl", date=WEEK2, block_size=10, jobs=1)
     assert len(calls) == 3
     assert out.joinpath("matches.jsonl").read_bytes() == before
     assert not list(out.glob(".*.tmp"))
