@@ -5,11 +5,13 @@ A coach fixes a *job target* ("poetshulp", "magazijnier"); a vacancy names a job
 package and keeps, per text, a short *distribution* over its likeliest occupations (the top
 ``k`` of a :class:`~doorstroom_match.text.TitleNormalizer`, turned into shares by a softmax).
 Each distribution becomes a sparse vector with one block per level of the ISCO-08 tree (the
-shares per occupation, summed per 4-digit unit group and per 3-digit minor group, scaled by
-``sqrt(a_occ)``, ``sqrt(a_4)``, ``sqrt(a_3)``), and two texts agree by the cosine of their
-vectors: 1 for the same occupation (certain, or equally uncertain), ``a_4 + a_3`` (0.6 by
-default) for a sibling occupation in the same unit group, ``a_3`` (0.3) for the same minor
-group, 0 otherwise; uncertain guesses count in proportion to their shares. All pairs are one
+shares per occupation, summed per 4-digit unit group, 3-digit minor group and 2-digit sub-major
+group, scaled by ``sqrt(a_occ)``, ``sqrt(a_4)``, ``sqrt(a_3)``, ``sqrt(a_2)``), and two texts
+agree by the cosine of their vectors: 1 for the same occupation (certain, or equally uncertain),
+``a_4 + a_3 + a_2`` (0.65 by default) for a sibling occupation in the same unit group,
+``a_3 + a_2`` (0.4) for the same minor group, ``a_2`` (0.15) for the same sub-major group (a
+truck driver and a forklift driver), 0 otherwise; uncertain guesses count in proportion to
+their shares. All pairs are one
 sparse matrix product (:meth:`OccupationModel.features`).
 
 The model also *infers a cut-off* for a vacancy that states no requirements, from its
@@ -101,8 +103,8 @@ class OccupationModel:
     temperature : float, default=0.05
         Softmax temperature over the fused scores of the ``k`` candidates (an exact label
         match is certain).
-    weights : (float, float, float), default=(0.4, 0.3, 0.3)
-        ``(a_occ, a_4, a_3)`` of the affinity (see the module docstring).
+    weights : (float, float, float, float), default=(0.35, 0.25, 0.25, 0.15)
+        ``(a_occ, a_4, a_3, a_2)`` of the affinity (see the module docstring).
     min_score : float, default=0.25
         A text whose best candidate scores below this (the normaliser's fused score; a cosine
         of character n-grams for ``"fast"``) gets no occupation: "qqq" or "job" is unknown,
@@ -122,7 +124,7 @@ class OccupationModel:
         *,
         k: int = 5,
         temperature: float = 0.05,
-        weights: tuple[float, float, float] = (0.4, 0.3, 0.3),
+        weights: tuple[float, ...] = (0.35, 0.25, 0.25, 0.15),
         min_score: float = 0.25,
         catalogue: Any = None,
     ) -> None:
@@ -152,8 +154,8 @@ class OccupationModel:
         if int(self.k) < 1:
             raise ValidationError(f"k must be >= 1, got {self.k!r}")
         check_number(self.temperature, "temperature", low=1e-6)
-        if len(self.weights) != 3:
-            raise ValidationError(f"weights must be (a_occ, a_4, a_3), got {self.weights!r}")
+        if len(self.weights) != 4:
+            raise ValidationError(f"weights must be (a_occ, a_4, a_3, a_2), got {self.weights!r}")
         for w in self.weights:
             check_number(w, "weights", low=0.0)
         tn = self.normalizer
@@ -179,12 +181,15 @@ class OccupationModel:
         self.isco_ = np.asarray(groups, dtype=object)
         g4 = sorted({g[:4] for g in groups if len(g) >= 4})
         g3 = sorted({g[:3] for g in groups if len(g) >= 3})
+        g2 = sorted({g[:2] for g in groups if len(g) >= 2})
         n_occ = len(groups)
         i4 = {g: n_occ + i for i, g in enumerate(g4)}
         i3 = {g: n_occ + len(g4) + i for i, g in enumerate(g3)}
+        i2 = {g: n_occ + len(g4) + len(g3) + i for i, g in enumerate(g2)}
         self._col4 = np.array([i4.get(g[:4], -1) for g in groups], dtype=np.int64)
         self._col3 = np.array([i3.get(g[:3], -1) for g in groups], dtype=np.int64)
-        self.n_features_ = n_occ + len(g4) + len(g3)
+        self._col2 = np.array([i2.get(g[:2], -1) for g in groups], dtype=np.int64)
+        self.n_features_ = n_occ + len(g4) + len(g3) + len(g2)
         self._memo: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._required: dict[int, dict[str, int]] = {}
         self._importance = None
@@ -298,12 +303,12 @@ class OccupationModel:
         index = np.asarray(index)
         share = np.asarray(share, dtype=np.float32)
         n, k = index.shape
-        a_occ, a4, a3 = (math.sqrt(float(w)) for w in self.weights)
+        a_occ, a4, a3, a2 = (math.sqrt(float(w)) for w in self.weights)
         ok = index >= 0
         safe = np.where(ok, index, 0)
         rows = np.repeat(np.arange(n), k).reshape(n, k)
         parts = [(safe, a_occ * share, ok)]
-        for cols_of, a in ((self._col4, a4), (self._col3, a3)):
+        for cols_of, a in ((self._col4, a4), (self._col3, a3), (self._col2, a2)):
             c = cols_of[safe]
             parts.append((c, a * share, ok & (c >= 0)))
         r = np.concatenate([rows[m] for _, _, m in parts])
@@ -312,7 +317,8 @@ class OccupationModel:
         # duplicates (two guesses in one ISCO group) are summed by the constructor
         f = sp.csr_matrix((v, (r, c)), shape=(n, self.n_features_), dtype=np.float32)
         # unit rows: the affinity is a cosine, 1 for the same certain (or equally uncertain)
-        # occupation, a_4 + a_3 for a certain sibling, a_3 for the same minor group
+        # occupation, a_4 + a_3 + a_2 for a certain sibling, a_3 + a_2 for the same minor
+        # group, a_2 for the same sub-major group
         norm = np.sqrt(np.asarray(f.multiply(f).sum(axis=1)).ravel())
         return sp.diags(np.where(norm > 0, 1.0 / np.maximum(norm, 1e-12), 0.0)).dot(f).tocsr()
 

@@ -203,7 +203,7 @@ class RankingWeights:
     """Weights of the ranking signals (see :class:`Matcher` for the ranking in a coach's words).
 
     The occupation of the job target dominates: a vacancy of the same occupation (1.0) or the
-    same ISCO unit group (0.6) outranks one that merely reads alike or that the worker passes.
+    same ISCO unit group (0.65) outranks one that merely reads alike or that the worker passes.
     Within one occupation, the title's text, the competence fit and the cut-off decide.
 
     Attributes
@@ -958,10 +958,12 @@ def _reasons(
 ) -> tuple[str, ...]:
     out = []
     occ = comps.get("occupation", 0.0)
-    if occ >= 0.6:
+    if occ >= 0.8:
         out.append("zelfde beroep als het jobdoelwit")
-    elif occ >= 0.25:
+    elif occ >= 0.35:
         out.append("verwant beroep (zelfde beroepsgroep als het jobdoelwit)")
+    elif occ >= 0.1:
+        out.append("beroep uit hetzelfde domein als het jobdoelwit")
     n_req = len(effective.requirements)
     inferred = " (afgeleid van het beroep: de vacature noemt geen minimumniveaus)"
     if source == "none":

@@ -51,19 +51,26 @@ def test_occupation_model_recognises_titles_and_affinity_is_a_cosine(occ):
 
 
 def test_affinity_levels_follow_the_isco_tree(occ):
-    # certain guesses (given uris): same occupation 1, same unit group a4 + a3, same minor a3
+    # certain guesses (given uris): same occupation 1, then each shared level of the ISCO tree
     by_group: dict[str, list[str]] = {}
     for u, g in zip(occ.uris_, occ.isco_, strict=True):
         by_group.setdefault(g, []).append(u)
-    g4 = next(g for g, us in by_group.items() if len(us) >= 2)
+    g4 = next(
+        g
+        for g, us in by_group.items()
+        if len(us) >= 2
+        and any(h[:3] == g[:3] and h != g for h in by_group)
+        and any(h[:2] == g[:2] and h[:3] != g[:3] for h in by_group)
+    )
     sib = next(g for g in by_group if g[:3] == g4[:3] and g != g4)
+    cousin = next(g for g in by_group if g[:2] == g4[:2] and g[:3] != g4[:3])
     other = next(g for g in by_group if g[:1] != g4[:1])
     a, b = by_group[g4][:2]
-    uris = [a, b, by_group[sib][0], by_group[other][0]]
+    uris = [a, b, by_group[sib][0], by_group[cousin][0], by_group[other][0]]
     f = occ.features(*occ.known(uris))
     aff = (f[:1] @ f.T).toarray()[0]
-    a_occ, a4, a3 = occ.weights
-    np.testing.assert_allclose(aff, [1.0, a4 + a3, a3, 0.0], atol=1e-5)
+    a_occ, a4, a3, a2 = occ.weights
+    np.testing.assert_allclose(aff, [1.0, a4 + a3 + a2, a3 + a2, a2, 0.0], atol=1e-5)
 
 
 def test_requirement_free_vacancy_never_outranks_a_same_occupation_one_for_stating_nothing():
