@@ -884,14 +884,44 @@ def _mentions(text: str, worker_id: str) -> bool:
     return re.search(rf"(?<![\w-]){re.escape(worker_id)}(?![\w])", text) is not None
 
 
-def _rewrite_jsonl(path: Path, drop: Any) -> int:
+def _names_worker(rec: Any, worker_id: str) -> bool:
+    """Whether a row of ``rejected.jsonl`` is about the worker.
+
+    Its parsed id, or its raw input line naming the id: as a JSON string, as the value of an
+    ``"id"`` field (a number), or as a whole CSV cell. The raw line is what identifies the
+    worker when the line could not be parsed (not valid UTF-8, malformed JSON or CSV).
+    """
+    import csv
+    import io
+    import re
+
+    if not isinstance(rec, dict):
+        return False
+    rid = rec.get("id")
+    if rid is not None and str(rid) == worker_id:
+        return True
+    raw = str(rec.get("raw", ""))
+    if json.dumps(worker_id, ensure_ascii=False) in raw or json.dumps(worker_id) in raw:
+        return True
+    if re.search(rf'"id"\s*:\s*{re.escape(worker_id)}(?![\w.])', raw):
+        return True
+    try:
+        cells = [c.strip() for row in csv.reader(io.StringIO(raw)) for c in row]
+    except csv.Error:  # a malformed CSV row: split it by hand
+        cells = [c.strip().strip('"') for c in re.split(r"[,;\t]", raw)]
+    return worker_id in cells
+
+
+def _rewrite_jsonl(path: Path, drop: Any, worker_id: str | None = None) -> int:
     lines = path.read_text("utf-8").splitlines()
     keep = []
     for line in lines:
         try:
             rec = json.loads(line)
         except json.JSONDecodeError:
-            keep.append(line)
+            # a damaged line is kept, unless it names the worker being forgotten
+            if worker_id is None or not _mentions(line, worker_id):
+                keep.append(line)
             continue
         if not drop(rec):
             keep.append(line)
@@ -954,13 +984,12 @@ def forget_worker(
         out = Path(out_dir)
         m = out / "matches.jsonl"
         if m.is_file():
-            file_rows[str(m)] = _rewrite_jsonl(m, lambda r: r.get("worker_id") == wid)
+            file_rows[str(m)] = _rewrite_jsonl(
+                m, lambda r: isinstance(r, dict) and r.get("worker_id") == wid, wid
+            )
         rj = out / "rejected.jsonl"
         if rj.is_file():
-            quoted = json.dumps(wid, ensure_ascii=False)
-            file_rows[str(rj)] = _rewrite_jsonl(
-                rj, lambda r: r.get("id") == wid or quoted in str(r.get("raw", ""))
-            )
+            file_rows[str(rj)] = _rewrite_jsonl(rj, lambda r: _names_worker(r, wid), wid)
         bdir = out / "bulletin"
         if bdir.is_dir():
             for page in sorted(bdir.glob("*.html")):
