@@ -524,7 +524,8 @@ def test_render_outcomes_errors(tmp_path):
 
 
 def test_render_outcomes_from_the_store(tmp_path):
-    store_mod = pytest.importorskip("doorstroom_match.store")
+    from doorstroom_match import store as store_mod
+
     store = store_mod.Store(":memory:")
     store.record_outcome("W1", "V1", "applied", "2026-01-05")
     store.record_outcome("W1", "P1", "internship_started", "2026-02-01")
