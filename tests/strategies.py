@@ -234,3 +234,25 @@ def grouped_assignment_problems(draw, max_workers=5, max_places=4):
     group_cap = draw(st.integers(1, 2))
     tiers = np.array(draw(st.lists(st.integers(0, 2), min_size=n, max_size=n)))
     return cost, capacity, group, group_cap, tiers
+
+
+# --- issue 18: valid cases generated directly ------------------------------------------------
+@st.composite
+def pass_fail_requirements(draw):
+    """(worker levels, passing requirements, failing requirements), every example usable.
+
+    The passing vacancy requires some of the worker's rated competences at or below the
+    worker's level; the failing one is the same vacancy with one requirement set one level
+    above the worker's level (so that competence is rated 1..3).
+    """
+    n = draw(st.integers(1, 10))
+    ids = draw(st.permutations(COMPETENCE_IDS))[:n]
+    key = ids[draw(st.integers(0, n - 1))]
+    comps = {c: draw(st.integers(1, 3) if c == key else levels) for c in ids}
+    passing = {}
+    for c in ids:
+        if c == key or draw(st.booleans()):
+            passing[c] = draw(st.integers(1, comps[c]))
+    failing = dict(passing)
+    failing[key] = comps[key] + 1
+    return comps, passing, failing
