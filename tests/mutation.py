@@ -1,0 +1,210 @@
+"""Mutation testing of the modules that carry the rules coaches rely on (``make mutation``).
+
+Run one module at a time (each in its own scratch copy under ``build/mutation/<name>``) with
+only the tests that cover it::
+
+    python -m tests.mutation                 # every module below, most important first
+    python -m tests.mutation core profiles   # some of them
+    python -m tests.mutation --list          # the modules and their tests
+
+The tool is mutmut 3 (see ``tests/README.md`` for why, rather than cosmic-ray). mutmut rewrites
+every function into a trampoline that numba cannot compile, so under mutation the numba kernels
+run as plain Python (``DOORSTROOM_MUTATION=1`` makes ``tests/conftest.py`` switch the compiled
+path off): the kernels are written to run unchanged without numba, and the tests already check
+the plain-Python path against the compiled one and against brute force.
+
+The score is ``killed / (mutants - equivalent)``; mutants that no selected test reaches count
+as survivors. Equivalent mutants are listed, each with a one-line reason, in
+``tests/mutation_equivalent.toml``. The summary of each module is written to
+``build/mutation/<name>.json`` and printed as one line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BUILD = ROOT / "build" / "mutation"
+EQUIVALENT = Path(__file__).with_name("mutation_equivalent.toml")
+
+#: module name -> (source file, the test files that cover it). Most important first.
+MODULES: dict[str, tuple[str, list[str]]] = {
+    "core": (
+        "doorstroom_match/core.py",
+        ["tests/test_core.py", "tests/test_rules_topk.py"],
+    ),
+    "profiles": (
+        "doorstroom_match/profiles.py",
+        ["tests/test_profiles.py", "tests/test_rules_aggregation.py"],
+    ),
+    "assignment": (
+        "doorstroom_match/assignment.py",
+        ["tests/test_assignment.py", "tests/test_rules_assignment.py", "tests/test_rules_bvs.py"],
+    ),
+    "competences": (
+        "doorstroom_match/competences.py",
+        ["tests/test_competences.py", "tests/test_rules_competences.py"],
+    ),
+    "feeds": (
+        "doorstroom_match/feeds.py",
+        ["tests/test_feeds.py"],
+    ),
+    "forget": (
+        "doorstroom_match/batch.py",
+        [
+            "tests/test_rules_forget.py",
+            "tests/test_batch.py::test_forget_removes_the_worker_everywhere",
+        ],
+    ),
+}
+
+#: For ``forget`` only the forget code of batch.py is mutated (the rest of the weekly batch is
+#: covered by tests/test_batch.py, which is too slow to run per mutant).
+FUNCTIONS: dict[str, tuple[str, ...]] = {
+    "forget": ("_mentions", "_rewrite_jsonl", "_cut_html", "_names_worker", "forget_worker"),
+}
+
+KILLED = {1, 3}  # pytest: tests failed / internal error
+TIMEOUT = {36, -24, 24, 152, 255}
+
+
+def _mutmut_section(source: str, tests: list[str]) -> str:
+    lines = [
+        "",
+        "[tool.mutmut]",
+        'source_paths = ["doorstroom_match"]',
+        f"only_mutate = {json.dumps([source])}",
+        f"pytest_add_cli_args_test_selection = {json.dumps(tests)}",
+        'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q", "-x"]',
+        "use_git_change_detection = false",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _prepare(name: str) -> Path:
+    source, tests = MODULES[name]
+    tests = [t for t in tests if (ROOT / t.split("::")[0]).is_file()]
+    work = BUILD / name
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis")
+    shutil.copytree(ROOT / "doorstroom_match", work / "doorstroom_match", ignore=ignore)
+    shutil.copytree(ROOT / "tests", work / "tests", ignore=ignore)
+    for extra in ("README.md",):
+        shutil.copy2(ROOT / extra, work / extra)
+    text = (ROOT / "pyproject.toml").read_text("utf-8")
+    (work / "pyproject.toml").write_text(text + _mutmut_section(source, tests), "utf-8")
+    return work
+
+
+def _equivalent(name: str) -> dict[str, str]:
+    if not EQUIVALENT.is_file():
+        return {}
+    data = tomllib.loads(EQUIVALENT.read_text("utf-8"))
+    return dict(data.get(name, {}))
+
+
+def _results(work: Path, source: str) -> dict[str, int | None]:
+    meta = work / "mutants" / (source + ".meta")
+    data = json.loads(meta.read_text("utf-8"))
+    return dict(data["exit_code_by_key"])
+
+
+def _selected(name: str, codes: dict[str, int | None]) -> dict[str, int | None]:
+    funcs = FUNCTIONS.get(name)
+    if not funcs:
+        return codes
+    keep = {}
+    for key, code in codes.items():
+        # keys look like doorstroom_match.batch.x_forget_worker__mutmut_3
+        func = key.rsplit(".", 1)[-1].removeprefix("x_").split("__mutmut_")[0]
+        if func in funcs:
+            keep[key] = code
+    return keep
+
+
+def summarise(name: str, codes: dict[str, int | None], seconds: float) -> dict:
+    equivalent = _equivalent(name)
+    eq = {k for k in codes if k.rsplit(".", 1)[-1] in equivalent or k in equivalent}
+    killed = sorted(k for k, c in codes.items() if c in KILLED and k not in eq)
+    timeout = sorted(k for k, c in codes.items() if c in TIMEOUT and k not in eq)
+    survived = sorted(k for k, c in codes.items() if c == 0 and k not in eq)
+    no_tests = sorted(k for k, c in codes.items() if c in (5, 33) and k not in eq)
+    other = sorted(
+        k for k, c in codes.items() if k not in eq and c not in KILLED | TIMEOUT | {0, 5, 33}
+    )
+    # a timeout is a detected mutant (an endless loop is a failure a coach would notice)
+    detected = len(killed) + len(timeout)
+    relevant = len(codes) - len(eq)
+    return {
+        "module": name,
+        "source": MODULES[name][0],
+        "mutants": len(codes),
+        "equivalent": len(eq),
+        "killed": len(killed),
+        "timeout": len(timeout),
+        "survived": survived,
+        "no_tests": no_tests,
+        "not_checked": other,
+        "score": round(100.0 * detected / relevant, 1) if relevant else None,
+        "seconds": round(seconds),
+    }
+
+
+def run(name: str, max_children: int) -> dict:
+    source, _ = MODULES[name]
+    work = _prepare(name)
+    env = dict(os.environ, DOORSTROOM_MUTATION="1", PYTHONDONTWRITEBYTECODE="1")
+    cmd = [sys.executable, "-m", "mutmut", "run", "--max-children", str(max_children)]
+    if name in FUNCTIONS:
+        mod = source.removesuffix(".py").replace("/", ".")
+        cmd += [f"{mod}.x_{f}__mutmut_*" for f in FUNCTIONS[name]]
+    t0 = time.perf_counter()
+    log = (BUILD / f"{name}.log").open("w")
+    proc = subprocess.run(cmd, cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
+    log.close()
+    seconds = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise SystemExit(f"mutmut failed for {name} (exit {proc.returncode}); see {log.name}")
+    summary = summarise(name, _selected(name, _results(work, source)), seconds)
+    (BUILD / f"{name}.json").write_text(json.dumps(summary, indent=1) + "\n", "utf-8")
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("modules", nargs="*", help=f"some of {', '.join(MODULES)} (default: all)")
+    parser.add_argument("--list", action="store_true", help="show the modules and their tests")
+    parser.add_argument("--max-children", type=int, default=1, help="parallel mutant runs")
+    args = parser.parse_args(argv)
+    if args.list:
+        for name, (source, tests) in MODULES.items():
+            print(f"{name:12} {source:34} {' '.join(tests)}")
+        return 0
+    unknown = [m for m in args.modules if m not in MODULES]
+    if unknown:
+        parser.error(f"unknown module(s) {unknown}; choose from {list(MODULES)}")
+    BUILD.mkdir(parents=True, exist_ok=True)
+    for name in args.modules or list(MODULES):
+        s = run(name, args.max_children)
+        print(
+            f"{s['module']:12} score {s['score']}%  killed {s['killed']} + timeout {s['timeout']}"
+            f" of {s['mutants'] - s['equivalent']} (equivalent {s['equivalent']}), "
+            f"survived {len(s['survived'])}, no tests {len(s['no_tests'])}, {s['seconds']} s",
+            flush=True,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
