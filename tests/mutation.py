@@ -140,12 +140,16 @@ def summarise(name: str, codes: dict[str, int | None], seconds: float) -> dict:
     timeout = sorted(k for k, c in codes.items() if c in TIMEOUT and k not in eq)
     survived = sorted(k for k, c in codes.items() if c == 0 and k not in eq)
     no_tests = sorted(k for k, c in codes.items() if c in (5, 33) and k not in eq)
+    unchecked = sorted(k for k, c in codes.items() if c is None and k not in eq)
     other = sorted(
-        k for k, c in codes.items() if k not in eq and c not in KILLED | TIMEOUT | {0, 5, 33}
+        k
+        for k, c in codes.items()
+        if k not in eq and c is not None and c not in KILLED | TIMEOUT | {0, 5, 33}
     )
-    # a timeout is a detected mutant (an endless loop is a failure a coach would notice)
+    # a timeout is a detected mutant (an endless loop is a failure a coach would notice);
+    # mutants not checked yet (an interrupted run) are left out of the score and counted
     detected = len(killed) + len(timeout)
-    relevant = len(codes) - len(eq)
+    relevant = len(codes) - len(eq) - len(unchecked)
     return {
         "module": name,
         "source": MODULES[name][0],
@@ -155,15 +159,24 @@ def summarise(name: str, codes: dict[str, int | None], seconds: float) -> dict:
         "timeout": len(timeout),
         "survived": survived,
         "no_tests": no_tests,
-        "not_checked": other,
+        "not_checked": len(unchecked),
+        "other": other,
         "score": round(100.0 * detected / relevant, 1) if relevant else None,
         "seconds": round(seconds),
     }
 
 
-def run(name: str, max_children: int) -> dict:
+def report(name: str) -> dict:
+    """The summary of the results so far (also of an interrupted run)."""
     source, _ = MODULES[name]
-    work = _prepare(name)
+    summary = summarise(name, _selected(name, _results(BUILD / name, source)), 0.0)
+    (BUILD / f"{name}.json").write_text(json.dumps(summary, indent=1) + "\n", "utf-8")
+    return summary
+
+
+def run(name: str, max_children: int, *, keep: bool = False) -> dict:
+    source, _ = MODULES[name]
+    work = BUILD / name if keep and (BUILD / name).is_dir() else _prepare(name)
     env = dict(os.environ, DOORSTROOM_MUTATION="1", PYTHONDONTWRITEBYTECODE="1")
     cmd = [sys.executable, "-m", "mutmut", "run", "--max-children", str(max_children)]
     if name in FUNCTIONS:
@@ -186,6 +199,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("modules", nargs="*", help=f"some of {', '.join(MODULES)} (default: all)")
     parser.add_argument("--list", action="store_true", help="show the modules and their tests")
     parser.add_argument("--max-children", type=int, default=1, help="parallel mutant runs")
+    parser.add_argument(
+        "--keep", action="store_true", help="continue in the existing scratch copy (results kept)"
+    )
+    parser.add_argument(
+        "--report", action="store_true", help="only summarise the results so far, run nothing"
+    )
     args = parser.parse_args(argv)
     if args.list:
         for name, (source, tests) in MODULES.items():
@@ -196,11 +215,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown module(s) {unknown}; choose from {list(MODULES)}")
     BUILD.mkdir(parents=True, exist_ok=True)
     for name in args.modules or list(MODULES):
-        s = run(name, args.max_children)
+        s = report(name) if args.report else run(name, args.max_children, keep=args.keep)
         print(
             f"{s['module']:12} score {s['score']}%  killed {s['killed']} + timeout {s['timeout']}"
-            f" of {s['mutants'] - s['equivalent']} (equivalent {s['equivalent']}), "
-            f"survived {len(s['survived'])}, no tests {len(s['no_tests'])}, {s['seconds']} s",
+            f" of {s['mutants'] - s['equivalent'] - s['not_checked']} checked"
+            f" (equivalent {s['equivalent']}), survived {len(s['survived'])},"
+            f" no tests {len(s['no_tests'])}, not checked yet {s['not_checked']},"
+            f" {s['seconds']} s",
             flush=True,
         )
     return 0
