@@ -41,6 +41,7 @@ MODULES: dict[str, tuple[str, list[str]]] = {
         "doorstroom_match/core.py",
         [
             "tests/test_rules_topk.py",
+            "tests/test_rules_distance.py",
             *(
                 f"tests/test_core.py::{t}"
                 for t in (
