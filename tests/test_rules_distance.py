@@ -77,3 +77,34 @@ def test_cutoff_is_no_required_competence_below_its_minimum():
     )
     np.testing.assert_array_equal(cutoff_matrix(levels, req), want)
     assert want.any() and not want.all()
+
+
+@pytest.mark.parametrize("n_comp", [1, 2, 3, 6, 7, 11])
+@pytest.mark.parametrize("step", [1, 3, 64])
+def test_lookup_table_kernels_as_plain_python_in_column_passes(n_comp, step):
+    """The lookup-table kernels (run as the plain Python they are written in) give the
+    distance of the rule, for any number of competences (pairs, a lone last one, groups of
+    four) and any column pass width, also starting at a column offset."""
+    from doorstroom_match.core import _lut, _lut_fill_kernel
+
+    rng = np.random.default_rng(n_comp)
+    levels = rng.integers(0, 5, size=(4, n_comp)).astype(np.int8)
+    req = rng.integers(0, 5, size=(10, n_comp)).astype(np.int8)
+    wts = rng.choice([1.0, 1.5, 2.0], size=req.shape).astype(np.float32)
+    want = np.array(
+        [
+            [
+                sum(w * shortfall(lv, rq) for lv, rq, w in zip(lw, rv, wv, strict=True))
+                for rv, wv in zip(req, wts, strict=True)
+            ]
+            for lw in levels
+        ],
+        dtype=np.float32,
+    )
+    lut = _lut(levels, req, wts, jit=False)
+    out = np.full((4, 10), np.nan, dtype=np.float32)
+    _lut_fill_kernel(lut.tables, lut.codes, out, 0, step)
+    np.testing.assert_allclose(out, want, rtol=1e-6)
+    part = np.full((4, 7), np.nan, dtype=np.float32)
+    _lut_fill_kernel(lut.tables, lut.codes, part, 3, step)  # vacancies 3..9
+    np.testing.assert_allclose(part, want[:, 3:], rtol=1e-6)
