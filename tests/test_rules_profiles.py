@@ -313,3 +313,23 @@ def test_rating_errors_name_the_rating_and_the_worker():
     # Rating objects and labels work as mappings do
     agg = aggregate_ratings([Rating("assessor", "Samenwerking", "goed"), ok])
     assert agg.by_rater["samenwerken"] == {"assessor": 3.0, "zelf": 2.0}
+
+
+def test_from_ratings_uses_the_given_dictionary(tmp_path):
+    from doorstroom_match import CompetenceDictionary
+
+    path = tmp_path / "d.csv"
+    path.write_text(
+        "id,label,group,weight,type,aliases\nheftruck,heftruck rijden,extra,2,technisch,vorkheftruck\n",
+        encoding="utf-8",
+    )
+    d = CompetenceDictionary.from_csv(path)
+    ratings = [
+        {"rater": "assessor", "competence": "vorkheftruck", "level": 3},
+        {"rater": "begeleider", "competence": "heftruck", "level": 1},
+    ]
+    w = WorkerProfile.from_ratings("W1", ratings, dictionary=d)
+    assert dict(w.competences) == {"heftruck": 2}
+    assert w.disagreements == ("heftruck",)
+    assert w.dictionary is d
+    assert w.level("vorkheftruck") == 2
