@@ -61,8 +61,8 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     "profiles": (
         "doorstroom_match/profiles.py",
         [
-            "tests/test_rules_aggregation.py",
             "tests/test_rules_profiles.py",
+            "tests/test_rules_aggregation.py",
             "tests/test_profiles.py",
         ],
     ),
@@ -261,10 +261,66 @@ def summarise(name: str, codes: dict[str, int | None], seconds: float) -> dict:
     }
 
 
-def report(name: str) -> dict:
+_RECHECK = """
+import os, sys, json
+import pytest
+names, tests = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+out = {}
+for name in names:
+    os.environ["MUTANT_UNDER_TEST"] = name
+    code = pytest.main([*tests, "-x", "-q", "-p", "no:cacheprovider", "-p", "no:randomly"])
+    out[name] = int(code)
+    print("RESULT", name, int(code), flush=True)
+print("RESULTS", json.dumps(out))
+"""
+
+
+def recheck(name: str, *, whole: bool = False) -> dict:
+    """Run the survivors (and the mutants no test reached) of the last run again, against the
+    rule tests (``tests/test_rules_*.py`` of the module) as they are now.
+
+    The survivors already passed every other selected test, so only the rule tests can change
+    their verdict. Same mechanism as mutmut (its trampolines, ``MUTANT_UNDER_TEST``), in one
+    warm process; the verdicts are written back to mutmut's results.
+    """
+    source, tests = MODULES[name]
+    work = BUILD / name
+    rule_tests = [t for t in tests if Path(t).name.startswith("test_rules_")]
+    meta_path = work / "mutants" / (source + ".meta")
+    meta = json.loads(meta_path.read_text("utf-8"))
+    codes = meta["exit_code_by_key"] if whole else _selected(name, meta["exit_code_by_key"])
+    todo = sorted(k for k, c in codes.items() if c in (0, 5, 33))
+    if not todo or not rule_tests:
+        return report(name, whole=whole)
+    shutil.copytree(ROOT / "tests", work / "mutants" / "tests", dirs_exist_ok=True)
+    env = dict(os.environ, DOORSTROOM_MUTATION="1", PYTHONDONTWRITEBYTECODE="1")
+    t0 = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-c", _RECHECK, json.dumps(todo), json.dumps(rule_tests)],
+        cwd=work / "mutants",
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    line = [x for x in proc.stdout.splitlines() if x.startswith("RESULTS ")]
+    if not line:
+        raise SystemExit(
+            f"recheck failed for {name}:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
+        )
+    for key, code in json.loads(line[-1].removeprefix("RESULTS ")).items():
+        if code == 1:  # a rule test failed: killed
+            meta["exit_code_by_key"][key] = 1
+    meta_path.write_text(json.dumps(meta), "utf-8")
+    summary = report(name, whole=whole)
+    summary["recheck_seconds"] = round(time.perf_counter() - t0)
+    return summary
+
+
+def report(name: str, *, whole: bool = False) -> dict:
     """The summary of the results so far (also of an interrupted run)."""
     source, _ = MODULES[name]
-    summary = summarise(name, _selected(name, _results(BUILD / name, source)), 0.0)
+    codes = _results(BUILD / name, source)
+    summary = summarise(name, codes if whole else _selected(name, codes), 0.0)
     (BUILD / f"{name}.json").write_text(json.dumps(summary, indent=1) + "\n", "utf-8")
     return summary
 
@@ -300,6 +356,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--report", action="store_true", help="only summarise the results so far, run nothing"
     )
+    parser.add_argument(
+        "--whole",
+        action="store_true",
+        help="with --report or --recheck: every function of the module",
+    )
+    parser.add_argument(
+        "--recheck",
+        action="store_true",
+        help="run the survivors of the last run again against the current rule tests",
+    )
     args = parser.parse_args(argv)
     if args.list:
         for name, (source, tests) in MODULES.items():
@@ -310,7 +376,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown module(s) {unknown}; choose from {list(MODULES)}")
     BUILD.mkdir(parents=True, exist_ok=True)
     for name in args.modules or list(MODULES):
-        s = report(name) if args.report else run(name, args.max_children, keep=args.keep)
+        if args.recheck:
+            s = recheck(name, whole=args.whole)
+        elif args.report:
+            s = report(name, whole=args.whole)
+        else:
+            s = run(name, args.max_children, keep=args.keep)
         print(
             f"{s['module']:12} score {s['score']}%  killed {s['killed']} + timeout {s['timeout']}"
             f" of {s['mutants'] - s['equivalent'] - s['not_checked']} checked"
