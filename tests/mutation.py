@@ -40,8 +40,8 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     "core": (
         "doorstroom_match/core.py",
         [
-            "tests/test_rules_topk.py",
             "tests/test_rules_distance.py",
+            "tests/test_rules_topk.py",
             *(
                 f"tests/test_core.py::{t}"
                 for t in (
@@ -262,13 +262,20 @@ def summarise(name: str, codes: dict[str, int | None], seconds: float) -> dict:
 
 
 _RECHECK = """
-import os, sys, json
+import os, sys, json, signal
 import pytest
 names, tests = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+
+def too_long(signum, frame):  # a mutant that loops: a timeout, which counts as detected
+    raise TimeoutError("mutant ran past 60 CPU seconds")
+
+signal.signal(signal.SIGPROF, too_long)
 out = {}
 for name in names:
     os.environ["MUTANT_UNDER_TEST"] = name
+    signal.setitimer(signal.ITIMER_PROF, 60)
     code = pytest.main([*tests, "-x", "-q", "-p", "no:cacheprovider", "-p", "no:randomly"])
+    signal.setitimer(signal.ITIMER_PROF, 0)
     out[name] = int(code)
     print("RESULT", name, int(code), flush=True)
 print("RESULTS", json.dumps(out))
@@ -295,22 +302,26 @@ def recheck(name: str, *, whole: bool = False) -> dict:
     shutil.copytree(ROOT / "tests", work / "mutants" / "tests", dirs_exist_ok=True)
     env = dict(os.environ, DOORSTROOM_MUTATION="1", PYTHONDONTWRITEBYTECODE="1")
     t0 = time.perf_counter()
-    proc = subprocess.run(
+    log = (BUILD / f"{name}.recheck.log").open("w")
+    proc = subprocess.Popen(
         [sys.executable, "-c", _RECHECK, json.dumps(todo), json.dumps(rule_tests)],
         cwd=work / "mutants",
         env=env,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=log,
         text=True,
     )
-    line = [x for x in proc.stdout.splitlines() if x.startswith("RESULTS ")]
-    if not line:
-        raise SystemExit(
-            f"recheck failed for {name}:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
-        )
-    for key, code in json.loads(line[-1].removeprefix("RESULTS ")).items():
-        if code == 1:  # a rule test failed: killed
-            meta["exit_code_by_key"][key] = 1
-    meta_path.write_text(json.dumps(meta), "utf-8")
+    assert proc.stdout is not None
+    for out_line in proc.stdout:
+        log.write(out_line)
+        if out_line.startswith("RESULT "):
+            _, key, code = out_line.split()
+            if code in ("1", "3"):  # a rule test failed: killed; saved at once (a stop keeps it)
+                meta["exit_code_by_key"][key] = 1
+                meta_path.write_text(json.dumps(meta), "utf-8")
+    log.close()
+    if proc.wait() != 0:
+        raise SystemExit(f"recheck failed for {name}; see {log.name}")
     summary = report(name, whole=whole)
     summary["recheck_seconds"] = round(time.perf_counter() - t0)
     return summary
