@@ -333,3 +333,66 @@ def test_from_ratings_uses_the_given_dictionary(tmp_path):
     assert w.disagreements == ("heftruck",)
     assert w.dictionary is d
     assert w.level("vorkheftruck") == 2
+
+
+def test_values_are_normalised_to_their_documented_types():
+    import numpy as np
+
+    w = WorkerProfile(7, {}, priority=np.int64(2), max_commute_km=5)
+    assert type(w.priority) is int and type(w.max_commute_km) is float and w.id == "7"
+    v = Vacancy(8, "kok", capacity=np.int64(2), bvs_days=np.int64(3),
+                requirements={"Samenwerking": "goed"})  # fmt: skip
+    assert v.id == "8" and type(v.capacity) is int and type(v.bvs_days) is int
+    assert dict(v.requirements) == {"samenwerken": 3}
+    with raises(ValidationError, "vacancy id must be a non-empty string, got None"):
+        Vacancy(None, "kok")
+    with raises(ValidationError, "vacancy id must be a non-empty string, got None"):
+        Vacancy.from_record({"id": None})
+    with raises(ValidationError, "worker id must be a non-empty string, got None"):
+        WorkerProfile.from_record({"id": None})
+    msg = (
+        "requirements level for 'samenwerken' of vacancy 'V1' == 7, "
+        "must be one of 1..4 (onvoldoende..zeer goed)"
+    )
+    with raises(LevelError, msg):
+        Vacancy("V1", "kok", requirements={"samenwerken": 7})
+
+
+def test_records_keep_fields_named_extra_or_dictionary_in_extra():
+    w = WorkerProfile.from_record({"id": "W1", "competences": {}, "extra": 5, "dictionary": "x"})
+    assert dict(w.extra) == {"extra": 5, "dictionary": "x"}
+    v = Vacancy.from_record({"id": "V1", "title": "kok", "extra": 5, "dictionary": "x"})
+    assert dict(v.extra) == {"extra": 5, "dictionary": "x"}
+    # ratings with an empty competences field: the ratings decide
+    ratings = [{"rater": "assessor", "competence": "samenwerken", "level": 3}]
+    w = WorkerProfile.from_record({"id": "W1", "competences": {}, "ratings": ratings})
+    assert dict(w.competences) == {"samenwerken": 3}
+    # a bad rating next to consolidated levels names the worker
+    bad = [{"rater": "baas", "competence": "samenwerken", "level": 3}]
+    with pytest.raises(ValidationError, match="^rater of a rating for worker 'W5' must be"):
+        WorkerProfile.from_record({"id": "W5", "competences": {"samenwerken": 2}, "ratings": bad})
+
+
+def test_from_record_uses_the_given_dictionary(tmp_path):
+    from doorstroom_match import CompetenceDictionary
+
+    path = tmp_path / "d.csv"
+    path.write_text(
+        "id,label,group,weight,type,aliases\nheftruck,heftruck rijden,extra,2,technisch,vorkheftruck\n",
+        encoding="utf-8",
+    )
+    d = CompetenceDictionary.from_csv(path)
+    ratings = [
+        {"rater": "assessor", "competence": "vorkheftruck", "level": 4},
+        {"rater": "begeleider", "competence": "heftruck", "level": 2},
+    ]
+    w = WorkerProfile.from_record({"id": "W1", "ratings": ratings}, dictionary=d)
+    assert dict(w.competences) == {"heftruck": 3} and w.dictionary is d
+    w = WorkerProfile.from_record(
+        {"id": "W1", "competences": {"vorkheftruck": 2}, "ratings": ratings}, dictionary=d
+    )
+    assert dict(w.competences) == {"heftruck": 2} and w.disagreements == ("heftruck",)
+    v = Vacancy.from_record(
+        {"id": "V1", "title": "chauffeur", "requirements": {"vorkheftruck": 3}}, dictionary=d
+    )
+    assert dict(v.requirements) == {"heftruck": 3} and dict(v.weights) == {"heftruck": 2.0}
