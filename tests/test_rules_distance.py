@@ -108,3 +108,11 @@ def test_lookup_table_kernels_as_plain_python_in_column_passes(n_comp, step):
     part = np.full((4, 7), np.nan, dtype=np.float32)
     _lut_fill_kernel(lut.tables, lut.codes, part, 3, step)  # vacancies 3..9
     np.testing.assert_allclose(part, want[:, 3:], rtol=1e-6)
+
+
+def test_pair_distance_is_the_float32_distance_of_the_matrix():
+    # an explanation must show the very distance the ranking used: float32, not float64
+    levels, req, wts = np.array([1, 4]), np.array([4, 2]), np.array([0.1, 0.7])
+    _, dist = pair_shortfall(levels, req, wts)
+    assert dist == float(np.float32(3) * np.float32(0.1))
+    assert dist == float(distance_matrix(levels[None, :], req[None, :], wts[None, :])[0, 0])
