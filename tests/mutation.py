@@ -282,7 +282,7 @@ print("RESULTS", json.dumps(out))
 """
 
 
-def recheck(name: str, *, whole: bool = False) -> dict:
+def recheck(name: str, *, whole: bool = False, unchecked: bool = False) -> dict:
     """Run the survivors (and the mutants no test reached) of the last run again, against the
     rule tests (``tests/test_rules_*.py`` of the module) as they are now.
 
@@ -296,7 +296,8 @@ def recheck(name: str, *, whole: bool = False) -> dict:
     meta_path = work / "mutants" / (source + ".meta")
     meta = json.loads(meta_path.read_text("utf-8"))
     codes = meta["exit_code_by_key"] if whole else _selected(name, meta["exit_code_by_key"])
-    todo = sorted(k for k, c in codes.items() if c in (0, 5, 33))
+    redo = (0, 5, 33, None) if unchecked else (0, 5, 33)
+    todo = sorted(k for k, c in codes.items() if c in redo)
     if not todo or not rule_tests:
         return report(name, whole=whole)
     shutil.copytree(ROOT / "tests", work / "mutants" / "tests", dirs_exist_ok=True)
@@ -318,7 +319,9 @@ def recheck(name: str, *, whole: bool = False) -> dict:
             _, key, code = out_line.split()
             if code in ("1", "3"):  # a rule test failed: killed; saved at once (a stop keeps it)
                 meta["exit_code_by_key"][key] = 1
-                meta_path.write_text(json.dumps(meta), "utf-8")
+            elif meta["exit_code_by_key"][key] is None:  # never run, and the rule tests pass
+                meta["exit_code_by_key"][key] = 0
+            meta_path.write_text(json.dumps(meta), "utf-8")
     log.close()
     if proc.wait() != 0:
         raise SystemExit(f"recheck failed for {name}; see {log.name}")
@@ -377,6 +380,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="run the survivors of the last run again against the current rule tests",
     )
+    parser.add_argument(
+        "--unchecked",
+        action="store_true",
+        help="with --recheck: also the mutants an interrupted run never reached (against the "
+        "rule tests only, so their score is a lower bound)",
+    )
     args = parser.parse_args(argv)
     if args.list:
         for name, (source, tests) in MODULES.items():
@@ -388,7 +397,7 @@ def main(argv: list[str] | None = None) -> int:
     BUILD.mkdir(parents=True, exist_ok=True)
     for name in args.modules or list(MODULES):
         if args.recheck:
-            s = recheck(name, whole=args.whole)
+            s = recheck(name, whole=args.whole, unchecked=args.unchecked)
         elif args.report:
             s = report(name, whole=args.whole)
         else:
