@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-all lint bench clean models models-finetune wheel wheel-check
+.PHONY: demo test test-all lint bench clean models models-finetune wheel wheel-check mutation
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,13 @@ test: $(STAMP) $(CHROMIUM_STAMP)
 
 test-all: $(STAMP)
 	$(PY) -m pytest -q -m ''
+
+# Mutation testing (mutmut) of the rule-carrying modules, one at a time, each with only the
+# tests that cover it; not part of `make test` (tens of minutes on 2 cores). Scores and the
+# equivalent mutants: tests/README.md. One module: `make mutation MODULES=core`.
+MODULES ?=
+mutation: $(STAMP)
+	nice -n 10 $(PY) -m tests.mutation $(MODULES)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check doorstroom_match benchmarks models tests

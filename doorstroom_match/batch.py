@@ -1268,6 +1268,34 @@ def _mentions(text: str, worker_id: str) -> bool:
     )
 
 
+def _names_worker(rec: Any, worker_id: str) -> bool:
+    """Whether a row of ``rejected.jsonl`` is about the worker.
+
+    Its parsed id, or its raw input line naming the id: as a JSON string, as the value of an
+    ``"id"`` field (a number), or as a whole CSV cell. The raw line is what identifies the
+    worker when the line could not be parsed (not valid UTF-8, malformed JSON or CSV).
+    """
+    import csv
+    import io
+    import re
+
+    if not isinstance(rec, dict):
+        return False
+    rid = rec.get("id")
+    if rid is not None and str(rid) == worker_id:
+        return True
+    raw = str(rec.get("raw", ""))
+    if json.dumps(worker_id, ensure_ascii=False) in raw or json.dumps(worker_id) in raw:
+        return True
+    if re.search(rf'"id"\s*:\s*{re.escape(worker_id)}(?![\w.])', raw):
+        return True
+    try:
+        cells = [c.strip() for row in csv.reader(io.StringIO(raw)) for c in row]
+    except csv.Error:  # a malformed CSV row: split it by hand
+        cells = [c.strip().strip('"') for c in re.split(r"[,;\t]", raw)]
+    return worker_id in cells
+
+
 def _rejected_mentions(rec: Any, worker_id: str) -> bool:
     """A rejected row is about the worker: its id, or its raw line (JSON, CSV in any
     delimiter, escaped in any way) names the worker."""
@@ -1402,7 +1430,9 @@ def _forget(wid: str, store: Path, out_dir: str | Path | None) -> ForgetResult:
             )
         rj = out / "rejected.jsonl"
         if rj.is_file():
-            file_rows[str(rj)] = _rewrite_jsonl(rj, lambda r: _rejected_mentions(r, wid), wid)
+            file_rows[str(rj)] = _rewrite_jsonl(
+                rj, lambda r: _rejected_mentions(r, wid) or _names_worker(r, wid), wid
+            )
         bdir = out / "bulletin"
         if bdir.is_dir():
             for page in sorted(bdir.glob("*.html")):

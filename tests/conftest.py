@@ -10,3 +10,13 @@ settings.register_profile(
 )
 settings.register_profile("thorough", max_examples=500, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+# Under mutation testing (python -m tests.mutation) every function is wrapped in a trampoline
+# that numba cannot compile: the kernels then run as the plain Python they are written in.
+if os.environ.get("DOORSTROOM_MUTATION"):
+    from doorstroom_match import _jit, assignment, core
+
+    def _plain(kernel):
+        return kernel
+
+    _jit.compiled = core.compiled = assignment.compiled = _plain

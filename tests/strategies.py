@@ -434,3 +434,25 @@ def hostile_csv(draw, max_rows=10):
     else:
         data = text.encode(encoding)
     return data, len(data.splitlines())
+
+
+# --- issue 18: valid cases generated directly ------------------------------------------------
+@st.composite
+def pass_fail_requirements(draw):
+    """(worker levels, passing requirements, failing requirements), every example usable.
+
+    The passing vacancy requires some of the worker's rated competences at or below the
+    worker's level; the failing one is the same vacancy with one requirement set one level
+    above the worker's level (so that competence is rated 1..3).
+    """
+    n = draw(st.integers(1, 10))
+    ids = draw(st.permutations(COMPETENCE_IDS))[:n]
+    key = ids[draw(st.integers(0, n - 1))]
+    comps = {c: draw(st.integers(1, 3) if c == key else levels) for c in ids}
+    passing = {}
+    for c in ids:
+        if c == key or draw(st.booleans()):
+            passing[c] = draw(st.integers(1, comps[c]))
+    failing = dict(passing)
+    failing[key] = comps[key] + 1
+    return comps, passing, failing

@@ -27,10 +27,6 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "datasets" / "sample"
 WEEK1, WEEK2 = "2026-11-02", "2026-11-09"
 
-pytestmark = pytest.mark.skipif(
-    not (SAMPLE / "feed_week2.jsonl").is_file(), reason="bundled sample not present"
-)
-
 
 def _jsonl(path: Path) -> list[dict]:
     return [json.loads(x) for x in path.read_text("utf-8").splitlines() if x.strip()]
@@ -344,7 +340,9 @@ def test_forget_removes_the_worker_everywhere(tmp_path, small_tfidf):
 
 # ------------------------------------------------------------------------------ Dask
 def test_dask_scoring_equals_local(tmp_path, small_tfidf):
-    distributed = pytest.importorskip("dask.distributed")
+    distributed = pytest.importorskip(
+        "dask.distributed", reason="needs the 'batch' extra (dask[distributed])"
+    )
     local = _run(tmp_path / "local", encoder=small_tfidf, block_size=16)
     with (
         distributed.LocalCluster(
@@ -453,7 +451,9 @@ def test_dask_with_worker_processes_equals_local(tmp_path, small_tfidf):
     6th decimal: Dask's workers run BLAS on one thread, this process on two, and BLAS sums in
     another order with another number of threads.
     """
-    distributed = pytest.importorskip("dask.distributed")
+    distributed = pytest.importorskip(
+        "dask.distributed", reason="needs the 'batch' extra (dask[distributed])"
+    )
     local = _run(tmp_path / "local", encoder=small_tfidf, block_size=8)
     with (
         distributed.LocalCluster(

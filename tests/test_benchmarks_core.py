@@ -92,7 +92,9 @@ def test_common_helpers(capsys):
 
 
 def test_scaling_tiny(tmp_path, capsys):
-    scaling = pytest.importorskip("benchmarks.scaling")
+    pytest.importorskip("matplotlib", reason="the plot needs the 'batch' extra (matplotlib)")
+    from benchmarks import scaling
+
     png = tmp_path / "scaling.png"
     code = scaling.main(
         ["--workers", "40", "--vacancies", "400", "--steps", "3", "--repeat", "1"]

@@ -559,7 +559,8 @@ def test_render_outcomes_errors(tmp_path):
 
 
 def test_render_outcomes_from_the_store(tmp_path):
-    store_mod = pytest.importorskip("doorstroom_match.store")
+    from doorstroom_match import store as store_mod
+
     store = store_mod.Store(":memory:")
     run = store.begin_run("2026-01-02")
     store.finish_week(

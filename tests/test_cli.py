@@ -15,10 +15,6 @@ from doorstroom_match.cli import main
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "datasets" / "sample"
 
-pytestmark = pytest.mark.skipif(
-    not (SAMPLE / "feed_week2.jsonl").is_file(), reason="bundled sample not present"
-)
-
 
 def _batch(
     out: Path, *extra: str, workers: str = "workers_broken.jsonl", feed: str = "feed_broken.jsonl"

@@ -380,7 +380,8 @@ def test_blocked_topk_does_not_modify_the_block():
 
 
 def test_blocked_topk_restores_blas_threads():
-    threadpoolctl = pytest.importorskip("threadpoolctl")
+    import threadpoolctl  # required through scikit-learn
+
     before = [i["num_threads"] for i in threadpoolctl.threadpool_info()]
     block = np.arange(4000, dtype=np.float32).reshape(40, 100)
     blocked_topk(lambda r, c: block[r, c], 40, 100, 2, block_rows=3, n_jobs=2)

@@ -108,7 +108,6 @@ def test_broken_workers_are_reported_without_crashing(tmp_path):
     ]
 
 
-@pytest.mark.skipif(not (SAMPLE / "feed_broken.jsonl").is_file(), reason="no bundled sample")
 @pytest.mark.parametrize("stem,kind", [("feed_broken", "vacancy"), ("workers_broken", "worker")])
 def test_bundled_broken_files_match_their_manifest(stem, kind):
     manifest = json.loads((SAMPLE / f"{stem}.manifest.json").read_text("utf-8"))

