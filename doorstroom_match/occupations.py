@@ -35,7 +35,7 @@ import numpy as np
 from ._exceptions import ValidationError
 from ._validation import check_number
 
-__all__ = ["OccupationModel", "WORK_STYLE_MAP", "HIGH_SKILL_MAJORS"]
+__all__ = ["OccupationModel", "WORK_STYLE_MAP", "HIGH_SKILL_MAJORS", "importance_table"]
 
 #: ISCO-08 major groups of managers (1) and professionals (2): not suggested to a worker whose
 #: job target lies elsewhere.
@@ -407,11 +407,45 @@ def _importance_table(
     uris: list[str], isco: list[str], competence_ids: tuple[str, ...]
 ) -> np.ndarray:
     """O*NET work-style importance (1..5) per occupation and competence, shape (n_occ, C)."""
+    return importance_table(uris, isco, competence_ids)[0]
+
+
+def importance_table(
+    uris: Sequence[str],
+    isco: Sequence[str],
+    competence_ids: tuple[str, ...],
+    work_styles: Iterable[Mapping[str, str]] | None = None,
+    crosswalk: Iterable[Mapping[str, str]] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """How much each occupation leans on each competence, from O*NET work styles.
+
+    An ESCO occupation takes the mean work-style importances of its best O*NET matches in the
+    official crosswalk (exact before close before narrow/broad matches); one without a match
+    takes the mean profile of the occupations sharing the longest ISCO prefix. Physical fitness
+    comes from the ISCO major group, literacy and Dutch shift with it.
+
+    Parameters
+    ----------
+    uris, isco : sequence of str, length n_occupations
+    competence_ids : tuple of str, length C
+    work_styles, crosswalk : iterables of row mappings, optional
+        ``work_styles.tsv`` and ``esco_onet_crosswalk.csv`` rows; default the copies shipped
+        with the package.
+
+    Returns
+    -------
+    importance : ndarray of shape (n_occupations, C), float32, in [1, 5]
+    from_crosswalk : ndarray of shape (n_occupations,), bool
+    """
+    if work_styles is None:
+        work_styles = _read_gz_csv("onet_work_styles", delimiter="\t")
+    if crosswalk is None:
+        crosswalk = _read_gz_csv("onet_crosswalk")
     styles: dict[str, dict[str, float]] = defaultdict(dict)
-    for row in _read_gz_csv("onet_work_styles", delimiter="\t"):
+    for row in work_styles:
         styles[row["O*NET-SOC Code"]][row["Element Name"]] = float(row["Data Value"])
     best: dict[str, tuple[int, list[str]]] = {}
-    for row in _read_gz_csv("onet_crosswalk"):
+    for row in crosswalk:
         code = row["onet_code"]
         if code not in styles:
             code = code[:8] + ".00"
@@ -456,4 +490,4 @@ def _importance_table(
             imp[:, j] += [_ISCO_SHIFT[cid].get(m, 0.0) for m in major]
         elif cid not in WORK_STYLE_MAP:
             imp[:, j] = 3.5  # a competence of a custom dictionary: middling importance
-    return np.clip(np.nan_to_num(imp, nan=3.5), 1.0, 5.0).astype(np.float32)
+    return np.clip(np.nan_to_num(imp, nan=3.5), 1.0, 5.0).astype(np.float32), found

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import csv
 import os
-from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from doorstroom_match.occupations import WORK_STYLE_MAP, importance_table
 from doorstroom_match.resources import open_resource, resource_path
 
 __all__ = [
@@ -34,52 +34,7 @@ _FILES = {
     "postcode_places": "geo/be_postcodes.csv",
 }
 
-#: Competence id -> the O*NET work styles whose mean importance grounds its requirement.
-#: Competences without a work-style relative (``fysieke_mogelijkheden``) or with a strong
-#: dependence on the kind of job (literacy, Dutch) get an ISCO-based term, see ``_ISCO_SHIFT``.
-WORK_STYLE_MAP: dict[str, tuple[str, ...]] = {
-    "samenwerken": ("Cooperation",),
-    "zelfstandigheid": ("Independence",),
-    "initiatief": ("Initiative",),
-    "flexibiliteit": ("Adaptability/Flexibility",),
-    "leervermogen": ("Analytical Thinking", "Innovation"),
-    "motivatie": ("Achievement/Effort", "Persistence"),
-    "nauwkeurigheid": ("Attention to Detail",),
-    "discipline": ("Dependability", "Integrity"),
-    "gezag_aanvaarden": ("Self-Control", "Cooperation"),
-    "stressbestendigheid": ("Stress Tolerance",),
-    "conflicthantering": ("Self-Control",),
-    "voorkomen": ("Social Orientation",),
-    "fysieke_mogelijkheden": (),
-    "lezen_schrijven_rekenen": ("Analytical Thinking", "Attention to Detail"),
-    "communicatie": ("Social Orientation", "Concern for Others"),
-    "taalkennis_nederlands": ("Social Orientation",),
-    "werkorganisatie": ("Independence", "Achievement/Effort"),
-    "verantwoordelijkheid": ("Dependability", "Integrity"),
-    "houding": ("Integrity", "Cooperation"),
-    "werktempo": ("Achievement/Effort", "Persistence"),
-    "stiptheid": ("Dependability",),
-    "assertiviteit": ("Leadership",),
-    "klantvriendelijkheid": ("Concern for Others", "Social Orientation"),
-}
-
 # fmt: off
-# Importance (1..5 scale) of physical fitness by ISCO major group: no O*NET work style covers it.
-_PHYSICAL_BY_MAJOR = {
-    "0": 4.5, "1": 2.0, "2": 2.0, "3": 2.5, "4": 2.2,
-    "5": 3.4, "6": 4.2, "7": 4.0, "8": 3.7, "9": 4.3,
-}
-# Shift of the work-style importance by ISCO major group, for competences whose weight depends
-# on the skill level of the job more than on its attitude profile.
-_ISCO_SHIFT = {
-    "lezen_schrijven_rekenen": {"1": 0.5, "2": 0.6, "3": 0.4, "4": 0.5, "8": -0.2, "9": -0.5},
-    "taalkennis_nederlands": {"1": 0.5, "2": 0.6, "3": 0.3, "4": 0.6, "5": 0.3, "8": -0.3,
-                              "9": -0.4},
-}
-# Crosswalk match types, most exact first: an occupation takes the profile of its best matches.
-_MATCH_RANK = {"exactMatch": 0, "closeMatch": 1, "narrowMatch": 2, "broadMatch": 3,
-               "exactISCO": 4}
-
 # Main Flemish towns: postcode -> (name shown for the postcode, weight). Other postcodes weigh
 # 1 plus 0.5 per extra place (merged municipalities are larger).
 _TOWNS: dict[str, tuple[str, float]] = {
@@ -165,60 +120,15 @@ def _read_csv(path: Path, name: str, delimiter: str = ",") -> list[dict[str, str
 def _importance(
     occ: list[dict[str, str]], files: dict[str, Path], competence_ids: tuple[str, ...]
 ) -> tuple[np.ndarray, np.ndarray]:
-    styles: dict[str, dict[str, float]] = defaultdict(dict)
-    for row in _read_csv(files["onet_work_styles"], "onet_work_styles", delimiter="\t"):
-        styles[row["O*NET-SOC Code"]][row["Element Name"]] = float(row["Data Value"])
-    best: dict[str, tuple[int, list[str]]] = {}
-    for row in _read_csv(files["onet_crosswalk"], "onet_crosswalk"):
-        code = row["onet_code"]
-        if code not in styles:
-            code = code[:8] + ".00"
-            if code not in styles:
-                continue
-        rank = _MATCH_RANK.get(row["match_type"], 9)
-        have = best.get(row["esco_uri"])
-        if have is None or rank < have[0]:
-            best[row["esco_uri"]] = (rank, [code])
-        elif rank == have[0]:
-            have[1].append(code)
-
-    n, c = len(occ), len(competence_ids)
-    imp = np.full((n, c), np.nan)
-    found = np.zeros(n, dtype=bool)
-    for i, row in enumerate(occ):
-        hit = best.get(row["uri"])
-        if hit is None:
-            continue
-        found[i] = True
-        for j, cid in enumerate(competence_ids):
-            names = WORK_STYLE_MAP.get(cid, ())
-            if names:
-                imp[i, j] = np.mean([styles[code][s] for code in hit[1] for s in names])
-
-    # ISCO fallback: the mean profile of crosswalked occupations sharing the longest prefix.
-    isco = [row["isco_group"] for row in occ]
-    sums: dict[str, list] = {}
-    for i in np.flatnonzero(found):
-        for k in range(0, 5):
-            acc = sums.setdefault(isco[i][:k], [np.zeros(c), 0])
-            acc[0] += np.nan_to_num(imp[i])
-            acc[1] += 1
-    for i in np.flatnonzero(~found):
-        for k in (4, 3, 2, 1, 0):
-            acc = sums.get(isco[i][:k])
-            if acc is not None:
-                imp[i] = acc[0] / acc[1]
-                break
-
-    major = [g[:1] for g in isco]
-    for j, cid in enumerate(competence_ids):
-        if cid == "fysieke_mogelijkheden":
-            imp[:, j] = [_PHYSICAL_BY_MAJOR.get(m, 3.0) for m in major]
-        elif cid in _ISCO_SHIFT:
-            imp[:, j] += [_ISCO_SHIFT[cid].get(m, 0.0) for m in major]
-        elif cid not in WORK_STYLE_MAP:
-            imp[:, j] = 3.5  # a competence of a custom dictionary: middling importance
-    return np.clip(np.nan_to_num(imp, nan=3.5), 1.0, 5.0).astype(np.float32), found
+    """Work-style importance per occupation: the one rule of :func:`~doorstroom_match.
+    occupations.importance_table`, on the tables the generator was pointed at."""
+    return importance_table(
+        [r["uri"] for r in occ],
+        [r["isco_group"] for r in occ],
+        competence_ids,
+        _read_csv(files["onet_work_styles"], "onet_work_styles", delimiter="\t"),
+        _read_csv(files["onet_crosswalk"], "onet_crosswalk"),
+    )
 
 
 def _postcodes(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
