@@ -1263,7 +1263,7 @@ def _mentions(text: str, worker_id: str) -> bool:
     import re
 
     return any(
-        re.search(rf"(?<![\w-]){re.escape(form)}(?![\w])", text) is not None
+        re.search(rf"(?<![\w-]){re.escape(form)}(?![\w-])", text) is not None
         for form in _id_forms(worker_id)
     )
 
