@@ -349,7 +349,8 @@ class OccupationModel:
 
         The ``40%`` of ``competence_ids`` the occupation leans on most *relative to other
         occupations* (core competences first on ties), each at the level its importance
-        maps to (``< 3.4`` onvoldoende, ``< 4.0`` matig, ``< 4.6`` goed, else zeer goed).
+        maps to (``< 4.0`` matig, ``< 4.6`` goed, else zeer goed); one whose importance is
+        below 3.4 (onvoldoende) is left out. May be empty.
 
         Parameters
         ----------
@@ -375,7 +376,9 @@ class OccupationModel:
         n_req = max(3, round(_INFER_SHARE * len(ids)))
         chosen = np.argsort(-z, kind="stable")[:n_req]
         levels = np.searchsorted(_IMPORTANCE_CUTS, imp[index]) + 1
-        out = {ids[j]: int(levels[j]) for j in sorted(chosen)}
+        # a minimum of "onvoldoende" asks nothing of a rated worker: left out, so an inferred
+        # cut-off never fails someone only for a competence the job hardly leans on
+        out = {ids[j]: int(levels[j]) for j in sorted(chosen) if levels[j] >= 2}
         self._required[int(index)] = out
         return out
 

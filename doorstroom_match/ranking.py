@@ -562,8 +562,9 @@ class Matcher:
                 if source[j] == "none" and top_occ[j] >= 0:
                     uri = str(occ.uris_[top_occ[j]])
                     req = profiles.get(uri) or occ.inferred_requirements(int(top_occ[j]), ids, core)
-                    effective[j] = dataclasses.replace(v, requirements=req, weights=None)
-                    source[j] = "inferred"
+                    if req:  # an empty inferred cut-off would be passed by anyone: still "none"
+                        effective[j] = dataclasses.replace(v, requirements=req, weights=None)
+                        source[j] = "inferred"
         self.requirements_source_ = tuple(source.tolist())
         #: the vacancies as ranked: an inferred cut-off in place of a missing one
         self.effective_vacancies_ = tuple(effective)
