@@ -536,19 +536,33 @@ def _iter_csv(
             else:
                 rec[name] = _csv_value(name, cell)
         if bad is None and levels:
-            if levels_field in rec:
-                bad = Rejected(
-                    src,
-                    no,
-                    raw,
-                    f"give {levels_field} either as one JSON cell or as {prefix}<competence> "
-                    "columns, not both",
-                    "invalid_value",
-                    rec.get("id"),
-                )
-            else:
-                rec[levels_field] = levels
+            bad = _merge_levels(rec, levels, levels_field, prefix, src, no, raw)
         yield no, raw, (None if bad else rec), bad
+
+
+def _merge_levels(
+    rec: dict[str, Any],
+    levels: dict[str, Any],
+    levels_field: str,
+    prefix: str,
+    src: str,
+    no: int,
+    raw: str,
+) -> Rejected | None:
+    """Put ``<prefix><competence>`` columns into ``rec[levels_field]`` (CSV and .xlsx rows);
+    the rejection when the row gives the levels as a JSON cell too."""
+    if levels_field in rec:
+        return Rejected(
+            src,
+            no,
+            raw,
+            f"give {levels_field} either as one JSON cell or as {prefix}<competence> "
+            "columns, not both",
+            "invalid_value",
+            rec.get("id"),
+        )
+    rec[levels_field] = levels
+    return None
 
 
 def _first_cell_id(header: list[str], row: list[str]) -> str | None:

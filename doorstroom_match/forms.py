@@ -57,6 +57,7 @@ from .feeds import (
     _PREFIX,
     Rejected,
     _csv_value,
+    _merge_levels,
 )
 from .profiles import _RATER_ALIASES, WorkerProfile
 
@@ -494,18 +495,7 @@ def iter_xlsx_rows(
                 else:
                     rec[name] = cell
             if bad is None and levels:
-                if levels_field in rec:
-                    bad = Rejected(
-                        str(path),
-                        no,
-                        raw,
-                        f"give {levels_field} either as one JSON cell or as {prefix}<competence> "
-                        "columns, not both",
-                        "invalid_value",
-                        rec.get("id"),
-                    )
-                else:
-                    rec[levels_field] = levels
+                bad = _merge_levels(rec, levels, levels_field, prefix, str(path), no, raw)
             yield no, raw, (None if bad else rec), bad
     finally:
         wb.close()

@@ -282,31 +282,15 @@ def gaps_for(worker: WorkerProfile, vacancy: Vacancy) -> list[Gap]:
     """Every required competence on which ``worker`` falls short of ``vacancy``'s minimum.
 
     Most important first: largest weighted shortfall, then core before additional before
-    extra competences, then by id.
+    extra competences, then by id. The shortfalls come from the core
+    (:func:`~doorstroom_match.core.shortfall_matrix`), as in ranking.
     """
-    dictionary = vacancy.dictionary
-    gaps = []
-    for cid, required in vacancy.requirements.items():
-        actual = worker.competences.get(cid)
-        level = actual or 0
-        if level >= required:
-            continue
-        comp = dictionary.get(cid)
-        gaps.append(
-            Gap(
-                competence=cid,
-                required=required,
-                actual=actual,
-                shortfall=required - level,
-                assessed=actual is not None,
-                weight=float(vacancy.weights[cid]),
-                label=dictionary.label(cid),
-                group=comp.group if comp else "bijkomend",
-                type=comp.type if comp else "generiek",
-            )
-        )
-    gaps.sort(key=lambda g: (-g.weighted, _GROUP_ORDER.get(g.group, 3), g.competence))
-    return gaps
+    ids = tuple(vacancy.requirements)
+    if not ids:
+        return []
+    levels = np.array([worker.competences.get(c) or 0 for c in ids], dtype=np.int8)
+    required = np.array([[vacancy.requirements[c] for c in ids]], dtype=np.int8)
+    return _gaps_from_row(vacancy, worker, shortfall_matrix(levels, required)[0], ids)
 
 
 _PART_TIME = frozenset({"4/5", "halftijds", "deeltijds", "deeltijd", "parttime", "part-time"})
