@@ -718,3 +718,26 @@ def test_new_keyword_errors(tmp_path, data):
         render_bulletin(tmp_path, wks, ms, vd, opening="yes")
     with pytest.raises(ValidationError, match="assignments values must be mappings"):
         render_bulletin(tmp_path, wks, ms, vd, assignments={"W2": "P1"})
+
+
+# --------------------------------------------------------------------------- staged writes
+def test_plain_writes_for_a_staging_folder_give_the_same_pages_without_fsync(
+    tmp_path, data, monkeypatch
+):
+    wks, ms, vd = data
+    durable = render_bulletin(tmp_path / "a", wks, ms, vd)
+    synced: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: synced.append(fd) or real_fsync(fd))
+    plain = render_bulletin(tmp_path / "b", wks, ms, vd, durable=False)
+    assert synced == []  # the staging folder's owner syncs once (WeekOutput.prepare)
+    assert [p.name for p in plain] == [p.name for p in durable]
+    for a, b in zip(durable, plain, strict=True):
+        assert a.read_bytes() == b.read_bytes()
+    assert not [p for p in (tmp_path / "b" / "bulletin").iterdir() if p.suffix == ".tmp"]
+
+
+def test_durable_must_be_a_bool(tmp_path, data):
+    wks, ms, vd = data
+    with pytest.raises(ValidationError, match="durable must be True or False, got str"):
+        render_bulletin(tmp_path, wks, ms, vd, durable="no")

@@ -404,3 +404,24 @@ def test_a_switch_that_fails_after_the_commit_is_finished_later(tmp_path, monkey
     forget_worker("nobody", out / "state.sqlite", out_dir=out)  # any command on the folder
     assert _snapshot(out) == _snapshot(clean)
     assert not (out / JOURNAL_NAME).exists() and not list(out.glob(".week-*"))
+
+
+def test_prepare_flushes_the_staged_files_before_the_journal_names_them(tmp_path, monkeypatch):
+    from doorstroom_match import _atomic
+
+    week = _atomic.WeekOutput(tmp_path, "2026-11-30")
+    (week.path / "bulletin").mkdir()
+    (week.path / "bulletin" / "coach-C1.html").write_text("<p>plain, not fsynced</p>")
+    events: list[str] = []
+    monkeypatch.setattr(_atomic.os, "sync", lambda: events.append("sync"), raising=False)
+    real = _atomic.write_text_atomic
+
+    def journal(path, text):
+        events.append(f"journal {path.name}")
+        real(path, text)
+
+    monkeypatch.setattr(_atomic, "write_text_atomic", journal)
+    week.prepare(7)
+    assert events == ["sync", f"journal {_atomic.JOURNAL_NAME}"]
+    week.publish()
+    assert (tmp_path / "bulletin" / "coach-C1.html").read_text() == "<p>plain, not fsynced</p>"

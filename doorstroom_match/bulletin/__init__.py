@@ -136,9 +136,19 @@ def _natural_key(text: str) -> tuple:
     ) + ((2, 0, text),)
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` (UTF-8) to ``path``: readers see the old or the new file, never half."""
+def _write_atomic(path: Path, text: str, durable: bool = True) -> None:
+    """Write ``text`` (UTF-8) to ``path``: readers see the old or the new file, never half.
+
+    ``durable=False`` writes the file plainly: for a private staging folder that nobody reads
+    before its owner makes every staged file durable at once (the weekly batch's
+    :meth:`doorstroom_match._atomic.WeekOutput.prepare`); one fsync per page would cost
+    seconds per thousand workers.
+    """
     data = text.encode("utf-8")
+    if not durable:
+        with open(path, "wb") as fh:
+            fh.write(data)
+        return
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -763,6 +773,7 @@ def render_bulletin(
     feedback: Mapping[str, Mapping[str, str]] | None = None,
     opening: bool | Mapping[str, Any] = True,
     sheets: bool = True,
+    durable: bool = True,
 ) -> list[Path]:
     """Write the weekly vacancy bulletin as HTML: an overview, one page per coach, one sheet
     per worker.
@@ -810,6 +821,10 @@ def render_bulletin(
     sheets : bool, default=True
         Also write one sheet per worker, ``werkblad-<id>.html`` (easy Dutch, one A4 page,
         :mod:`doorstroom_match.bulletin.sheet`).
+    durable : bool, default=True
+        Write each page through a temporary file and fsync it, so that a reader never sees
+        half a page. False writes plainly: only for a private staging folder whose owner makes
+        all files durable at once before anyone reads them (the weekly batch does).
 
     Returns
     -------
@@ -835,6 +850,8 @@ def render_bulletin(
     """
     wks = _check_inputs(workers, matches, vacancies, new_ids, week, title)
     _check_optional_maps(assignments, feedback, opening)
+    if not isinstance(durable, bool):
+        raise ValidationError(f"durable must be True or False, got {type(durable).__name__}")
     new = frozenset(str(x) for x in new_ids)
     out = Path(out_dir) / "bulletin"
     out.mkdir(parents=True, exist_ok=True)
@@ -933,7 +950,7 @@ def render_bulletin(
             "Vertrouwelijk: enkel voor de doorstroomcoach. Gemaakt met doorstroom_match.",
         )
         path = out / page_of[coach]
-        _write_atomic(path, page)
+        _write_atomic(path, page, durable)
         paths.append(path)
 
     sheet_paths: list[Path] = []
@@ -949,7 +966,7 @@ def render_bulletin(
         )
         page = _sheet_page(f"Werkblad {w.id}" + (f" – {week_label}" if week else ""), body)
         path = out / sheet_of[w.id]
-        _write_atomic(path, page)
+        _write_atomic(path, page, durable)
         sheet_paths.append(path)
 
     # overview, written last so that it never links to a page that is not there yet
@@ -996,7 +1013,7 @@ def render_bulletin(
         "Vertrouwelijk: enkel voor de doorstroomcoaches. Gemaakt met doorstroom_match.",
     )
     index_path = out / "index.html"
-    _write_atomic(index_path, index)
+    _write_atomic(index_path, index, durable)
 
     # pages of coaches and workers who are no longer in this week's input would mislead
     keep = {p.name for p in [*paths, *sheet_paths]}
