@@ -956,6 +956,7 @@ def _run_batch(
                 feedback=feedback,
                 assignments=None if placed is None else {r["worker_id"]: r for r in placed.records},
                 durable=False,  # staged: week.prepare() makes every page durable at once
+                jobs=jobs,
             )
             if calibration is not None:
                 from .bulletin.calibration import render_calibration

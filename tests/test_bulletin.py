@@ -741,3 +741,28 @@ def test_durable_must_be_a_bool(tmp_path, data):
     wks, ms, vd = data
     with pytest.raises(ValidationError, match="durable must be True or False, got str"):
         render_bulletin(tmp_path, wks, ms, vd, durable="no")
+
+
+def test_pages_are_the_same_bytes_rendered_in_several_processes(tmp_path):
+    from doorstroom_match import Matcher
+    from doorstroom_match.bulletin import _MIN_PARALLEL_WORKERS
+    from doorstroom_match.synthetic import generate_sample
+
+    workers, vacancies, _ = generate_sample(_MIN_PARALLEL_WORKERS + 20, 300, 0, 5)
+    wks = [WorkerProfile.from_record(r) for r in workers]
+    vacs = [Vacancy.from_record(r) for r in vacancies]
+    ms = dict(zip([w.id for w in wks], Matcher().fit(vacs).rank(wks, 5), strict=True))
+    vd = {v.id: v for v in vacs}
+    new = frozenset(v.id for v in vacs[::7])
+    one = render_bulletin(tmp_path / "one", wks, ms, vd, new_ids=new, week="2026-W49", jobs=1)
+    two = render_bulletin(tmp_path / "two", wks, ms, vd, new_ids=new, week="2026-W49", jobs=2)
+    assert [p.name for p in one] == [p.name for p in two]
+    assert len(one) > len(wks)  # the overview, the coach pages, one sheet each
+    for a, b in zip(one, two, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name
+
+
+def test_jobs_must_be_a_positive_integer(tmp_path, data):
+    wks, ms, vd = data
+    with pytest.raises(ValidationError, match="jobs must be"):
+        render_bulletin(tmp_path, wks, ms, vd, jobs=0)

@@ -231,8 +231,12 @@ def test_an_organisations_requirement_profile_overrides_the_inferred_one(occ):
         match(w, vs, requirement_profiles={uri: {"samenwerken": 7}})
 
 
-def test_batch_output_does_not_depend_on_jobs(tmp_path):
+def test_batch_output_does_not_depend_on_jobs(tmp_path, monkeypatch):
     from pathlib import Path
+
+    import doorstroom_match.bulletin as bulletin
+
+    monkeypatch.setattr(bulletin, "_MIN_PARALLEL_WORKERS", 1)  # pages in forked processes too
 
     sample = Path(__file__).resolve().parents[1] / "datasets" / "sample"
     out = {}
@@ -243,11 +247,12 @@ def test_batch_output_does_not_depend_on_jobs(tmp_path):
             tmp_path / f"j{jobs}",
             places=sample / "places.jsonl",
             run_date="2026-11-02",
-            bulletin=False,
             block_size=16,
             jobs=jobs,
         )
         out[jobs] = res.matches_path.read_bytes()
+        out[jobs, "pages"] = {p.name: p.read_bytes() for p in res.bulletin}
     assert out[1] == out[3]
+    assert len(out[1, "pages"]) > 60 and out[1, "pages"] == out[3, "pages"]
     with pytest.raises(ValueError, match="jobs"):
         run_batch(sample / "workers.jsonl", sample / "feed.jsonl", tmp_path / "x", jobs=0)

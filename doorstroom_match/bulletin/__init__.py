@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from .._exceptions import BackendUnavailableError, DuplicateIdError, FeedError, ValidationError
+from .._validation import check_int
 from ..feedback import FEEDBACK_LABELS
 from ..profiles import Vacancy, WorkerProfile
 from . import charts
@@ -760,6 +761,137 @@ def _report_date(week: str) -> _dt.date | None:
     return None
 
 
+#: Below this many workers the pages are rendered in this process (starting processes would
+#: cost more than it saves).
+_MIN_PARALLEL_WORKERS = 200
+
+
+@dataclasses.dataclass(frozen=True)
+class _RenderState:
+    """Everything the coach pages and sheets are rendered from (shared with forked processes)."""
+
+    views: Mapping[str, _View]
+    by_coach: Mapping[str | None, list[WorkerProfile]]
+    vacancies: Mapping[str, Vacancy]
+    new: frozenset[str]
+    today: _dt.date | None
+    page_of: Mapping[str | None, str]
+    wslug: Mapping[str, str]
+    sheet_of: Mapping[str, str]
+    week: str
+    week_label: str
+    week_txt: str
+    title: str
+    out: Path
+    durable: bool
+
+
+def _coach_page(st: _RenderState, coach: str | None) -> tuple[Path, str, int]:
+    """Write one coach's page; returns its path, its overview table and its new vacancies."""
+    views, vacancies, new, today, wslug = st.views, st.vacancies, st.new, st.today, st.wslug
+    members = sorted((views[w.id] for w in st.by_coach[coach]), key=_View.urgency)
+    coach_name = "zonder coach" if coach is None else f"coach {coach}"
+    counter = [0]
+    sections = [
+        _worker_section(
+            v, vacancies, new, wslug[v.worker.id], counter, today, st.sheet_of.get(v.worker.id)
+        )
+        for v in members
+    ]
+    n_new_coach = {
+        s.match.vacancy_id for v in members for s in v.suggestions if s.match.vacancy_id in new
+    }
+    page_name = st.page_of[coach]
+    overview = _overview_table(
+        members, vacancies, new, lambda w: f"{page_name}#w-{wslug[w.id]}", today
+    )
+    worker_links = "".join(
+        f'<li><a href="#w-{wslug[v.worker.id]}">{_e(v.worker.id)}'
+        + (f" &middot; {_e(v.worker.job_target)}" if v.worker.job_target else "")
+        + "</a></li>"
+        for v in members
+    )
+    nav = (
+        '<nav class="pages" aria-label="Navigatie">'
+        '<a href="index.html">&larr; Overzicht van alle coaches</a>'
+        f'<ul aria-label="Werknemers">{worker_links}</ul></nav>'
+    )
+    header = (
+        f"<h1>{_e(st.title)} &middot; {_e(coach_name)}</h1>"
+        f"<p>{len(members)} werknemer{'s' if len(members) != 1 else ''}"
+        f" &middot; {len(n_new_coach)} nieuwe vacature"
+        f"{'s' if len(n_new_coach) != 1 else ''} deze week{st.week_txt}</p>"
+    )
+    urgent = (
+        '<section class="urgency" aria-labelledby="urg"><h2 id="urg">Wie eerst?</h2>'
+        '<p class="summary">Eerst wie het snelst uit de LDE moet, dan wie geen suggestie '
+        "binnen bereik heeft, dan wie de meeste nieuwe suggesties heeft.</p>"
+        + _overview_table(members, vacancies, new, lambda w: f"#w-{wslug[w.id]}", today)
+        + "</section>"
+    )
+    page = _page(
+        f"{st.title} – {coach_name}" + (f" – {st.week_label}" if st.week else ""),
+        header,
+        nav,
+        urgent + "\n" + "\n".join(sections),
+        "Vertrouwelijk: enkel voor de doorstroomcoach. Gemaakt met doorstroom_match.",
+    )
+    path = st.out / page_name
+    _write_atomic(path, page, st.durable)
+    return path, overview, len(n_new_coach)
+
+
+def _sheet_pages(st: _RenderState, worker_ids: Sequence[str]) -> list[Path]:
+    """Write the sheets of ``worker_ids``; returns their paths in the same order."""
+    paths = []
+    for wid in worker_ids:
+        view = st.views[wid]
+        body = sheet_body(
+            view.worker,
+            view.suggestions,
+            st.vacancies,
+            assignment=view.assignment,
+            opening=view.opening,
+            week=st.week_label,
+        )
+        page = _sheet_page(f"Werkblad {wid}" + (f" – {st.week_label}" if st.week else ""), body)
+        path = st.out / st.sheet_of[wid]
+        _write_atomic(path, page, st.durable)
+        paths.append(path)
+    return paths
+
+
+#: The state of the render in progress, for forked processes (they inherit it; nothing of a
+#: worker is pickled or sent anywhere).
+_FORK_STATE: list[_RenderState] = []
+
+
+def _run_task(task: tuple[str, Any]) -> Any:
+    st = _FORK_STATE[-1]
+    kind, arg = task
+    return _coach_page(st, arg) if kind == "coach" else _sheet_pages(st, arg)
+
+
+def _map_tasks(st: _RenderState, tasks: list[tuple[str, Any]], jobs: int) -> list[Any]:
+    """Results of the render tasks, in order: in ``jobs`` forked processes where the platform
+    forks (Linux), otherwise (or with ``jobs=1``) in this process. Each process writes its own
+    pages; only paths and overview tables come back."""
+    import multiprocessing as mp
+
+    if jobs <= 1 or len(tasks) <= 1 or "fork" not in mp.get_all_start_methods():
+        return [_coach_page(st, a) if k == "coach" else _sheet_pages(st, a) for k, a in tasks]
+    from concurrent.futures import ProcessPoolExecutor
+
+    _FORK_STATE.append(st)
+    try:
+        with ProcessPoolExecutor(
+            max_workers=min(jobs, len(tasks)), mp_context=mp.get_context("fork")
+        ) as pool:
+            return list(pool.map(_run_task, tasks))
+    finally:
+        _FORK_STATE.pop()
+
+
 def render_bulletin(
     out_dir: str | os.PathLike[str],
     workers: list[WorkerProfile],
@@ -774,6 +906,7 @@ def render_bulletin(
     opening: bool | Mapping[str, Any] = True,
     sheets: bool = True,
     durable: bool = True,
+    jobs: int = 1,
 ) -> list[Path]:
     """Write the weekly vacancy bulletin as HTML: an overview, one page per coach, one sheet
     per worker.
@@ -825,6 +958,9 @@ def render_bulletin(
         Write each page through a temporary file and fsync it, so that a reader never sees
         half a page. False writes plainly: only for a private staging folder whose owner makes
         all files durable at once before anyone reads them (the weekly batch does).
+    jobs : int, default=1
+        Processes that render the coach pages and sheets (forked, on platforms that fork; from
+        200 workers on). The pages are the same bytes for any ``jobs``.
 
     Returns
     -------
@@ -852,6 +988,7 @@ def render_bulletin(
     _check_optional_maps(assignments, feedback, opening)
     if not isinstance(durable, bool):
         raise ValidationError(f"durable must be True or False, got {type(durable).__name__}")
+    jobs = check_int(jobs, "jobs", low=1)
     new = frozenset(str(x) for x in new_ids)
     out = Path(out_dir) / "bulletin"
     out.mkdir(parents=True, exist_ok=True)
@@ -863,9 +1000,9 @@ def render_bulletin(
         from ..opening import opening_gaps
 
         # the vacancies that state their cut-off (an inferred one is the ranking's estimate)
-        jobs = [v for v in vacancies.values() if v.kind == "vacancy" and v.requirements]
+        regular = [v for v in vacancies.values() if v.kind == "vacancy" and v.requirements]
         # a physical or medical capability is no werkpunt to practise
-        gaps = opening_gaps(wks, jobs, exclude=("fysieke_mogelijkheden",)) if wks else []
+        gaps = opening_gaps(wks, regular, exclude=("fysieke_mogelijkheden",)) if wks else []
         opening_of: Mapping[str, Any] = {g.worker_id: g for g in gaps}
     elif opening is False:
         opening_of = {}
@@ -898,76 +1035,39 @@ def render_bulletin(
     week_txt = f" &middot; {_e(week_label)}" if week else ""
     n_new_all = len({s.match.vacancy_id for v in views.values() for s in v.suggestions} & new)
 
+    # coach pages and sheets: independent of each other, so rendered in ``jobs`` processes
+    # when there is enough to do (the output does not depend on ``jobs``)
+    state = _RenderState(
+        views=views,
+        by_coach=by_coach,
+        vacancies=vacancies,
+        new=new,
+        today=today,
+        page_of=page_of,
+        wslug=wslug,
+        sheet_of=sheet_of,
+        week=week,
+        week_label=week_label,
+        week_txt=week_txt,
+        title=title,
+        out=out,
+        durable=durable,
+    )
+    sheet_ids = [w.id for w in sorted(wks, key=lambda x: _natural_key(x.id))] if sheets else []
+    tasks: list[tuple[str, Any]] = [("coach", c) for c in coaches]
+    step = max(1, -(-len(sheet_ids) // (4 * jobs)))  # a few chunks per process
+    tasks += [("sheets", sheet_ids[i : i + step]) for i in range(0, len(sheet_ids), step)]
+    done = _map_tasks(state, tasks, jobs if len(wks) >= _MIN_PARALLEL_WORKERS else 1)
     paths: list[Path] = []
+    sheet_paths: list[Path] = []
     overview: dict[str | None, str] = {}
     new_per_coach: dict[str | None, int] = {}
-    for coach in coaches:
-        members = sorted((views[w.id] for w in by_coach[coach]), key=_View.urgency)
-        coach_name = "zonder coach" if coach is None else f"coach {coach}"
-        counter = [0]
-        sections = [
-            _worker_section(
-                v, vacancies, new, wslug[v.worker.id], counter, today, sheet_of.get(v.worker.id)
-            )
-            for v in members
-        ]
-        n_new_coach = {
-            s.match.vacancy_id for v in members for s in v.suggestions if s.match.vacancy_id in new
-        }
-        overview[coach] = _overview_table(
-            members, vacancies, new, lambda w, c=coach: f"{page_of[c]}#w-{wslug[w.id]}", today
-        )
-        new_per_coach[coach] = len(n_new_coach)
-        worker_links = "".join(
-            f'<li><a href="#w-{wslug[v.worker.id]}">{_e(v.worker.id)}'
-            + (f" &middot; {_e(v.worker.job_target)}" if v.worker.job_target else "")
-            + "</a></li>"
-            for v in members
-        )
-        nav = (
-            '<nav class="pages" aria-label="Navigatie">'
-            '<a href="index.html">&larr; Overzicht van alle coaches</a>'
-            f'<ul aria-label="Werknemers">{worker_links}</ul></nav>'
-        )
-        header = (
-            f"<h1>{_e(title)} &middot; {_e(coach_name)}</h1>"
-            f"<p>{len(members)} werknemer{'s' if len(members) != 1 else ''}"
-            f" &middot; {len(n_new_coach)} nieuwe vacature"
-            f"{'s' if len(n_new_coach) != 1 else ''} deze week{week_txt}</p>"
-        )
-        urgent = (
-            '<section class="urgency" aria-labelledby="urg"><h2 id="urg">Wie eerst?</h2>'
-            '<p class="summary">Eerst wie het snelst uit de LDE moet, dan wie geen suggestie '
-            "binnen bereik heeft, dan wie de meeste nieuwe suggesties heeft.</p>"
-            + _overview_table(members, vacancies, new, lambda w: f"#w-{wslug[w.id]}", today)
-            + "</section>"
-        )
-        page = _page(
-            f"{title} – {coach_name}" + (f" – {week_label}" if week else ""),
-            header,
-            nav,
-            urgent + "\n" + "\n".join(sections),
-            "Vertrouwelijk: enkel voor de doorstroomcoach. Gemaakt met doorstroom_match.",
-        )
-        path = out / page_of[coach]
-        _write_atomic(path, page, durable)
-        paths.append(path)
-
-    sheet_paths: list[Path] = []
-    for w in sorted(wks, key=lambda x: _natural_key(x.id)) if sheets else ():
-        view = views[w.id]
-        body = sheet_body(
-            w,
-            view.suggestions,
-            vacancies,
-            assignment=view.assignment,
-            opening=view.opening,
-            week=week_label,
-        )
-        page = _sheet_page(f"Werkblad {w.id}" + (f" – {week_label}" if week else ""), body)
-        path = out / sheet_of[w.id]
-        _write_atomic(path, page, durable)
-        sheet_paths.append(path)
+    for (kind, arg), result in zip(tasks, done, strict=True):
+        if kind == "coach":
+            path, overview[arg], new_per_coach[arg] = result
+            paths.append(path)
+        else:
+            sheet_paths.extend(result)
 
     # overview, written last so that it never links to a page that is not there yet
     coach_sections = []
