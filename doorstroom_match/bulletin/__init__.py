@@ -31,9 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
-import functools
 import hashlib
-import html
 import os
 import re
 import tempfile
@@ -47,6 +45,7 @@ from .._validation import check_int
 from ..feedback import FEEDBACK_LABELS
 from ..profiles import Vacancy, WorkerProfile
 from . import charts
+from .charts import _e
 from .sheet import SHEET_CSS, Suggestion, ordered_suggestions, sheet_body
 
 __all__ = [
@@ -83,17 +82,6 @@ _SAFE_ID = re.compile(r"[A-Za-z0-9_-]+")
 
 
 # --------------------------------------------------------------------------- small helpers
-@functools.lru_cache(maxsize=8192)
-def _escape_str(text: str) -> str:
-    return html.escape(text, quote=True)
-
-
-def _e(text: object) -> str:
-    # cached for str only (1, 1.0 and True hash alike): labels, verdicts and titles repeat
-    # thousands of times in a bulletin
-    return _escape_str(text) if type(text) is str else html.escape(str(text), quote=True)
-
-
 def _slug(value: str) -> str:
     """A file- and id-safe form of ``value``: itself when already safe, else cleaned + hash.
 

@@ -178,6 +178,7 @@ def _escape_str(text: str) -> str:
 
 
 def _e(text: object) -> str:
+    """``text`` escaped for HTML text and attributes (the one helper of the bulletin's pages)."""
     # cached for str only (1, 1.0 and True hash alike): labels, verdicts and titles repeat
     # thousands of times in a bulletin
     return _escape_str(text) if type(text) is str else html.escape(str(text), quote=True)
@@ -243,6 +244,18 @@ def gap_chart_svg(rows: Sequence[ChartRow], *, chart_id: str, title: str) -> str
         An ``<svg role="img">`` element with a ``<title>`` and a ``<desc>`` that spells every
         row out in words, so screen readers and text-only views miss nothing.
     """
+    return chart_id.join(_chart_parts(tuple(rows), title))
+
+
+#: Stands where the chart's id goes; cannot occur in escaped text (``<`` is escaped).
+_ID = "<@chart-id@>"
+
+
+@functools.lru_cache(maxsize=4096)
+def _chart_parts(rows: tuple[ChartRow, ...], title: str) -> tuple[str, ...]:
+    # a bulletin draws the same chart many times (vacancies of one occupation share their
+    # inferred cut-off): built once, then joined around each chart's own id
+    chart_id = _ID
     n = len(rows)
     height = HEAD_H + n * ROW_H + 6
     x0 = LABEL_W
@@ -299,7 +312,7 @@ def gap_chart_svg(rows: Sequence[ChartRow], *, chart_id: str, title: str) -> str
             "</g>"
         )
     out.append("</svg>")
-    return "".join(out)
+    return tuple("".join(out).split(_ID))
 
 
 def legend_html() -> str:

@@ -18,13 +18,13 @@ those stay on the coach's page), and pictograms that print in black and white
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ..profiles import Vacancy, WorkerProfile
 from . import icons
+from .charts import _e
 
 __all__ = [
     "EASY_WORDS",
@@ -145,10 +145,6 @@ def ordered_suggestions(
             )
         )
     return out
-
-
-def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
 
 
 def _km_words(km: float | None) -> str:
