@@ -193,13 +193,18 @@ def within_reach(
         raise ValidationError(f"max_km must be a number >= 0, 'worker' or None, got {max_km!r}")
     if not np.isfinite(km).any():
         return None
-    from .geo import haversine_km, postcode_coordinates
+    from .geo import cos_limit, postcode_coordinates, unit_vectors
 
-    d = haversine_km(
-        postcode_coordinates([w.postcode for w in workers]),
-        postcode_coordinates([v.postcode for v in vacancies]),
-    )
-    return np.isnan(d) | (d <= km[:, None])
+    # the ranking's test (:class:`doorstroom_match.Matcher`): within ``km`` exactly when the
+    # unit vectors' inner product reaches cos(km / R); one product, no arccos per pair
+    uw = unit_vectors(postcode_coordinates([w.postcode for w in workers]))
+    uv = unit_vectors(postcode_coordinates([v.postcode for v in vacancies]))
+    known_w, known_v = ~np.isnan(uw[:, 0]), ~np.isnan(uv[:, 0])
+    dot = np.nan_to_num(uw) @ np.nan_to_num(uv).T
+    inside = dot >= cos_limit(km)[:, None]
+    inside |= ~known_w[:, None]
+    inside |= ~known_v[None, :]
+    return inside
 
 
 @dataclass(frozen=True)
@@ -311,34 +316,40 @@ def opening_gaps(
     cols = _columns(wks, vacs)
     levels = encode_levels(wks, cols)
     req, wts = encode_requirements(vacs, cols)
-    oc = opening_counts(levels, req, wts, within=within_reach(wks, vacs, max_km))
-    counts = oc.counts.copy()
     skip = [j for j, c in enumerate(cols) if c in set(exclude)]
-    counts[:, skip] = 0
-    best = np.argmax(counts, axis=1) if cols else np.zeros(len(wks), dtype=np.int64)
-    starts = np.searchsorted(oc.workers, np.arange(len(wks) + 1))
     out = []
-    for i, w in enumerate(wks):
-        c = int(best[i]) if cols else 0
-        if not cols or counts[i, c] == 0:
+    # a block of workers at a time: the reach mask and the engine's blocks stay bounded
+    # (25,000 workers x 35,000 vacancies would be 7 GB of distances at once)
+    step = default_block_rows(len(vacs))
+    for lo_w in range(0, len(wks), step):
+        block = slice(lo_w, min(lo_w + step, len(wks)))
+        bl = levels[block]
+        oc = opening_counts(bl, req, wts, within=within_reach(wks[block], vacs, max_km))
+        counts = oc.counts.copy()
+        counts[:, skip] = 0
+        best = np.argmax(counts, axis=1) if cols else np.zeros(len(bl), dtype=np.int64)
+        starts = np.searchsorted(oc.workers, np.arange(len(bl) + 1))
+        for i, w in enumerate(wks[block]):
+            c = int(best[i]) if cols else 0
+            if not cols or counts[i, c] == 0:
+                out.append(
+                    OpeningGap(w.id, None, "", 0, 0, (), int(oc.reachable[i]), int(oc.passed[i]))
+                )
+                continue
+            lo, hi = starts[i], starts[i + 1]
+            sel = oc.vacancies[lo:hi][oc.competences[lo:hi] == c]
+            cid = cols[c]
+            label = w.dictionary.label(cid) if w.dictionary.get(cid) else cid
             out.append(
-                OpeningGap(w.id, None, "", 0, 0, (), int(oc.reachable[i]), int(oc.passed[i]))
+                OpeningGap(
+                    w.id,
+                    cid,
+                    label,
+                    int(bl[i, c]),
+                    int(bl[i, c]) + 1,
+                    tuple(vacs[j].id for j in np.sort(sel)),
+                    int(oc.reachable[i]),
+                    int(oc.passed[i]),
+                )
             )
-            continue
-        lo, hi = starts[i], starts[i + 1]
-        sel = oc.vacancies[lo:hi][oc.competences[lo:hi] == c]
-        cid = cols[c]
-        label = w.dictionary.label(cid) if w.dictionary.get(cid) else cid
-        out.append(
-            OpeningGap(
-                w.id,
-                cid,
-                label,
-                int(levels[i, c]),
-                int(levels[i, c]) + 1,
-                tuple(vacs[j].id for j in np.sort(sel)),
-                int(oc.reachable[i]),
-                int(oc.passed[i]),
-            )
-        )
     return out[0] if single else out

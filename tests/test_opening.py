@@ -168,3 +168,65 @@ def test_raising_the_proposed_competence_opens_exactly_those_vacancies(workers, 
         up = WorkerProfile(w.id, {**w.competences, g.competence: g.to_level})
         after = _passed(up, vacs)
         assert after - before == set(g.vacancy_ids) and before <= after
+
+
+def test_reach_is_the_rankings_rule_and_the_great_circle_distance():
+    from doorstroom_match import Matcher
+    from doorstroom_match.geo import haversine_km, postcode_coordinates
+
+    pcs = ["9000", "9050", "8400", "2000", "3000", "9999", None, "1000", "9300", "8500"]
+    wks = [
+        WorkerProfile(f"W{i}", {"samenwerken": 2}, postcode=pc, max_commute_km=km)
+        for i, (pc, km) in enumerate(
+            zip(pcs, [5, 15, 30, 60, None, 20, 10, 45, 25, 8], strict=True)
+        )
+    ]
+    vacs = [
+        Vacancy(f"V{j}", "job", postcode=pc, requirements={"samenwerken": 3})
+        for j, pc in enumerate(pcs[::-1])
+    ]
+    reach = within_reach(wks, vacs, "worker")
+    # the great-circle distance against the limit; unknown postcodes and limits are within
+    d = haversine_km(
+        postcode_coordinates([w.postcode for w in wks]),
+        postcode_coordinates([v.postcode for v in vacs]),
+    )
+    limit = np.array([np.inf if w.max_commute_km is None else w.max_commute_km for w in wks])
+    assert reach.tolist() == (np.isnan(d) | (d <= limit[:, None])).tolist()
+    # and the ranking's own verdict, pair by pair
+    ranked = Matcher(occupations=None, text=None).fit(vacs).rank(wks, len(vacs))
+    for i, ms in enumerate(ranked):
+        flags = {m.vacancy_id: m.within_commute for m in ms}
+        for j, v in enumerate(vacs):
+            if v.id in flags:
+                assert flags[v.id] == bool(reach[i, j]), (wks[i].id, v.id)
+
+
+def test_opening_gaps_in_blocks_equal_one_block(monkeypatch):
+    import doorstroom_match.opening as opening
+
+    rng = np.random.default_rng(3)
+    comps = ["samenwerken", "stiptheid", "zelfstandigheid", "communicatie"]
+    pcs = ["9000", "9050", "9300", "8400", "2000"]
+    wks = [
+        WorkerProfile(
+            f"W{i}",
+            {c: int(x) for c, x in zip(comps, rng.integers(1, 5, 4), strict=True)},
+            postcode=pcs[i % 5],
+            max_commute_km=float(rng.integers(5, 80)),
+        )
+        for i in range(23)
+    ]
+    vacs = [
+        Vacancy(
+            f"V{j}",
+            "job",
+            postcode=pcs[(j * 3) % 5],
+            requirements={c: int(x) for c, x in zip(comps, rng.integers(1, 5, 4), strict=True)},
+        )
+        for j in range(40)
+    ]
+    whole = opening_gaps(wks, vacs)
+    monkeypatch.setattr(opening, "default_block_rows", lambda n_cols: 4)
+    assert opening_gaps(wks, vacs) == whole
+    assert any(g.competence is not None for g in whole)
