@@ -181,30 +181,53 @@ def within_reach(
     -------
     ndarray of shape (n_workers, n_vacancies), dtype bool, or None when there is no limit
     """
-    if max_km is None:
-        return None
-    if max_km == "worker":
-        km = np.array(
-            [np.inf if w.max_commute_km is None else float(w.max_commute_km) for w in workers]
-        )
-    elif isinstance(max_km, int | float) and not isinstance(max_km, bool) and max_km >= 0:
-        km = np.full(len(workers), float(max_km))
-    else:
-        raise ValidationError(f"max_km must be a number >= 0, 'worker' or None, got {max_km!r}")
-    if not np.isfinite(km).any():
-        return None
-    from .geo import cos_limit, postcode_coordinates, unit_vectors
+    reach = _Reach(workers, vacancies, max_km)
+    return None if reach.unlimited else reach.rows(slice(0, len(workers)))
 
-    # the ranking's test (:class:`doorstroom_match.Matcher`): within ``km`` exactly when the
-    # unit vectors' inner product reaches cos(km / R); one product, no arccos per pair
-    uw = unit_vectors(postcode_coordinates([w.postcode for w in workers]))
-    uv = unit_vectors(postcode_coordinates([v.postcode for v in vacancies]))
-    known_w, known_v = ~np.isnan(uw[:, 0]), ~np.isnan(uv[:, 0])
-    dot = np.nan_to_num(uw) @ np.nan_to_num(uv).T
-    inside = dot >= cos_limit(km)[:, None]
-    inside |= ~known_w[:, None]
-    inside |= ~known_v[None, :]
-    return inside
+
+class _Reach:
+    """The commute test of :func:`within_reach`, a block of workers at a time (the vacancies'
+    coordinates are looked up once)."""
+
+    def __init__(
+        self,
+        workers: Sequence[WorkerProfile],
+        vacancies: Sequence[Vacancy],
+        max_km: float | str | None,
+    ) -> None:
+        from .geo import cos_limit, postcode_coordinates, unit_vectors
+
+        self.unlimited = max_km is None
+        if max_km is None:
+            return
+        if max_km == "worker":
+            km = np.array(
+                [np.inf if w.max_commute_km is None else float(w.max_commute_km) for w in workers]
+            )
+        elif isinstance(max_km, int | float) and not isinstance(max_km, bool) and max_km >= 0:
+            km = np.full(len(workers), float(max_km))
+        else:
+            raise ValidationError(f"max_km must be a number >= 0, 'worker' or None, got {max_km!r}")
+        self.unlimited = not np.isfinite(km).any()
+        if self.unlimited:
+            return
+        # the ranking's test (:class:`doorstroom_match.Matcher`): within ``km`` exactly when
+        # the unit vectors' inner product reaches cos(km / R); one product, no arccos per pair
+        uw = unit_vectors(postcode_coordinates([w.postcode for w in workers]))
+        uv = unit_vectors(postcode_coordinates([v.postcode for v in vacancies]))
+        self.cos_min = cos_limit(km)
+        self.unknown_w = np.isnan(uw[:, 0])
+        self.unknown_v = np.flatnonzero(np.isnan(uv[:, 0]))
+        self.uw = np.nan_to_num(uw)
+        self.uv_t = np.ascontiguousarray(np.nan_to_num(uv).T)
+
+    def rows(self, block: slice) -> np.ndarray:
+        """Reach of the workers in ``block``: shape (block length, n_vacancies), dtype bool."""
+        inside = (self.uw[block] @ self.uv_t) >= self.cos_min[block, None]
+        if self.unknown_v.size:
+            inside[:, self.unknown_v] = True
+        inside[self.unknown_w[block]] = True
+        return inside
 
 
 @dataclass(frozen=True)
@@ -321,10 +344,11 @@ def opening_gaps(
     # a block of workers at a time: the reach mask and the engine's blocks stay bounded
     # (25,000 workers x 35,000 vacancies would be 7 GB of distances at once)
     step = default_block_rows(len(vacs))
+    reach = _Reach(wks, vacs, max_km)
     for lo_w in range(0, len(wks), step):
         block = slice(lo_w, min(lo_w + step, len(wks)))
         bl = levels[block]
-        oc = opening_counts(bl, req, wts, within=within_reach(wks[block], vacs, max_km))
+        oc = opening_counts(bl, req, wts, within=None if reach.unlimited else reach.rows(block))
         counts = oc.counts.copy()
         counts[:, skip] = 0
         best = np.argmax(counts, axis=1) if cols else np.zeros(len(bl), dtype=np.int64)
