@@ -247,7 +247,8 @@ def _loads(text: str) -> Any:
     if text.count("[") + text.count("{") < _DEEP:
         try:
             return _DECODE(text)
-        except (msgspec.DecodeError, RecursionError):
+        except (msgspec.DecodeError, RecursionError, UnicodeError):  # UnicodeError: a lone
+            # surrogate in the str itself (never from a decoded line, but _loads is general)
             pass
     return _loads_reference(text)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import operator
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -116,8 +117,20 @@ def _quick_levels(mapping: Any, dictionary: CompetenceDictionary) -> dict[str, i
 
 
 def _quick_date(value: Any) -> Any:
+    """``check_date`` (None, or _OFF for what it refuses), a plain YYYY-MM-DD without its regex."""
     if value is None:
         return None
+    if (
+        type(value) is str
+        and len(value) == 10
+        and value[4] == "-" == value[7]
+        and value.isascii()
+        and (value[:4] + value[5:7] + value[8:]).isdigit()
+    ):
+        try:
+            return _dt.date.fromisoformat(value)
+        except ValueError:  # 2026-02-30
+            return _OFF
     try:
         return check_date(value, "date")
     except ValidationError:
@@ -538,6 +551,7 @@ class Vacancy:
 
 
 _WORKER_KNOWN = frozenset(f for f in WorkerProfile.__dataclass_fields__) - {"dictionary", "extra"}
+_WORKER_KNOWN_RATINGS = _WORKER_KNOWN | {"ratings"}
 _VACANCY_KNOWN = frozenset(f for f in Vacancy.__dataclass_fields__) - {"dictionary", "extra"}
 _WORKER_STRS = ("job_target", "postcode", "contract")
 _VACANCY_STRS = ("employer", "postcode", "post", "occupation_uri", "regime")
@@ -556,7 +570,9 @@ def _quick_worker(record: Any, dictionary: CompetenceDictionary | None) -> Worke
     disagreements: tuple[str, ...] = ()
     try:
         if ratings and not comps:  # the levels are the raters' aggregate (from_ratings)
-            agg = aggregate_ratings(ratings, dictionary=dictionary, worker_id=wid)
+            agg = _quick_aggregate(ratings, dictionary)
+            if agg is None:
+                return None
             levels: dict[str, int] | None = agg.levels
             disagreements = agg.disagreements
         else:
@@ -564,9 +580,10 @@ def _quick_worker(record: Any, dictionary: CompetenceDictionary | None) -> Worke
                 return None
             levels = _quick_levels(comps, dictionary)
             if levels is not None and ratings:  # raters' disagreements, as from_record keeps
-                disagreements = aggregate_ratings(
-                    ratings, dictionary=dictionary, worker_id=wid
-                ).disagreements
+                agg = _quick_aggregate(ratings, dictionary)
+                if agg is None:
+                    return None
+                disagreements = agg.disagreements
     except Exception:  # the full path raises it (with the same message)
         return None
     if levels is None:
@@ -602,7 +619,9 @@ def _quick_worker(record: Any, dictionary: CompetenceDictionary | None) -> Worke
     if any(v is _OFF for v in values.values()):
         return None
     values["extra"] = MappingProxyType(
-        {k: v for k, v in record.items() if k not in _WORKER_KNOWN and k != "ratings"}
+        {}
+        if record.keys() <= _WORKER_KNOWN_RATINGS
+        else {k: v for k, v in record.items() if k not in _WORKER_KNOWN_RATINGS}
     )
     values["dictionary"] = dictionary
     return _assemble(WorkerProfile, values)
@@ -657,14 +676,25 @@ def _quick_vacancy(record: Any, dictionary: CompetenceDictionary | None) -> Vaca
         "capacity": capacity,
     }
     for name in _VACANCY_STRS:
-        values[name] = _quick_str(record.get(name))
-    values["valid_until"] = _quick_date(record.get("valid_until"))
-    values["bvs_days"] = bvs_days
-    values["url"] = _quick_str(record.get("url"))
-    values["contact"] = _quick_str(record.get("contact"))
-    if any(v is _OFF for v in values.values()):
+        text = record.get(name)
+        if text is not None:
+            if type(text) is not str:
+                return None
+            text = text.strip() or None
+        values[name] = text
+    valid_until = _quick_date(record.get("valid_until"))
+    url, contact = _quick_str(record.get("url")), _quick_str(record.get("contact"))
+    if valid_until is _OFF or url is _OFF or contact is _OFF:
         return None
-    values["extra"] = MappingProxyType({k: v for k, v in record.items() if k not in _VACANCY_KNOWN})
+    values["valid_until"] = valid_until
+    values["bvs_days"] = bvs_days
+    values["url"] = url
+    values["contact"] = contact
+    values["extra"] = MappingProxyType(
+        {}
+        if record.keys() <= _VACANCY_KNOWN
+        else {k: v for k, v in record.items() if k not in _VACANCY_KNOWN}
+    )
     values["dictionary"] = dictionary
     return _assemble(Vacancy, values)
 
@@ -811,6 +841,11 @@ def aggregate_ratings(
             per_rater[rater] = [level]
     if not scores:
         raise ValidationError(f"ratings for worker {worker_id!r} are empty")
+    return _combine(scores, weights)
+
+
+def _combine(scores: dict[str, dict[str, list[int]]], weights: Mapping[str, float]):
+    """The aggregate of checked levels, competence -> rater -> levels (insertion order kept)."""
     levels: dict[str, int] = {}
     means: dict[str, float] = {}
     by_rater: dict[str, dict[str, float]] = {}
@@ -818,16 +853,51 @@ def aggregate_ratings(
     for cid, per_rater in scores.items():
         # a handful of small ints: plain Python (numpy's mean costs ~50 us a call here); the
         # sum is exact and the division rounds once, as np.mean does
-        avg = {rater: sum(vals) / len(vals) for rater, vals in per_rater.items()}
+        avg = {r: v[0] / 1 if len(v) == 1 else sum(v) / len(v) for r, v in per_rater.items()}
         by_rater[cid] = avg
-        total_w = sum(weights[r] for r in avg)
-        mean = sum(weights[r] * v for r, v in avg.items()) / total_w
+        # the sums of the rule, in C (map) but in the same order and with the same sum()
+        w = list(map(weights.__getitem__, avg))
+        mean = sum(map(operator.mul, w, avg.values())) / sum(w)
         means[cid] = mean
         # round half down: 2.5 -> 2 (conservative for a cut-off)
         levels[cid] = min(4, max(1, math.ceil(mean - 0.5 - 1e-9)))
-        if max(avg.values()) - min(avg.values()) >= 2:
+        if len(avg) > 1 and max(avg.values()) - min(avg.values()) >= 2:
             flagged.append(cid)
     return AggregatedRatings(levels, means, by_rater, tuple(flagged))
+
+
+def _quick_aggregate(ratings: Any, dictionary: CompetenceDictionary) -> AggregatedRatings | None:
+    """:func:`aggregate_ratings` with the default rater weights for a list of plain rating
+    dicts (usual rater names, known competences, plain levels); None for anything else."""
+    if type(ratings) is not list or not ratings:
+        return None
+    resolve = dictionary.resolve
+    aliases = _RATER_ALIASES
+    scores: dict[str, dict[str, list[int]]] = {}
+    try:
+        for r in ratings:
+            if type(r) is not dict:
+                return None
+            rater = aliases[r["rater"]]  # KeyError: not a usual spelling; TypeError: a list
+            level = r["level"]
+            if type(level) is int:
+                if not 1 <= level <= 4:
+                    return None
+            else:
+                level = quick_level(level)
+                if level is None:
+                    return None
+            cid = resolve(r["competence"])
+            per_rater = scores.get(cid)
+            if per_rater is None:
+                scores[cid] = {rater: [level]}
+            elif rater in per_rater:
+                per_rater[rater].append(level)
+            else:
+                per_rater[rater] = [level]
+    except Exception:  # the full path raises it with the rating's number in the message
+        return None
+    return _combine(scores, RATER_WEIGHTS)
 
 
 def as_list(items: Sequence[Any] | Any) -> list[Any]:
