@@ -479,6 +479,12 @@ _odd_values = st.one_of(
 )
 
 
+_plain_texts = st.sampled_from(["Peeters bv", " 8780", "C1 ", "", "  ", None])
+_plain_dates = st.sampled_from(
+    ["2026-12-08", "2026-02-30", "2026-12-08T10:00", " 2026-12-08", "", "2026-1-08", None]
+)
+
+
 @st.composite
 def _odd_level_maps(draw, max_size=5):
     return {draw(_odd_names): draw(_odd_levels) for _ in range(draw(st.integers(0, max_size)))}
@@ -507,9 +513,20 @@ def edge_worker_records(draw):
         "competences": draw(competence_maps()),
     }
     if draw(st.booleans()):
-        rec.update(job_target="magazijnier", postcode="9000", coach="C1", max_commute_km=15)
+        rec.update(
+            job_target=draw(_plain_texts),
+            postcode=draw(_plain_texts),
+            coach=draw(_plain_texts),
+            max_commute_km=draw(st.sampled_from([15, 0, 12.5, -0.0, -3, 2**60, None])),
+        )
     if draw(st.booleans()):
-        rec.update(lde_end_date="2029-01-19", regime="4/5", transport="fiets", priority=1)
+        rec.update(
+            lde_end_date=draw(_plain_dates),
+            regime=draw(_plain_texts),
+            transport="fiets",
+            priority=draw(st.sampled_from([0, 1, -2, None])),
+            limits=draw(st.sampled_from([None, [], ["rug"], "rug", ("rug",)])),
+        )
     if draw(st.integers(0, 3)) == 0:
         rec["ratings"] = draw(_ratings_lists())
         if draw(st.booleans()):
@@ -553,15 +570,22 @@ def edge_vacancy_records(draw):
     }
     if draw(st.booleans()):
         rec.update(
-            description="Voltijds.",
-            kind=draw(st.sampled_from(["vacancy", "TBS", " bvs"])),
-            employer="Peeters bv",
-            postcode="8780",
-            capacity=1,
-            valid_until="2026-12-08",
+            description=draw(st.sampled_from(["Voltijds.", "", " ", None])),
+            kind=draw(st.sampled_from(["vacancy", "TBS", " bvs", "stage", None])),
+            employer=draw(_plain_texts),
+            postcode=draw(_plain_texts),
+            capacity=draw(st.sampled_from([1, 0, 3, -1, None])),
+            valid_until=draw(_plain_dates),
         )
     if draw(st.booleans()):
-        rec.update(regime="voltijds", url="https://x.be/1", contact="An", bvs_days=3)
+        rec.update(
+            regime=draw(_plain_texts),
+            url=draw(_plain_texts),
+            contact=draw(_plain_texts),
+            post=draw(_plain_texts),
+            occupation_uri=draw(_plain_texts),
+            bvs_days=draw(st.sampled_from([3, 1, 5, 0, 6, None])),
+        )
     if draw(st.integers(0, 3)) == 0 and rec["requirements"]:
         rec["weights"] = {
             c: draw(st.sampled_from([0.5, 2, 0, -1, "1"])) for c in rec["requirements"]

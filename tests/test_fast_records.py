@@ -21,10 +21,21 @@ from hypothesis import strategies as st
 from doorstroom_match import Vacancy, WorkerProfile
 from doorstroom_match import feeds as feeds_mod
 from doorstroom_match._validation import check_level, quick_level
+from doorstroom_match.competences import default_dictionary
 from doorstroom_match.feeds import read_vacancies, read_workers
-from doorstroom_match.profiles import _quick_vacancy, _quick_worker, aggregate_ratings
+from doorstroom_match.profiles import (
+    _OFF,
+    _quick_aggregate,
+    _quick_date,
+    _quick_vacancy,
+    _quick_worker,
+    aggregate_ratings,
+)
 
 from .strategies import (
+    _odd_values,
+    _plain_dates,
+    _ratings_lists,
     edge_vacancy_records,
     edge_worker_records,
     hostile_jsonl,
@@ -75,6 +86,53 @@ def test_quick_path_takes_the_plain_records_and_leaves_the_rest():
         assert _quick_worker(odd, None) is None
     for odd in ({**plain_v, "capacity": 1.0}, {**plain_v, "requirements": {"initiatief": "3 "}}):
         assert _quick_vacancy(odd, None) is None
+
+
+@given(_ratings_lists(max_size=8))
+def test_quick_aggregate_matches_aggregate_ratings(ratings):
+    quick = _quick_aggregate(ratings, default_dictionary())
+    try:
+        ref = aggregate_ratings(ratings)
+    except Exception:
+        assert quick is None
+        return
+    if quick is not None:
+        assert _shape(quick) == _shape(ref)
+
+
+def test_quick_aggregate_takes_plain_ratings():
+    ratings = [
+        {"rater": "assessor", "competence": "motivatie", "level": 1},
+        {"rater": "zelf", "competence": "Motivatie", "level": "zeer goed"},
+        {"rater": "begeleider", "competence": "initiatief", "level": 3},
+    ]
+    assert _shape(_quick_aggregate(ratings, default_dictionary())) == _shape(
+        aggregate_ratings(ratings)
+    )
+    for odd in (0, 5, 2.0, True, "3 "):
+        bad = [*ratings, {"rater": "zelf", "competence": "initiatief", "level": odd}]
+        assert _quick_aggregate(bad, default_dictionary()) is None
+
+
+@given(st.one_of(_plain_dates, _odd_values, st.text(alphabet="0123456789-T: ", max_size=12)))
+def test_quick_date_matches_check_date(value):
+    from doorstroom_match._validation import check_date
+
+    try:
+        ref = check_date(value, "date")
+    except Exception:
+        ref = _OFF
+    assert _quick_date(value) is _OFF if ref is _OFF else _quick_date(value) == ref
+
+
+@pytest.mark.parametrize(
+    "km", [15, 0, 12.5, -0.0, -3, -0.5, 2**60, 10**400, float("nan"), float("inf"), "5", True]
+)
+def test_quick_worker_commute_matches_reference(km):
+    rec = {"id": "W1", "competences": {}, "max_commute_km": km}
+    assert _outcome(WorkerProfile.from_record, rec) == _outcome(
+        WorkerProfile._from_record_reference, rec
+    )
 
 
 class _Strict(WorkerProfile):
