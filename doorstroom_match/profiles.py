@@ -580,10 +580,10 @@ def _quick_worker(record: Any, dictionary: CompetenceDictionary | None) -> Worke
                 return None
             levels = _quick_levels(comps, dictionary)
             if levels is not None and ratings:  # raters' disagreements, as from_record keeps
-                agg = _quick_aggregate(ratings, dictionary)
-                if agg is None:
+                flagged = _quick_disagreements(ratings, dictionary)
+                if flagged is None:
                     return None
-                disagreements = agg.disagreements
+                disagreements = flagged
     except Exception:  # the full path raises it (with the same message)
         return None
     if levels is None:
@@ -866,9 +866,10 @@ def _combine(scores: dict[str, dict[str, list[int]]], weights: Mapping[str, floa
     return AggregatedRatings(levels, means, by_rater, tuple(flagged))
 
 
-def _quick_aggregate(ratings: Any, dictionary: CompetenceDictionary) -> AggregatedRatings | None:
-    """:func:`aggregate_ratings` with the default rater weights for a list of plain rating
-    dicts (usual rater names, known competences, plain levels); None for anything else."""
+def _quick_scores(ratings: Any, dictionary: CompetenceDictionary) -> dict | None:
+    """Competence -> rater -> levels of a list of plain rating dicts (usual rater names, known
+    competences, plain levels), as :func:`aggregate_ratings` collects them; None for anything
+    else (which :func:`aggregate_ratings` then accepts or refuses with its message)."""
     if type(ratings) is not list or not ratings:
         return None
     resolve = dictionary.resolve
@@ -897,7 +898,28 @@ def _quick_aggregate(ratings: Any, dictionary: CompetenceDictionary) -> Aggregat
                 per_rater[rater] = [level]
     except Exception:  # the full path raises it with the rating's number in the message
         return None
-    return _combine(scores, RATER_WEIGHTS)
+    return scores
+
+
+def _quick_aggregate(ratings: Any, dictionary: CompetenceDictionary) -> AggregatedRatings | None:
+    """:func:`aggregate_ratings` (default rater weights) of plain ratings; None otherwise."""
+    scores = _quick_scores(ratings, dictionary)
+    return None if scores is None else _combine(scores, RATER_WEIGHTS)
+
+
+def _quick_disagreements(ratings: Any, dictionary: CompetenceDictionary) -> tuple | None:
+    """``_quick_aggregate(...).disagreements`` without the means (what a record with both
+    ``competences`` and ``ratings`` keeps of its ratings)."""
+    scores = _quick_scores(ratings, dictionary)
+    if scores is None:
+        return None
+    flagged = []
+    for cid, per_rater in scores.items():
+        if len(per_rater) > 1:
+            avg = [v[0] / 1 if len(v) == 1 else sum(v) / len(v) for v in per_rater.values()]
+            if max(avg) - min(avg) >= 2:
+                flagged.append(cid)
+    return tuple(flagged)
 
 
 def as_list(items: Sequence[Any] | Any) -> list[Any]:

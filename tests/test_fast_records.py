@@ -27,6 +27,7 @@ from doorstroom_match.profiles import (
     _OFF,
     _quick_aggregate,
     _quick_date,
+    _quick_disagreements,
     _quick_vacancy,
     _quick_worker,
     aggregate_ratings,
@@ -98,6 +99,8 @@ def test_quick_aggregate_matches_aggregate_ratings(ratings):
         return
     if quick is not None:
         assert _shape(quick) == _shape(ref)
+        flagged = _quick_disagreements(ratings, default_dictionary())
+        assert flagged == ref.disagreements
 
 
 def test_quick_aggregate_takes_plain_ratings():
