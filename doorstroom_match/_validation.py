@@ -20,6 +20,7 @@ from .competences import LEVEL_LABELS, CompetenceDictionary, normalise_name
 
 __all__ = [
     "check_level",
+    "quick_level",
     "check_levels_mapping",
     "check_weights_mapping",
     "check_id",
@@ -47,6 +48,26 @@ def shown(value: Any, limit: int = 40) -> str:
     return text if len(text) <= limit else f"{text[: limit - 5]}...{text[-2:]}"
 
 
+def quick_level(value: Any) -> int | None:
+    """The level of a plainly valid value, or None for anything that needs :func:`check_level`.
+
+    The common spellings in a feed (an int 1..4, ``"3"``, ``"goed"``, ``"Zeer goed"``, ...) are
+    one type test and one dict lookup; every other value (an out-of-range int, ``3.0``, a
+    label in odd spacing, ``True``) gives None, and the caller passes it to :func:`check_level`,
+    which parses it or refuses it with its message. Never raises.
+
+    Examples
+    --------
+    >>> quick_level(3), quick_level("Zeer goed"), quick_level(5), quick_level(True)
+    (3, 4, None, None)
+    """
+    if type(value) is int:  # not bool, not an int subclass: those go the long way
+        return value if 1 <= value <= 4 else None
+    if type(value) is str:
+        return _PLAIN_LEVELS.get(value)
+    return None
+
+
 def check_level(value: Any, field: str) -> int:
     """Parse one level given as 1..4, an integral float, a digit string or a Dutch label.
 
@@ -67,6 +88,9 @@ def check_level(value: Any, field: str) -> int:
     LevelError
         Out of range (0, 5), fractional (2.5), NaN, boolean or an unknown label.
     """
+    level = quick_level(value)
+    if level is not None:
+        return level
     if isinstance(value, bool) or value is None:
         raise LevelError(f"{field} == {value!r}, must be {_ALLOWED_LEVELS}")
     if isinstance(value, str):
@@ -96,6 +120,19 @@ def check_level(value: Any, field: str) -> int:
     return level
 
 
+def _plain_level_spellings() -> dict[str, int]:
+    """Digits and the labels in lower, sentence, title and upper case, parsed by check_level
+    itself (so the table can never disagree with it)."""
+    texts = [str(level) for level in LEVEL_LABELS]
+    for label in LEVEL_LABELS.values():
+        texts += [label, label.capitalize(), label.title(), label.upper()]
+    return {text: check_level(text, "level") for text in texts}
+
+
+_PLAIN_LEVELS: dict[str, int] = {}
+_PLAIN_LEVELS.update(_plain_level_spellings())  # empty while the table is built
+
+
 def check_levels_mapping(
     mapping: Any, dictionary: CompetenceDictionary, field: str, *, owner: str
 ) -> dict[str, int]:
@@ -113,13 +150,19 @@ def check_levels_mapping(
         )
     out: dict[str, int] = {}
     seen_as: dict[str, str] = {}
+    name_field = f"competence in {field} of {owner}"
     for name, value in mapping.items():
-        cid = dictionary.resolve(name, field_name=f"competence in {field} of {owner}")
+        cid = dictionary.resolve(name, field_name=name_field)
         if cid in out:
             raise DuplicateIdError(
                 f"{field} of {owner}: {name!r} and {seen_as[cid]!r} both name competence {cid!r}"
             )
-        out[cid] = check_level(value, f"{field} level for {cid!r} of {owner}")
+        level = quick_level(value)  # the message is only built for a value that needs it
+        out[cid] = (
+            level
+            if level is not None
+            else check_level(value, f"{field} level for {cid!r} of {owner}")
+        )
         seen_as[cid] = name
     return out
 

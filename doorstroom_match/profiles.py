@@ -12,12 +12,12 @@ Worker profiles are personal data: their ``repr`` shows only the id.
 from __future__ import annotations
 
 import datetime as _dt
+import math
+import operator
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
-
-import numpy as np
 
 from ._exceptions import ValidationError
 from ._validation import (
@@ -28,6 +28,7 @@ from ._validation import (
     check_levels_mapping,
     check_number,
     check_weights_mapping,
+    quick_level,
 )
 from .competences import CompetenceDictionary, default_dictionary
 
@@ -76,6 +77,72 @@ def _optional_str(value: Any, field_name: str) -> str | None:
     if not isinstance(value, str):
         raise ValidationError(f"{field_name} must be a string, got {type(value).__name__}")
     return value.strip() or None
+
+
+# ------------------------------------------------------------------ the quick record path
+# ``from_record`` first tries a quick path for the common, plainly valid record: exact JSON
+# types, levels as ints or usual labels, known names. It never raises: at the first value that
+# is anything else it returns None and the record goes through the full checks (the reference
+# path: the dataclass's ``__post_init__``), which accept or refuse it with their own message.
+# So the quick path changes speed only (tests/test_fast_records.py checks both agree).
+_OFF = object()  # a value the quick path leaves to the full checks
+
+
+def _quick_str(value: Any) -> Any:
+    """``_optional_str`` for None and a string; _OFF for anything else."""
+    if value is None:
+        return None
+    if type(value) is str:
+        return value.strip() or None
+    return _OFF
+
+
+def _quick_levels(mapping: Any, dictionary: CompetenceDictionary) -> dict[str, int] | None:
+    """``check_levels_mapping`` for a dict of known names and plain levels; None otherwise."""
+    if type(mapping) is not dict:
+        return None
+    out: dict[str, int] = {}
+    for name, value in mapping.items():
+        level = quick_level(value)
+        if level is None or type(name) is not str:
+            return None
+        try:
+            cid = dictionary.resolve(name)
+        except Exception:  # the full check raises it with the field's name in the message
+            return None
+        if cid in out:
+            return None
+        out[cid] = level
+    return out
+
+
+def _quick_date(value: Any) -> Any:
+    """``check_date`` (None, or _OFF for what it refuses), a plain YYYY-MM-DD without its regex."""
+    if value is None:
+        return None
+    if (
+        type(value) is str
+        and len(value) == 10
+        and value[4] == "-" == value[7]
+        and value.isascii()
+        and (value[:4] + value[5:7] + value[8:]).isdigit()
+    ):
+        try:
+            return _dt.date.fromisoformat(value)
+        except ValueError:  # 2026-02-30
+            return _OFF
+    try:
+        return check_date(value, "date")
+    except ValidationError:
+        return _OFF
+
+
+def _assemble(cls: type, values: dict[str, Any]) -> Any:
+    """An instance of the frozen dataclass ``cls`` from checked field values (every field,
+    in order), without running ``__post_init__`` again."""
+    obj = cls.__new__(cls)
+    obj.__dict__.update(values)
+    return obj
 
 
 @dataclass(frozen=True, eq=True, repr=False)
@@ -247,6 +314,18 @@ class WorkerProfile:
         The record has ``id`` and ``competences`` (or ``ratings``); known optional fields are
         taken over, any other field lands in ``extra``.
         """
+        if cls is WorkerProfile:  # a subclass may check more in its own __post_init__
+            item = _quick_worker(record, dictionary)
+            if item is not None:
+                return item
+        return cls._from_record_reference(record, dictionary=dictionary)
+
+    @classmethod
+    def _from_record_reference(
+        cls, record: Mapping[str, Any], *, dictionary: CompetenceDictionary | None = None
+    ) -> WorkerProfile:
+        """:meth:`from_record` through the full checks of ``__post_init__`` (the reference the
+        quick path is tested against)."""
         if not isinstance(record, Mapping):
             raise ValidationError(f"a worker record must be an object, got {type(record).__name__}")
         if "id" not in record:
@@ -413,6 +492,18 @@ class Vacancy:
         cls, record: Mapping[str, Any], *, dictionary: CompetenceDictionary | None = None
     ) -> Vacancy:
         """Build a vacancy from a JSON-like record (a line of ``feed.jsonl``)."""
+        if cls is Vacancy:  # a subclass may check more in its own __post_init__
+            item = _quick_vacancy(record, dictionary)
+            if item is not None:
+                return item
+        return cls._from_record_reference(record, dictionary=dictionary)
+
+    @classmethod
+    def _from_record_reference(
+        cls, record: Mapping[str, Any], *, dictionary: CompetenceDictionary | None = None
+    ) -> Vacancy:
+        """:meth:`from_record` through the full checks of ``__post_init__`` (the reference the
+        quick path is tested against)."""
         if not isinstance(record, Mapping):
             raise ValidationError(
                 f"a vacancy record must be an object, got {type(record).__name__}"
@@ -457,6 +548,155 @@ class Vacancy:
             rec["valid_until"] = self.valid_until.isoformat()
         rec.update(self.extra)
         return rec
+
+
+_WORKER_KNOWN = frozenset(f for f in WorkerProfile.__dataclass_fields__) - {"dictionary", "extra"}
+_WORKER_KNOWN_RATINGS = _WORKER_KNOWN | {"ratings"}
+_VACANCY_KNOWN = frozenset(f for f in Vacancy.__dataclass_fields__) - {"dictionary", "extra"}
+_WORKER_STRS = ("job_target", "postcode", "contract")
+_VACANCY_STRS = ("employer", "postcode", "post", "occupation_uri", "regime")
+
+
+def _quick_worker(record: Any, dictionary: CompetenceDictionary | None) -> WorkerProfile | None:
+    """``WorkerProfile.from_record`` for a plainly valid record; None to take the full path."""
+    if type(record) is not dict or "disagreements" in record:
+        return None
+    wid = record.get("id")
+    if type(wid) is not str or not wid.strip():
+        return None
+    dictionary = dictionary or default_dictionary()
+    ratings = record.get("ratings")
+    comps = record.get("competences")
+    disagreements: tuple[str, ...] = ()
+    try:
+        if ratings and not comps:  # the levels are the raters' aggregate (from_ratings)
+            agg = _quick_aggregate(ratings, dictionary)
+            if agg is None:
+                return None
+            levels: dict[str, int] | None = agg.levels
+            disagreements = agg.disagreements
+        else:
+            if "competences" not in record:
+                return None
+            levels = _quick_levels(comps, dictionary)
+            if levels is not None and ratings:  # raters' disagreements, as from_record keeps
+                flagged = _quick_disagreements(ratings, dictionary)
+                if flagged is None:
+                    return None
+                disagreements = flagged
+    except Exception:  # the full path raises it (with the same message)
+        return None
+    if levels is None:
+        return None
+    values: dict[str, Any] = {"id": wid, "competences": MappingProxyType(levels)}
+    for name in _WORKER_STRS:
+        values[name] = _quick_str(record.get(name))
+    values["lde_end_date"] = _quick_date(record.get("lde_end_date"))
+    values["regime"] = _quick_str(record.get("regime"))
+    values["transport"] = _quick_str(record.get("transport"))
+    km = record.get("max_commute_km")
+    if type(km) is int and 0 <= km < 2**53:
+        km = float(km)
+    elif km is not None and not (type(km) is float and 0.0 <= km < math.inf):
+        return None
+    values["max_commute_km"] = km
+    values["coach"] = _quick_str(record.get("coach"))
+    limits = record.get("limits")
+    if limits is None:
+        limits = ()
+    elif type(limits) is str:
+        limits = (limits,)
+    elif type(limits) is list and all(type(x) is str for x in limits):
+        limits = tuple(limits)
+    else:
+        return None
+    values["limits"] = limits
+    priority = record.get("priority", 0)
+    if type(priority) is not int:
+        return None
+    values["priority"] = priority
+    values["disagreements"] = disagreements
+    if any(v is _OFF for v in values.values()):
+        return None
+    values["extra"] = MappingProxyType(
+        {}
+        if record.keys() <= _WORKER_KNOWN_RATINGS
+        else {k: v for k, v in record.items() if k not in _WORKER_KNOWN_RATINGS}
+    )
+    values["dictionary"] = dictionary
+    return _assemble(WorkerProfile, values)
+
+
+def _quick_vacancy(record: Any, dictionary: CompetenceDictionary | None) -> Vacancy | None:
+    """``Vacancy.from_record`` for a plainly valid record; None to take the full path."""
+    if type(record) is not dict:
+        return None
+    vid = record.get("id")
+    title = record.get("title")
+    if type(vid) is not str or not vid.strip() or type(title) is not str or not title.strip():
+        return None
+    dictionary = dictionary or default_dictionary()
+    description = record.get("description")
+    if description is None:
+        description = ""
+    elif type(description) is not str:
+        return None
+    kind = record.get("kind")
+    if kind is None:
+        kind = "vacancy"
+    elif type(kind) is str and kind.strip().lower() in KINDS:
+        kind = kind.strip().lower()
+    else:
+        return None
+    req = record.get("requirements")
+    req = {} if req is None else _quick_levels(req, dictionary)
+    if req is None:
+        return None
+    given: dict[str, float] = {}
+    if record.get("weights") is not None:
+        try:
+            given = check_weights_mapping(record["weights"], dictionary, req, owner="vacancy")
+        except Exception:  # the full path raises it with the vacancy's id in the message
+            return None
+    capacity = record.get("capacity")
+    if capacity is None:
+        capacity = 1
+    elif type(capacity) is not int or capacity < 0:
+        return None
+    bvs_days = record.get("bvs_days")
+    if bvs_days is not None and not (type(bvs_days) is int and 1 <= bvs_days <= 5):
+        return None
+    values: dict[str, Any] = {
+        "id": vid,
+        "title": title,
+        "description": description,
+        "kind": kind,
+        "requirements": MappingProxyType(req),
+        "weights": MappingProxyType({c: given.get(c, dictionary.weight(c)) for c in req}),
+        "capacity": capacity,
+    }
+    for name in _VACANCY_STRS:
+        text = record.get(name)
+        if text is not None:
+            if type(text) is not str:
+                return None
+            text = text.strip() or None
+        values[name] = text
+    valid_until = _quick_date(record.get("valid_until"))
+    url, contact = _quick_str(record.get("url")), _quick_str(record.get("contact"))
+    if valid_until is _OFF or url is _OFF or contact is _OFF:
+        return None
+    values["valid_until"] = valid_until
+    values["bvs_days"] = bvs_days
+    values["url"] = url
+    values["contact"] = contact
+    values["extra"] = MappingProxyType(
+        {}
+        if record.keys() <= _VACANCY_KNOWN
+        else {k: v for k, v in record.items() if k not in _VACANCY_KNOWN}
+    )
+    values["dictionary"] = dictionary
+    return _assemble(Vacancy, values)
 
 
 # --------------------------------------------------------------------------- ratings
@@ -511,6 +751,10 @@ class AggregatedRatings:
 
 
 def _rater_key(rater: Any, worker_id: str) -> str:
+    if type(rater) is str:  # the usual spelling is already a key
+        hit = _RATER_ALIASES.get(rater)
+        if hit is not None:
+            return hit
     key = str(rater).strip().lower().replace("-", "").replace(" ", "")
     if key not in _RATER_ALIASES:
         raise ValidationError(
@@ -561,9 +805,12 @@ def aggregate_ratings(
                 w, f"rater weight for {rater!r}", low=0.0, low_open=True
             )
     scores: dict[str, dict[str, list[int]]] = {}
+    resolve = dictionary.resolve
     for i, r in enumerate(ratings):
-        if isinstance(r, Rating):
-            rec: Mapping[str, Any] = r.__dict__
+        if type(r) is dict:  # a line of a JSON feed: skip the ABC checks
+            rec: Mapping[str, Any] = r
+        elif isinstance(r, Rating):
+            rec = r.__dict__
         elif isinstance(r, Mapping):
             rec = r
         else:
@@ -571,32 +818,108 @@ def aggregate_ratings(
                 f"rating {i} for worker {worker_id!r} must be a Rating or a mapping, "
                 f"got {type(r).__name__}"
             )
-        for key in ("rater", "competence", "level"):
-            if key not in rec:
-                raise ValidationError(f"rating {i} for worker {worker_id!r} has no {key!r}")
-        cid = dictionary.resolve(rec["competence"], field_name=f"competence of rating {i}")
+        if "rater" not in rec or "competence" not in rec or "level" not in rec:
+            for key in ("rater", "competence", "level"):
+                if key not in rec:
+                    raise ValidationError(f"rating {i} for worker {worker_id!r} has no {key!r}")
+        try:
+            cid = resolve(rec["competence"])
+        except Exception:  # again, to raise it with the rating's number in the message
+            cid = resolve(rec["competence"], field_name=f"competence of rating {i}")
         rater = _rater_key(rec["rater"], worker_id)
-        level = check_level(
-            rec["level"], f"level of rating {i} for {cid!r} of worker {worker_id!r}"
-        )
-        scores.setdefault(cid, {}).setdefault(rater, []).append(level)
+        level = quick_level(rec["level"])  # the message is only built for a value that needs it
+        if level is None:
+            level = check_level(
+                rec["level"], f"level of rating {i} for {cid!r} of worker {worker_id!r}"
+            )
+        per_rater = scores.get(cid)
+        if per_rater is None:
+            scores[cid] = {rater: [level]}
+        elif rater in per_rater:
+            per_rater[rater].append(level)
+        else:
+            per_rater[rater] = [level]
     if not scores:
         raise ValidationError(f"ratings for worker {worker_id!r} are empty")
+    return _combine(scores, weights)
+
+
+def _combine(scores: dict[str, dict[str, list[int]]], weights: Mapping[str, float]):
+    """The aggregate of checked levels, competence -> rater -> levels (insertion order kept)."""
     levels: dict[str, int] = {}
     means: dict[str, float] = {}
     by_rater: dict[str, dict[str, float]] = {}
     flagged = []
     for cid, per_rater in scores.items():
-        avg = {rater: float(np.mean(vals)) for rater, vals in per_rater.items()}
+        # a handful of small ints: plain Python (numpy's mean costs ~50 us a call here); the
+        # sum is exact and the division rounds once, as np.mean does
+        avg = {r: v[0] / 1 if len(v) == 1 else sum(v) / len(v) for r, v in per_rater.items()}
         by_rater[cid] = avg
-        total_w = sum(weights[r] for r in avg)
-        mean = sum(weights[r] * v for r, v in avg.items()) / total_w
+        # the sums of the rule, in C (map) but in the same order and with the same sum()
+        w = list(map(weights.__getitem__, avg))
+        mean = sum(map(operator.mul, w, avg.values())) / sum(w)
         means[cid] = mean
         # round half down: 2.5 -> 2 (conservative for a cut-off)
-        levels[cid] = int(min(4, max(1, np.ceil(mean - 0.5 - 1e-9))))
-        if max(avg.values()) - min(avg.values()) >= 2:
+        levels[cid] = min(4, max(1, math.ceil(mean - 0.5 - 1e-9)))
+        if len(avg) > 1 and max(avg.values()) - min(avg.values()) >= 2:
             flagged.append(cid)
     return AggregatedRatings(levels, means, by_rater, tuple(flagged))
+
+
+def _quick_scores(ratings: Any, dictionary: CompetenceDictionary) -> dict | None:
+    """Competence -> rater -> levels of a list of plain rating dicts (usual rater names, known
+    competences, plain levels), as :func:`aggregate_ratings` collects them; None for anything
+    else (which :func:`aggregate_ratings` then accepts or refuses with its message)."""
+    if type(ratings) is not list or not ratings:
+        return None
+    resolve = dictionary.resolve
+    aliases = _RATER_ALIASES
+    scores: dict[str, dict[str, list[int]]] = {}
+    try:
+        for r in ratings:
+            if type(r) is not dict:
+                return None
+            rater = aliases[r["rater"]]  # KeyError: not a usual spelling; TypeError: a list
+            level = r["level"]
+            if type(level) is int:
+                if not 1 <= level <= 4:
+                    return None
+            else:
+                level = quick_level(level)
+                if level is None:
+                    return None
+            cid = resolve(r["competence"])
+            per_rater = scores.get(cid)
+            if per_rater is None:
+                scores[cid] = {rater: [level]}
+            elif rater in per_rater:
+                per_rater[rater].append(level)
+            else:
+                per_rater[rater] = [level]
+    except Exception:  # the full path raises it with the rating's number in the message
+        return None
+    return scores
+
+
+def _quick_aggregate(ratings: Any, dictionary: CompetenceDictionary) -> AggregatedRatings | None:
+    """:func:`aggregate_ratings` (default rater weights) of plain ratings; None otherwise."""
+    scores = _quick_scores(ratings, dictionary)
+    return None if scores is None else _combine(scores, RATER_WEIGHTS)
+
+
+def _quick_disagreements(ratings: Any, dictionary: CompetenceDictionary) -> tuple | None:
+    """``_quick_aggregate(...).disagreements`` without the means (what a record with both
+    ``competences`` and ``ratings`` keeps of its ratings)."""
+    scores = _quick_scores(ratings, dictionary)
+    if scores is None:
+        return None
+    flagged = []
+    for cid, per_rater in scores.items():
+        if len(per_rater) > 1:
+            avg = [v[0] / 1 if len(v) == 1 else sum(v) / len(v) for v in per_rater.values()]
+            if max(avg) - min(avg) >= 2:
+                flagged.append(cid)
+    return tuple(flagged)
 
 
 def as_list(items: Sequence[Any] | Any) -> list[Any]:

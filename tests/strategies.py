@@ -456,3 +456,214 @@ def pass_fail_requirements(draw):
     failing = dict(passing)
     failing[key] = comps[key] + 1
     return comps, passing, failing
+
+
+# --------------------------------------------------------------------------- issue 17: reading
+# Records at the edge of the quick path of ``from_record``: a plainly valid record (what a feed
+# mostly holds), then a few fields swapped for odd spellings or hostile values, so that
+# examples land on both sides of every check of the quick path.
+_odd_levels = st.one_of(
+    levels,
+    level_labels,
+    st.sampled_from(
+        ["3", " 3", "Zeer Goed", "zeer  goed", "goed ", 3.0, 2.5, 0, 5, True, None, "²", "9" * 30]
+    ),
+    st.integers(-(10**20), 10**20),
+)
+_odd_names = st.sampled_from(
+    [*COMPETENCE_IDS[:6], "Zelfredzaamheid", "zelfstandigheid", "samenwerkn", "", "Samenwerken"]
+)
+_odd_values = st.one_of(
+    _hostile_scalars,
+    st.sampled_from(["2026-12-01", "2026-02-30", "", " ", "C7", [], ["rug"], ["rug", 1], {}]),
+)
+
+
+_plain_texts = st.sampled_from(["Peeters bv", " 8780", "C1 ", "", "  ", None])
+_plain_dates = st.sampled_from(
+    ["2026-12-08", "2026-02-30", "2026-12-08T10:00", " 2026-12-08", "", "2026-1-08", None]
+)
+
+
+@st.composite
+def _odd_level_maps(draw, max_size=5):
+    return {draw(_odd_names): draw(_odd_levels) for _ in range(draw(st.integers(0, max_size)))}
+
+
+@st.composite
+def _ratings_lists(draw, max_size=6):
+    out = []
+    for _ in range(draw(st.integers(0, max_size))):
+        r = {
+            "rater": draw(st.sampled_from(["assessor", "zelf", "begeleider", "Self", "coach"])),
+            "competence": draw(_odd_names),
+            "level": draw(_odd_levels),
+        }
+        if draw(st.integers(0, 9)) == 0:
+            del r[draw(st.sampled_from(["rater", "competence", "level"]))]
+        out.append(r)
+    return out
+
+
+@st.composite
+def edge_worker_records(draw):
+    """A worker record that is plainly valid, or nearly so (for the quick path's tests)."""
+    rec = {
+        "id": draw(st.sampled_from(["W1", " W2 ", "W3"])),
+        "competences": draw(competence_maps()),
+    }
+    if draw(st.booleans()):
+        rec.update(
+            job_target=draw(_plain_texts),
+            postcode=draw(_plain_texts),
+            coach=draw(_plain_texts),
+            max_commute_km=draw(st.sampled_from([15, 0, 12.5, -0.0, -3, 2**60, None])),
+        )
+    if draw(st.booleans()):
+        rec.update(
+            lde_end_date=draw(_plain_dates),
+            regime=draw(_plain_texts),
+            transport="fiets",
+            priority=draw(st.sampled_from([0, 1, -2, None])),
+            limits=draw(st.sampled_from([None, [], ["rug"], "rug", ("rug",)])),
+        )
+    if draw(st.integers(0, 3)) == 0:
+        rec["ratings"] = draw(_ratings_lists())
+        if draw(st.booleans()):
+            del rec["competences"]
+    for _ in range(draw(st.integers(0, 2))):
+        field = draw(
+            st.sampled_from(
+                [
+                    "id",
+                    "competences",
+                    "ratings",
+                    "limits",
+                    "max_commute_km",
+                    "priority",
+                    "lde_end_date",
+                    "job_target",
+                    "coach",
+                    "regime",
+                    "disagreements",
+                    "extra",
+                    "contract",
+                ]
+            )
+        )
+        if field == "competences":
+            rec[field] = draw(st.one_of(_odd_level_maps(), _odd_values))
+        elif field == "ratings":
+            rec[field] = draw(st.one_of(_ratings_lists(), _odd_values))
+        else:
+            rec[field] = draw(_odd_values)
+    return rec
+
+
+@st.composite
+def edge_vacancy_records(draw):
+    """A vacancy record that is plainly valid, or nearly so (for the quick path's tests)."""
+    rec = {
+        "id": draw(st.sampled_from(["V1", " V2", "V3"])),
+        "title": draw(st.sampled_from(["Magazijnier (m/v/x)", " kok ", "x"])),
+        "requirements": draw(competence_maps(max_size=5)),
+    }
+    if draw(st.booleans()):
+        rec.update(
+            description=draw(st.sampled_from(["Voltijds.", "", " ", None])),
+            kind=draw(st.sampled_from(["vacancy", "TBS", " bvs", "stage", None])),
+            employer=draw(_plain_texts),
+            postcode=draw(_plain_texts),
+            capacity=draw(st.sampled_from([1, 0, 3, -1, None])),
+            valid_until=draw(_plain_dates),
+        )
+    if draw(st.booleans()):
+        rec.update(
+            regime=draw(_plain_texts),
+            url=draw(_plain_texts),
+            contact=draw(_plain_texts),
+            post=draw(_plain_texts),
+            occupation_uri=draw(_plain_texts),
+            bvs_days=draw(st.sampled_from([3, 1, 5, 0, 6, None])),
+        )
+    if draw(st.integers(0, 3)) == 0 and rec["requirements"]:
+        rec["weights"] = {
+            c: draw(st.sampled_from([0.5, 2, 0, -1, "1"])) for c in rec["requirements"]
+        }
+    for _ in range(draw(st.integers(0, 2))):
+        field = draw(
+            st.sampled_from(
+                [
+                    "id",
+                    "title",
+                    "description",
+                    "kind",
+                    "requirements",
+                    "weights",
+                    "capacity",
+                    "employer",
+                    "valid_until",
+                    "bvs_days",
+                    "post",
+                    "occupation_uri",
+                    "contact",
+                    "extra",
+                    "tags",
+                ]
+            )
+        )
+        if field == "requirements":
+            rec[field] = draw(st.one_of(_odd_level_maps(), _odd_values))
+        else:
+            rec[field] = draw(_odd_values)
+    return rec
+
+
+@st.composite
+def json_texts(draw):
+    """A line of text near JSON: hostile values dumped, then maybe cut or with one character
+    inserted, or spellings only some parsers accept (NaN, 1e400, big integers, a lone
+    surrogate escape, deep nesting)."""
+    import json
+
+    kind = draw(st.sampled_from(["dump", "dump", "edit", "special", "text"]))
+    if kind == "text":
+        return draw(st.text(max_size=30))
+    if kind == "special":
+        return draw(
+            st.sampled_from(
+                [
+                    "NaN",
+                    "-Infinity",
+                    "[1e400]",
+                    '{"a": 1e-400}',
+                    "9" * 40,
+                    "-" + "9" * 5000,
+                    '"\\ud800"',
+                    '{"a": "\\udc00x"}',
+                    "[" * 300 + "]" * 300,
+                    "[" * 2000,
+                    '{"a":1,"a":2}',
+                    "1.",
+                    "01",
+                    " {} ",
+                    "\ufeff{}",
+                    '"\\u0000"',
+                    "[1,]",
+                    "-0",
+                ]
+            )
+        )
+    text = json.dumps(
+        draw(hostile_json),
+        ensure_ascii=draw(st.booleans()),
+        separators=draw(st.sampled_from([(",", ":"), (", ", ": "), (" ,", " : ")])),
+    )
+    if kind == "edit" and text:
+        i = draw(st.integers(0, len(text) - 1))
+        text = (
+            text[:i]
+            + draw(st.sampled_from(["", "x", '"', "\\", "]", "\t", "\x00"]))
+            + text[i + 1 :]
+        )
+    return text
