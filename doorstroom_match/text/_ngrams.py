@@ -15,7 +15,6 @@ time through scikit-learn's analyzer (a Python loop over every n-gram of every t
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -389,47 +388,30 @@ def tfidf_rows(counts, idf: np.ndarray, sublinear: bool):
     return x
 
 
-def _make_rows_dot_kernel(prange=range):
-    """The kernel below, its outer loop over ``prange`` (numba's for threads, else ``range``)."""
+def _rows_dot_kernel(q_indptr, q_indices, q_data, r_indptr, r_indices, r_data, out):
+    """``out[i] += q[i] @ r`` for CSR ``q`` (n, v), CSR ``r`` (v, m), dense (n, m) ``out``.
 
-    def kernel(q_indptr, q_indices, q_data, r_indptr, r_indices, r_data, out):
-        """``out[i] += q[i] @ r`` for CSR ``q`` (n, v), CSR ``r`` (v, m), dense (n, m) ``out``.
-
-        Each product is added in the order of ``q``'s entries, in the dtype of the data, as
-        scipy's sparse product sums them (so the results are the same numbers); rows are
-        independent, so threads share them out.
-        """
-        for i in prange(len(q_indptr) - 1):
-            row = out[i]
-            for jj in range(q_indptr[i], q_indptr[i + 1]):
-                k = q_indices[jj]
-                v = q_data[jj]
-                for kk in range(r_indptr[k], r_indptr[k + 1]):
-                    row[r_indices[kk]] += v * r_data[kk]
-
-    return kernel
-
-
-_rows_dot_kernel = _make_rows_dot_kernel()
-
-
-@functools.cache
-def _compiled_rows_dot():
-    """The kernel compiled by numba with threads over rows (cached on disk), or None."""
-    try:
-        import numba
-    except ImportError:
-        return None
-    return numba.njit(cache=True, nogil=True, parallel=True)(_make_rows_dot_kernel(numba.prange))
+    Each product is added in the order of ``q``'s entries, in the dtype of the data, as
+    scipy's sparse product sums them (so the results are the same numbers).
+    """
+    for i in range(len(q_indptr) - 1):
+        row = out[i]
+        for jj in range(q_indptr[i], q_indptr[i + 1]):
+            k = q_indices[jj]
+            v = q_data[jj]
+            for kk in range(r_indptr[k], r_indptr[k + 1]):
+                row[r_indices[kk]] += v * r_data[kk]
 
 
 def sparse_dot_dense(q, r, jit: bool = True) -> np.ndarray:
     """``(q @ r)`` as a dense float32 array, for sparse rows against a sparse index.
 
     The product of TF-IDF rows with a corpus is nearly dense (frequent n-grams reach most
-    rows); summing straight into a dense array (numba, the ``fast`` extra; rows shared out over
-    numba's threads, ``NUMBA_NUM_THREADS``) skips scipy's sparse result and its conversion.
-    Without numba (or ``jit=False``) scipy computes it.
+    rows); summing straight into a dense array (numba, the ``fast`` extra) skips scipy's sparse
+    result and its conversion. The kernel releases the GIL, so callers may run chunks on
+    threads; it starts none itself (a numba parallel loop would abort the process when two
+    threads call it under numba's default workqueue layer). Without numba (or ``jit=False``)
+    scipy computes it.
 
     Parameters
     ----------
@@ -441,7 +423,9 @@ def sparse_dot_dense(q, r, jit: bool = True) -> np.ndarray:
     -------
     ndarray of shape (n, m), float32
     """
-    kernel = _compiled_rows_dot() if jit else None
+    from doorstroom_match._jit import compiled
+
+    kernel = compiled(_rows_dot_kernel) if jit else None
     if kernel is None or q.dtype != np.float32 or r.dtype != np.float32:
         return np.asarray((q @ r).todense(), dtype=np.float32)
     out = np.zeros((q.shape[0], r.shape[1]), dtype=np.float32)
