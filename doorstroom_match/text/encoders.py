@@ -13,7 +13,8 @@ Every encoder follows one small contract:
 Backends (see :func:`make_encoder`):
 
 ``"tfidf"``
-    :class:`TfidfEncoder`, character n-gram TF-IDF (scikit-learn) over normalised job titles.
+    :class:`TfidfEncoder`, character n-gram TF-IDF over normalised job titles (the same numbers
+    as scikit-learn's ``TfidfVectorizer``; ``char_wb`` vectorised in numpy).
     Sparse internally: :meth:`TfidfEncoder.encode_sparse` returns the CSR matrix, and ``encode``
     returns it dense, or projected onto ``n_components`` LSA dimensions when that is set (use that
     for large collections: the dense n-gram space has tens of thousands of columns).
