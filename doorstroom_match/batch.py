@@ -315,11 +315,11 @@ def batch_encoder(
         return HybridEncoder(
             [TfidfEncoder(n_components=_TFIDF_COMPONENTS), make_encoder("sentence-transformers")]
         ).fit(texts)
-    import sklearn
+    from importlib.metadata import version  # not `import sklearn`: seconds, for a version
 
     # the fitted state is data (arrays and JSON in an .npz), never pickle: the store is a
     # file anyone with write access to the folder can change, and reading it runs no code
-    artifact = f"encoder-state:tfidf:{_TFIDF_COMPONENTS}:{source}:sklearn-{sklearn.__version__}"
+    artifact = f"encoder-state:tfidf:{_TFIDF_COMPONENTS}:{source}:sklearn-{version('scikit-learn')}"
     if store is not None:
         blob = store.get_artifact(artifact)
         if blob is not None:

@@ -667,3 +667,20 @@ def json_texts(draw):
             + text[i + 1 :]
         )
     return text
+# ---------------------------------------------------------------- job titles (text/_ngrams)
+_TITLE_WORDS = st.sampled_from(
+    [
+        "magazijnier", "medewerkster", "kassa", "(m/v/x)", "Café", "coördinator", "a", "ab",
+        "heftruck-chauffeur", "aaaaaa", "x", "2de", "verantwoordelijke", "☃", "日本", "l'été",
+    ]
+)  # fmt: skip
+
+
+@st.composite
+def title_texts(draw):
+    """A job-title-like text: known words, random letters, odd whitespace and characters."""
+    parts = draw(
+        st.lists(st.one_of(_TITLE_WORDS, st.text(min_size=0, max_size=8)), min_size=0, max_size=5)
+    )
+    seps = draw(st.lists(st.sampled_from([" ", "  ", "\t", " / ", "-"]), min_size=len(parts)))
+    return "".join(p + s for p, s in zip(parts, seps, strict=False))

@@ -496,19 +496,3 @@ def test_variants_scored_on_candidates_match_every_row_where_it_counts():
         if cand == 1:  # outside the candidates the variants are really skipped
             assert (got < full - 1e-6).any()
     assert not np.allclose(full, without)  # the variants do change scores here
-
-
-def test_word_cached_ngram_rows_equal_the_vectorizer():
-    """The fast path builds the same TF-IDF rows as scikit-learn, word counts summed."""
-    from doorstroom_match.text._ngrams import WordNgramCache
-
-    texts = [t for _, _, t, _ in ROWS] + [q for q, _ in QUERIES]
-    enc = TfidfEncoder().fit(texts[:9])
-    fast = WordNgramCache(enc)
-    probe = texts + ["", "  magazijn   magazijn ", "QQQ xyz", "medewerker/ster kassa-hulp"]
-    for _ in range(2):  # second round from the cache
-        a, b = enc.encode_sparse(probe), fast.transform(probe)
-        assert a.shape == b.shape and a.dtype == b.dtype
-        np.testing.assert_allclose(a.toarray(), b.toarray(), atol=1e-6)
-    with pytest.raises(ValueError, match="char_wb"):
-        WordNgramCache(TfidfEncoder(analyzer="word").fit(texts))

@@ -155,6 +155,8 @@ _MIN_MODIFIER = 3
 
 def strip_accents(text: str) -> str:
     """Remove diacritics (``coördinator`` -> ``coordinator``, ``inspiciënt`` -> ``inspicient``)."""
+    if text.isascii():  # nothing to decompose (most titles): the same string, far faster
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 

@@ -65,7 +65,7 @@ import numpy as np
 
 from doorstroom_match._exceptions import EmptyInputError, NotFittedError, ValidationError
 from doorstroom_match._validation import check_int, check_number
-from doorstroom_match.text._ngrams import WordNgramCache
+from doorstroom_match.text._ngrams import sparse_dot_dense
 from doorstroom_match.text._paths import model_file
 from doorstroom_match.text.corpus import (
     TitleCorpus,
@@ -387,13 +387,14 @@ class TitleNormalizer:
         self._occ_prior = (-self.row_penalty * np.log(n_rows)).astype(np.float32)
         self._occ_prior[self.is_group_] -= np.float32(self.group_penalty)
         texts = [corpus.texts[i] for i in self._row_order]
+        normed_texts = normalise_titles(texts)  # once: the char signal and the label ties
         # rows that are their occupation's preferred label (the first tier of exact ties)
         preferred = [
             normalise_title(esco_preferred_label(u) or str(lab))
             for u, lab in zip(uris, self.labels_, strict=True)
         ]
         self._pref_row = np.array(
-            [normalise_title(t) == preferred[o] for t, o in zip(texts, sorted_occ, strict=True)],
+            [t == preferred[o] for t, o in zip(normed_texts, sorted_occ, strict=True)],
             dtype=bool,
         )
 
@@ -422,10 +423,10 @@ class TitleNormalizer:
         self.weights_ = weights
         self.substitutions_ = self._make_substitutions()
 
-        self.char_encoder_ = TfidfEncoder(ngram_range=tuple(self.ngram_range)).fit(texts)
-        rows_char = self.char_encoder_.encode_sparse(texts)
-        # queries and their variants repeat words: n-gram counts per word, cached (same rows)
-        self._char_rows = WordNgramCache(self.char_encoder_).transform
+        self.char_encoder_ = TfidfEncoder(ngram_range=tuple(self.ngram_range))
+        rows_char = self.char_encoder_._fit_prepped(normed_texts)
+        # queries and their variants repeat words: the encoder keeps n-gram counts per word
+        self._char_rows = self.char_encoder_.encode_sparse
         self._rows_char = rows_char.T.tocsr()
         self._rows_char_by_row = rows_char.tocsr()  # (n_rows, vocab): candidate rows by index
 
@@ -440,7 +441,6 @@ class TitleNormalizer:
                     [d for d in occ_desc if d]
                 )
                 self._occ_desc = self.desc_encoder_.encode_sparse(occ_desc).T.tocsr()
-                self._desc_rows = WordNgramCache(self.desc_encoder_).transform
 
         self.dense_encoder_ = None
         self._occ_desc_dense = None
@@ -516,9 +516,8 @@ class TitleNormalizer:
             return out
         for s in range(0, len(variants), self.chunk_size):  # bounded memory: chunk_size rows
             own = owner[s : s + self.chunk_size]
-            sims = np.asarray(
-                (self._char_rows(variants[s : s + self.chunk_size]) @ self._rows_char).todense(),
-                dtype=np.float32,
+            sims = sparse_dot_dense(
+                self._char_rows(variants[s : s + self.chunk_size]), self._rows_char
             )
             first = np.r_[0, np.flatnonzero(np.diff(own)) + 1]  # variants grouped by query
             who = own[first]
@@ -599,12 +598,11 @@ class TitleNormalizer:
         n_occ = len(self.uris_)
         for start in range(0, len(texts), self.chunk_size):
             chunk = texts[start : start + self.chunk_size]
-            char = np.asarray(
-                (self._char_rows(chunk) @ self._rows_char).todense(),
-                dtype=np.float32,
+            normed = normalise_titles(chunk)  # once for the char, desc and variant signals
+            char = sparse_dot_dense(
+                self.char_encoder_.encode_prepped_sparse(normed), self._rows_char
             )
             want_sub = self.substitutions_ is not None and (w["char_sub"] > 0 or parts)
-            normed = normalise_titles(chunk) if want_sub or parts else None
             q = dense = None
             if self.dense_encoder_ is not None:
                 q = self._encode_dense(chunk)
@@ -617,8 +615,8 @@ class TitleNormalizer:
                 desc_dense = q @ self._occ_desc_dense.T
                 extra += w["desc_dense"] * desc_dense
             if self.desc_encoder_ is not None:
-                qd = self._desc_rows(chunk)
-                desc = np.asarray((qd @ self._occ_desc).todense(), dtype=np.float32)
+                qd = self.desc_encoder_.encode_prepped_sparse(normed)
+                desc = sparse_dot_dense(qd, self._occ_desc)
                 extra += w["desc"] * desc
 
             sub = None
