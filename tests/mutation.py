@@ -58,6 +58,23 @@ MODULES: dict[str, tuple[str, list[str]]] = {
             ),
         ],
     ),
+    "topk": (
+        "doorstroom_match/core.py",
+        [
+            "tests/test_rules_topk.py",
+            "tests/test_rules_topk_paths.py",
+            *(
+                f"tests/test_core.py::{t}"
+                for t in (
+                    "test_topk_zero_max_distance_keeps_passing_pairs_only",
+                    "test_select_smallest_equals_reference",
+                    "test_select_smallest_tie_heavy_rows",
+                    "test_partition_reference_breaks_ties_by_lower_index",
+                    "test_blocked_topk_equals_brute_force",
+                )
+            ),
+        ],
+    ),
     "profiles": (
         "doorstroom_match/profiles.py",
         [
@@ -70,6 +87,7 @@ MODULES: dict[str, tuple[str, list[str]]] = {
         "doorstroom_match/assignment.py",
         [
             "tests/test_rules_assignment.py",
+            "tests/test_rules_assignment_result.py",
             "tests/test_rules_bvs.py",
             *(
                 f"tests/test_assignment.py::{t}"
@@ -109,13 +127,8 @@ MODULES: dict[str, tuple[str, list[str]]] = {
 #: The CPU of the shared machine does not allow every mutant of every module in one session;
 #: a module without an entry is mutated whole.
 FUNCTIONS: dict[str, tuple[str, ...]] = {
-    # distance and the top-k tie rule
+    # distance: shortfall, cut-off, threshold features, the lookup-table kernels
     "core": (
-        "x__sortable_bits",
-        "x__pack_keys",
-        "x__select_smallest_partition",
-        "x__select_smallest_reference",
-        "x__select_ties",
         "x_cutoff_matrix",
         "x_shortfall_matrix",
         "x_pair_shortfall",
@@ -123,6 +136,15 @@ FUNCTIONS: dict[str, tuple[str, ...]] = {
         "x_requirement_features",
         "x__lut_build_kernel",
         "x__lut_fill_kernel",
+    ),
+    # the top-k rule (smallest first, ties by lower column, -0.0 == 0.0, exclusions): the
+    # sortable keys, the fast path's tie path and the reference partition
+    "topk": (
+        "x__sortable_bits",
+        "x__pack_keys",
+        "x__select_smallest_partition",
+        "x__select_smallest_reference",
+        "x__select_ties",
     ),
     # rater aggregation
     "profiles": ("x__rater_key", "x_aggregate_ratings", "xǁWorkerProfileǁfrom_ratings"),
