@@ -219,3 +219,39 @@ def test_suggest_best_first_and_cut_at_eight_points():
     # an exact name scores 100: only names within 8 points of it may follow
     ref = reference_suggest(d, "kassawerk", 3)
     assert got == ref
+
+
+@pytest.mark.parametrize("bad", [None, 3, 2.5, ["kassa"]])
+def test_resolve_refuses_what_is_not_a_string(bad):
+    d = small_dictionary(allow_unknown=True)
+    with pytest.raises(DoorstroomError, match="competence name must be a string"):
+        d.resolve(bad)
+
+
+def test_suggest_gives_three_by_default():
+    d = default_dictionary()
+    for q in ("heid", "ing", "werk"):
+        assert len(reference_suggest(d, q, 10)) >= 4, q  # more than three are as close
+        got = d.suggest(q)
+        assert len(got) == 3, (q, got)
+        assert [name_score(d, q, c) for c in got] == [
+            name_score(d, q, c) for c in reference_suggest(d, q, 3)
+        ]
+
+
+def test_a_competence_with_many_aliases_does_not_crowd_out_the_next():
+    """Twelve aliases of one competence score 95, the only name of another 93.3: both are
+    suggested (the rule is per competence, not per name). A cap of 4 x limit names let the
+    aliases crowd the second competence out."""
+    aliases = tuple(f"heftruk {w}" for w in "abcdefghijkl")
+    d = CompetenceDictionary(
+        [
+            Competence("a_comp", "aaa", aliases=aliases),
+            Competence("b_comp", "heftrukk"),
+            Competence("kassa", "kassawerk"),
+        ]
+    )
+    assert reference_suggest(d, "heftruk", 3) == ["a_comp", "b_comp"]
+    assert d.suggest("heftruk") == ["a_comp", "b_comp"]
+    with pytest.raises(UnknownCompetenceError, match="did you mean 'a_comp' or 'b_comp'\\?"):
+        d.resolve("heftruk")

@@ -218,3 +218,24 @@ def test_hand_computed_small_example():
     assert got.values.tolist() == [[0.0, 1.0, 1.0], [2.0, 2.0, 2.0], [-3.0, -3.0, -1.0]]
     got = blocked_topk(lambda r, c: block[r, c], 3, 6, 2, largest=True)
     assert got.indices.tolist() == [[5, 0], [1, 3], [5, 2]]
+
+
+@pytest.mark.parametrize("n_cols", [5, 12, 3000])
+def test_selection_returns_documented_dtypes(n_cols):
+    """``_select_smallest`` (the per-block step of ``blocked_topk``) returns int64 column
+    indices and float32 values on every path: k above, at and below the number of columns."""
+    from doorstroom_match.core import _select_smallest
+
+    rng = np.random.default_rng(n_cols)
+    block = rng.integers(0, 4, size=(3, n_cols)).astype(np.float32)
+    block[0, :2] = np.nan
+    for k in (1, 3, n_cols, n_cols + 4):
+        idx, val = _select_smallest(block, k)
+        assert idx.dtype == np.int64 and val.dtype == np.float32, (k, idx.dtype, val.dtype)
+        want_idx, want_val = reference(block, k)
+        kk = min(k, n_cols)
+        assert idx.shape == val.shape == (3, kk)
+        ok = want_idx >= 0
+        np.testing.assert_array_equal(idx[ok], want_idx[ok])
+        np.testing.assert_array_equal(val[ok], want_val[ok])
+        assert np.all(val[~ok] == np.inf)  # excluded places hold +inf
