@@ -62,8 +62,8 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     "topk": (
         "doorstroom_match/core.py",
         [
-            "tests/test_rules_topk.py",
             "tests/test_rules_topk_paths.py",
+            "tests/test_rules_topk.py",
             *(
                 f"tests/test_core.py::{t}"
                 for t in (

@@ -255,3 +255,22 @@ def test_a_competence_with_many_aliases_does_not_crowd_out_the_next():
     assert d.suggest("heftruk") == ["a_comp", "b_comp"]
     with pytest.raises(UnknownCompetenceError, match="did you mean 'a_comp' or 'b_comp'\\?"):
         d.resolve("heftruk")
+
+
+@pytest.mark.parametrize(
+    ("names", "want"),
+    [
+        # 96.0 and exactly 96 - 8 = 88.0: both ("within 8 points" includes 8)
+        (("magaxzijnwerk", "mpgazijnwerky"), ["c0", "c1"]),
+        # 95.65 and 86.96, 8.7 points apart: only the best
+        (("magzijnwerk", "mgazzjnwerk"), ["c0"]),
+        # exactly 60.0 is enough, 59.26 is not (the floor), however close to the best
+        (("oagyzjne", "ragaliheyewerky"), ["c0"]),
+    ],
+)
+def test_suggest_boundaries_of_eight_points_and_sixty(names, want):
+    d = CompetenceDictionary([Competence(f"c{i}", n) for i, n in enumerate(names)])
+    scores = [name_score(d, "magazijnwerk", f"c{i}") for i in range(len(names))]
+    assert [round(x, 2) for x in scores] in ([96.0, 88.0], [95.65, 86.96], [60.0, 59.26])
+    assert d.suggest("magazijnwerk") == want
+    assert reference_suggest(d, "magazijnwerk", 3) == want
