@@ -111,6 +111,7 @@ MODULES: dict[str, tuple[str, list[str]]] = {
         "doorstroom_match/batch.py",
         [
             "tests/test_rules_forget.py",
+            "tests/test_rules_forget_files.py",
             "tests/test_batch.py::test_forget_removes_the_worker_everywhere",
         ],
     ),
