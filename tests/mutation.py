@@ -90,6 +90,7 @@ MODULES: dict[str, tuple[str, list[str]]] = {
             "tests/test_rules_assignment.py",
             "tests/test_rules_assignment_result.py",
             "tests/test_rules_bvs.py",
+            "tests/test_rules_bvs_history.py",
             *(
                 f"tests/test_assignment.py::{t}"
                 for t in (
@@ -112,7 +113,6 @@ MODULES: dict[str, tuple[str, list[str]]] = {
         [
             "tests/test_rules_forget.py",
             "tests/test_rules_forget_files.py",
-            "tests/test_batch.py::test_forget_removes_the_worker_everywhere",
         ],
     ),
     "competences": (
