@@ -345,7 +345,9 @@ print("RESULTS", json.dumps(out))
 """
 
 
-def recheck(name: str, *, whole: bool = False, unchecked: bool = False) -> dict:
+def recheck(
+    name: str, *, whole: bool = False, unchecked: bool = False, only: list[str] | None = None
+) -> dict:
     """Run the survivors (and the mutants no test reached) of the last run again, against the
     rule tests (``tests/test_rules_*.py`` of the module) as they are now.
 
@@ -356,6 +358,8 @@ def recheck(name: str, *, whole: bool = False, unchecked: bool = False) -> dict:
     source, tests = MODULES[name]
     work = BUILD / name
     rule_tests = [t for t in tests if Path(t).name.startswith("test_rules_")]
+    if only:  # some of the rule tests (the ones written for these survivors)
+        rule_tests = [t for t in rule_tests if any(o in t for o in only)]
     meta_path = work / "mutants" / (source + ".meta")
     meta = json.loads(meta_path.read_text("utf-8"))
     codes = meta["exit_code_by_key"] if whole else _selected(name, meta["exit_code_by_key"])
@@ -452,6 +456,11 @@ def main(argv: list[str] | None = None) -> int:
         help="with --recheck: also the mutants an interrupted run never reached (against the "
         "rule tests only, so their score is a lower bound)",
     )
+    parser.add_argument(
+        "--only",
+        action="append",
+        help="with --recheck: only the rule test files whose path contains this (repeatable)",
+    )
     args = parser.parse_args(argv)
     if args.list:
         for name, (source, tests) in MODULES.items():
@@ -463,7 +472,7 @@ def main(argv: list[str] | None = None) -> int:
     BUILD.mkdir(parents=True, exist_ok=True)
     for name in args.modules or list(MODULES):
         if args.recheck:
-            s = recheck(name, whole=args.whole, unchecked=args.unchecked)
+            s = recheck(name, whole=args.whole, unchecked=args.unchecked, only=args.only)
         elif args.report:
             s = report(name, whole=args.whole)
         else:

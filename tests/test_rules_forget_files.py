@@ -32,7 +32,9 @@ def jl(*rows) -> str:
 
 def section(wid: str, body: str = "") -> str:
     return (
-        f'<section class="w" data-worker="{html.escape(wid, quote=True)}"><h2>{body}</h2></section>'
+        # elements span lines, as the bulletin writes them
+        f'<section class="w" data-worker="{html.escape(wid, quote=True)}">\n<h2>{body}</h2>\n'
+        "</section>"
     )
 
 
@@ -93,7 +95,7 @@ def build(out, wid: str) -> dict[str, str]:
         f'<li><a href="#w-W70">W70</a></li>'
         f'<li> <a class="n" href="week.html#w-{html.escape(_slug(wid))}">{e}</a> </li>'
         "</ul><table>"
-        f'<tr data-worker="{e}"><td>{e}</td></tr>'
+        f'<tr data-worker="{e}">\n<td>{e}</td>\n</tr>'
         '<tr data-worker="W70"><td>W70</td></tr>'
         "</table>"
         + section(wid, e)
