@@ -113,6 +113,8 @@ def build(out, wid: str) -> dict[str, str]:
     )
     # a page that names the worker outside the worker's elements: deleted
     (b / "team.html").write_text(f"<p>{e} is met verlof</p>" + section(wid), "utf-8")
+    # ... also when the text escapes the id without quotes (element text, not an attribute)
+    (b / "notes.html").write_text(f"<p>{html.escape(wid, quote=False)} belt</p>", "utf-8")
     # a page about someone else: untouched
     other = "<p>W70 and W7-2 and xW7</p>" + section("W70")
     (b / "other.html").write_text(other, "utf-8")
@@ -129,7 +131,8 @@ def test_forget_every_output_file(tmp_path, wid):
     for name, text in keep.items():
         assert (out / name).read_text("utf-8") == text, name
     assert not (out / "bulletin" / "team.html").exists()
-    assert res.files_deleted == [str(out / "bulletin" / "team.html")]
+    assert not (out / "bulletin" / "notes.html").exists()
+    assert res.files_deleted == [str(out / "bulletin" / n) for n in ("notes.html", "team.html")]
     assert res.file_rows == {
         str(out / "matches.jsonl"): 3,
         str(out / "assignments.jsonl"): 2,
