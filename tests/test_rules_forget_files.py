@@ -49,6 +49,8 @@ def build(out, wid: str) -> dict[str, str]:
             {"worker_id": wid, "vacancy_id": "V2"},
             {"worker_id": "W7-2", "vacancy_id": "V2"},
             '{"worker_id": ' + json.dumps(wid) + ', "vacancy_id": "V3"',  # damaged, names wid
+            # damaged, the id written as JSON keeps it without ensure_ascii (é stays, " escaped)
+            '{"worker_id": ' + json.dumps(wid, ensure_ascii=False) + ', "vacancy_id": "V4"',
             '{"worker_id": "W70", "vacancy_id": "V3"',  # damaged, another worker
         ),
         "utf-8",
@@ -122,7 +124,9 @@ def build(out, wid: str) -> dict[str, str]:
     return keep
 
 
-@pytest.mark.parametrize("wid", ["W7", "W7é", 'W<7>&"q'], ids=["plain", "accent", "html"])
+@pytest.mark.parametrize(
+    "wid", ["W7", "W7é", 'W<7>&"q', 'W7é"q'], ids=["plain", "accent", "html", "accent-quote"]
+)
 def test_forget_every_output_file(tmp_path, wid):
     out = tmp_path / "out"
     out.mkdir()
@@ -134,7 +138,7 @@ def test_forget_every_output_file(tmp_path, wid):
     assert not (out / "bulletin" / "notes.html").exists()
     assert res.files_deleted == [str(out / "bulletin" / n) for n in ("notes.html", "team.html")]
     assert res.file_rows == {
-        str(out / "matches.jsonl"): 3,
+        str(out / "matches.jsonl"): 4,
         str(out / "assignments.jsonl"): 2,
         str(out / "rejected.jsonl"): 3,
         str(out / "bulletin" / "week.html"): 3,
