@@ -321,8 +321,10 @@ class CompetenceDictionary:
         from rapidfuzz import fuzz, process, utils
 
         key = normalise_name(name)
+        # every name scored (a dictionary holds a few hundred): a cap on names would let one
+        # competence's many aliases crowd out another competence that is as close
         hits = process.extract(
-            key, self._choices, scorer=fuzz.WRatio, processor=utils.default_process, limit=limit * 4
+            key, self._choices, scorer=fuzz.WRatio, processor=utils.default_process, limit=None
         )
         out: list[str] = []
         best = hits[0][1] if hits else 0
