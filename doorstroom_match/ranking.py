@@ -1301,8 +1301,11 @@ class _Ranked:
             if k not in _FLAGS or (v != 0).any()
         }
 
-    def matches(self) -> list[list[Match]]:
-        """One list of :class:`Match` per worker, as :meth:`Matcher.rank` returns."""
+    def matches(self, *, portable: bool = False) -> list[list[Match]]:
+        """One list of :class:`Match` per worker, as :meth:`Matcher.rank` returns.
+
+        ``portable``: components as a plain dict, which pickles (a Dask result), instead of
+        a read-only mapping."""
         m = self.matcher
         out: list[list[Match]] = [[] for _ in self.workers]
         if not self.row.size:
@@ -1364,7 +1367,7 @@ class _Ranked:
                     title=vac.title,
                     employer=vac.employer,
                     worker_id=self.workers[i].id,
-                    components=MappingProxyType(comps),
+                    components=comps if portable else MappingProxyType(comps),
                     reasons=_reasons(
                         vac,
                         m._effective[j],
