@@ -1211,12 +1211,15 @@ def _reasons(
     return tuple(out)
 
 
-def _python_sums(values: np.ndarray, ptr: np.ndarray) -> np.ndarray:
+def _python_sums(
+    values: np.ndarray, ptr: np.ndarray, compensated: bool | None = None
+) -> np.ndarray:
     """``float(sum(values[ptr[n]:ptr[n + 1]]))`` for every n, as Python's ``sum`` adds.
 
     Python adds floats one by one from the left (3.11) or with Neumaier's compensation
     (3.12 and later); both are done here for all segments at once, so a gap list's
-    distance is the one ``sum(g.weighted for g in gaps)`` gives, bit for bit.
+    distance is the one ``sum(g.weighted for g in gaps)`` gives, bit for bit
+    (``compensated``: Neumaier's way or not; by default the way of this Python).
     """
     n = ptr.size - 1
     counts = np.diff(ptr)
@@ -1226,7 +1229,8 @@ def _python_sums(values: np.ndarray, ptr: np.ndarray) -> np.ndarray:
         return total
     seg = np.repeat(np.arange(n), counts)
     pos = np.arange(values.size) - ptr[seg]
-    compensated = sys.version_info >= (3, 12)
+    if compensated is None:
+        compensated = sys.version_info >= (3, 12)
     for t in range(int(counts.max())):
         at = np.flatnonzero(pos == t)
         r, x = seg[at], values[at]
