@@ -1249,8 +1249,17 @@ def _python_sums(
     return total
 
 
-def _json_rounded(values: np.ndarray, ndigits: int) -> list[str]:
-    """``json.dumps(round(float(v), ndigits))`` of every value (``nan``: ``null`` instead)."""
+def _json_rounded(values: np.ndarray, ndigits: int, *, few: bool = False) -> list[str]:
+    """``json.dumps(round(float(v), ndigits))`` of every value (``nan``: ``null`` instead).
+
+    ``few``: a column with few distinct values (a weight times a flag, a distance): each
+    distinct bit pattern is formatted once (-0.0 and 0.0 apart: their text differs).
+    """
+    if few and values.size > 16:
+        bits = np.ascontiguousarray(values, dtype=np.float64).view(np.uint64)
+        uniq, inv = np.unique(bits, return_inverse=True)
+        text = _json_rounded(uniq.view(np.float64), ndigits)
+        return [text[i] for i in inv.reshape(-1).tolist()]
     out = list(map(float.__repr__, map(round, values.tolist(), repeat(ndigits))))
     bad = np.flatnonzero(~np.isfinite(values))
     for i in bad.tolist():
@@ -1260,6 +1269,7 @@ def _json_rounded(values: np.ndarray, ndigits: int) -> list[str]:
 
 
 _JSON_TRUE_FALSE = ("false", "true")
+_FEW = frozenset({"cutoff", "kind", "occupation", "regime", "limits"})  # few distinct values
 _COMPONENT_KEYS = tuple(sorted(SIGNALS))  # the order of json.dumps(..., sort_keys=True)
 _ROW = (
     '{"commute_km": %s, "components": {%s}, "distance": %s, "gaps": [%s], "kind": %s, '
@@ -1423,7 +1433,7 @@ class _Ranked:
             if k not in shown:
                 continue
             head = f', "{k}": '
-            vals = [head + x for x in _json_rounded(self.components[k], 6)]
+            vals = [head + x for x in _json_rounded(self.components[k], 6, few=k in _FEW)]
             if shown[k] is not None:
                 vals = [x if s else "" for x, s in zip(vals, shown[k].tolist(), strict=True)]
             pieces.append(vals)
@@ -1457,7 +1467,7 @@ class _Ranked:
             zip(
                 _json_rounded(self.km, 1),
                 comps,
-                _json_rounded(self.distance, 6),
+                _json_rounded(self.distance, 6, few=True),
                 gaps,
                 [v[0] for v in vac_json],
                 [_JSON_TRUE_FALSE[x] for x in is_new],

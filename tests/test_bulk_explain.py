@@ -197,5 +197,12 @@ def test_python_sums_differ_where_compensation_matters():
 )
 def test_json_rounded_is_json_dumps_of_round(values, ndigits):
     arr = np.array(values, dtype=np.float64)
-    assert _json_rounded(arr, ndigits) == [json.dumps(round(v, ndigits)) for v in values]
+    want = [json.dumps(round(v, ndigits)) for v in values]
+    assert _json_rounded(arr, ndigits) == want
+    assert _json_rounded(arr, ndigits, few=True) == want
+    many = np.concatenate([arr, -arr, arr])  # past the size where distinct values are used
+    want = [
+        json.dumps(round(v, ndigits)) for v in many.tolist()
+    ]  # Python floats: numpy rounds 0.35 up
+    assert _json_rounded(many, ndigits, few=True) == want
     assert _json_rounded(np.array([np.nan]), 1) == ["null"]  # an unknown commute
