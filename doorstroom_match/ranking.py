@@ -993,7 +993,7 @@ class Matcher:
     def _vacancy_json(self, cols: list[int]) -> list[tuple[str, str, str, str, str]]:
         """JSON of each vacancy's fields in a row: kind, occupation, source, title, id."""
         cache = self._vac_json
-        for j in set(cols) - cache.keys():
+        for j in [j for j in set(cols) if j not in cache]:  # other threads may add some
             vac = self.vacancies_[j]
             cache[j] = tuple(
                 json.dumps(x, ensure_ascii=False)
