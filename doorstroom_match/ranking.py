@@ -44,7 +44,7 @@ from ._validation import (
     check_number,
     check_unique_ids,
 )
-from .competences import CompetenceDictionary, default_dictionary
+from .competences import LEVEL_LABELS, CompetenceDictionary, default_dictionary
 from .core import (
     METHODS,
     DistanceEngine,
@@ -112,8 +112,6 @@ class Gap:
 
     def describe(self) -> str:
         """The gap in a coach's words (Dutch)."""
-        from .competences import LEVEL_LABELS
-
         need = LEVEL_LABELS[self.required]
         if not self.assessed:
             return f"{self.label}: {need} vereist, niet gemeten"
@@ -1326,28 +1324,32 @@ class _Ranked:
             return out
         ids = m.competence_ids_
         gap_dict = m._vac_dict[self.col[np.repeat(np.arange(self.row.size), np.diff(self.gap_ptr))]]
-        gaps_all = [
-            Gap(
-                competence=ids[c],
-                required=r,
-                actual=lv or None,
-                shortfall=s,
-                assessed=lv != 0,
-                weight=wt,
-                label=m._gap_tables[t][2][c],
-                group=m._gap_tables[t][3][c],
-                type=m._gap_tables[t][4][c],
-            )
-            for c, r, lv, s, wt, t in zip(
-                self.gap_col.tolist(),
-                self.gap_required.tolist(),
-                self.gap_level.tolist(),
-                self.gap_short.tolist(),
-                self.gap_weight.tolist(),
-                gap_dict.tolist(),
-                strict=True,
-            )
-        ]
+        # a gap is a value: rows with the same (competence, minimum, level, weight) share one
+        cache: dict[tuple, Gap] = {}
+        gaps_all = []
+        for key in zip(
+            gap_dict.tolist(),
+            self.gap_col.tolist(),
+            self.gap_required.tolist(),
+            self.gap_level.tolist(),
+            self.gap_weight.tolist(),
+            strict=True,
+        ):
+            g = cache.get(key)
+            if g is None:
+                t, c, r, lv, wt = key
+                g = cache[key] = Gap(
+                    competence=ids[c],
+                    required=r,
+                    actual=lv or None,
+                    shortfall=r - lv,
+                    assessed=lv != 0,
+                    weight=wt,
+                    label=m._gap_tables[t][2][c],
+                    group=m._gap_tables[t][3][c],
+                    type=m._gap_tables[t][4][c],
+                )
+            gaps_all.append(g)
         shown = self._shown()
         values = {k: self.components[k].tolist() for k in SIGNALS if k in shown}
         masks = {k: v.tolist() for k, v in shown.items() if v is not None}
