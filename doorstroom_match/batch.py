@@ -510,9 +510,22 @@ def _assign_places(
 
 
 # =============================================================================== scoring
-def _portable(m: Match, within: bool) -> tuple[Match, bool]:
-    # components is a mappingproxy, which does not pickle (Dask); a dict reads the same
-    return dataclasses.replace(m, components=dict(m.components)), within
+@dataclass(frozen=True)
+class _Block:
+    """One ranked block of workers, ready to write (plain data: it pickles for Dask).
+
+    Attributes
+    ----------
+    text : str
+        The block's lines of ``matches.jsonl``, joined by newlines ("" when it has no row).
+    store_rows : list of (worker_id, vacancy_id, rank, score, new)
+    matches : list of list of Match, or None
+        Per worker, for the bulletin; only when asked for (``keep_matches``).
+    """
+
+    text: str
+    store_rows: list[tuple[str, str, int, float, bool]]
+    matches: list[list[Match]] | None = None
 
 
 def _local_blocks(
@@ -523,20 +536,26 @@ def _local_blocks(
     exclude: dict[str, Any] | None,
     jobs: int,
     stack: contextlib.ExitStack,
+    new: np.ndarray,
+    keep_matches: bool,
 ) -> Any:
     """Ranked blocks in order, ``jobs`` of them at a time on threads of this process.
 
-    The heavy steps (the core's kernels, BLAS, sparse products, sorting) release the GIL;
-    BLAS is limited to one thread per call while blocks are ranked, so the threads do not
-    oversubscribe the cores and the arithmetic is the same for any ``jobs``. The order of the
-    results, and so every output byte, does not depend on ``jobs``.
+    Every step of a block runs on its thread: scoring, top-k, explaining, the JSON text and
+    the store rows (:func:`_rank_block`); the calling thread only writes. The heavy steps
+    (the core's kernels, BLAS, sparse products, sorting) release the GIL; BLAS is limited to
+    one thread per call while blocks are ranked and the core's kernels run inline on each
+    block's thread, so the threads do not oversubscribe the cores and the arithmetic is the
+    same for any ``jobs``. The order of the results, and so every output byte, does not
+    depend on ``jobs``.
     """
     from .core import _blas_threads
 
     # one BLAS thread per call whatever ``jobs`` is: the same kernels, the same bits
     stack.enter_context(_blas_threads(1))
+    args = (top, n_valid, exclude, new, keep_matches)
     if jobs <= 1 or len(blocks) <= 1:
-        return (_rank_block(matcher, b, top, n_valid, exclude) for b in blocks)
+        return (_rank_block(matcher, b, *args) for b in blocks)
     from collections import deque
     from concurrent.futures import ThreadPoolExecutor
 
@@ -548,14 +567,14 @@ def _local_blocks(
         pending: deque = deque()
         it = iter(blocks)
         for b in it:
-            pending.append(pool.submit(_rank_block, matcher, b, top, n_valid, exclude))
+            pending.append(pool.submit(_rank_block, matcher, b, *args))
             if len(pending) >= jobs:
                 break
         while pending:
             done = pending.popleft().result()
             nxt = next(it, None)
             if nxt is not None:
-                pending.append(pool.submit(_rank_block, matcher, nxt, top, n_valid, exclude))
+                pending.append(pool.submit(_rank_block, matcher, nxt, *args))
             yield done
 
     return ranked()
@@ -566,15 +585,20 @@ def _rank_block(
     workers: list[WorkerProfile],
     top: int,
     n_valid: int,
-    exclude: dict[str, Any] | None = None,
-) -> list[list[tuple[Match, bool]]]:
-    """Rank one block of workers.
+    exclude: dict[str, Any] | None,
+    new: np.ndarray,
+    keep_matches: bool,
+) -> _Block:
+    """Rank one block of workers: its lines of ``matches.jsonl``, its store rows and (with
+    ``keep_matches``) its :class:`Match` lists.
 
-    Returns, per worker, ``(match, within_commute)`` pairs, best first: the places within the
-    commute limit, then (only when fewer than ``top`` lie within it) the nearest beyond it.
+    Per worker, best first: the places within the commute limit, then (only when fewer than
+    ``top`` lie within it) the nearest beyond it. ``new`` flags the matcher's vacancies that
+    are new this week.
     """
-    ranked = matcher.rank(workers, min(top, n_valid), exclude=exclude)
-    return [[_portable(m, m.within_commute) for m in ms] for ms in ranked]
+    ranked = matcher._ranked(workers, min(top, n_valid), exclude=exclude)
+    text, store_rows = ranked.jsonl(new)
+    return _Block(text, store_rows, ranked.matches(portable=True) if keep_matches else None)
 
 
 # Dask: the fitted Matcher does not pickle (mappingproxy fields), so workers get plain records
@@ -607,11 +631,13 @@ def _remote_rank(
     worker_records: list[dict[str, Any]],
     top: int,
     n_valid: int,
-    exclude: dict[str, Any] | None = None,
-) -> list[list[tuple[Match, bool]]]:
+    exclude: dict[str, Any] | None,
+    keep_matches: bool,
+) -> _Block:
+    """:func:`_rank_block` on a Dask worker: the same block, text and rows as locally."""
     matcher = _matcher_from_payload(token, payload)
     workers = [WorkerProfile.from_record(r, dictionary=matcher.dictionary) for r in worker_records]
-    return _rank_block(matcher, workers, top, n_valid, exclude)
+    return _rank_block(matcher, workers, top, n_valid, exclude, payload["new"], keep_matches)
 
 
 def _scoring_record(w: WorkerProfile) -> dict[str, Any]:
@@ -1107,8 +1133,11 @@ def _run(
     own_client = False
     stack = contextlib.ExitStack()
     try:
+        new = np.array([v.id in new_ids for v in active], dtype=bool)
         if scheduler is None:
-            ranked = _local_blocks(matcher, blocks, top, n_valid, exclude, jobs, stack)
+            ranked = _local_blocks(
+                matcher, blocks, top, n_valid, exclude, jobs, stack, new, keep_matches
+            )
         else:
             client, own_client = _dask_client(scheduler)
             payload = {
@@ -1119,6 +1148,7 @@ def _run(
                 if dictionary is default_dictionary()
                 else dictionary.to_records(),
                 "allow_unknown": dictionary.allow_unknown,
+                "new": new,
             }
             token = _digest([run_id, str(st.path), [hashes[v.id] for v in active], day.isoformat()])
             token = f"{token}-{id(payload)}"
@@ -1132,24 +1162,20 @@ def _run(
                     top,
                     n_valid,
                     None if exclude is None else {w.id: exclude.get(w.id, ()) for w in b},
+                    keep_matches,
                     pure=False,
                 )
                 for b in blocks
             ]
             ranked = (f.result() for f in futures)
-        for block, results in zip(blocks, ranked, strict=True):
-            for w, pairs in zip(block, results, strict=True):
-                ms = []
-                for m, within in pairs:
-                    rec = m.to_record()
-                    rec["new"] = m.vacancy_id in new_ids
-                    rec["within_commute"] = within
-                    matches_file.write_line(_dumps(rec))
-                    store_rows.append((w.id, m.vacancy_id, m.rank, rec["score"], rec["new"]))
-                    ms.append(m)
-                    n_rows += 1
-                if keep_matches:  # for the bulletin; otherwise only streamed to the file
-                    by_worker[w.id] = ms
+        # the blocks come rendered: this thread only writes them, in order
+        for block, done in zip(blocks, ranked, strict=True):
+            if done.text:
+                matches_file.write_line(done.text)
+            store_rows += done.store_rows
+            n_rows += len(done.store_rows)
+            if keep_matches:  # for the bulletin; otherwise only streamed to the file
+                by_worker.update(zip((w.id for w in block), done.matches, strict=True))
             bar.update(len(block))
         matches_file.close()
         assignments_file = None

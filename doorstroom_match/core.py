@@ -126,9 +126,18 @@ def encode_requirements(
     ValidationError
         A vacancy requires a competence that is not among ``competence_ids``.
     """
+    req, wts = _encode_requirements(vacancies, competence_ids)
+    return req, wts.astype(np.float32)
+
+
+def _encode_requirements(
+    vacancies: Sequence, competence_ids: Sequence[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`encode_requirements` with the weights as given (float64): the engine computes
+    in float32, explanations (``Gap.weight``) use the weights as given."""
     col = {c: j for j, c in enumerate(competence_ids)}
     req = np.zeros((len(vacancies), len(col)), dtype=np.int8)
-    wts = np.zeros((len(vacancies), len(col)), dtype=np.float32)
+    wts = np.zeros((len(vacancies), len(col)), dtype=np.float64)
     for i, v in enumerate(vacancies):
         for cid, level in v.requirements.items():
             j = col.get(cid)
@@ -566,6 +575,15 @@ def shortfall_matrix(levels_row: np.ndarray, requirements: np.ndarray) -> np.nda
     levels_row = np.asarray(levels_row, dtype=np.int8)
     requirements = np.asarray(requirements, dtype=np.int8)
     return np.maximum(requirements - levels_row[None, :], 0).astype(np.int8) * (requirements > 0)
+
+
+def _shortfall_rows(levels: np.ndarray, requirements: np.ndarray) -> np.ndarray:
+    """Per-competence shortfall of pairs: row ``n`` of ``levels`` against row ``n`` of
+    ``requirements`` (both of shape (n_pairs, n_competences)); the same values as
+    :func:`shortfall_matrix` for each pair, int8."""
+    levels = np.asarray(levels, dtype=np.int8)
+    requirements = np.asarray(requirements, dtype=np.int8)
+    return np.maximum(requirements - levels, 0).astype(np.int8) * (requirements > 0)
 
 
 def pair_shortfall(

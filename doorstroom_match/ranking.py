@@ -25,9 +25,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import json
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import repeat
 from types import MappingProxyType
 from typing import Any
 
@@ -41,13 +44,14 @@ from ._validation import (
     check_number,
     check_unique_ids,
 )
-from .competences import CompetenceDictionary, default_dictionary
+from .competences import LEVEL_LABELS, CompetenceDictionary, default_dictionary
 from .core import (
     METHODS,
     DistanceEngine,
+    _encode_requirements,
+    _shortfall_rows,
     blocked_topk,
     encode_levels,
-    encode_requirements,
     shortfall_matrix,
 )
 from .geo import EARTH_RADIUS_KM, cos_limit, postcode_coordinates, unit_vectors
@@ -108,8 +112,6 @@ class Gap:
 
     def describe(self) -> str:
         """The gap in a coach's words (Dutch)."""
-        from .competences import LEVEL_LABELS
-
         need = LEVEL_LABELS[self.required]
         if not self.assessed:
             return f"{self.label}: {need} vereist, niet gemeten"
@@ -524,6 +526,12 @@ class Matcher:
             top_occ = gi[:, 0]
             self._vac_feat = occ.features(gi, gp).tocsr()
             self._vac_feat_t = self._vac_feat.T.tocsr()  # (features, vacancies) for blocks
+            # (vacancy, feature) keys in order, for the affinity of single pairs
+            f = self._vac_feat
+            keys = np.repeat(np.arange(n_v, dtype=np.int64), np.diff(f.indptr)) * f.shape[1]
+            keys += f.indices
+            order = np.argsort(keys, kind="stable")
+            self._feat_keys, self._feat_vals = keys[order], f.data[order]
             isco = occ.isco(gi)
             self._vac_high = np.array([str(g)[:1] in HIGH_SKILL_MAJORS for g in isco])
             self._vac_physical = np.array(
@@ -555,8 +563,12 @@ class Matcher:
         self._effective = effective
         extra = sorted({c for v in effective for c in v.requirements} - set(self.dictionary_.ids))
         self.competence_ids_ = (*self.dictionary_.ids, *extra)
-        req, wts = encode_requirements(effective, self.competence_ids_)
+        req, wts64 = _encode_requirements(effective, self.competence_ids_)
+        wts = wts64.astype(np.float32)
         self._req, self._wts = req, wts
+        # explanations use the weights as given; kept only where float32 changed one
+        self._wts64 = None if np.array_equal(wts, wts64) else wts64
+        self._prepare_explain(effective)
         self._engine = DistanceEngine(req, wts, self.method)  # vacancy side, built once
         worst = (req.astype(np.float32) * wts).sum(axis=1)
         self._inv_worst = np.where(worst > 0, 1.0 / np.maximum(worst, 1e-12), 0.0).astype(
@@ -639,6 +651,64 @@ class Matcher:
             commute limit, then (with ``fill_beyond``) the nearest ones beyond it; shorter than
             ``top`` only when fewer vacancies pass the hard filters.
         """
+        return self._ranked(workers, top, exclude=exclude).matches()
+
+    def _ranked(
+        self,
+        workers: Sequence[WorkerProfile | Mapping[str, Any]],
+        top: int = 10,
+        *,
+        exclude: Mapping[str, Any] | None = None,
+    ) -> _Ranked:
+        """:meth:`rank` as arrays: the selected rows explained in bulk, no per-row objects.
+
+        The weekly batch writes its rows from these arrays (:meth:`_Ranked.jsonl`);
+        :meth:`_Ranked.matches` builds the :class:`Match` objects of :meth:`rank`.
+        """
+        self._check_fitted()
+        top = check_int(top, "top", low=1)
+        top = min(top, len(self.vacancies_))
+        wks = as_workers(workers, self.dictionary)
+        ctx = self._worker_context(wks, exclude)
+        row, col, score, within = self._select(ctx, top)
+        return self._explain_rows(ctx, row, col, score, within)
+
+    def _select(self, ctx: _WorkerContext, top: int):
+        """The rows of every worker, best first: (row, col, score, within), arrays of shape
+        (n_rows,), grouped by worker. First the places within the commute limit, then (with
+        ``fill_beyond``, for workers with fewer than ``top`` of those) the nearest beyond it."""
+        near = self._topk(ctx, top, far=False)
+        ok = near.indices >= 0  # the places found come first in each row
+        r, k = np.nonzero(ok)
+        parts = [(r, k, near.indices[r, k], near.values[r, k], np.ones(r.size, bool))]
+        n_near = np.count_nonzero(ok, axis=1)
+        short = np.flatnonzero(n_near < top)
+        if self.fill_beyond and ctx.cos_min is not None and short.size:
+            far = self._topk(ctx, top, far=True, subset=short)
+            room = (top - n_near[short])[:, None]
+            fok = (far.indices >= 0) & (np.arange(far.indices.shape[1])[None, :] < room)
+            fr, fk = np.nonzero(fok)
+            parts.append(
+                (
+                    short[fr],
+                    top + fk,
+                    far.indices[fr, fk],
+                    far.values[fr, fk],
+                    np.zeros(fr.size, bool),
+                )
+            )
+        row, pos, col, score, within = (np.concatenate(x) for x in zip(*parts, strict=True))
+        order = np.lexsort((pos, row))
+        return row[order], col[order].astype(np.int64), score[order], within[order]
+
+    def _rank_reference(
+        self,
+        workers: Sequence[WorkerProfile | Mapping[str, Any]],
+        top: int = 10,
+        *,
+        exclude: Mapping[str, Any] | None = None,
+    ) -> list[list[Match]]:
+        """:meth:`rank` explained one row at a time (the plain reference of the bulk path)."""
         self._check_fitted()
         top = check_int(top, "top", low=1)
         top = min(top, len(self.vacancies_))
@@ -658,7 +728,7 @@ class Matcher:
                         if j < 0 or len(rows[i]) >= top:
                             break
                         rows[i].append((int(j), float(s), False))
-        return [self._explain(ctx, i, r) for i, r in enumerate(rows)]
+        return [self._explain_reference(ctx, i, r) for i, r in enumerate(rows)]
 
     def _worker_context(self, wks: list[WorkerProfile], exclude: Mapping[str, Any] | None):
         n_w = len(wks)
@@ -805,7 +875,159 @@ class Matcher:
             n_jobs=self.n_jobs,
         )
 
-    def _explain(self, ctx: _WorkerContext, i: int, found: list[tuple[int, float, bool]]):
+    def _prepare_explain(self, effective: list[Vacancy]) -> None:
+        """Per-vacancy tables the bulk explanation reads (set by :meth:`fit`)."""
+        ids = self.competence_ids_
+        dicts: dict[int, int] = {}
+        tables = []
+        vac_dict = np.zeros(len(effective), dtype=np.int32)
+        for j, v in enumerate(effective):
+            n = dicts.get(id(v.dictionary))
+            if n is None:
+                n = dicts[id(v.dictionary)] = len(tables)
+                comps = [v.dictionary.get(c) for c in ids]
+                tables.append(
+                    (
+                        v.dictionary,
+                        np.array(
+                            [_GROUP_ORDER.get(c.group if c else "bijkomend", 3) for c in comps]
+                        ),
+                        [v.dictionary.label(c) for c in ids],
+                        [c.group if c else "bijkomend" for c in comps],
+                        [c.type if c else "generiek" for c in comps],
+                    )
+                )
+            vac_dict[j] = n
+        self._gap_tables = tables
+        self._vac_dict = vac_dict
+        self._group_order = np.stack([t[1] for t in tables]) if tables else np.zeros((0, len(ids)))
+        # the gaps' last tie-break is the competence id
+        self._id_rank = np.argsort(np.argsort(np.array(ids, dtype=object), kind="stable"))
+        self._n_req = np.count_nonzero(self._req, axis=1)
+        self._vac_json: dict[int, tuple[str, str, str, str]] = {}
+
+    def _explain_rows(
+        self,
+        ctx: _WorkerContext,
+        row: np.ndarray,
+        col: np.ndarray,
+        score: np.ndarray,
+        within: np.ndarray,
+    ) -> _Ranked:
+        """Explain the selected rows in bulk: gaps, components and distances of every pair.
+
+        The same values, bit for bit, as :meth:`_explain_reference` (one worker at a time):
+        the elementwise signals are computed on all rows at once; the two products that go
+        through BLAS (text similarity, commute cosine) are taken per worker exactly as there.
+        """
+        w = self.weights_
+        n = row.size
+        levels = ctx.levels[row]
+        req = self._req[col]
+        short = _shortfall_rows(levels, req)  # (n, C) int8
+        d = (short.astype(np.float32) * self._wts[col]).sum(axis=1, dtype=np.float32)
+        fit = 1.0 - d * self._inv_worst[col]
+        unknown = self._unknown_req[col]
+        fit[unknown] = _UNKNOWN_FIT
+        passed = d == 0
+        comps: dict[str, np.ndarray] = {
+            "competence_fit": np.float32(w.competence_fit) * fit,
+            "cutoff": np.float32(w.cutoff) * (passed & ~unknown),
+            "kind": self._kind_bonus[col],
+        }
+        starts = np.searchsorted(row, np.arange(len(ctx.workers) + 1))
+        cos = np.full(n, np.nan)
+        sim = np.zeros(n, np.float32) if ctx.vecs is not None else None
+        for i in np.flatnonzero(np.diff(starts)).tolist():
+            s = slice(int(starts[i]), int(starts[i + 1]))
+            idx = col[s]
+            cos[s] = ctx.xyz[i] @ self._vac_xyz[idx].T  # nan when a postcode is unknown
+            if sim is not None:
+                sim[s] = (ctx.vecs[np.array([i])] @ self._vac_vecs[idx].T)[0]
+        if sim is not None:
+            comps["text"] = np.float32(w.text) * np.clip(sim, 0.0, 1.0)
+        if ctx.feat is not None:
+            comps["occupation"] = np.float32(w.occupation) * np.minimum(
+                self._pair_affinity(ctx.feat, row, col), 1.0
+            )
+        comps["regime"] = -np.float32(w.regime) * (ctx.part_time[row] & self._vac_full[col])
+        comps["limits"] = -np.float32(w.limits) * (ctx.limited[row] & self._vac_physical[col])
+        km = EARTH_RADIUS_KM * np.arccos(np.clip(cos, -1, 1))
+
+        # gaps: every shortfall, most important first (largest weighted shortfall, then
+        # kern/bijkomend/extra, then id), as _gaps_from_row orders them
+        gp, gc = np.nonzero(short)
+        g_short = short[gp, gc].astype(np.int64)
+        wts = self._wts if self._wts64 is None else self._wts64
+        g_weight = wts[col[gp], gc].astype(np.float64)
+        g_weighted = g_weight * g_short
+        group = self._group_order[self._vac_dict[col[gp]], gc]
+        order = np.lexsort((self._id_rank[gc], group, -g_weighted, gp))
+        gp, gc, g_short, g_weight, g_weighted = (
+            x[order] for x in (gp, gc, g_short, g_weight, g_weighted)
+        )
+        gap_ptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(gp, minlength=n), out=gap_ptr[1:])
+        return _Ranked(
+            matcher=self,
+            workers=ctx.workers,
+            limit_km=ctx.km,
+            row=row,
+            col=col,
+            rank=np.arange(n) - starts[row] + 1,
+            score=score,
+            within=within,
+            distance=_python_sums(g_weighted, gap_ptr),
+            components=comps,
+            km=km,
+            gap_ptr=gap_ptr,
+            gap_col=gc,
+            gap_required=req[gp, gc].astype(np.int64),
+            gap_level=levels[gp, gc].astype(np.int64),
+            gap_short=g_short,
+            gap_weight=g_weight,
+        )
+
+    def _vacancy_json(self, cols: list[int]) -> list[tuple[str, str, str, str, str]]:
+        """JSON of each vacancy's fields in a row: kind, occupation, source, title, id."""
+        cache = self._vac_json
+        for j in [j for j in set(cols) if j not in cache]:  # other threads may add some
+            vac = self.vacancies_[j]
+            cache[j] = tuple(
+                json.dumps(x, ensure_ascii=False)
+                for x in (
+                    vac.kind,
+                    self.vacancy_occupations_[j],
+                    self.requirements_source_[j],
+                    vac.title,
+                    vac.id,
+                )
+            )
+        return [cache[j] for j in cols]
+
+    def _pair_affinity(self, feat: Any, row: np.ndarray, col: np.ndarray) -> np.ndarray:
+        """Occupation affinity of pairs: ``(feat[row[n]] @ vac_feat[col[n]].T)`` for each n.
+
+        Summed over the worker's features in their stored order, as scipy's sparse product
+        does, so the values are those of the product, bit for bit.
+        """
+        dt = np.result_type(feat.dtype, self._vac_feat.dtype)
+        n_feat = self._vac_feat.shape[1]
+        a0 = feat.indptr[row]
+        n_a = feat.indptr[row + 1] - a0
+        acc = np.zeros(row.size, dtype=dt)
+        keys, vals = self._feat_keys, self._feat_vals
+        for t in range(int(n_a.max(initial=0))):
+            has = np.flatnonzero(n_a > t)
+            at = a0[has] + t
+            key = col[has] * n_feat + feat.indices[at]
+            pos = np.minimum(np.searchsorted(keys, key), max(keys.size - 1, 0))
+            hit = keys[pos] == key if keys.size else np.zeros(has.size, bool)
+            b = np.where(hit, vals[pos] if keys.size else 0, 0).astype(dt)
+            acc[has] = acc[has] + feat.data[at].astype(dt) * b
+        return acc
+
+    def _explain_reference(self, ctx: _WorkerContext, i: int, found: list[tuple[int, float, bool]]):
         if not found:
             return []
         worker = ctx.workers[i]
@@ -985,6 +1207,297 @@ def _reasons(
         lim = "" if limit_km is None or not np.isfinite(limit_km) else f" van {limit_km:.0f} km"
         out.append(f"verder dan de pendelgrens{lim}: te weinig plaatsen binnen bereik")
     return tuple(out)
+
+
+def _python_sums(
+    values: np.ndarray, ptr: np.ndarray, compensated: bool | None = None
+) -> np.ndarray:
+    """``float(sum(values[ptr[n]:ptr[n + 1]]))`` for every n, as Python's ``sum`` adds.
+
+    Python adds floats one by one from the left (3.11) or with Neumaier's compensation
+    (3.12 and later); both are done here for all segments at once, so a gap list's
+    distance is the one ``sum(g.weighted for g in gaps)`` gives, bit for bit
+    (``compensated``: Neumaier's way or not; by default the way of this Python).
+    """
+    n = ptr.size - 1
+    counts = np.diff(ptr)
+    total = np.zeros(n, dtype=np.float64)
+    comp = np.zeros(n, dtype=np.float64)
+    if n == 0 or values.size == 0:
+        return total
+    seg = np.repeat(np.arange(n), counts)
+    pos = np.arange(values.size) - ptr[seg]
+    if compensated is None:
+        compensated = sys.version_info >= (3, 12)
+    for t in range(int(counts.max())):
+        at = np.flatnonzero(pos == t)
+        r, x = seg[at], values[at]
+        s = total[r]
+        if t == 0:
+            total[r] = 0 + x
+            continue
+        new = s + x
+        if compensated:
+            big = np.abs(s) >= np.abs(x)
+            comp[r] += np.where(big, (s - new) + x, (x - new) + s)
+        total[r] = new
+    if compensated:
+        fix = (comp != 0) & np.isfinite(comp)
+        total[fix] += comp[fix]
+    return total
+
+
+def _json_rounded(values: np.ndarray, ndigits: int, *, few: bool = False) -> list[str]:
+    """``json.dumps(round(float(v), ndigits))`` of every value (``nan``: ``null`` instead).
+
+    ``few``: a column with few distinct values (a weight times a flag, a distance): each
+    distinct bit pattern is formatted once (-0.0 and 0.0 apart: their text differs).
+    """
+    if few and values.size > 16:
+        bits = np.ascontiguousarray(values, dtype=np.float64).view(np.uint64)
+        uniq, inv = np.unique(bits, return_inverse=True)
+        text = _json_rounded(uniq.view(np.float64), ndigits)
+        return [text[i] for i in inv.reshape(-1).tolist()]
+    out = list(map(float.__repr__, map(round, values.tolist(), repeat(ndigits))))
+    bad = np.flatnonzero(~np.isfinite(values))
+    for i in bad.tolist():
+        v = float(values[i])
+        out[i] = "null" if np.isnan(v) else json.dumps(round(v, ndigits))
+    return out
+
+
+_JSON_TRUE_FALSE = ("false", "true")
+_FEW = frozenset({"cutoff", "kind", "occupation", "regime", "limits"})  # few distinct values
+_COMPONENT_KEYS = tuple(sorted(SIGNALS))  # the order of json.dumps(..., sort_keys=True)
+_ROW = (
+    '{"commute_km": %s, "components": {%s}, "distance": %s, "gaps": [%s], "kind": %s, '
+    '"new": %s, "occupation_uri": %s, "passes_cutoff": %s, "rank": %d, '
+    '"requirements_source": %s, "score": %s, "title": %s, "vacancy_id": %s, '
+    '"within_commute": %s, "worker_id": %s}'
+)
+_GAP = '{"actual": %s, "assessed": %s, "competence": %s, "required": %d, "shortfall": %d}'
+
+
+@dataclass(frozen=True)
+class _Ranked:
+    """The explained rows of one :meth:`Matcher._ranked` call, as arrays.
+
+    One entry per row (a worker-vacancy pair), grouped by worker, best first; the gaps of
+    row ``n`` are entries ``gap_ptr[n]:gap_ptr[n + 1]`` of the ``gap_*`` arrays, most
+    important first. Everything :class:`Match` holds is here or in the fitted matcher.
+    """
+
+    matcher: Matcher
+    workers: list[WorkerProfile]
+    limit_km: np.ndarray | None  # (n_workers,) commute limit, when there is one
+    row: np.ndarray  # (n,) int64, position of the worker in ``workers``
+    col: np.ndarray  # (n,) int64, vacancy index of the matcher
+    rank: np.ndarray  # (n,) int64, 1 for a worker's best
+    score: np.ndarray  # (n,) float32
+    within: np.ndarray  # (n,) bool
+    distance: np.ndarray  # (n,) float64, the sum of the gaps' weighted shortfalls
+    components: dict[str, np.ndarray]  # signal -> (n,) weighted contribution
+    km: np.ndarray  # (n,) float64, nan when a postcode is unknown
+    gap_ptr: np.ndarray  # (n + 1,) int64
+    gap_col: np.ndarray  # (n_gaps,) competence column
+    gap_required: np.ndarray  # (n_gaps,) int64
+    gap_level: np.ndarray  # (n_gaps,) int64, 0 when never rated
+    gap_short: np.ndarray  # (n_gaps,) int64
+    gap_weight: np.ndarray  # (n_gaps,) float64
+
+    def _shown(self) -> dict[str, np.ndarray | None]:
+        """Per signal, where it is shown: everywhere (None), or only where it applies."""
+        return {
+            k: (v != 0 if k in _FLAGS else None)
+            for k, v in self.components.items()
+            if k not in _FLAGS or (v != 0).any()
+        }
+
+    def matches(self, *, portable: bool = False) -> list[list[Match]]:
+        """One list of :class:`Match` per worker, as :meth:`Matcher.rank` returns.
+
+        ``portable``: components as a plain dict, which pickles (a Dask result), instead of
+        a read-only mapping."""
+        m = self.matcher
+        out: list[list[Match]] = [[] for _ in self.workers]
+        if not self.row.size:
+            return out
+        ids = m.competence_ids_
+        gap_dict = m._vac_dict[self.col[np.repeat(np.arange(self.row.size), np.diff(self.gap_ptr))]]
+        # a gap is a value: rows with the same (competence, minimum, level, weight) share one
+        cache: dict[tuple, Gap] = {}
+        gaps_all = []
+        for key in zip(
+            gap_dict.tolist(),
+            self.gap_col.tolist(),
+            self.gap_required.tolist(),
+            self.gap_level.tolist(),
+            self.gap_weight.tolist(),
+            strict=True,
+        ):
+            g = cache.get(key)
+            if g is None:
+                t, c, r, lv, wt = key
+                g = cache[key] = Gap(
+                    competence=ids[c],
+                    required=r,
+                    actual=lv or None,
+                    shortfall=r - lv,
+                    assessed=lv != 0,
+                    weight=wt,
+                    label=m._gap_tables[t][2][c],
+                    group=m._gap_tables[t][3][c],
+                    type=m._gap_tables[t][4][c],
+                )
+            gaps_all.append(g)
+        shown = self._shown()
+        values = {k: self.components[k].tolist() for k in SIGNALS if k in shown}
+        masks = {k: v.tolist() for k, v in shown.items() if v is not None}
+        ptr = self.gap_ptr.tolist()
+        for n, (i, j, rank, score, within, dist, km) in enumerate(
+            zip(
+                self.row.tolist(),
+                self.col.tolist(),
+                self.rank.tolist(),
+                self.score.tolist(),
+                self.within.tolist(),
+                self.distance.tolist(),
+                self.km.tolist(),
+                strict=True,
+            )
+        ):
+            comps = {k: v[n] for k, v in values.items() if k not in masks or masks[k][n]}
+            gaps = gaps_all[ptr[n] : ptr[n + 1]]
+            vac = m.vacancies_[j]
+            source = m.requirements_source_[j]
+            km_ = None if km != km else km
+            out[i].append(
+                Match(
+                    vacancy_id=vac.id,
+                    score=score,
+                    passes_cutoff=not gaps,
+                    distance=dist,
+                    gaps=gaps,
+                    rank=rank,
+                    kind=vac.kind,
+                    title=vac.title,
+                    employer=vac.employer,
+                    worker_id=self.workers[i].id,
+                    components=comps if portable else MappingProxyType(comps),
+                    reasons=_reasons(
+                        vac,
+                        m._effective[j],
+                        gaps,
+                        comps,
+                        km_,
+                        source,
+                        within,
+                        None if self.limit_km is None else self.limit_km[i],
+                    ),
+                    commute_km=km_,
+                    within_commute=within,
+                    requirements_source=source,
+                    occupation_uri=m.vacancy_occupations_[j],
+                )
+            )
+        return out
+
+    def jsonl(self, new: np.ndarray) -> tuple[str, list[tuple[str, str, int, float, bool]]]:
+        """The rows of ``matches.jsonl`` and of the store, without building any object.
+
+        Parameters
+        ----------
+        new : ndarray of shape (n_vacancies,), bool
+            Whether each of the matcher's vacancies is new this week.
+
+        Returns
+        -------
+        text : str
+            One line per row, the same bytes as ``json.dumps(record, sort_keys=True,
+            ensure_ascii=False, separators=(", ", ": "))`` of ``Match.to_record()`` with
+            ``new`` and ``within_commute`` added; joined by newlines, no newline at the end
+            ("" when there is no row).
+        store_rows : list of (worker_id, vacancy_id, rank, score, new)
+            ``score`` rounded to 6 decimals, as in the file.
+        """
+        m = self.matcher
+        n = self.row.size
+        if not n:
+            return "", []
+        cols = self.col.tolist()
+        vac_json = m._vacancy_json(cols)
+        wid = [json.dumps(w.id, ensure_ascii=False) for w in self.workers]
+        row_wid = [wid[i] for i in self.row.tolist()]
+        # components: ', "key": value' pieces per row, '' where a flag does not apply
+        shown = self._shown()
+        pieces = []
+        for k in _COMPONENT_KEYS:
+            if k not in shown:
+                continue
+            head = f', "{k}": '
+            vals = [head + x for x in _json_rounded(self.components[k], 6, few=k in _FEW)]
+            if shown[k] is not None:
+                vals = [x if s else "" for x, s in zip(vals, shown[k].tolist(), strict=True)]
+            pieces.append(vals)
+        comps = [s[2:] for s in map("".join, zip(*pieces, strict=True))]
+        # gaps: one string per (competence, required, level), shared by every row
+        ids = m.competence_ids_
+        codes = (self.gap_col * 5 + self.gap_required) * 5 + self.gap_level
+        uniq, inv = np.unique(codes, return_inverse=True)
+        texts = []
+        for code in uniq.tolist():
+            c, rest = divmod(code, 25)
+            r, lv = divmod(rest, 5)
+            texts.append(
+                _GAP
+                % (
+                    lv if lv else "null",
+                    _JSON_TRUE_FALSE[lv != 0],
+                    json.dumps(ids[c], ensure_ascii=False),
+                    r,
+                    r - lv,
+                )
+            )
+        entries = [texts[x] for x in inv.reshape(-1).tolist()]
+        ptr = self.gap_ptr.tolist()
+        gaps = [", ".join(entries[a:b]) for a, b in zip(ptr[:-1], ptr[1:], strict=True)]
+        passes = [_JSON_TRUE_FALSE[a == b] for a, b in zip(ptr[:-1], ptr[1:], strict=True)]
+        scores = list(map(round, self.score.tolist(), repeat(6)))
+        is_new = new[self.col].tolist()
+        lines = map(
+            _ROW.__mod__,
+            zip(
+                _json_rounded(self.km, 1),
+                comps,
+                _json_rounded(self.distance, 6, few=True),
+                gaps,
+                [v[0] for v in vac_json],
+                [_JSON_TRUE_FALSE[x] for x in is_new],
+                [v[1] for v in vac_json],
+                passes,
+                self.rank.tolist(),
+                [v[2] for v in vac_json],
+                _json_rounded(self.score, 6),
+                [v[3] for v in vac_json],
+                [v[4] for v in vac_json],
+                [_JSON_TRUE_FALSE[x] for x in self.within.tolist()],
+                row_wid,
+                strict=True,
+            ),
+        )
+        text = "\n".join(lines)
+        vids = [m.vacancy_ids_[j] for j in cols]
+        store = list(
+            zip(
+                [self.workers[i].id for i in self.row.tolist()],
+                vids,
+                self.rank.tolist(),
+                scores,
+                is_new,
+                strict=True,
+            )
+        )
+        return text, store
 
 
 def match(
