@@ -83,17 +83,22 @@ def _fold_rows(fold, args) -> dict[str, Any]:
 
     encoder = AdaptedEncoder(fold.adapter, fold.titles, fold.longer)
     out: dict[str, Any] = {}
+    fitted: dict[int, tuple[Any, Any]] = {}  # label- and posting-style share their corpus
     for setting, (corpus, texts, gold) in fold.settings().items():
-        tn = TitleNormalizer(
-            model=encoder,
-            weights=ADAPTED_WEIGHTS,
-            reranker=None,
-            substitutions=fold.substitutions,
-        ).fit(corpus)
+        if id(corpus) not in fitted:
+            fitted[id(corpus)] = (
+                TitleNormalizer(
+                    model=encoder,
+                    weights=ADAPTED_WEIGHTS,
+                    reranker=None,
+                    substitutions=fold.substitutions,
+                ).fit(corpus),
+                PlainCharTfidf().fit(corpus),
+            )
+        tn, plain = fitted[id(corpus)]
         cand, feats = tn.rerank_features(texts, args.candidates)
         uri_index = {u: j for j, u in enumerate(tn.uris_)}
         right = cand == np.array([uri_index[u] for u in gold])[:, None]
-        plain = PlainCharTfidf().fit(corpus)
         plain_index = {u: j for j, u in enumerate(plain.uris_)}
         _, top = plain.predict_topk(texts, 10)
         out[setting] = {
@@ -200,31 +205,47 @@ def build(args) -> dict:
             np.concatenate([p["right"] for p in parts]),
         )
 
+    # nested CV: per test fold, each recipe trained on the other folds' rows; every result
+    # is kept beside the rows, so an interrupted run resumes where it stopped
+    test_folds = [int(x) for x in args.test_folds.split(",")] if args.test_folds else []
+    test_folds = test_folds or list(range(args.folds))
+    run_recipes = [r for r in recipes if args.nested == "all" or r == args.recipe]
     nested: dict[str, list] = {}
-    for s in rows:
-        nested[f"char_tfidf/{s}"] = [r["char_tfidf"] for r in rows[s]]
-        nested[f"fused/{s}"] = [
-            _metrics(r["feats"][:, :, FEATURES.index("fused")], r["right"]) for r in rows[s]
-        ]
-    for recipe, settings in recipes.items():
-        if args.nested != "all" and recipe != args.recipe:
-            continue
-        for f in range(args.folds):
-            t1 = time.perf_counter()
-            train = [r for s in settings for i, r in enumerate(rows[s]) if i != f]
-            model = TitleReranker(n_candidates=args.candidates).fit(*stack(train))
-            for s in rows:
-                r = rows[s][f]
-                nested.setdefault(f"reranked[{recipe}]/{s}", []).append(
-                    _metrics(model.predict_scores(r["feats"]), r["right"])
-                )
-            print(f"  nested {recipe} fold {f}: {time.perf_counter() - t1:.0f} s", flush=True)
+    for f in test_folds:
+        for s in rows:
+            nested.setdefault(f"char_tfidf/{s}", []).append(rows[s][f]["char_tfidf"])
+            r = rows[s][f]
+            nested.setdefault(f"fused/{s}", []).append(
+                _metrics(r["feats"][:, :, FEATURES.index("fused")], r["right"])
+            )
+        for recipe in run_recipes:
+            done = _rows_file(args, f).with_name(
+                _rows_file(args, f).stem + f"-nested-{recipe}.json"
+            )
+            if args.rows_dir and done.is_file():
+                res = json.loads(done.read_text(encoding="utf-8"))
+            else:
+                t1 = time.perf_counter()
+                train = [r for s in recipes[recipe] for i, r in enumerate(rows[s]) if i != f]
+                model = TitleReranker(n_candidates=args.candidates).fit(*stack(train))
+                res = {
+                    s: _metrics(model.predict_scores(rows[s][f]["feats"]), rows[s][f]["right"])
+                    for s in rows
+                }
+                if args.rows_dir:
+                    done.write_text(json.dumps(res), encoding="utf-8")
+                print(f"  nested {recipe} fold {f}: {time.perf_counter() - t1:.0f} s", flush=True)
+            for s, m in res.items():
+                nested.setdefault(f"reranked[{recipe}]/{s}", []).append(m)
     summary = _summary(nested)
     print_table(summary, nested)
     print(json.dumps({"nested_cv": summary}))
 
     def means(m: dict[str, float]) -> dict[str, float]:
         return {k: v for k, v in m.items() if "_" not in k}
+
+    if not args.final:
+        return {"nested_cv": summary, "test_folds": test_folds}
 
     final = TitleReranker(n_candidates=args.candidates).fit(
         *stack([r for s in recipes[args.recipe] for r in rows[s]])
@@ -233,6 +254,7 @@ def build(args) -> dict:
         {
             "folds": args.folds,
             "seed": args.seed,
+            "nested_test_folds": test_folds,
             "recipe": args.recipe,
             "groups": not args.no_groups,
             "settings": {
@@ -312,6 +334,17 @@ def main(argv: list[str] | None = None) -> int:
         choices=("all", "recipe"),
         default="all",
         help="nested CV of every recipe (the comparison) or of --recipe only",
+    )
+    p.add_argument(
+        "--test-folds",
+        default="",
+        help="comma-separated folds the nested CV scores (default: all)",
+    )
+    p.add_argument(
+        "--no-final",
+        dest="final",
+        action="store_false",
+        help="nested CV only: do not fit and write the model",
     )
     build(p.parse_args(argv))
     return 0
