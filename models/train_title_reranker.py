@@ -31,7 +31,9 @@ fold's rows and each (recipe, test fold) result are kept in ``--rows-dir``
 (``build/title_reranker_rows``) and reused by the next run, so a long run can be done in
 steps (``--max-new-folds``, ``--test-folds``, ``--no-final``). About 4 minutes on 2 quiet
 cores for the label-style recipe when the base embeddings are cached in ``build/titles_cv``
-(7 minutes otherwise); the label+posting comparison has about twice the rows.
+(7 minutes otherwise); the label+posting comparison has about twice the rows. The kept rows
+are named by folds, seed, candidates and query styles only: delete the folder after changing
+the features, the adapter's or the substitutions' training, or the posting generator.
 """
 
 from __future__ import annotations
