@@ -23,8 +23,17 @@ group rows beside the occupations, as real corpora do (``--no-groups`` leaves th
 committed model was trained with ``--no-posting --no-groups`` (``make models``); see
 ``models/README.md``.
 A nested cross-validation (train on four folds' rows, score the fifth) gives the figures in the
-model card; the shipped model is then fitted on all rows. About 4 minutes on 2 cores when the
-base embeddings are cached in ``build/titles_cv`` (7 minutes otherwise).
+model card, for both recipes of :data:`RECIPES` on the same rows (``labels``: the label-style
+settings; ``labels+posting``: all four), so the table says whether the posting-style rows help
+(mean ± standard deviation between folds; the fused order and plain char TF-IDF on the same
+queries as references); the shipped model is then fitted on all rows of ``--recipe``. Each
+fold's rows and each (recipe, test fold) result are kept in ``--rows-dir``
+(``build/title_reranker_rows``) and reused by the next run, so a long run can be done in
+steps (``--max-new-folds``, ``--test-folds``, ``--no-final``). About 4 minutes on 2 quiet
+cores for the label-style recipe when the base embeddings are cached in ``build/titles_cv``
+(7 minutes otherwise); the label+posting comparison has about twice the rows. The kept rows
+are named by folds, seed, candidates and query styles only: delete the folder after changing
+the features, the adapter's or the substitutions' training, or the posting generator.
 """
 
 from __future__ import annotations
@@ -34,6 +43,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -56,68 +66,216 @@ def _metrics(scores: np.ndarray, gold: np.ndarray) -> dict[str, float]:
     return metrics_of_top(order[:, :10], position)
 
 
+#: Training recipes compared in the nested CV: the settings whose rows each one learns from.
+RECIPES = {
+    "labels": ("heldout", "known"),
+    "labels+posting": ("heldout", "known", "heldout_posting", "known_posting"),
+}
+
+
+def _rows_file(args, fold: int) -> Path:
+    """Where one fold's candidate rows are kept (``--rows-dir``), named by what made them."""
+    key = (
+        f"k{args.folds}s{args.seed}c{args.candidates}"
+        f"p{int(not args.no_posting)}g{int(not args.no_groups)}"
+    )
+    return Path(args.rows_dir) / f"{key}-fold{fold}.npz"
+
+
+def _fold_rows(fold, args) -> dict[str, Any]:
+    """Candidate features, gold marks and candidates of one fold's settings, plus the plain
+    char TF-IDF baseline's metrics on the same queries (a same-run reference)."""
+    from benchmarks._title_baseline import PlainCharTfidf
+    from benchmarks.titles_cv import _metrics as metrics_of_top
+    from doorstroom_match.text.encoders import AdaptedEncoder
+    from doorstroom_match.text.titles import ADAPTED_WEIGHTS, TitleNormalizer
+
+    encoder = AdaptedEncoder(fold.adapter, fold.titles, fold.longer)
+    out: dict[str, Any] = {}
+    fitted: dict[int, tuple[Any, Any]] = {}  # label- and posting-style share their corpus
+    for setting, (corpus, texts, gold) in fold.settings().items():
+        if id(corpus) not in fitted:
+            fitted[id(corpus)] = (
+                TitleNormalizer(
+                    model=encoder,
+                    weights=ADAPTED_WEIGHTS,
+                    reranker=None,
+                    substitutions=fold.substitutions,
+                ).fit(corpus),
+                PlainCharTfidf().fit(corpus),
+            )
+        tn, plain = fitted[id(corpus)]
+        cand, feats = tn.rerank_features(texts, args.candidates)
+        uri_index = {u: j for j, u in enumerate(tn.uris_)}
+        right = cand == np.array([uri_index[u] for u in gold])[:, None]
+        plain_index = {u: j for j, u in enumerate(plain.uris_)}
+        _, top = plain.predict_topk(texts, 10)
+        out[setting] = {
+            "feats": feats,
+            "right": right,
+            "cand": cand,
+            "uris": np.asarray(tn.uris_, dtype=str),
+            "char_tfidf": metrics_of_top(top, np.array([plain_index[u] for u in gold])),
+        }
+        print(
+            f"  fold {fold.index} {setting}: {len(right)} queries, right one among the "
+            f"candidates {right.any(axis=1).mean():.3f}",
+            flush=True,
+        )
+    return out
+
+
+def _save_rows(path: Path, rows: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    arrays = {f"{s}/{k}": v for s, r in rows.items() for k, v in r.items() if k != "char_tfidf"}
+    arrays["char_tfidf"] = np.array(json.dumps({s: r["char_tfidf"] for s, r in rows.items()}))
+    tmp = path.with_name(f"{path.stem}.tmp.npz")  # renamed when complete
+    np.savez_compressed(tmp, **arrays)
+    tmp.replace(path)
+
+
+def _load_rows(path: Path) -> dict[str, Any]:
+    with np.load(path) as z:
+        rows: dict[str, Any] = {}
+        for name in z.files:
+            if name != "char_tfidf":
+                setting, key = name.split("/")
+                rows.setdefault(setting, {})[key] = z[name]
+        for setting, m in json.loads(str(z["char_tfidf"])).items():
+            rows[setting]["char_tfidf"] = m
+    return rows
+
+
+def _summary(per_fold: dict[str, list[dict]]) -> dict[str, dict[str, float]]:
+    """Mean, standard deviation (between folds) and range of each metric."""
+    out = {}
+    for name, res in per_fold.items():
+        out[name] = {}
+        for k in res[0]:
+            v = np.array([r[k] for r in res])
+            out[name][k] = round(float(v.mean()), 4)
+            out[name][f"{k}_sd"] = round(float(v.std(ddof=1)), 4) if len(v) > 1 else 0.0
+            out[name][f"{k}_min"] = round(float(v.min()), 4)
+            out[name][f"{k}_max"] = round(float(v.max()), 4)
+    return out
+
+
 def build(args) -> dict:
     from benchmarks.titles_cv import iter_folds
-    from doorstroom_match.text.encoders import AdaptedEncoder
     from doorstroom_match.text.rerank import FEATURES, TitleReranker
-    from doorstroom_match.text.titles import ADAPTED_WEIGHTS, TitleNormalizer
 
     t0 = time.perf_counter()
     cache = Path(args.cache_dir) if args.cache_dir else None
-    rows: dict[str, list] = {}
-    folds = iter_folds(
-        args.folds,
-        args.seed,
-        cache,
-        log=print,
-        posting=not args.no_posting,
-        groups=not args.no_groups,
-    )
-    for fold in folds:
-        encoder = AdaptedEncoder(fold.adapter, fold.titles, fold.longer)
-        for setting, (corpus, texts, gold) in fold.settings().items():
-            tn = TitleNormalizer(
-                model=encoder,
-                weights=ADAPTED_WEIGHTS,
-                reranker=None,
-                substitutions=fold.substitutions,
-            ).fit(corpus)
-            cand, feats = tn.rerank_features(texts, args.candidates)
-            uri_index = {u: j for j, u in enumerate(tn.uris_)}
-            right = cand == np.array([uri_index[u] for u in gold])[:, None]
-            rows.setdefault(setting, []).append((feats, right))
-            print(
-                f"  fold {fold.index} {setting}: {len(right)} queries, right one among the "
-                f"candidates {right.any(axis=1).mean():.3f}",
-                flush=True,
-            )
+    folds_rows: list[dict[str, Any] | None] = [None] * args.folds
+    new = 0
+    for f in range(args.folds):
+        if args.rows_dir and _rows_file(args, f).is_file():
+            folds_rows[f] = _load_rows(_rows_file(args, f))
+            print(f"  fold {f}: rows read from {_rows_file(args, f)}", flush=True)
+    if any(r is None for r in folds_rows):
+        folds = iter_folds(
+            args.folds,
+            args.seed,
+            cache,
+            log=print,
+            posting=not args.no_posting,
+            groups=not args.no_groups,
+        )
+        for fold in folds:
+            if folds_rows[fold.index] is not None:
+                continue
+            if args.max_new_folds and new >= args.max_new_folds:
+                break
+            folds_rows[fold.index] = _fold_rows(fold, args)
+            new += 1
+            if args.rows_dir:
+                _save_rows(_rows_file(args, fold.index), folds_rows[fold.index])
+    if any(r is None for r in folds_rows):
+        missing = [f for f, r in enumerate(folds_rows) if r is None]
+        print(f"rows of folds {missing} still missing: run again (kept in {args.rows_dir})")
+        return {"missing_folds": missing}
+    rows: dict[str, list[dict[str, Any]]] = {
+        s: [fr[s] for fr in folds_rows]
+        for s in folds_rows[0]  # type: ignore[index]
+    }
+    recipes = {
+        name: [s for s in settings if s in rows]
+        for name, settings in RECIPES.items()
+        if all(s in rows for s in settings)
+    }
+    if args.recipe is None:
+        args.recipe = "labels" if args.no_posting else "labels+posting"
+    if args.recipe not in recipes:
+        raise SystemExit(f"--recipe {args.recipe!r} needs the posting-style rows (no --no-posting)")
 
     def stack(parts):
-        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+        return (
+            np.concatenate([p["feats"] for p in parts]),
+            np.concatenate([p["right"] for p in parts]),
+        )
 
-    nested: dict[str, list] = {f"{m}/{s}": [] for s in rows for m in ("fused", "reranked")}
-    for f in range(args.folds):
-        train = [r for setting in rows for i, r in enumerate(rows[setting]) if i != f]
-        model = TitleReranker(n_candidates=args.candidates).fit(*stack(train))
-        for setting in rows:
-            feats, right = rows[setting][f]
-            nested[f"fused/{setting}"].append(_metrics(feats[:, :, FEATURES.index("fused")], right))
-            nested[f"reranked/{setting}"].append(_metrics(model.predict_scores(feats), right))
-    mean = {
-        name: {k: round(float(np.mean([r[k] for r in res])), 4) for k in res[0]}
-        for name, res in nested.items()
-    }
-    print(json.dumps({"nested_cv_mean": mean}))
+    # nested CV: per test fold, each recipe trained on the other folds' rows; every result
+    # is kept beside the rows, so an interrupted run resumes where it stopped
+    test_folds = [int(x) for x in args.test_folds.split(",")] if args.test_folds else []
+    test_folds = test_folds or list(range(args.folds))
+    run_recipes = [r for r in recipes if args.nested == "all" or r == args.recipe]
+    nested: dict[str, list] = {}
+    for f in test_folds:
+        for s in rows:
+            nested.setdefault(f"char_tfidf/{s}", []).append(rows[s][f]["char_tfidf"])
+            r = rows[s][f]
+            nested.setdefault(f"fused/{s}", []).append(
+                _metrics(r["feats"][:, :, FEATURES.index("fused")], r["right"])
+            )
+        for recipe in run_recipes:
+            done = _rows_file(args, f).with_name(
+                _rows_file(args, f).stem + f"-nested-{recipe}.json"
+            )
+            if args.rows_dir and done.is_file():
+                res = json.loads(done.read_text(encoding="utf-8"))
+            else:
+                t1 = time.perf_counter()
+                train = [r for s in recipes[recipe] for i, r in enumerate(rows[s]) if i != f]
+                model = TitleReranker(n_candidates=args.candidates).fit(*stack(train))
+                res = {
+                    s: _metrics(model.predict_scores(rows[s][f]["feats"]), rows[s][f]["right"])
+                    for s in rows
+                }
+                if args.rows_dir:
+                    done.write_text(json.dumps(res), encoding="utf-8")
+                print(f"  nested {recipe} fold {f}: {time.perf_counter() - t1:.0f} s", flush=True)
+            for s, m in res.items():
+                nested.setdefault(f"reranked[{recipe}]/{s}", []).append(m)
+    summary = _summary(nested)
+    print_table(summary, nested)
+    print(json.dumps({"nested_cv": summary}))
+
+    def means(m: dict[str, float]) -> dict[str, float]:
+        return {k: v for k, v in m.items() if "_" not in k}
+
+    if not args.final:
+        return {"nested_cv": summary, "test_folds": test_folds}
 
     final = TitleReranker(n_candidates=args.candidates).fit(
-        *stack([r for setting in rows for r in rows[setting]])
+        *stack([r for s in recipes[args.recipe] for r in rows[s]])
     )
     final.info_.update(
         {
             "folds": args.folds,
             "seed": args.seed,
-            "settings": {s: int(sum(len(r[1]) for r in rows[s])) for s in rows},
-            "nested_cv_mean": mean,
+            "nested_test_folds": test_folds,
+            "recipe": args.recipe,
+            "groups": not args.no_groups,
+            "settings": {
+                s: int(sum(len(r["right"]) for r in rows[s])) for s in recipes[args.recipe]
+            },
+            # the shipped recipe's nested CV as "fused/<setting>" and "reranked/<setting>"
+            "nested_cv_mean": {
+                name.replace(f"reranked[{args.recipe}]", "reranked"): means(m)
+                for name, m in summary.items()
+                if name.startswith(("fused/", f"reranked[{args.recipe}]/"))
+            },
+            "nested_cv_all": {name: means(m) for name, m in summary.items()},
             "nested_cv_acc1_per_fold": {
                 name: [round(r["acc@1"], 4) for r in res] for name, res in nested.items()
             },
@@ -129,11 +287,25 @@ def build(args) -> dict:
     return final.info_
 
 
+def print_table(summary: dict[str, dict[str, float]], per_fold: dict[str, list]) -> None:
+    """The markdown CV table: mean ± standard deviation between folds, acc@1 per fold."""
+    print("| method / setting | acc@1 | acc@10 | mrr@10 | acc@1 per fold |")
+    print("|---|---|---|---|---|")
+    for name, m in summary.items():
+        cells = " | ".join(
+            f"{m[k]:.3f} ± {m[k + '_sd']:.3f}" for k in ("acc@1", "acc@10", "mrr@10")
+        )
+        folds = " ".join(f"{r['acc@1']:.3f}" for r in per_fold[name])
+        print(f"| {name} | {cells} | {folds} |")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="python -m models.train_title_reranker", description=__doc__.split("\n")[0]
     )
-    p.add_argument("--out", default=str(DEFAULT_OUT), help="output pickle (default models/)")
+    p.add_argument(
+        "--out", default=str(DEFAULT_OUT), help="output JSON (default: the package model)"
+    )
     p.add_argument("--folds", type=int, default=5)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--candidates", type=int, default=50, help="candidates re-scored per query")
@@ -147,6 +319,41 @@ def main(argv: list[str] | None = None) -> int:
         "--no-groups",
         action="store_true",
         help="no ISCO group rows in the training corpora (the recipe of the committed model)",
+    )
+    p.add_argument(
+        "--rows-dir",
+        default="build/title_reranker_rows",
+        help="each fold's candidate rows are kept here and reused ('' = none)",
+    )
+    p.add_argument(
+        "--max-new-folds",
+        type=int,
+        default=0,
+        help="compute at most this many folds' rows in this run, then stop (0: all)",
+    )
+    p.add_argument(
+        "--recipe",
+        choices=sorted(RECIPES),
+        default=None,
+        help="the query styles the shipped model learns from (default: labels+posting, "
+        "labels with --no-posting)",
+    )
+    p.add_argument(
+        "--nested",
+        choices=("all", "recipe"),
+        default="all",
+        help="nested CV of every recipe (the comparison) or of --recipe only",
+    )
+    p.add_argument(
+        "--test-folds",
+        default="",
+        help="comma-separated folds the nested CV scores (default: all)",
+    )
+    p.add_argument(
+        "--no-final",
+        dest="final",
+        action="store_false",
+        help="nested CV only: do not fit and write the model",
     )
     build(p.parse_args(argv))
     return 0
