@@ -120,6 +120,10 @@ class BatchResult:
     assignment : dict or None
         Placed workers and total score, optimal against greedy best-pair-first.
     new_ids : frozenset of str
+    n_ranked_full, n_merged : int
+        Workers ranked against every vacancy, and workers ranked against the new and changed
+        vacancies only and merged with last week's candidate list
+        (:mod:`doorstroom_match.increment`).
     """
 
     run_id: int
@@ -148,6 +152,8 @@ class BatchResult:
     new_ids: frozenset[str] = field(default_factory=frozenset, repr=False)
     assignments_path: Path | None = None
     assignment: dict[str, Any] | None = None
+    n_ranked_full: int = 0
+    n_merged: int = 0
 
     def summary(self) -> str:
         """A one-screen summary for the terminal."""
@@ -165,6 +171,8 @@ class BatchResult:
             f"  encoded     {self.n_encoded:>7} texts     ({self.n_cached} from the cache; "
             f"{self.encoder})",
             f"  matches     {self.n_rows:>7} rows      -> {self.matches_path}",
+            f"  ranked      {self.n_ranked_full:>7} in full   ({self.n_merged} merged with "
+            "last week's lists)",
         ]
         if self.assignment is not None:
             a = self.assignment
@@ -506,11 +514,6 @@ def _assign_places(
 
 
 # =============================================================================== scoring
-def _portable(m: Match, within: bool) -> tuple[Match, bool]:
-    # components is a mappingproxy, which does not pickle (Dask); a dict reads the same
-    return dataclasses.replace(m, components=dict(m.components)), within
-
-
 def _local_blocks(
     matcher: Matcher,
     blocks: list[list[WorkerProfile]],
@@ -519,6 +522,8 @@ def _local_blocks(
     exclude: dict[str, Any] | None,
     jobs: int,
     stack: contextlib.ExitStack,
+    previous: Mapping[str, Any] | None = None,
+    delta: Any = None,
 ) -> Any:
     """Ranked blocks in order, ``jobs`` of them at a time on threads of this process.
 
@@ -532,7 +537,7 @@ def _local_blocks(
     # one BLAS thread per call whatever ``jobs`` is: the same kernels, the same bits
     stack.enter_context(_blas_threads(1))
     if jobs <= 1 or len(blocks) <= 1:
-        return (_rank_block(matcher, b, top, n_valid, exclude) for b in blocks)
+        return (_rank_block(matcher, b, top, n_valid, exclude, previous, delta) for b in blocks)
     from collections import deque
     from concurrent.futures import ThreadPoolExecutor
 
@@ -544,14 +549,18 @@ def _local_blocks(
         pending: deque = deque()
         it = iter(blocks)
         for b in it:
-            pending.append(pool.submit(_rank_block, matcher, b, top, n_valid, exclude))
+            pending.append(
+                pool.submit(_rank_block, matcher, b, top, n_valid, exclude, previous, delta)
+            )
             if len(pending) >= jobs:
                 break
         while pending:
             done = pending.popleft().result()
             nxt = next(it, None)
             if nxt is not None:
-                pending.append(pool.submit(_rank_block, matcher, nxt, top, n_valid, exclude))
+                pending.append(
+                    pool.submit(_rank_block, matcher, nxt, top, n_valid, exclude, previous, delta)
+                )
             yield done
 
     return ranked()
@@ -563,14 +572,26 @@ def _rank_block(
     top: int,
     n_valid: int,
     exclude: dict[str, Any] | None = None,
-) -> list[list[tuple[Match, bool]]]:
-    """Rank one block of workers.
+    previous: Mapping[str, Any] | None = None,
+    delta: Any = None,
+) -> list[Any]:
+    """Rank one block of workers (:func:`doorstroom_match.increment.rank_block`).
 
-    Returns, per worker, ``(match, within_commute)`` pairs, best first: the places within the
-    commute limit, then (only when fewer than ``top`` lie within it) the nearest beyond it.
+    Returns, per worker, a :class:`~doorstroom_match.increment.WorkerRanked`: the
+    ``(match, within_commute)`` pairs, best first (the places within the commute limit, then,
+    only when fewer than ``top`` lie within it, the nearest beyond it), and the candidates to
+    keep for next week. Workers in ``previous`` are merged with last week's list.
     """
-    ranked = matcher.rank(workers, min(top, n_valid), exclude=exclude)
-    return [[_portable(m, m.within_commute) for m in ms] for ms in ranked]
+    from .increment import rank_block
+
+    return rank_block(
+        matcher,
+        workers,
+        min(top, n_valid),
+        exclude=exclude,
+        previous=previous,
+        delta=delta,
+    )
 
 
 # Dask: the fitted Matcher does not pickle (mappingproxy fields), so workers get plain records
@@ -604,7 +625,7 @@ def _remote_rank(
     top: int,
     n_valid: int,
     exclude: dict[str, Any] | None = None,
-) -> list[list[tuple[Match, bool]]]:
+) -> list[Any]:
     matcher = _matcher_from_payload(token, payload)
     workers = [WorkerProfile.from_record(r, dictionary=matcher.dictionary) for r in worker_records]
     return _rank_block(matcher, workers, top, n_valid, exclude)
@@ -659,6 +680,7 @@ def run_batch(
     ratings: str | Path | Sequence[str | Path] | None = None,
     delimiter: str | None = None,
     jobs: int | None = None,
+    incremental: bool = True,
 ) -> BatchResult:
     """Run the weekly batch (see the module docstring).
 
@@ -708,6 +730,11 @@ def run_batch(
         Blocks of workers ranked at once on threads of this process (default: every CPU this
         process may use, after its affinity mask; 1 = one at a time). Outputs are the same
         byte for byte whatever the number.
+    incremental : bool, default=True
+        Rank a worker whose record and settings did not change only against the new and
+        changed vacancies, merged with last week's candidate list
+        (:mod:`doorstroom_match.increment`); the outputs are the same as with False, which
+        ranks every worker against every vacancy (the lists are kept either way).
 
     Returns
     -------
@@ -757,6 +784,7 @@ def run_batch(
                 delimiter=delimiter,
                 ratings=ratings,
                 jobs=jobs,
+                incremental=incremental,
             )
         finally:
             week.discard()  # a no-op after a publish (the folder is gone)
@@ -812,6 +840,7 @@ def _run_batch(
     delimiter: str | None,
     ratings: str | Path | Sequence[str | Path] | None = None,
     jobs: int | None = None,
+    incremental: bool = True,
 ) -> BatchResult:
     t0 = time.perf_counter()
     top = check_int(top, "top", low=1)
@@ -902,6 +931,7 @@ def _run_batch(
             texts = [v.title if text_field == "title" else v.text for v in active]
             enc = batch_encoder(encoder, st, fallback_texts=texts)
             fingerprint = "none" if enc is None else enc.fingerprint
+            last_run = st.last_done_run()  # the week the stored candidate lists belong to
             run_id = st.begin_run(day, fingerprint)
             try:
                 res = _run(
@@ -929,6 +959,12 @@ def _run_batch(
                     places=pres is not None,
                     jobs=jobs,
                     not_relevant=not_relevant,
+                    increment=_Increment(
+                        prev,
+                        last_run,
+                        st.candidate_lists() if incremental else {},
+                        text_field,
+                    ),
                 )
             except BaseException:
                 try:
@@ -939,7 +975,7 @@ def _run_batch(
     except BaseException:
         rejected_file.discard()
         raise
-    n_rows, n_encoded, n_cached, matches, placed = res
+    n_rows, n_encoded, n_cached, matches, placed, n_merged = res
     try:
         # 7. bulletin (staged with the other files) ----------------------------------------
         pages: list[Path] = []
@@ -991,6 +1027,8 @@ def _run_batch(
             new_ids=new_ids,
             assignments_path=None if placed is None else out / "assignments.jsonl",
             assignment=None if placed is None else placed.summary,
+            n_ranked_full=len(wks) - n_merged,
+            n_merged=n_merged,
         )
         summary = _AtomicFile(week.path / "summary.json")
         summary.write_line(
@@ -1056,7 +1094,8 @@ def _run(
     places: bool = False,
     jobs: int = 1,
     not_relevant: Mapping[str, set[str]] | None = None,
-) -> tuple[int, int, int, dict[str, list[Match]], _Placed | None]:
+    increment: _Increment | None = None,
+) -> tuple[int, int, int, dict[str, list[Match]], _Placed | None, int]:
     n_encoded = n_cached = 0
     vectors = None
     keys: list[str | None] = [None] * len(active)
@@ -1092,6 +1131,15 @@ def _run(
             for wid in {*base, *not_relevant}
         }
 
+    # --- the increment (issue 17): workers whose list of last week is usable are ranked
+    # against the new and changed vacancies only and merged with it
+    worker_hashes = {w.id: _digest(w.to_record()) for w in wks}
+    config, previous, delta = _plan_increment(
+        matcher, active, hashes, worker_hashes, not_relevant or {}, top, increment, scheduler
+    )
+    candidates: list[Any] = []
+    n_merged = 0
+
     matches_file = _AtomicFile(out / "matches.jsonl")
     by_worker: dict[str, list[Match]] = {}
     store_rows: list[tuple[str, str, int, float, bool]] = []
@@ -1102,7 +1150,9 @@ def _run(
     stack = contextlib.ExitStack()
     try:
         if scheduler is None:
-            ranked = _local_blocks(matcher, blocks, top, n_valid, exclude, jobs, stack)
+            ranked = _local_blocks(
+                matcher, blocks, top, n_valid, exclude, jobs, stack, previous, delta
+            )
         else:
             client, own_client = _dask_client(scheduler)
             payload = {
@@ -1132,9 +1182,11 @@ def _run(
             ]
             ranked = (f.result() for f in futures)
         for block, results in zip(blocks, ranked, strict=True):
-            for w, pairs in zip(block, results, strict=True):
+            for w, done in zip(block, results, strict=True):
+                candidates.append(_stored_list(w.id, done, worker_hashes, config, not_relevant))
+                n_merged += done.merged
                 ms = []
-                for m, within in pairs:
+                for m, within in done.pairs:
                     rec = m.to_record()
                     rec["new"] = m.vacancy_id in new_ids
                     rec["within_commute"] = within
@@ -1169,7 +1221,7 @@ def _run(
                 )
                 for v in all_vacs
             ],
-            workers=[(w.id, _digest(w.to_record())) for w in wks],
+            workers=[(w.id, worker_hashes[w.id]) for w in wks],
             matches=store_rows,
             fingerprint=None if enc is None else enc.fingerprint,
             stats={
@@ -1180,6 +1232,7 @@ def _run(
                 "n_expired": n_expired,
                 "n_encoded": n_encoded,
             },
+            candidates=candidates,
         )
         # 6. outputs into place ----------------------------------------------------------
         matches_file.commit()
@@ -1195,7 +1248,79 @@ def _run(
         bar.close()
         if own_client and client is not None:
             client.close()
-    return n_rows, n_encoded, n_cached, by_worker, placed
+    return n_rows, n_encoded, n_cached, by_worker, placed, n_merged
+
+
+@dataclass(frozen=True)
+class _Increment:
+    """What the store knows of last week, for the increment."""
+
+    states: Mapping[str, Any]  # vacancy id -> VacancyState
+    last_run: int | None
+    lists: Mapping[str, Any]  # worker id -> StoredCandidates
+    text_field: str
+
+
+def _plan_increment(
+    matcher: Matcher,
+    active: list[Vacancy],
+    hashes: Mapping[str, str],
+    worker_hashes: Mapping[str, str],
+    not_relevant: Mapping[str, set[str]],
+    top: int,
+    increment: _Increment | None,
+    scheduler: Any,
+) -> tuple[str, dict[str, Any], Any]:
+    """(config digest, workers to merge with their survivors, (restricted Matcher, delta
+    columns) or None). With a Dask scheduler every worker is ranked in full."""
+    from .increment import config_digest, plan_merges
+
+    text_field = "title" if increment is None else increment.text_field
+    config = config_digest(matcher, top=top, text_field=text_field)
+    if increment is None or scheduler is not None or not increment.lists:
+        return config, {}, None
+    states = increment.states
+    unchanged = np.array(
+        [
+            not v.is_internship  # places are re-assigned, so re-ranked, every week
+            and (s := states.get(v.id)) is not None
+            and s.status == "active"
+            and s.hash == hashes[v.id]
+            for v in active
+        ],
+        dtype=bool,
+    )
+    col_of = {vid: j for j, vid in enumerate(matcher.vacancy_ids_)}
+    previous = plan_merges(
+        increment.lists, worker_hashes, config, increment.last_run, col_of, unchanged, not_relevant
+    )
+    if not previous:
+        return config, {}, None
+    delta_cols = np.flatnonzero(~unchanged)
+    delta = (matcher._restricted(delta_cols), delta_cols) if len(delta_cols) else None
+    return config, previous, delta
+
+
+def _stored_list(
+    wid: str,
+    done: Any,
+    worker_hashes: Mapping[str, str],
+    config: str,
+    not_relevant: Mapping[str, set[str]] | None,
+) -> Any:
+    from .store import StoredCandidates
+
+    c = done.candidates
+    return StoredCandidates(
+        worker_id=wid,
+        run_id=0,  # the store writes the run's id
+        worker_hash=worker_hashes[wid],
+        config=config,
+        excluded=tuple(sorted((not_relevant or {}).get(wid, ()))),
+        complete=c.complete,
+        vacancy_ids=c.vacancy_ids,
+        scores=np.array(c.scores, dtype=np.float32),
+    )
 
 
 def _resolve_jobs(jobs: int | None) -> int:
