@@ -9,7 +9,10 @@ One run (:func:`run_batch`, the command ``doorstroom-match batch``):
    *new this week*; one whose content changed is *changed*;
 4. encode only the texts the embedding cache does not hold yet (new titles, changed titles);
 5. rank with :class:`~doorstroom_match.ranking.Matcher`, one block of workers at a time, on this
-   machine or on a Dask cluster (``scheduler``), and stream the rows to ``matches.jsonl``;
+   machine or on a Dask cluster (``scheduler``), and stream the rows to ``matches.jsonl``; a
+   worker whose record and settings did not change is ranked only against the new and changed
+   vacancies and merged with last week's candidate list (:mod:`doorstroom_match.increment`:
+   the same rows as a full ranking);
 6. render the bulletin and the summary; every output is written into a fresh staging folder;
 7. write the week to the store in one transaction, then move the staged files into place
    together (:class:`doorstroom_match._atomic.WeekOutput`).

@@ -263,3 +263,98 @@ def test_forget_removes_the_candidate_rows(tmp_path):
     with Store(res.store_path) as s:
         assert wid not in s.candidate_lists()
         assert s.mentions(wid) == []
+
+
+# ------------------------------------------------------------------------------ merge vs full
+def _market(rng, n, prefix, titles, comps):
+    return [
+        Vacancy(
+            f"{prefix}{j:03d}",
+            titles[int(rng.integers(len(titles)))],
+            requirements={c: int(rng.integers(1, 4)) for c in comps[: int(rng.integers(0, 3))]},
+            postcode=str(9000 + 10 * int(rng.integers(0, 4))),
+            kind="tbs" if rng.random() < 0.1 else "vacancy",
+        )
+        for j in range(n)
+    ]
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), top=st.integers(1, 6), margin=st.integers(0, 4))
+def test_merged_ranking_equals_the_full_ranking(seed, top, margin):
+    """Many ties (few titles and requirement profiles): merging must break them as the full
+    ranking does, keep only what it can prove, and fall back to a full ranking otherwise."""
+    from doorstroom_match.increment import plan_merges, rank_block
+    from doorstroom_match.store import StoredCandidates
+
+    rng = np.random.default_rng(seed)
+    comps = ["samenwerken", "nauwkeurigheid", "stiptheid"]
+    titles = ["magazijnier", "kok", "schoonmaker"]
+    week1 = _market(rng, 40, "V", titles, comps)
+    workers = [
+        WorkerProfile(
+            f"W{i}",
+            {c: int(rng.integers(1, 5)) for c in comps},
+            job_target=titles[i % 3],
+            postcode="9000",
+            max_commute_km=float(rng.choice([5.0, 15.0, 40.0])),
+        )
+        for i in range(8)
+    ]
+    enc = TfidfEncoder(n_components=3).fit(titles)
+    params = {"text": enc, "fit_text": False, "occupations": None}
+    m1 = Matcher(**params).fit(week1)
+    done = rank_block(m1, workers, top, margin=margin)
+    stored = {
+        w.id: StoredCandidates(
+            w.id,
+            1,
+            "h",
+            "c",
+            (),
+            r.candidates.complete,
+            r.candidates.vacancy_ids,
+            np.array(r.candidates.scores, np.float32),
+        )
+        for w, r in zip(workers, done, strict=True)
+    }
+    # week 2: some vacancies go, some change, some are new; one exclusion appears
+    keep = [v for v in week1 if rng.random() > 0.2]
+    changed = {v.id for v in keep if rng.random() < 0.15}
+    week2 = [
+        Vacancy(v.id, v.title, requirements={"samenwerken": 4}, postcode=v.postcode)
+        if v.id in changed
+        else v
+        for v in keep
+    ] + _market(rng, 6, "N", titles, comps)
+    week2.sort(key=lambda v: v.id)
+    m2 = Matcher(**params).fit(week2)
+    old = {v.id for v in week1}
+    unchanged = np.array(
+        [v.id in old and v.id not in changed and v.kind == "vacancy" for v in week2]
+    )
+    exclude = {"W0": {week2[0].id}}
+    previous = plan_merges(
+        stored,
+        {w.id: "h" for w in workers},
+        "c",
+        1,
+        {vid: j for j, vid in enumerate(m2.vacancy_ids_)},
+        unchanged,
+        exclude,
+    )
+    delta_cols = np.flatnonzero(~unchanged)
+    delta = (m2._restricted(delta_cols), delta_cols) if len(delta_cols) else None
+    merged = rank_block(
+        m2, workers, top, margin=margin, exclude=exclude, previous=previous, delta=delta
+    )
+    full = rank_block(m2, workers, top, margin=margin, exclude=exclude)
+    for a, b in zip(merged, full, strict=True):
+        assert [(m.to_record(), w) for m, w in a.pairs] == [(m.to_record(), w) for m, w in b.pairs]
+        # a merged list is a prefix of the full one (full lists are as long as they can be)
+        n = len(a.candidates.vacancy_ids)
+        assert a.candidates.vacancy_ids == b.candidates.vacancy_ids[:n]
+        assert a.candidates.scores == b.candidates.scores[:n]
+        if a.candidates.complete:
+            assert a.candidates == b.candidates
+    assert sum(r.merged for r in merged) <= len(previous)
