@@ -1205,7 +1205,7 @@ class ExactDot:
     --------
     >>> import numpy as np
     >>> v = np.array([[1.0, 0.0], [0.6, 0.8], [1.0, 0.0]], np.float32)
-    >>> ExactDot(v)(np.array([[0.6, 0.8]], np.float32), slice(0, 3)).round(6).tolist()
+    >>> ExactDot(v)(np.array([[0.6, 0.8]], np.float32), slice(0, 3)).astype(float).round(6).tolist()
     [[0.6, 1.0, 0.6]]
     """
 
