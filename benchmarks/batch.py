@@ -21,12 +21,19 @@ with the default encoder, the bulletin included, and reports the minimum of ``--
 * ``baseline``: the same week 2 without the store (cold again): what every week would cost
   without the increment. The ratio ``baseline / increment`` is the gain.
 
+``ranked_full`` and ``merged`` count the workers each scenario ranked against every vacancy and
+those it ranked against the new and changed vacancies only, merged with last week's candidate
+list (:mod:`doorstroom_match.increment`); ``increment_equals_baseline`` checks (outside the
+timings) that the increment's ``matches.jsonl`` equals the baseline's but for the ``new`` flags,
+which depend on the store's history.
+
 The figures go to ``benchmarks/README.md`` (section "Weekly batch").
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import sys
 import tempfile
@@ -81,6 +88,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         times: dict[str, list[float]] = {"cold": [], "increment": [], "baseline": []}
         last: dict[str, Any] = {}
         memory: dict[str, Any] = {}
+        same: list[bool] = []
 
         def timed(key: str, out: Path, feed: str, date: str, first: bool) -> Any:
             """One scenario run; its time is recorded, and its peak memory on the first run."""
@@ -106,6 +114,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             timed("increment", inc, "feed_week2.jsonl", w2, i == 0)
             if not args.no_baseline:
                 timed("baseline", tmp / f"base{i}", "feed_week2.jsonl", w2, False)
+                same.append(
+                    _without_new(inc / "matches.jsonl")
+                    == _without_new(tmp / f"base{i}" / "matches.jsonl")
+                )
             for d in ("cold", "inc", "base"):
                 shutil.rmtree(tmp / f"{d}{i}", ignore_errors=True)
         best = {k: min(v) for k, v in times.items() if v}
@@ -129,8 +141,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "encoded": {k: r.n_encoded for k, r in last.items()},
             "new": {k: r.n_new for k, r in last.items()},
             "rows": {k: r.n_rows for k, r in last.items()},
+            "ranked_full": {k: r.n_ranked_full for k, r in last.items()},
+            "merged": {k: r.n_merged for k, r in last.items()},
             "goals": GOALS,
         }
+        if same:
+            result["increment_equals_baseline"] = all(same)
         if "baseline" in best and "increment" in best:
             result["ratio_baseline_over_increment"] = round(best["baseline"] / best["increment"], 2)
         if memory:
@@ -140,6 +156,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         return result
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+_NEW = re.compile(rb'"new": (?:true|false), ')
+
+
+def _without_new(path: Path) -> bytes:
+    """``matches.jsonl`` without its ``new`` flags (keys are sorted, so the key is unique)."""
+    return _NEW.sub(b"", path.read_bytes())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -168,12 +192,15 @@ def main(argv: list[str] | None = None) -> int:
     if "increment" in s:
         print(
             f"  increment week 2   {s['increment']:7.2f} s  (goal < {GOALS['increment_s']:.0f} s; "
-            f"encoded {res['encoded']['increment']}, new {res['new']['increment']})"
+            f"encoded {res['encoded']['increment']}, new {res['new']['increment']}; "
+            f"{res['merged']['increment']} workers merged, {res['ranked_full']['increment']} "
+            "ranked in full)"
         )
     if "baseline" in s and "increment" in s:
         print(
             f"  baseline (cold w2) {s['baseline']:7.2f} s  ratio baseline/increment "
-            f"{res['ratio_baseline_over_increment']:.2f}"
+            f"{res['ratio_baseline_over_increment']:.2f}; same matches but the new flags: "
+            f"{res.get('increment_equals_baseline')}"
         )
     if "memory_mb" in res:
         for k, v in res["memory_mb"].items():

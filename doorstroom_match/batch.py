@@ -9,7 +9,10 @@ One run (:func:`run_batch`, the command ``doorstroom-match batch``):
    *new this week*; one whose content changed is *changed*;
 4. encode only the texts the embedding cache does not hold yet (new titles, changed titles);
 5. rank with :class:`~doorstroom_match.ranking.Matcher`, one block of workers at a time, on this
-   machine or on a Dask cluster (``scheduler``), and stream the rows to ``matches.jsonl``;
+   machine or on a Dask cluster (``scheduler``), and stream the rows to ``matches.jsonl``; a
+   worker whose record and settings did not change is ranked only against the new and changed
+   vacancies and merged with last week's candidate list (:mod:`doorstroom_match.increment`:
+   the same rows as a full ranking);
 6. render the bulletin and the summary; every output is written into a fresh staging folder;
 7. write the week to the store in one transaction, then move the staged files into place
    together (:class:`doorstroom_match._atomic.WeekOutput`).
@@ -120,6 +123,10 @@ class BatchResult:
     assignment : dict or None
         Placed workers and total score, optimal against greedy best-pair-first.
     new_ids : frozenset of str
+    n_ranked_full, n_merged : int
+        Workers ranked against every vacancy, and workers ranked against the new and changed
+        vacancies only and merged with last week's candidate list
+        (:mod:`doorstroom_match.increment`).
     """
 
     run_id: int
@@ -148,6 +155,8 @@ class BatchResult:
     new_ids: frozenset[str] = field(default_factory=frozenset, repr=False)
     assignments_path: Path | None = None
     assignment: dict[str, Any] | None = None
+    n_ranked_full: int = 0
+    n_merged: int = 0
 
     def summary(self) -> str:
         """A one-screen summary for the terminal."""
@@ -165,6 +174,8 @@ class BatchResult:
             f"  encoded     {self.n_encoded:>7} texts     ({self.n_cached} from the cache; "
             f"{self.encoder})",
             f"  matches     {self.n_rows:>7} rows      -> {self.matches_path}",
+            f"  ranked      {self.n_ranked_full:>7} in full   ({self.n_merged} merged with "
+            "last week's lists)",
         ]
         if self.assignment is not None:
             a = self.assignment
@@ -519,12 +530,18 @@ class _Block:
     text : str
         The block's lines of ``matches.jsonl``, joined by newlines ("" when it has no row).
     store_rows : list of (worker_id, vacancy_id, rank, score, new)
+    candidates : list of CandidateList
+        Per worker: the candidates the store keeps for next week's increment.
+    n_merged : int
+        Workers merged with last week's list (the others were ranked in full).
     matches : list of list of Match, or None
         Per worker, for the bulletin; only when asked for (``keep_matches``).
     """
 
     text: str
     store_rows: list[tuple[str, str, int, float, bool]]
+    candidates: list[Any]
+    n_merged: int
     matches: list[list[Match]] | None = None
 
 
@@ -538,6 +555,8 @@ def _local_blocks(
     stack: contextlib.ExitStack,
     new: np.ndarray,
     keep_matches: bool,
+    previous: Mapping[str, Any] | None = None,
+    delta: Any = None,
 ) -> Any:
     """Ranked blocks in order, ``jobs`` of them at a time on threads of this process.
 
@@ -553,7 +572,7 @@ def _local_blocks(
 
     # one BLAS thread per call whatever ``jobs`` is: the same kernels, the same bits
     stack.enter_context(_blas_threads(1))
-    args = (top, n_valid, exclude, new, keep_matches)
+    args = (top, n_valid, exclude, new, keep_matches, previous, delta)
     if jobs <= 1 or len(blocks) <= 1:
         return (_rank_block(matcher, b, *args) for b in blocks)
     from collections import deque
@@ -588,17 +607,31 @@ def _rank_block(
     exclude: dict[str, Any] | None,
     new: np.ndarray,
     keep_matches: bool,
+    previous: Mapping[str, Any] | None = None,
+    delta: Any = None,
 ) -> _Block:
-    """Rank one block of workers: its lines of ``matches.jsonl``, its store rows and (with
-    ``keep_matches``) its :class:`Match` lists.
+    """Rank one block of workers: its lines of ``matches.jsonl``, its store rows, the
+    candidates to keep for next week and (with ``keep_matches``) its :class:`Match` lists.
 
     Per worker, best first: the places within the commute limit, then (only when fewer than
     ``top`` lie within it) the nearest beyond it. ``new`` flags the matcher's vacancies that
-    are new this week.
+    are new this week. Workers in ``previous`` are ranked against the delta only and merged
+    with last week's list (:func:`doorstroom_match.increment.rank_block_rows`); the rows are
+    the same as a full ranking's.
     """
-    ranked = matcher._ranked(workers, min(top, n_valid), exclude=exclude)
-    text, store_rows = ranked.jsonl(new)
-    return _Block(text, store_rows, ranked.matches(portable=True) if keep_matches else None)
+    from .increment import rank_block_rows
+
+    b = rank_block_rows(
+        matcher, workers, min(top, n_valid), exclude=exclude, previous=previous, delta=delta
+    )
+    text, store_rows = b.ranked.jsonl(new)
+    return _Block(
+        text,
+        store_rows,
+        b.candidates,
+        sum(b.merged),
+        b.ranked.matches(portable=True) if keep_matches else None,
+    )
 
 
 # Dask: the fitted Matcher does not pickle (mappingproxy fields), so workers get plain records
@@ -634,7 +667,8 @@ def _remote_rank(
     exclude: dict[str, Any] | None,
     keep_matches: bool,
 ) -> _Block:
-    """:func:`_rank_block` on a Dask worker: the same block, text and rows as locally."""
+    """:func:`_rank_block` on a Dask worker: the same block, text and rows as locally (every
+    worker ranked in full)."""
     matcher = _matcher_from_payload(token, payload)
     workers = [WorkerProfile.from_record(r, dictionary=matcher.dictionary) for r in worker_records]
     return _rank_block(matcher, workers, top, n_valid, exclude, payload["new"], keep_matches)
@@ -689,6 +723,7 @@ def run_batch(
     ratings: str | Path | Sequence[str | Path] | None = None,
     delimiter: str | None = None,
     jobs: int | None = None,
+    incremental: bool = True,
 ) -> BatchResult:
     """Run the weekly batch (see the module docstring).
 
@@ -738,6 +773,11 @@ def run_batch(
         Blocks of workers ranked at once on threads of this process (default: every CPU this
         process may use, after its affinity mask; 1 = one at a time). Outputs are the same
         byte for byte whatever the number.
+    incremental : bool, default=True
+        Rank a worker whose record and settings did not change only against the new and
+        changed vacancies, merged with last week's candidate list
+        (:mod:`doorstroom_match.increment`); the outputs are the same as with False, which
+        ranks every worker against every vacancy (the lists are kept either way).
 
     Returns
     -------
@@ -787,6 +827,7 @@ def run_batch(
                 delimiter=delimiter,
                 ratings=ratings,
                 jobs=jobs,
+                incremental=incremental,
             )
         finally:
             week.discard()  # a no-op after a publish (the folder is gone)
@@ -842,6 +883,7 @@ def _run_batch(
     delimiter: str | None,
     ratings: str | Path | Sequence[str | Path] | None = None,
     jobs: int | None = None,
+    incremental: bool = True,
 ) -> BatchResult:
     t0 = time.perf_counter()
     top = check_int(top, "top", low=1)
@@ -932,6 +974,7 @@ def _run_batch(
             texts = [v.title if text_field == "title" else v.text for v in active]
             enc = batch_encoder(encoder, st, fallback_texts=texts)
             fingerprint = "none" if enc is None else enc.fingerprint
+            last_run = st.last_done_run()  # the week the stored candidate lists belong to
             run_id = st.begin_run(day, fingerprint)
             try:
                 res = _run(
@@ -959,6 +1002,12 @@ def _run_batch(
                     places=pres is not None,
                     jobs=jobs,
                     not_relevant=not_relevant,
+                    increment=_Increment(
+                        prev,
+                        last_run,
+                        st.candidate_lists() if incremental else {},
+                        text_field,
+                    ),
                 )
             except BaseException:
                 try:
@@ -969,7 +1018,7 @@ def _run_batch(
     except BaseException:
         rejected_file.discard()
         raise
-    n_rows, n_encoded, n_cached, matches, placed = res
+    n_rows, n_encoded, n_cached, matches, placed, n_merged = res
     try:
         # 7. bulletin (staged with the other files) ----------------------------------------
         pages: list[Path] = []
@@ -1023,6 +1072,8 @@ def _run_batch(
             new_ids=new_ids,
             assignments_path=None if placed is None else out / "assignments.jsonl",
             assignment=None if placed is None else placed.summary,
+            n_ranked_full=len(wks) - n_merged,
+            n_merged=n_merged,
         )
         summary = _AtomicFile(week.path / "summary.json")
         summary.write_line(
@@ -1088,7 +1139,8 @@ def _run(
     places: bool = False,
     jobs: int = 1,
     not_relevant: Mapping[str, set[str]] | None = None,
-) -> tuple[int, int, int, dict[str, list[Match]], _Placed | None]:
+    increment: _Increment | None = None,
+) -> tuple[int, int, int, dict[str, list[Match]], _Placed | None, int]:
     n_encoded = n_cached = 0
     vectors = None
     keys: list[str | None] = [None] * len(active)
@@ -1124,6 +1176,15 @@ def _run(
             for wid in {*base, *not_relevant}
         }
 
+    # --- the increment (issue 17): workers whose list of last week is usable are ranked
+    # against the new and changed vacancies only and merged with it
+    worker_hashes = {w.id: _digest(w.to_record()) for w in wks}
+    config, previous, delta = _plan_increment(
+        matcher, active, hashes, worker_hashes, not_relevant or {}, top, increment, scheduler
+    )
+    candidates: list[Any] = []
+    n_merged = 0
+
     matches_file = _AtomicFile(out / "matches.jsonl")
     by_worker: dict[str, list[Match]] = {}
     store_rows: list[tuple[str, str, int, float, bool]] = []
@@ -1136,7 +1197,17 @@ def _run(
         new = np.array([v.id in new_ids for v in active], dtype=bool)
         if scheduler is None:
             ranked = _local_blocks(
-                matcher, blocks, top, n_valid, exclude, jobs, stack, new, keep_matches
+                matcher,
+                blocks,
+                top,
+                n_valid,
+                exclude,
+                jobs,
+                stack,
+                new,
+                keep_matches,
+                previous,
+                delta,
             )
         else:
             client, own_client = _dask_client(scheduler)
@@ -1174,6 +1245,11 @@ def _run(
                 matches_file.write_line(done.text)
             store_rows += done.store_rows
             n_rows += len(done.store_rows)
+            n_merged += done.n_merged
+            candidates += [
+                _stored_list(w.id, c, worker_hashes, config, not_relevant)
+                for w, c in zip(block, done.candidates, strict=True)
+            ]
             if keep_matches:  # for the bulletin; otherwise only streamed to the file
                 by_worker.update(zip((w.id for w in block), done.matches, strict=True))
             bar.update(len(block))
@@ -1201,7 +1277,7 @@ def _run(
                 )
                 for v in all_vacs
             ],
-            workers=[(w.id, _digest(w.to_record())) for w in wks],
+            workers=[(w.id, worker_hashes[w.id]) for w in wks],
             matches=store_rows,
             fingerprint=None if enc is None else enc.fingerprint,
             stats={
@@ -1212,6 +1288,7 @@ def _run(
                 "n_expired": n_expired,
                 "n_encoded": n_encoded,
             },
+            candidates=candidates,
         )
         # 6. outputs into place ----------------------------------------------------------
         matches_file.commit()
@@ -1227,7 +1304,78 @@ def _run(
         bar.close()
         if own_client and client is not None:
             client.close()
-    return n_rows, n_encoded, n_cached, by_worker, placed
+    return n_rows, n_encoded, n_cached, by_worker, placed, n_merged
+
+
+@dataclass(frozen=True)
+class _Increment:
+    """What the store knows of last week, for the increment."""
+
+    states: Mapping[str, Any]  # vacancy id -> VacancyState
+    last_run: int | None
+    lists: Mapping[str, Any]  # worker id -> StoredCandidates
+    text_field: str
+
+
+def _plan_increment(
+    matcher: Matcher,
+    active: list[Vacancy],
+    hashes: Mapping[str, str],
+    worker_hashes: Mapping[str, str],
+    not_relevant: Mapping[str, set[str]],
+    top: int,
+    increment: _Increment | None,
+    scheduler: Any,
+) -> tuple[str, dict[str, Any], Any]:
+    """(config digest, workers to merge with their survivors, (restricted Matcher, delta
+    columns) or None). With a Dask scheduler every worker is ranked in full."""
+    from .increment import config_digest, plan_merges
+
+    text_field = "title" if increment is None else increment.text_field
+    config = config_digest(matcher, top=top, text_field=text_field)
+    if increment is None or scheduler is not None or not increment.lists:
+        return config, {}, None
+    states = increment.states
+    unchanged = np.array(
+        [
+            not v.is_internship  # places are re-assigned, so re-ranked, every week
+            and (s := states.get(v.id)) is not None
+            and s.status == "active"
+            and s.hash == hashes[v.id]
+            for v in active
+        ],
+        dtype=bool,
+    )
+    col_of = {vid: j for j, vid in enumerate(matcher.vacancy_ids_)}
+    previous = plan_merges(
+        increment.lists, worker_hashes, config, increment.last_run, col_of, unchanged, not_relevant
+    )
+    if not previous:
+        return config, {}, None
+    delta_cols = np.flatnonzero(~unchanged)
+    delta = (matcher._restricted(delta_cols), delta_cols) if len(delta_cols) else None
+    return config, previous, delta
+
+
+def _stored_list(
+    wid: str,
+    c: Any,
+    worker_hashes: Mapping[str, str],
+    config: str,
+    not_relevant: Mapping[str, set[str]] | None,
+) -> Any:
+    from .store import StoredCandidates
+
+    return StoredCandidates(
+        worker_id=wid,
+        run_id=0,  # the store writes the run's id
+        worker_hash=worker_hashes[wid],
+        config=config,
+        excluded=tuple(sorted((not_relevant or {}).get(wid, ()))),
+        complete=c.complete,
+        vacancy_ids=c.vacancy_ids,
+        scores=np.array(c.scores, dtype=np.float32),
+    )
 
 
 def _resolve_jobs(jobs: int | None) -> int:

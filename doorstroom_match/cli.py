@@ -81,6 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="blocks of workers ranked at once (default: every usable CPU); same output for any N",
     )
     b.add_argument(
+        "--no-increment",
+        action="store_true",
+        help="rank every worker against every vacancy (default: unchanged workers only against "
+        "new and changed vacancies, merged with last week's lists; the same output)",
+    )
+    b.add_argument(
         "--delimiter",
         metavar="CHAR",
         help="delimiter of .csv inputs: ',', ';', 'tab', ... (default: sniffed from each header)",
@@ -317,6 +323,7 @@ def _cmd_batch(args: argparse.Namespace) -> int:
         ratings=args.ratings,
         delimiter=args.delimiter,
         jobs=args.jobs,
+        incremental=not args.no_increment,
     )
     print(res.summary())
     if res.n_rejected:

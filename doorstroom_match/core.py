@@ -1176,3 +1176,102 @@ def topk_by_distance(
         threshold=max_distance,
         n_jobs=n_jobs,
     )
+
+
+# --------------------------------------------------------------------------- exact inner products
+
+
+def _exact_bits(dim: int) -> int:
+    """Bits per quantised entry so that every partial sum of ``dim`` products is an integer
+    of at most 2**53 (exact in float64): ``dim * 2**(2 * bits) <= 2**53``."""
+    return (53 - max(1, int(dim - 1).bit_length())) // 2
+
+
+def _quantise(rows: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """Integer-valued float64 rows and the power of two that scales each back.
+
+    Each row is scaled by a power of two taken from its own largest magnitude, so the result
+    depends on that row alone: ``rows[i] ~= q[i] * scale[i]`` with ``|q| <= 2**bits``.
+    """
+    top = np.abs(rows).max(axis=1) if rows.shape[1] else np.zeros(len(rows), np.float32)
+    exp = np.frexp(top.astype(np.float64))[1]  # top < 2**exp (0 for a zero row)
+    q = np.rint(np.ldexp(rows.astype(np.float64), (bits - exp)[:, None]))
+    return q, np.ldexp(1.0, exp - bits)
+
+
+class ExactDot:
+    """Inner products with fixed rows whose bits do not depend on blocks, threads or BLAS.
+
+    A float32 matrix product sums in an order that depends on the shapes BLAS is handed, so
+    the same pair of rows can differ in the last bit between a block of 78 workers and one of
+    22, and a ranking then breaks a near tie differently with another block size (or with
+    only some workers ranked, as the weekly increment does). Here each row is quantised to
+    integers with ``(53 - ceil(log2(dim))) // 2`` bits (23 for 128 dimensions) under a
+    power-of-two scale of its own; every partial sum of the float64 product is then an exact
+    integer, so *any* order gives the same sum, and one final rounding to float32 gives a
+    value that depends on the two rows alone. Quantising costs at most 2**-(bits + 1) of a
+    row's largest entry, about float32's own rounding.
+
+    Rows with equal bytes (vacancies with the same title) share one column of the product.
+
+    Parameters
+    ----------
+    right : ndarray of shape (n, dim)
+        The fixed side (vacancy vectors), finite.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> v = np.array([[1.0, 0.0], [0.6, 0.8], [1.0, 0.0]], np.float32)
+    >>> ExactDot(v)(np.array([[0.6, 0.8]], np.float32), slice(0, 3)).astype(float).round(6).tolist()
+    [[0.6, 1.0, 0.6]]
+    """
+
+    def __init__(self, right: np.ndarray) -> None:
+        right = np.ascontiguousarray(right, dtype=np.float32)
+        n, dim = right.shape
+        self.n, self.dim = n, dim
+        self.bits = _exact_bits(dim)
+        if n and dim:
+            keys = right.view(np.dtype((np.void, 4 * dim))).ravel()
+            _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+            uniq = right[first]
+        else:
+            uniq, inverse = right, np.arange(n)
+        q, scale = _quantise(uniq, self.bits)
+        self._qt = np.ascontiguousarray(q.T)  # (dim, n_unique), integer-valued float64
+        self._scale = scale
+        self._inverse = np.asarray(inverse, dtype=np.int64).ravel()
+
+    def subset(self, cols: np.ndarray) -> ExactDot:
+        """The same products restricted to the rows ``cols`` (same bits)."""
+        out = object.__new__(ExactDot)
+        out.n, out.dim, out.bits = len(cols), self.dim, self.bits
+        used, inverse = np.unique(self._inverse[cols], return_inverse=True)
+        out._qt = np.ascontiguousarray(self._qt[:, used])
+        out._scale = self._scale[used]
+        out._inverse = inverse.astype(np.int64).ravel()
+        return out
+
+    def __call__(self, left: np.ndarray, cols: slice | np.ndarray) -> np.ndarray:
+        """``left @ right[cols].T`` as float32, shape (len(left), n_cols).
+
+        Parameters
+        ----------
+        left : ndarray of shape (n_left, dim)
+        cols : slice or ndarray of int
+            Rows of ``right``.
+        """
+        left = np.asarray(left, dtype=np.float32)
+        inv = self._inverse[cols]
+        n_unique = self._qt.shape[1]
+        if len(inv) < n_unique // 2:  # a few columns: only the distinct rows they use
+            used, inv = np.unique(inv, return_inverse=True)
+            qt, scale = self._qt[:, used], self._scale[used]
+        else:
+            qt, scale = self._qt, self._scale
+        ql, lscale = _quantise(left, self.bits)
+        prod = ql @ qt  # exact: integers below 2**53
+        prod *= lscale[:, None]  # powers of two: exact
+        prod *= scale[None, :]
+        return np.take(prod.astype(np.float32), inv.ravel(), axis=1)

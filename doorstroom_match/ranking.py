@@ -48,6 +48,7 @@ from .competences import LEVEL_LABELS, CompetenceDictionary, default_dictionary
 from .core import (
     METHODS,
     DistanceEngine,
+    ExactDot,
     _encode_requirements,
     _shortfall_rows,
     blocked_topk,
@@ -618,7 +619,57 @@ class Matcher:
                 )
 
             self._vac_vecs = vecs
+            self._vac_text = ExactDot(vecs)  # the same bits whatever the blocks
         return self
+
+    def _restricted(self, cols: np.ndarray) -> Matcher:
+        """This fitted Matcher on the vacancies ``cols`` only (ascending indices): every
+        vacancy-side array is sliced, nothing is fitted again, so each pair scores the same
+        bits as in ``self`` (the weekly increment ranks only new and changed vacancies)."""
+        self._check_fitted()
+        cols = np.asarray(cols, dtype=np.int64)
+        sub = object.__new__(Matcher)
+        sub.__dict__.update(self.__dict__)
+        take = cols.tolist()
+        for name in (
+            "vacancy_occupations_",
+            "requirements_source_",
+            "effective_vacancies_",
+        ):
+            setattr(sub, name, tuple(getattr(self, name)[j] for j in take))
+        sub.vacancies_ = [self.vacancies_[j] for j in take]
+        sub.vacancy_ids_ = [self.vacancy_ids_[j] for j in take]
+        sub._effective = [self._effective[j] for j in take]
+        for name in (
+            "_vac_high",
+            "_vac_physical",
+            "_req",
+            "_wts",
+            "_inv_worst",
+            "_unknown_req",
+            "_kind_bonus",
+            "_vac_full",
+            "_allowed",
+            "_vac_xyz",
+            "_vac_dict",
+            "_n_req",
+        ):
+            setattr(sub, name, np.ascontiguousarray(getattr(self, name)[cols]))
+        sub._vac_json = {}  # rendered vacancy fields, cached by column: not shared
+        if self._vac_feat is not None:
+            sub._vac_feat = self._vac_feat[cols]
+            sub._vac_feat_t = sub._vac_feat.T.tocsr()
+        sub._engine = DistanceEngine(sub._req, sub._wts, self._engine.method)
+        if self.hard_:
+            sub._hard_engine = DistanceEngine(
+                np.ascontiguousarray(sub._req[:, self._hard_cols]),
+                np.ones((len(cols), len(self._hard_cols)), np.float32),
+                self._hard_engine.method,
+            )
+        if self.encoder_ is not None:
+            sub._vac_vecs = self._vac_vecs[cols]
+            sub._vac_text = self._vac_text.subset(cols)
+        return sub
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "vacancies_"):
@@ -719,6 +770,12 @@ class Matcher:
             [(int(j), float(s), True) for j, s in zip(ix, vs, strict=True) if j >= 0]
             for ix, vs in zip(near.indices, near.values, strict=True)
         ]
+        self._fill_far(ctx, rows, top)
+        return [self._explain_reference(ctx, i, r) for i, r in enumerate(rows)]
+
+    def _fill_far(self, ctx: _WorkerContext, rows: list[list[tuple]], top: int) -> None:
+        """Top up (in place) the rows of workers with fewer than ``top`` places within the
+        commute limit with the nearest ones beyond it (``fill_beyond``)."""
         if self.fill_beyond and ctx.cos_min is not None:
             short = [i for i, r in enumerate(rows) if len(r) < top]
             if short:
@@ -728,7 +785,6 @@ class Matcher:
                         if j < 0 or len(rows[i]) >= top:
                             break
                         rows[i].append((int(j), float(s), False))
-        return [self._explain_reference(ctx, i, r) for i, r in enumerate(rows)]
 
     def _worker_context(self, wks: list[WorkerProfile], exclude: Mapping[str, Any] | None):
         n_w = len(wks)
@@ -807,7 +863,7 @@ class Matcher:
             "kind": np.broadcast_to(self._kind_bonus[cols], (nr, nc)),
         }
         if ctx.vecs is not None:
-            sim = ctx.vecs[rows] @ self._vac_vecs[cols].T
+            sim = self._vac_text(ctx.vecs[rows], cols)
             out["text"] = np.float32(w.text) * np.clip(sim, 0.0, 1.0)
         if ctx.feat is not None:
             if isinstance(cols, slice):  # a block: workers x all vacancies, then the columns
@@ -917,8 +973,9 @@ class Matcher:
         """Explain the selected rows in bulk: gaps, components and distances of every pair.
 
         The same values, bit for bit, as :meth:`_explain_reference` (one worker at a time):
-        the elementwise signals are computed on all rows at once; the two products that go
-        through BLAS (text similarity, commute cosine) are taken per worker exactly as there.
+        the elementwise signals are computed on all rows at once; the two products (text
+        similarity through :class:`~doorstroom_match.core.ExactDot`, commute cosine through
+        BLAS) are taken per worker exactly as there.
         """
         w = self.weights_
         n = row.size
@@ -943,7 +1000,7 @@ class Matcher:
             idx = col[s]
             cos[s] = ctx.xyz[i] @ self._vac_xyz[idx].T  # nan when a postcode is unknown
             if sim is not None:
-                sim[s] = (ctx.vecs[np.array([i])] @ self._vac_vecs[idx].T)[0]
+                sim[s] = self._vac_text(ctx.vecs[np.array([i])], idx)[0]
         if sim is not None:
             comps["text"] = np.float32(w.text) * np.clip(sim, 0.0, 1.0)
         if ctx.feat is not None:

@@ -29,6 +29,12 @@ What it keeps, table by table:
     suggested again (:meth:`Store.feedback_exclusions`).
 ``workers``
     Only ``id``, a content ``hash`` and first/last seen: no competence level is stored.
+``candidates``
+    Per worker of the last completed week, the candidate list the increment merges with next
+    week (:mod:`doorstroom_match.increment`): the best ``top + margin`` vacancy ids and their
+    scores, the digests of the worker's record and of the settings, the ``niet_relevant``
+    exclusions in force, and the run that made it. Replaced as a whole every week; no
+    competence level is stored.
 
 Consistency: a week's state (vacancies, workers, matches, the run's ``done`` mark) is written in
 one transaction at the end of the run, so a run killed midway leaves the previous week intact
@@ -57,12 +63,15 @@ Examples
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from ._exceptions import StoreError, UnknownIdError, ValidationError
 from ._validation import check_id
@@ -74,6 +83,7 @@ __all__ = [
     "WORKER_EVENTS",
     "OutcomeRate",
     "VacancyState",
+    "StoredCandidates",
     "SCHEMA_VERSION",
     "outcome_csv",
 ]
@@ -145,6 +155,16 @@ CREATE TABLE IF NOT EXISTS outcomes (
     date TEXT NOT NULL,
     PRIMARY KEY (worker_id, vacancy_id, event)
 );
+CREATE TABLE IF NOT EXISTS candidates (
+    worker_id TEXT PRIMARY KEY,
+    run_id INTEGER NOT NULL,
+    worker_hash TEXT NOT NULL,
+    config TEXT NOT NULL,
+    excluded TEXT NOT NULL,
+    complete INTEGER NOT NULL,
+    vacancy_ids TEXT NOT NULL,
+    scores BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS feedback (
     worker_id TEXT NOT NULL,
     vacancy_id TEXT NOT NULL,
@@ -165,7 +185,38 @@ _WORKER_COLUMNS = {
     "matches": "worker_id",
     "outcomes": "worker_id",
     "feedback": "worker_id",
+    "candidates": "worker_id",
 }
+
+
+@dataclass(frozen=True)
+class StoredCandidates:
+    """One worker's candidate list as the store keeps it (see :mod:`doorstroom_match.increment`).
+
+    Attributes
+    ----------
+    worker_id : str
+    run_id : int
+        The run that made it.
+    worker_hash, config : str
+        Digests of the worker's record and of the settings it was ranked under.
+    excluded : tuple of str
+        Vacancies the worker had marked ``niet_relevant`` at the time.
+    complete : bool
+        The list holds the worker's whole pool within the commute limit.
+    vacancy_ids : tuple of str
+        Best first.
+    scores : ndarray of shape (len(vacancy_ids),), float32
+    """
+
+    worker_id: str
+    run_id: int
+    worker_hash: str
+    config: str
+    excluded: tuple[str, ...]
+    complete: bool
+    vacancy_ids: tuple[str, ...]
+    scores: Any
 
 
 @dataclass(frozen=True)
@@ -410,6 +461,7 @@ class Store:
             "outcomes",
             "feedback",
             "embeddings",
+            "candidates",
         }:
             raise ValidationError(f"table must be one of the store's tables, got {table!r}")
         try:
@@ -491,6 +543,7 @@ class Store:
         stats: Mapping[str, int] | None = None,
         prune_embeddings: bool = True,
         before_commit: Callable[[], None] | None = None,
+        candidates: Sequence[StoredCandidates] | None = None,
     ) -> None:
         """Write the week's state in one transaction and mark the run ``done``.
 
@@ -514,6 +567,9 @@ class Store:
         before_commit : callable, optional
             Called inside the transaction, just before it commits; if it raises, nothing of
             the week is written.
+        candidates : sequence of StoredCandidates, optional
+            The week's candidate lists; they replace every stored list (a worker absent this
+            week keeps none). None leaves the stored lists as they are.
         """
         day = _iso(run_date, "run date")
         stats = dict(stats or {})
@@ -557,6 +613,25 @@ class Store:
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 [(run_id, w, v, r, s, int(n)) for w, v, r, s, n in matches],
             )
+            if candidates is not None:
+                db.execute("DELETE FROM candidates")
+                db.executemany(
+                    "INSERT INTO candidates(worker_id, run_id, worker_hash, config, excluded, "
+                    "complete, vacancy_ids, scores) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (
+                            c.worker_id,
+                            run_id,
+                            c.worker_hash,
+                            c.config,
+                            json.dumps(list(c.excluded), ensure_ascii=False),
+                            int(c.complete),
+                            json.dumps(list(c.vacancy_ids), ensure_ascii=False),
+                            np.asarray(c.scores, dtype="<f4").tobytes(),
+                        )
+                        for c in candidates
+                    ],
+                )
             has_cache = db.execute(
                 "SELECT 1 FROM sqlite_master WHERE type='table' AND name='embeddings'"
             ).fetchone()
@@ -576,6 +651,32 @@ class Store:
             )
             if before_commit is not None:
                 before_commit()
+
+    def last_done_run(self) -> int | None:
+        """The id of the latest completed run (whose week the vacancy states describe)."""
+        row = self._db.execute("SELECT MAX(run_id) FROM runs WHERE status='done'").fetchone()
+        return None if row is None or row[0] is None else int(row[0])
+
+    def candidate_lists(self) -> dict[str, StoredCandidates]:
+        """Every stored candidate list, by worker id (unreadable rows are left out: those
+        workers are simply ranked in full)."""
+        out = {}
+        for r in self._db.execute(
+            "SELECT worker_id, run_id, worker_hash, config, excluded, complete, vacancy_ids, "
+            "scores FROM candidates"
+        ):
+            try:
+                ids = json.loads(r[6])
+                scores = np.frombuffer(bytes(r[7]), dtype="<f4").astype(np.float32)
+                excluded = json.loads(r[4])
+            except (ValueError, TypeError):
+                continue
+            if not isinstance(ids, list) or len(ids) != len(scores):
+                continue
+            out[r[0]] = StoredCandidates(
+                r[0], int(r[1]), r[2], r[3], tuple(excluded), bool(r[5]), tuple(ids), scores
+            )
+        return out
 
     def past_matches(self, worker_id: str | None = None) -> list[dict[str, Any]]:
         """Matches of completed runs (optionally of one worker), in run and rank order."""

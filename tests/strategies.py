@@ -684,3 +684,14 @@ def title_texts(draw):
     )
     seps = draw(st.lists(st.sampled_from([" ", "  ", "\t", " / ", "-"]), min_size=len(parts)))
     return "".join(p + s for p, s in zip(parts, seps, strict=False))
+@st.composite
+def unit_rows(draw, max_rows=12, dim=st.integers(1, 16)):
+    """Float32 rows of unit length (text vectors), some with exact zeros and repeats."""
+    d = draw(dim)
+    n = draw(st.integers(1, max_rows))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, d)) * (rng.random((n, d)) < 0.7)
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    x = np.where(norms > 0, x / np.where(norms > 0, norms, 1.0), 0.0)
+    return x.astype(np.float32)

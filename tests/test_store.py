@@ -10,7 +10,13 @@ import sqlite3
 import pytest
 
 from doorstroom_match import FeedError, UnknownIdError, ValidationError
-from doorstroom_match.store import OUTCOME_EVENTS, WORKER_EVENTS, Store, outcome_csv
+from doorstroom_match.store import (
+    OUTCOME_EVENTS,
+    WORKER_EVENTS,
+    Store,
+    StoredCandidates,
+    outcome_csv,
+)
 
 
 def _week(st: Store, day: str, vac_ids: list[str], matches=(), workers=(("W1", "h"),), **kw):
@@ -170,12 +176,21 @@ def test_forget_worker_removes_every_row_and_the_bytes(tmp_path):
             ["V1"],
             matches=[("WX-77", "V1", 1, 0.5, True)],
             workers=[("WX-77", "h1"), ("W2", "h2")],
+            candidates=[StoredCandidates("WX-77", 0, "h1", "c", (), True, ("V1",), [0.5])],
         )
+        assert st.candidate_lists()["WX-77"].vacancy_ids == ("V1",)
         st.record_outcome("WX-77", "V1", "applied", "2026-11-03")
         st.record_feedback("WX-77", "V1", "besproken", note="WX-77 wil liever 's morgens")
-        assert st.mentions("WX-77") == ["workers", "matches", "outcomes", "feedback"]
+        assert st.mentions("WX-77") == ["workers", "matches", "outcomes", "candidates", "feedback"]
         removed = st.forget_worker("WX-77")
-        assert removed == {"workers": 1, "matches": 1, "outcomes": 1, "feedback": 1}
+        assert removed == {
+            "workers": 1,
+            "matches": 1,
+            "outcomes": 1,
+            "feedback": 1,
+            "candidates": 1,
+        }
+        assert st.candidate_lists() == {}
         assert st.mentions("WX-77") == []
         assert st.mentions("W2") == ["workers"]
     for f in tmp_path.iterdir():
