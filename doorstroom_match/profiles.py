@@ -11,6 +11,7 @@ Worker profiles are personal data: their ``repr`` shows only the id.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import math
 import operator
@@ -476,6 +477,25 @@ class Vacancy:
         if self.bvs_days is not None:
             set_(self, "bvs_days", check_int(self.bvs_days, f"bvs_days of {owner}", low=1, high=5))
         set_(self, "extra", _freeze(self.extra or {}))
+
+    def _with_known_requirements(self, requirements: Mapping[str, int]) -> Vacancy:
+        """This vacancy with ``requirements`` and the dictionary's default weights, as
+        ``dataclasses.replace(self, requirements=requirements, weights=None)`` gives it,
+        without checking every field again.
+
+        Only for requirements the library made itself (canonical ids of this vacancy's
+        dictionary, int levels 1..4: the cut-offs inferred from an occupation, thousands per
+        week); anything else goes through :func:`dataclasses.replace`.
+        """
+        if type(self) is not Vacancy:  # a subclass may check more in its own __post_init__
+            return dataclasses.replace(self, requirements=requirements, weights=None)
+        dictionary = self.dictionary
+        out = object.__new__(Vacancy)
+        out.__dict__.update(self.__dict__)
+        set_ = object.__setattr__
+        set_(out, "requirements", _freeze(requirements))
+        set_(out, "weights", _freeze({c: dictionary.weight(c) for c in requirements}))
+        return out
 
     @property
     def is_internship(self) -> bool:

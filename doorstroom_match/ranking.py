@@ -554,10 +554,15 @@ class Matcher:
             for j, v in enumerate(vacs):
                 if source[j] == "none" and top_occ[j] >= 0:
                     uri = str(occ.uris_[top_occ[j]])
-                    req = profiles.get(uri) or occ.inferred_requirements(int(top_occ[j]), ids, core)
-                    if req:  # an empty inferred cut-off would be passed by anyone: still "none"
+                    given = profiles.get(uri)
+                    req = given or occ.inferred_requirements(int(top_occ[j]), ids, core)
+                    if not req:  # an empty inferred cut-off would be passed by anyone: "none"
+                        continue
+                    if given:  # an organisation's profile: checked like any requirements
                         effective[j] = dataclasses.replace(v, requirements=req, weights=None)
-                        source[j] = "inferred"
+                    else:  # our own table: canonical ids and levels, not checked again
+                        effective[j] = v._with_known_requirements(req)
+                    source[j] = "inferred"
         self.requirements_source_ = tuple(source.tolist())
         #: the vacancies as ranked: an inferred cut-off in place of a missing one
         self.effective_vacancies_ = tuple(effective)

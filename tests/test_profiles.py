@@ -222,3 +222,28 @@ def test_record_with_levels_and_ratings_keeps_levels_and_flags_disagreement():
     }
     w = WorkerProfile.from_record(rec)
     assert w.level("initiatief") == 3 and w.disagreements == ("initiatief",)
+
+
+def test_known_requirements_copy_equals_dataclasses_replace():
+    """The ranking's fast copy for inferred cut-offs (thousands per week) gives the vacancy
+    dataclasses.replace gives: every field, the default weights, frozen mappings."""
+    import dataclasses
+    from types import MappingProxyType
+
+    from doorstroom_match import Vacancy
+    from doorstroom_match.synthetic import generate_sample
+
+    _, vacancies, places = generate_sample(5, 60, 10, 2)
+    req = {"samenwerken": 3, "stiptheid": 2, "nauwkeurigheid": 4}
+    for rec in vacancies + places:
+        v = Vacancy.from_record(rec)
+        slow = dataclasses.replace(v, requirements=req, weights=None)
+        fast = v._with_known_requirements(req)
+        assert fast == slow
+        assert {f.name: getattr(fast, f.name) for f in dataclasses.fields(Vacancy)} == {
+            f.name: getattr(slow, f.name) for f in dataclasses.fields(Vacancy)
+        }
+        assert isinstance(fast.requirements, MappingProxyType)
+        assert isinstance(fast.weights, MappingProxyType)
+        assert fast.weights == slow.weights and fast.dictionary is v.dictionary
+        assert v.requirements == Vacancy.from_record(rec).requirements  # the original is kept
