@@ -854,10 +854,13 @@ def _sheet_pages(st: _RenderState, worker_ids: Sequence[str]) -> list[Path]:
 _FORK_STATE: list[_RenderState] = []
 
 
-def _run_task(task: tuple[str, Any]) -> Any:
-    st = _FORK_STATE[-1]
+def _render_task(st: _RenderState, task: tuple[str, Any]) -> Any:
     kind, arg = task
     return _coach_page(st, arg) if kind == "coach" else _sheet_pages(st, arg)
+
+
+def _forked_task(task: tuple[str, Any]) -> Any:
+    return _render_task(_FORK_STATE[-1], task)
 
 
 def _map_tasks(st: _RenderState, tasks: list[tuple[str, Any]], jobs: int) -> list[Any]:
@@ -867,7 +870,7 @@ def _map_tasks(st: _RenderState, tasks: list[tuple[str, Any]], jobs: int) -> lis
     import multiprocessing as mp
 
     if jobs <= 1 or len(tasks) <= 1 or "fork" not in mp.get_all_start_methods():
-        return [_coach_page(st, a) if k == "coach" else _sheet_pages(st, a) for k, a in tasks]
+        return [_render_task(st, t) for t in tasks]
     from concurrent.futures import ProcessPoolExecutor
 
     _FORK_STATE.append(st)
@@ -875,7 +878,7 @@ def _map_tasks(st: _RenderState, tasks: list[tuple[str, Any]], jobs: int) -> lis
         with ProcessPoolExecutor(
             max_workers=min(jobs, len(tasks)), mp_context=mp.get_context("fork")
         ) as pool:
-            return list(pool.map(_run_task, tasks))
+            return list(pool.map(_forked_task, tasks))
     finally:
         _FORK_STATE.pop()
 
