@@ -243,9 +243,7 @@ class WeekOutput:
 
     def files(self) -> list[str]:
         """Paths of the staged files, relative to the staging folder, sorted."""
-        return sorted(
-            p.relative_to(self.path).as_posix() for p in self.path.rglob("*") if p.is_file()
-        )
+        return _staged_files(self.path)
 
     def publish_file(self, rel: str) -> Path:
         """Move one staged file into place now (the reasons of a run that cannot go on)."""
@@ -289,13 +287,31 @@ class WeekOutput:
                 pass
 
 
+def _staged_files(root: Path) -> list[str]:
+    """Files under ``root``, as sorted POSIX paths relative to it (``os.walk`` on strings: a
+    week's bulletin stages tens of thousands of pages, and ``Path.rglob`` spent seconds
+    building path objects for them)."""
+    top = os.fspath(root)
+    out: list[str] = []
+    for folder, _dirs, names in os.walk(top):
+        rel = os.path.relpath(folder, top)
+        prefix = "" if rel == "." else rel.replace(os.sep, "/") + "/"
+        out += [prefix + n for n in names if os.path.isfile(os.path.join(folder, n))]
+    return sorted(out)
+
+
 def _apply(out: Path, staging: Path, files: Sequence[str]) -> None:
+    made: set[str] = set()
+    src_root, out_root = os.fspath(staging), os.fspath(out)
     for rel in files:
-        src = staging / rel
-        if not src.is_file():  # moved before a kill
+        src = os.path.join(src_root, rel)
+        if not os.path.isfile(src):  # moved before a kill
             continue
-        target = out / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target = os.path.join(out_root, rel)
+        parent = os.path.dirname(target)
+        if parent not in made:
+            os.makedirs(parent, exist_ok=True)
+            made.add(parent)
         os.replace(src, target)
     manifest = out / MANIFEST_NAME
     try:

@@ -1262,16 +1262,28 @@ class ExactDot:
         cols : slice or ndarray of int
             Rows of ``right``.
         """
-        left = np.asarray(left, dtype=np.float32)
         inv = self._inverse[cols]
         n_unique = self._qt.shape[1]
         if len(inv) < n_unique // 2:  # a few columns: only the distinct rows they use
             used, inv = np.unique(inv, return_inverse=True)
-            qt, scale = self._qt[:, used], self._scale[used]
+            prod = self._products(left, self._qt[:, used], self._scale[used])
         else:
-            qt, scale = self._qt, self._scale
-        ql, lscale = _quantise(left, self.bits)
+            prod = self._products(left, self._qt, self._scale)
+        return np.take(prod, inv.ravel(), axis=1)
+
+    @property
+    def inverse(self) -> np.ndarray:
+        """ndarray of shape (n,), int64: the column of :meth:`distinct` of each right row."""
+        return self._inverse
+
+    def distinct(self, left: np.ndarray) -> np.ndarray:
+        """Products with each distinct right row, shape (len(left), n_distinct), float32:
+        ``self(left, cols)`` is ``distinct(left)[:, inverse[cols]]``, bit for bit."""
+        return self._products(left, self._qt, self._scale)
+
+    def _products(self, left: np.ndarray, qt: np.ndarray, scale: np.ndarray) -> np.ndarray:
+        ql, lscale = _quantise(np.asarray(left, dtype=np.float32), self.bits)
         prod = ql @ qt  # exact: integers below 2**53
         prod *= lscale[:, None]  # powers of two: exact
         prod *= scale[None, :]
-        return np.take(prod.astype(np.float32), inv.ravel(), axis=1)
+        return prod.astype(np.float32)

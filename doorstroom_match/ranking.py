@@ -527,6 +527,10 @@ class Matcher:
             top_occ = gi[:, 0]
             self._vac_feat = occ.features(gi, gp).tocsr()
             self._vac_feat_t = self._vac_feat.T.tocsr()  # (features, vacancies) for blocks
+            # the distinct rows (vacancies with the same guess share one), for the fused
+            # score block: a sparse product sums in the order of the worker's own features,
+            # so a distinct column has the bits of every vacancy that shares it
+            self._occ_u_t, self._occ_inv = _distinct_rows(self._vac_feat, gi, gp)
             # (vacancy, feature) keys in order, for the affinity of single pairs
             f = self._vac_feat
             keys = np.repeat(np.arange(n_v, dtype=np.int64), np.diff(f.indptr)) * f.shape[1]
@@ -664,6 +668,9 @@ class Matcher:
         if self._vac_feat is not None:
             sub._vac_feat = self._vac_feat[cols]
             sub._vac_feat_t = sub._vac_feat.T.tocsr()
+            used, inverse = np.unique(self._occ_inv[cols], return_inverse=True)
+            sub._occ_u_t = self._occ_u_t[:, used].tocsr()
+            sub._occ_inv = inverse.astype(np.int64).ravel()
         sub._engine = DistanceEngine(sub._req, sub._wts, self._engine.method)
         if self.hard_:
             sub._hard_engine = DistanceEngine(
@@ -892,38 +899,83 @@ class Matcher:
         vac_xyz = np.nan_to_num(self._vac_xyz, nan=0.0)
         wk_xyz = np.nan_to_num(ctx.xyz, nan=0.0)
 
+        kernel = None if far or not _FUSED else _score_kernel()
+        if kernel is not None:  # one kernel per block (doorstroom_match/_score.py)
+            from ._score import column_bits, row_bits, score_block
+
+            col_bits = column_bits(
+                self._unknown_req,
+                allowed,
+                self._vac_full,
+                self._vac_physical,
+                self._vac_high,
+                ~vac_known,
+            )
+            sig = np.array(
+                [w.competence_fit, w.cutoff, w.text, w.occupation, w.regime, w.limits],
+                np.float32,
+            )
+            sig = np.append(sig, np.float32(_UNKNOWN_FIT))
+            low = ctx.low_skill if ctx.low_skill is not None and self.high_skill_rule else None
+            bits_of_rows = row_bits(ctx.part_time, ctx.limited, low, (wk_xyz == 0).all(axis=1))
+
+            def fused(rows: np.ndarray, cols: slice) -> np.ndarray:
+                d = np.empty((len(rows), cols.stop - cols.start), np.float32)
+                _fill_rows(ctx.fill, rows, cols, d)
+                geo = ctx.cos_min is not None
+                return score_block(
+                    kernel,
+                    d,
+                    self._inv_worst[cols],
+                    self._kind_bonus[cols],
+                    col_bits[cols],
+                    bits_of_rows[rows],
+                    tsim=None if ctx.vecs is None else self._vac_text.distinct(ctx.vecs[rows]),
+                    tinv=None if ctx.vecs is None else self._vac_text.inverse[cols],
+                    aff=None if ctx.feat is None else (ctx.feat[rows] @ self._occ_u_t).toarray(),
+                    oinv=None if ctx.feat is None else self._occ_inv[cols],
+                    cos=wk_xyz[rows] @ vac_xyz[cols].T if geo else None,
+                    cos_min=ctx.cos_min[rows] if geo else None,
+                    require_cutoff=self.require_cutoff,
+                    weights=sig,
+                )
+
         def block(rs: slice, cols: slice) -> np.ndarray:
             rows = all_rows[rs]
-            parts = self._score(ctx, rows, cols)
-            s = np.zeros((len(rows), cols.stop - cols.start), np.float32)
-            for name in SIGNALS:
-                if name in parts:
-                    s += parts[name]
-            s[:, ~allowed[cols]] = -np.inf
-            if self.require_cutoff:
-                s[~parts["passed"]] = -np.inf
+            if kernel is not None:
+                s = fused(rows, cols)
+            else:  # the numpy block: the reference of the fused one, and the far list
+                parts = self._score(ctx, rows, cols)
+                s = np.zeros((len(rows), cols.stop - cols.start), np.float32)
+                for name in SIGNALS:
+                    if name in parts:
+                        s += parts[name]
+                s[:, ~allowed[cols]] = -np.inf
+                if self.require_cutoff:
+                    s[~parts["passed"]] = -np.inf
+                if ctx.low_skill is not None and self.high_skill_rule:
+                    s[ctx.low_skill[rows, None] & self._vac_high[None, cols]] = -np.inf
+                if ctx.cos_min is not None:
+                    cos = wk_xyz[rows] @ vac_xyz[cols].T
+                    unknown = ~vac_known[cols][None, :] | (wk_xyz[rows] == 0).all(axis=1)[:, None]
+                    near = (cos >= ctx.cos_min[rows, None]) | unknown
+                    if not far:
+                        s[~near] = -np.inf
+                    else:  # beyond the limit only, nearest first: a penalty per km beyond it
+                        s[near] = -np.inf
+                        km = EARTH_RADIUS_KM * np.arccos(np.clip(cos, -1.0, 1.0))
+                        over = np.maximum(km - ctx.km[rows, None], 0.0)
+                        s -= np.float32(w.beyond_km) * over.astype(np.float32)
+            # -inf stays -inf under the far penalty: these masks may come last
             if ctx.hard_fill is not None:
                 hd = np.empty_like(s)
                 _fill_rows(ctx.hard_fill, rows, cols, hd)
                 s[hd > 0] = -np.inf
-            if ctx.low_skill is not None and self.high_skill_rule:
-                s[ctx.low_skill[rows, None] & self._vac_high[None, cols]] = -np.inf
             for r, i in enumerate(rows.tolist()):
                 ex = ctx.excluded.get(i)
                 if ex is not None:
                     hit = ex[(ex >= cols.start) & (ex < cols.stop)] - cols.start
                     s[r, hit] = -np.inf
-            if ctx.cos_min is not None:
-                cos = wk_xyz[rows] @ vac_xyz[cols].T
-                unknown = ~vac_known[cols][None, :] | (wk_xyz[rows] == 0).all(axis=1)[:, None]
-                near = (cos >= ctx.cos_min[rows, None]) | unknown
-                if not far:
-                    s[~near] = -np.inf
-                else:  # beyond the limit only, nearest first: a penalty per km beyond it
-                    s[near] = -np.inf
-                    km = EARTH_RADIUS_KM * np.arccos(np.clip(cos, -1.0, 1.0))
-                    over = np.maximum(km - ctx.km[rows, None], 0.0)
-                    s -= np.float32(w.beyond_km) * over.astype(np.float32)
             return s
 
         return blocked_topk(
@@ -1168,6 +1220,36 @@ class _WorkerContext:
     part_time: np.ndarray | None = None
     limited: np.ndarray | None = None
     excluded: dict[int, np.ndarray] = field(default_factory=dict)
+
+
+#: Whether :meth:`Matcher._topk` scores its blocks with the fused kernel where numba is
+#: installed (tests set it to False to run the numpy block, its reference).
+_FUSED = True
+
+
+def _score_kernel() -> Any:
+    from ._score import compiled_kernel
+
+    return compiled_kernel()
+
+
+def _distinct_rows(feat: Any, gi: np.ndarray, gp: np.ndarray) -> tuple[Any, np.ndarray]:
+    """(the distinct rows of ``feat`` transposed, shape (n_features, n_distinct), CSR; the
+    column of each row, shape (n,), int64). Rows are the same exactly when their guesses
+    ``gi``/``gp`` (shape (n, k)) are: the features are a function of them."""
+    n = feat.shape[0]
+    if n == 0:
+        return feat.T.tocsr(), np.zeros(0, np.int64)
+    raw = np.concatenate(
+        [
+            np.ascontiguousarray(gi, dtype=np.int64).view(np.uint8).reshape(n, -1),
+            np.ascontiguousarray(gp, dtype=np.float32).view(np.uint8).reshape(n, -1),
+        ],
+        axis=1,
+    )
+    keys = np.ascontiguousarray(raw).view(np.dtype((np.void, raw.shape[1]))).ravel()
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    return feat[first].T.tocsr(), np.asarray(inverse, dtype=np.int64).ravel()
 
 
 def _fill_rows(fill: Any, rows: np.ndarray, cols: slice, out: np.ndarray) -> None:
