@@ -36,7 +36,7 @@ import numpy as np
 from ._exceptions import ValidationError
 from ._validation import check_level_array, check_weight_array
 from .competences import LEVEL_LABELS
-from .core import default_block_rows, distance_blocks, encode_levels, encode_requirements
+from .core import default_block_rows, encode_levels, encode_requirements
 from .profiles import Vacancy, WorkerProfile
 
 __all__ = ["OpeningGap", "OpeningCounts", "opening_counts", "opening_gaps", "within_reach"]
@@ -123,45 +123,82 @@ def opening_counts(
                 f"within must be a bool array of shape ({n_w}, {n_v}), got "
                 f"{within.dtype} of shape {within.shape}"
             )
-    counts = np.zeros((n_w, n_c), dtype=np.int64)
-    passed = np.zeros(n_w, dtype=np.int64)
-    reachable = np.full(n_w, n_v, dtype=np.int64) if within is None else within.sum(axis=1)
-    if n_w == 0 or n_v == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return OpeningCounts(counts, empty, empty, empty, passed, reachable.astype(np.int64))
-    unit = active.astype(np.float32)
-    # weight c + 1 on competence c: where exactly one level is missing, the weighted sum is
-    # c + 1 of that one competence (an exact small integer in float32), so a second pass of
-    # the engine names the competence without gathering (pairs x competences) arrays
-    col = np.where(active, np.arange(1, n_c + 1, dtype=np.float32), np.float32(0))
-    req = np.where(active, requirements, 0).astype(np.int8)
-    if block_rows is None:
-        block_rows = default_block_rows(n_v)
-    pw: list[np.ndarray] = []
-    pv: list[np.ndarray] = []
-    pc: list[np.ndarray] = []
-    # s(w, v): the number of missing levels on required competences (exact small integers)
-    count_blocks = distance_blocks(levels, req, unit, block_rows=block_rows)
-    index_blocks = distance_blocks(levels, req, col, block_rows=block_rows)
-    for (rows, s), (_, idx) in zip(count_blocks, index_blocks, strict=True):
-        ok = np.ones(s.shape, dtype=bool) if within is None else within[rows]
-        passed[rows] = np.count_nonzero((s == 0) & ok, axis=1)
-        wi, vi = np.nonzero((s == 1) & ok)
-        if not wi.size:
-            continue
-        ci = idx[wi, vi].astype(np.int64) - 1
-        wi = wi + rows.start
-        counts += np.bincount(wi * n_c + ci, minlength=n_w * n_c).reshape(n_w, n_c)
-        pw.append(wi.astype(np.int64))
-        pv.append(vi.astype(np.int64))
-        pc.append(ci)
+    return _Openings(requirements, active, block_rows).counts(levels, within)
 
-    def cat(parts: list[np.ndarray]) -> np.ndarray:
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
-    return OpeningCounts(
-        counts, cat(pw), cat(pv), cat(pc), passed, np.asarray(reachable, dtype=np.int64)
-    )
+class _Openings:
+    """The vacancy side of :func:`opening_counts`, prepared once for many blocks of workers
+    (the two passes' lookup tables cost as much to build as a block's distances).
+
+    Parameters
+    ----------
+    requirements : ndarray of shape (n_vacancies, n_competences)
+        Checked minimum levels.
+    active : ndarray of shape (n_vacancies, n_competences), dtype bool
+        Required competences (requirement > 0 with a weight > 0).
+    block_rows : int, optional
+        Workers per block of the engine.
+    """
+
+    def __init__(self, requirements: np.ndarray, active: np.ndarray, block_rows: int | None):
+        from .core import DistanceEngine
+
+        self.n_v, self.n_c = requirements.shape
+        self.block_rows = block_rows or default_block_rows(self.n_v)
+        req = np.where(active, requirements, 0).astype(np.int8)
+        unit = active.astype(np.float32)
+        # weight c + 1 on competence c: where exactly one level is missing, the weighted sum
+        # is c + 1 of that one competence (an exact small integer in float32), so a second
+        # pass of the engine names the competence without gathering (pairs x competences)
+        col = np.where(active, np.arange(1, self.n_c + 1, dtype=np.float32), np.float32(0))
+        self._count = DistanceEngine(req, unit)
+        self._index = DistanceEngine(req, col)
+
+    def counts(self, levels: np.ndarray, within: np.ndarray | None) -> OpeningCounts:
+        """:class:`OpeningCounts` of the workers ``levels`` (checked), shape (n, n_c)."""
+        from .core import _auto_jobs
+
+        n_w, n_c, n_v = levels.shape[0], self.n_c, self.n_v
+        counts = np.zeros((n_w, n_c), dtype=np.int64)
+        passed = np.zeros(n_w, dtype=np.int64)
+        reachable = np.full(n_w, n_v, dtype=np.int64) if within is None else within.sum(axis=1)
+        if n_w == 0 or n_v == 0:
+            empty = np.zeros(0, dtype=np.int64)
+            return OpeningCounts(counts, empty, empty, empty, passed, reachable.astype(np.int64))
+        block_rows = min(n_w, self.block_rows)
+        n_jobs = _auto_jobs(-1, block_rows * n_v)
+        count_fill = self._count.filler(levels, n_jobs)
+        index_fill = self._index.filler(levels, n_jobs)
+        s_buf = np.empty((block_rows, n_v), dtype=np.float32)
+        i_buf = np.empty((block_rows, n_v), dtype=np.float32)
+        pw: list[np.ndarray] = []
+        pv: list[np.ndarray] = []
+        pc: list[np.ndarray] = []
+        for r0 in range(0, n_w, block_rows):
+            rows = slice(r0, min(n_w, r0 + block_rows))
+            # s(w, v): the number of missing levels on required competences (small integers)
+            s = s_buf[: rows.stop - r0]
+            count_fill(rows, slice(0, n_v), s)
+            ok = np.ones(s.shape, dtype=bool) if within is None else within[rows]
+            passed[rows] = np.count_nonzero((s == 0) & ok, axis=1)
+            wi, vi = np.nonzero((s == 1) & ok)
+            if not wi.size:
+                continue
+            idx = i_buf[: rows.stop - r0]
+            index_fill(rows, slice(0, n_v), idx)
+            ci = idx[wi, vi].astype(np.int64) - 1
+            wi = wi + rows.start
+            counts += np.bincount(wi * n_c + ci, minlength=n_w * n_c).reshape(n_w, n_c)
+            pw.append(wi.astype(np.int64))
+            pv.append(vi.astype(np.int64))
+            pc.append(ci)
+
+        def cat(parts: list[np.ndarray]) -> np.ndarray:
+            return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+        return OpeningCounts(
+            counts, cat(pw), cat(pv), cat(pc), passed, np.asarray(reachable, dtype=np.int64)
+        )
 
 
 def within_reach(
@@ -340,15 +377,17 @@ def opening_gaps(
     levels = encode_levels(wks, cols)
     req, wts = encode_requirements(vacs, cols)
     skip = [j for j, c in enumerate(cols) if c in set(exclude)]
+    active = (wts > 0) & (req > 0)
     out = []
     # a block of workers at a time: the reach mask and the engine's blocks stay bounded
     # (25,000 workers x 35,000 vacancies would be 7 GB of distances at once)
     step = default_block_rows(len(vacs))
     reach = _Reach(wks, vacs, max_km)
+    openings = _Openings(req, active, None)  # the vacancy side once, for every block
     for lo_w in range(0, len(wks), step):
         block = slice(lo_w, min(lo_w + step, len(wks)))
         bl = levels[block]
-        oc = opening_counts(bl, req, wts, within=None if reach.unlimited else reach.rows(block))
+        oc = openings.counts(bl, None if reach.unlimited else reach.rows(block))
         counts = oc.counts.copy()
         counts[:, skip] = 0
         best = np.argmax(counts, axis=1) if cols else np.zeros(len(bl), dtype=np.int64)

@@ -478,24 +478,34 @@ class Vacancy:
             set_(self, "bvs_days", check_int(self.bvs_days, f"bvs_days of {owner}", low=1, high=5))
         set_(self, "extra", _freeze(self.extra or {}))
 
-    def _with_known_requirements(self, requirements: Mapping[str, int]) -> Vacancy:
+    def _with_known_requirements(
+        self, requirements: Mapping[str, int], frozen: tuple[Any, Any] | None = None
+    ) -> Vacancy:
         """This vacancy with ``requirements`` and the dictionary's default weights, as
         ``dataclasses.replace(self, requirements=requirements, weights=None)`` gives it,
         without checking every field again.
 
         Only for requirements the library made itself (canonical ids of this vacancy's
         dictionary, int levels 1..4: the cut-offs inferred from an occupation, thousands per
-        week); anything else goes through :func:`dataclasses.replace`.
+        week); anything else goes through :func:`dataclasses.replace`. ``frozen`` is
+        :meth:`_frozen_requirements` of the same requirements and dictionary, shared by the
+        vacancies of one occupation (the maps are read-only).
         """
         if type(self) is not Vacancy:  # a subclass may check more in its own __post_init__
             return dataclasses.replace(self, requirements=requirements, weights=None)
-        dictionary = self.dictionary
+        if frozen is None:
+            frozen = self._frozen_requirements(requirements)
         out = object.__new__(Vacancy)
         out.__dict__.update(self.__dict__)
         set_ = object.__setattr__
-        set_(out, "requirements", _freeze(requirements))
-        set_(out, "weights", _freeze({c: dictionary.weight(c) for c in requirements}))
+        set_(out, "requirements", frozen[0])
+        set_(out, "weights", frozen[1])
         return out
+
+    def _frozen_requirements(self, requirements: Mapping[str, int]) -> tuple[Any, Any]:
+        """(requirements, default weights of this vacancy's dictionary), frozen."""
+        dictionary = self.dictionary
+        return _freeze(requirements), _freeze({c: dictionary.weight(c) for c in requirements})
 
     @property
     def is_internship(self) -> bool:

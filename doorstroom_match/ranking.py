@@ -555,17 +555,27 @@ class Matcher:
             core = [c.id for c in self.dictionary_ if c.group == "kern"]
             ids = tuple(self.dictionary_.ids)
             profiles = dict(self.requirement_profiles or {})
+            inferred: dict[int, Any] = {}  # per occupation (a vacancy's guess), computed once
+            frozen: dict[tuple[int, int], Any] = {}  # and frozen once per dictionary
             for j, v in enumerate(vacs):
                 if source[j] == "none" and top_occ[j] >= 0:
-                    uri = str(occ.uris_[top_occ[j]])
-                    given = profiles.get(uri)
-                    req = given or occ.inferred_requirements(int(top_occ[j]), ids, core)
+                    o = int(top_occ[j])
+                    given = profiles.get(str(occ.uris_[o]))
+                    if given:  # an organisation's profile: checked like any requirements
+                        effective[j] = dataclasses.replace(v, requirements=given, weights=None)
+                        source[j] = "inferred"
+                        continue
+                    req = inferred.get(o)
+                    if req is None:
+                        req = inferred[o] = occ.inferred_requirements(o, ids, core)
                     if not req:  # an empty inferred cut-off would be passed by anyone: "none"
                         continue
-                    if given:  # an organisation's profile: checked like any requirements
-                        effective[j] = dataclasses.replace(v, requirements=req, weights=None)
-                    else:  # our own table: canonical ids and levels, not checked again
-                        effective[j] = v._with_known_requirements(req)
+                    # our own table: canonical ids and levels, not checked again
+                    key = (o, id(v.dictionary))
+                    fz = frozen.get(key)
+                    if fz is None:
+                        fz = frozen[key] = v._frozen_requirements(req)
+                    effective[j] = v._with_known_requirements(req, fz)
                     source[j] = "inferred"
         self.requirements_source_ = tuple(source.tolist())
         #: the vacancies as ranked: an inferred cut-off in place of a missing one
