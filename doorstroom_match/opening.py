@@ -30,10 +30,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from ._exceptions import ValidationError
+from ._jit import compiled
 from ._validation import check_level_array, check_weight_array
 from .competences import LEVEL_LABELS
 from .core import default_block_rows, encode_levels, encode_requirements
@@ -152,7 +154,9 @@ class _Openings:
         # pass of the engine names the competence without gathering (pairs x competences)
         col = np.where(active, np.arange(1, self.n_c + 1, dtype=np.float32), np.float32(0))
         self._count = DistanceEngine(req, unit)
-        self._index = DistanceEngine(req, col)
+        self._req = np.ascontiguousarray(req)
+        self._col = col
+        self._index: Any = None  # the second pass, built when the kernel is not used
 
     def counts(self, levels: np.ndarray, within: np.ndarray | None) -> OpeningCounts:
         """:class:`OpeningCounts` of the workers ``levels`` (checked), shape (n, n_c)."""
@@ -168,7 +172,12 @@ class _Openings:
         block_rows = min(n_w, self.block_rows)
         n_jobs = _auto_jobs(-1, block_rows * n_v)
         count_fill = self._count.filler(levels, n_jobs)
-        index_fill = self._index.filler(levels, n_jobs)
+        kernel = compiled(_one_level_kernel) if _FUSED else None
+        if kernel is None and self._index is None:
+            from .core import DistanceEngine
+
+            self._index = DistanceEngine(self._req, self._col)
+        index_fill = None if kernel is not None else self._index.filler(levels, n_jobs)
         s_buf = np.empty((block_rows, n_v), dtype=np.float32)
         i_buf = np.empty((block_rows, n_v), dtype=np.float32)
         pw: list[np.ndarray] = []
@@ -179,6 +188,19 @@ class _Openings:
             # s(w, v): the number of missing levels on required competences (small integers)
             s = s_buf[: rows.stop - r0]
             count_fill(rows, slice(0, n_v), s)
+            if kernel is not None:  # one scan of the block instead of the second pass
+                inside = None if within is None else np.ascontiguousarray(within[rows])
+                wi, vi, ci, n_pass = kernel(
+                    s, inside, np.ascontiguousarray(levels[rows]), self._req
+                )
+                passed[rows] = n_pass
+                if wi.size:
+                    wi = wi + rows.start
+                    counts += np.bincount(wi * n_c + ci, minlength=n_w * n_c).reshape(n_w, n_c)
+                    pw.append(wi)
+                    pv.append(vi)
+                    pc.append(ci)
+                continue
             ok = np.ones(s.shape, dtype=bool) if within is None else within[rows]
             passed[rows] = np.count_nonzero((s == 0) & ok, axis=1)
             wi, vi = np.nonzero((s == 1) & ok)
@@ -199,6 +221,59 @@ class _Openings:
         return OpeningCounts(
             counts, cat(pw), cat(pv), cat(pc), passed, np.asarray(reachable, dtype=np.int64)
         )
+
+
+#: Whether :class:`_Openings` scans a block with :func:`_one_level_kernel` where numba is
+#: installed (tests set it to False to run the two engine passes, its reference).
+_FUSED = True
+
+
+def _one_level_kernel(s, within, levels, req):  # pragma: no cover - compiled by numba
+    """The pairs of one block that miss exactly one level, and the competence it is on.
+
+    Parameters
+    ----------
+    s : ndarray of shape (n_rows, n_vacancies), float32
+        Missing levels on required competences (the engine with unit weights).
+    within : ndarray of shape (n_rows, n_vacancies), bool, or None (every pair)
+    levels : ndarray of shape (n_rows, n_competences), int8
+    req : ndarray of shape (n_vacancies, n_competences), int8
+        Minimum levels, 0 where not required (or weighted 0).
+
+    Returns
+    -------
+    rows, vacancies, competences : ndarray of shape (n_opened,), int64
+        Row-major (by row, then vacancy).
+    passed : ndarray of shape (n_rows,), int64
+        Pairs within reach with nothing missing.
+    """
+    n_rows, n_v = s.shape
+    n_c = levels.shape[1]
+    passed = np.zeros(n_rows, np.int64)
+    n_one = 0
+    for r in range(n_rows):
+        for v in range(n_v):
+            if within is not None and not within[r, v]:
+                continue
+            x = s[r, v]
+            if x == 0.0:
+                passed[r] += 1
+            elif x == 1.0:
+                n_one += 1
+    out_r = np.empty(n_one, np.int64)
+    out_v = np.empty(n_one, np.int64)
+    out_c = np.empty(n_one, np.int64)
+    k = 0
+    for r in range(n_rows):
+        for v in range(n_v):
+            if s[r, v] != 1.0 or (within is not None and not within[r, v]):
+                continue
+            for c in range(n_c):  # the one required competence below its minimum
+                if req[v, c] > levels[r, c]:
+                    out_r[k], out_v[k], out_c[k] = r, v, c
+                    k += 1
+                    break
+    return out_r, out_v, out_c, passed
 
 
 def within_reach(

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import doorstroom_match.opening as opening_module
 from doorstroom_match import Vacancy, WorkerProfile, match, opening_gaps
 from doorstroom_match._exceptions import ValidationError
 from doorstroom_match.opening import opening_counts, within_reach
@@ -43,8 +44,20 @@ def _brute(levels, req, wts, within):
     return counts, sorted(opened), passed
 
 
+@pytest.mark.parametrize("fused", [True, False], ids=["one-scan kernel", "two engine passes"])
 @given(core_problems(max_workers=5, max_vacancies=30, max_competences=6), st.data())
-def test_opening_counts_match_brute_force(problem, data):
+def test_opening_counts_match_brute_force(fused, problem, data):
+    # with numba a block is scanned once by a kernel; without it (and here, for the
+    # reference) a second engine pass names the competence: both against brute force
+    old = opening_module._FUSED
+    opening_module._FUSED = fused
+    try:
+        _check_opening_counts(problem, data)
+    finally:
+        opening_module._FUSED = old
+
+
+def _check_opening_counts(problem, data):
     levels, req, wts = problem
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
     wts = wts.copy()
@@ -61,6 +74,8 @@ def test_opening_counts_match_brute_force(problem, data):
         zip(oc.workers.tolist(), oc.vacancies.tolist(), oc.competences.tolist(), strict=True)
     )
     assert got == opened
+    pairs = list(zip(oc.workers.tolist(), oc.vacancies.tolist(), strict=True))
+    assert pairs == sorted(pairs)  # by worker, then vacancy, as documented
     expect_reach = req.shape[0] if within is None else within.sum(axis=1)
     np.testing.assert_array_equal(oc.reachable, expect_reach)
 
