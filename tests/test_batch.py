@@ -289,7 +289,7 @@ def test_sigkill_during_scoring_then_the_next_run_completes_the_week(tmp_path):
         [sys.executable, "-c", _KILLER, str(SAMPLE), str(out)],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
@@ -428,28 +428,12 @@ def test_rows_per_worker_is_min_of_top_and_valid_vacancies(tmp_path_factory, cas
     assert res.n_vacancies + res.n_rejected == len(lines) - n_blank
 
 
-def _same_up_to_last_decimal(a, b, path="row"):
-    """Equal JSON values, floats within 2e-6 (a 6-decimal rounding may flip by one unit)."""
-    if isinstance(a, float) or isinstance(b, float):
-        assert a == pytest.approx(b, abs=2e-6), path
-    elif isinstance(a, dict):
-        assert a.keys() == b.keys(), path
-        for k in a:
-            _same_up_to_last_decimal(a[k], b[k], f"{path}.{k}")
-    elif isinstance(a, list):
-        assert len(a) == len(b), path
-        for n, (x, y) in enumerate(zip(a, b, strict=True)):
-            _same_up_to_last_decimal(x, y, f"{path}[{n}]")
-    else:
-        assert a == b, path
-
-
 def test_dask_with_worker_processes_equals_local(tmp_path, small_tfidf):
     """Real pickling across processes, as on a cluster (starts two worker processes).
 
-    The same matches in the same order with the same explanations. A score may differ in its
-    6th decimal: Dask's workers run BLAS on one thread, this process on two, and BLAS sums in
-    another order with another number of threads.
+    The same bytes: every score is computed per pair in an order that does not depend on
+    blocks, threads or BLAS (``core.ExactDot`` for the text product, the compiled score block),
+    though Dask's workers run BLAS on one thread and this process on two.
     """
     distributed = pytest.importorskip(
         "dask.distributed", reason="needs the 'batch' extra (dask[distributed])"
@@ -462,11 +446,8 @@ def test_dask_with_worker_processes_equals_local(tmp_path, small_tfidf):
         distributed.Client(cluster) as client,
     ):
         remote = _run(tmp_path / "dask", encoder=small_tfidf, block_size=8, scheduler=client)
-    rows_local = _jsonl(local.matches_path)
-    rows_remote = _jsonl(remote.matches_path)
-    assert len(rows_remote) == len(rows_local) > 0
-    for n, (r, lo) in enumerate(zip(rows_remote, rows_local, strict=True)):
-        _same_up_to_last_decimal(r, lo, f"line {n + 1}")
+    assert len(_jsonl(local.matches_path)) > 0
+    assert remote.matches_path.read_bytes() == local.matches_path.read_bytes()
 
 
 def test_encoder_without_the_catalogue_fits_on_the_titles(monkeypatch, caplog, tmp_path):
