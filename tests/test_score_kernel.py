@@ -229,3 +229,20 @@ def test_kernel_against_the_rule_written_out_for_one_pair():
     # ... unless a postcode is unknown (on either side)
     assert np.isfinite(one((False, True, False, False, False, True), (False,) * 4, cos=0.85))
     assert np.isfinite(one(cols, (False, False, False, True), cos=0.85))
+
+
+def test_benchmark_score_block_runs_and_checks_identity():
+    pytest.importorskip("numba", reason="needs the 'fast' extra (numba)")
+    import argparse
+
+    from benchmarks.score_block import run
+
+    res = run(argparse.Namespace(workers=40, vacancies=1200, top=10, seed=3, repeat=1, json=False))
+    assert res["identical_topk"] and res["identical_opening"]
+    assert set(res["seconds"]) == {
+        "topk_numpy",
+        "topk_fused",
+        "opening_two_passes",
+        "opening_kernel",
+    }
+    assert res["pairs"] == 40 * 1200

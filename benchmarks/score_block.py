@@ -1,0 +1,139 @@
+"""The ranking's score block and the opening pass: compiled kernels against numpy (issue 17).
+
+Run from the repository root::
+
+    python -m benchmarks.score_block                   # 1,000 workers x 25,000 vacancies
+    python -m benchmarks.score_block --workers 2000 --vacancies 50000 --json
+
+A :class:`~doorstroom_match.Matcher` with the default signals (text, occupations, inferred
+cut-offs, the commute limit) fitted on seeded generator data; timed, minimum of ``--repeat``,
+one thread (BLAS on one thread too), baseline in the same run:
+
+* ``topk_numpy``: ``Matcher._topk`` with the numpy block (every signal and mask as an array
+  pass over the block: the reference, and the path without numba);
+* ``topk_fused``: the same with the compiled score block (``doorstroom_match/_score.py``);
+* ``opening_two_passes`` / ``opening_kernel``: :func:`doorstroom_match.opening_gaps` of the
+  same workers, naming the competence of the pairs one level short with a second engine pass
+  or with one compiled scan.
+
+Both pairs of results are checked identical (indices and the bits of the scores; the gaps).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Any
+
+import numpy as np
+
+from benchmarks._common import emit_json, platform_info, platform_string
+
+
+def _best(fn: Any, repeat: int) -> tuple[float, float, Any]:
+    """(min wall s, min CPU s, last result) of ``repeat`` calls."""
+    wall = cpu = float("inf")
+    out = None
+    for _ in range(repeat):
+        t0, c0 = time.perf_counter(), time.process_time()
+        out = fn()
+        wall = min(wall, time.perf_counter() - t0)
+        cpu = min(cpu, time.process_time() - c0)
+    return wall, cpu, out
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    from doorstroom_match import opening, ranking
+    from doorstroom_match._score import compiled_kernel
+    from doorstroom_match.core import _blas_threads
+    from doorstroom_match.ranking import Matcher, as_vacancies, as_workers
+    from doorstroom_match.synthetic import generate_sample
+
+    if compiled_kernel() is None:
+        raise SystemExit("numba is not installed (the 'fast' extra): nothing to compare")
+    workers, vacancies, _ = generate_sample(args.workers, args.vacancies, 0, args.seed)
+    wks, vacs = as_workers(workers), as_vacancies(vacancies)
+    matcher = Matcher(n_jobs=1).fit(vacs)
+    seconds: dict[str, float] = {}
+    cpu: dict[str, float] = {}
+    results: dict[str, Any] = {}
+    with _blas_threads(1):
+        ctx = matcher._worker_context(wks, None)
+        for name, fused in (("topk_numpy", False), ("topk_fused", True)):
+            ranking._FUSED = fused
+            try:
+                seconds[name], cpu[name], results[name] = _best(
+                    lambda: matcher._topk(ctx, args.top, far=False), args.repeat
+                )
+            finally:
+                ranking._FUSED = True
+        for name, fused in (("opening_two_passes", False), ("opening_kernel", True)):
+            opening._FUSED = fused
+            try:
+                seconds[name], cpu[name], results[name] = _best(
+                    lambda: opening.opening_gaps(wks, vacs), args.repeat
+                )
+            finally:
+                opening._FUSED = True
+    a, b = results["topk_fused"], results["topk_numpy"]
+    same_topk = bool(
+        np.array_equal(a.indices, b.indices)
+        and np.array_equal(a.values.view(np.uint32), b.values.view(np.uint32))
+    )
+    pairs = len(wks) * len(vacs)
+    return {
+        "benchmark": "score_block",
+        "platform": platform_string(),
+        "machine": platform_info(),
+        "params": {
+            "workers": args.workers,
+            "vacancies": args.vacancies,
+            "top": args.top,
+            "seed": args.seed,
+            "repeat": args.repeat,
+            "threads": 1,
+        },
+        "pairs": pairs,
+        "seconds": {k: round(v, 4) for k, v in seconds.items()},
+        "cpu_seconds": {k: round(v, 4) for k, v in cpu.items()},
+        "ns_per_pair": {k: round(1e9 * v / pairs, 2) for k, v in cpu.items()},
+        "speedup_topk": round(cpu["topk_numpy"] / cpu["topk_fused"], 2),
+        "speedup_opening": round(cpu["opening_two_passes"] / cpu["opening_kernel"], 2),
+        "identical_topk": same_topk,
+        "identical_opening": results["opening_kernel"] == results["opening_two_passes"],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(
+        prog="python -m benchmarks.score_block", description=__doc__.split("\n")[0]
+    )
+    p.add_argument("--workers", type=int, default=1000)
+    p.add_argument("--vacancies", type=int, default=25000)
+    p.add_argument("--top", type=int, default=10)
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--json", action="store_true", help="last stdout line: one JSON object")
+    args = p.parse_args(argv)
+    res = run(args)
+    print(
+        f"score block and opening pass, {args.workers} workers x {args.vacancies} vacancies, "
+        f"1 thread ({res['platform']})"
+    )
+    for k in res["seconds"]:
+        print(
+            f"  {k:20s} {res['seconds'][k]:8.3f} s wall {res['cpu_seconds'][k]:8.3f} s CPU "
+            f"{res['ns_per_pair'][k]:7.2f} ns/pair (CPU)"
+        )
+    print(
+        f"  top-k {res['speedup_topk']}x (identical: {res['identical_topk']}), "
+        f"opening {res['speedup_opening']}x (identical: {res['identical_opening']})"
+    )
+    if args.json:
+        emit_json(res)
+    return 0 if res["identical_topk"] and res["identical_opening"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
