@@ -1199,6 +1199,26 @@ def _quantise(rows: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
     return q, np.ldexp(1.0, exp - bits)
 
 
+def distinct_rows(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of ``a``, compared by their bytes.
+
+    Parameters
+    ----------
+    a : ndarray of shape (n, m), n >= 1, m >= 1
+
+    Returns
+    -------
+    first : ndarray of shape (n_distinct,), int64
+        The first row of each distinct row, in the order of their bytes.
+    inverse : ndarray of shape (n,), int64
+        The distinct row of each row: ``a[first][inverse]`` equals ``a``.
+    """
+    a = np.ascontiguousarray(a)
+    keys = a.view(np.dtype((np.void, a.dtype.itemsize * a.shape[1]))).ravel()
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    return first.astype(np.int64), np.asarray(inverse, dtype=np.int64).ravel()
+
+
 class ExactDot:
     """Inner products with fixed rows whose bits do not depend on blocks, threads or BLAS.
 
@@ -1233,8 +1253,7 @@ class ExactDot:
         self.n, self.dim = n, dim
         self.bits = _exact_bits(dim)
         if n and dim:
-            keys = right.view(np.dtype((np.void, 4 * dim))).ravel()
-            _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+            first, inverse = distinct_rows(right)
             uniq = right[first]
         else:
             uniq, inverse = right, np.arange(n)

@@ -52,6 +52,7 @@ from .core import (
     _encode_requirements,
     _shortfall_rows,
     blocked_topk,
+    distinct_rows,
     encode_levels,
     shortfall_matrix,
 )
@@ -1257,9 +1258,8 @@ def _distinct_rows(feat: Any, gi: np.ndarray, gp: np.ndarray) -> tuple[Any, np.n
         ],
         axis=1,
     )
-    keys = np.ascontiguousarray(raw).view(np.dtype((np.void, raw.shape[1]))).ravel()
-    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    return feat[first].T.tocsr(), np.asarray(inverse, dtype=np.int64).ravel()
+    first, inverse = distinct_rows(raw)
+    return feat[first].T.tocsr(), inverse
 
 
 def _fill_rows(fill: Any, rows: np.ndarray, cols: slice, out: np.ndarray) -> None:
