@@ -24,24 +24,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from typing import Any
 
 import numpy as np
 
-from benchmarks._common import emit_json, platform_info, platform_string
+from benchmarks._common import best_wall_cpu, emit_json, platform_info, platform_string
 
 
 def _best(key: str, wall: dict, cpu: dict, fn: Any, repeat: int) -> Any:
     """``fn()`` ``repeat`` times: minimum wall and CPU seconds into ``wall[key]``,
     ``cpu[key]`` (CPU time is what compares while other jobs share the cores)."""
-    wall[key] = cpu[key] = float("inf")
-    out = None
-    for _ in range(repeat):
-        t0, c0 = time.perf_counter(), time.process_time()
-        out = fn()
-        wall[key] = min(wall[key], time.perf_counter() - t0)
-        cpu[key] = min(cpu[key], time.process_time() - c0)
+    wall[key], cpu[key], out = best_wall_cpu(fn, repeat)
     return out
 
 

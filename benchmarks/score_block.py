@@ -23,24 +23,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from typing import Any
 
 import numpy as np
 
-from benchmarks._common import emit_json, platform_info, platform_string
-
-
-def _best(fn: Any, repeat: int) -> tuple[float, float, Any]:
-    """(min wall s, min CPU s, last result) of ``repeat`` calls."""
-    wall = cpu = float("inf")
-    out = None
-    for _ in range(repeat):
-        t0, c0 = time.perf_counter(), time.process_time()
-        out = fn()
-        wall = min(wall, time.perf_counter() - t0)
-        cpu = min(cpu, time.process_time() - c0)
-    return wall, cpu, out
+from benchmarks._common import best_wall_cpu, emit_json, platform_info, platform_string
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -63,7 +50,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         for name, fused in (("topk_numpy", False), ("topk_fused", True)):
             ranking._FUSED = fused
             try:
-                seconds[name], cpu[name], results[name] = _best(
+                seconds[name], cpu[name], results[name] = best_wall_cpu(
                     lambda: matcher._topk(ctx, args.top, far=False), args.repeat
                 )
             finally:
@@ -71,7 +58,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         for name, fused in (("opening_two_passes", False), ("opening_kernel", True)):
             opening._FUSED = fused
             try:
-                seconds[name], cpu[name], results[name] = _best(
+                seconds[name], cpu[name], results[name] = best_wall_cpu(
                     lambda: opening.opening_gaps(wks, vacs), args.repeat
                 )
             finally:
