@@ -945,6 +945,19 @@ def _run_batch(
 
     top = min(top, len(active))  # rows per worker never exceed the vacancies (memory bound)
 
+    # the bulletin's werkpunten need only the workers and the vacancies: computed on their
+    # own thread while the week is ranked (its kernels release the GIL, and the ranking
+    # threads leave the cores idle while they wait for it)
+    openings = None
+    if bulletin:
+        from concurrent.futures import ThreadPoolExecutor
+
+        from .bulletin import bulletin_openings
+
+        opening_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="openings")
+        openings = opening_pool.submit(bulletin_openings, wks, {v.id: v for v in active})
+        opening_pool.shutdown(wait=False)
+
     try:
         st = Store(store_path)
         deferred = _DeferredWeek(st)  # the week is written with the output switch, below
@@ -1036,6 +1049,7 @@ def _run_batch(
                 assignments=None if placed is None else {r["worker_id"]: r for r in placed.records},
                 durable=False,  # staged: week.prepare() makes every page durable at once
                 jobs=jobs,
+                opening=True if openings is None else openings.result(),
             )
             if calibration is not None:
                 from .bulletin.calibration import render_calibration

@@ -883,6 +883,29 @@ def _map_tasks(st: _RenderState, tasks: list[tuple[str, Any]], jobs: int) -> lis
         _FORK_STATE.pop()
 
 
+def bulletin_openings(
+    workers: Sequence[WorkerProfile], vacancies: Mapping[str, Vacancy]
+) -> dict[str, Any]:
+    """The bulletin's werkpunt per worker (``opening=True`` of :func:`render_bulletin`).
+
+    :func:`doorstroom_match.opening_gaps` over the regular vacancies that state their cut-off
+    (an inferred one is the ranking's estimate), never proposing ``fysieke_mogelijkheden`` (a
+    physical or medical capability is no werkpunt to practise). The weekly batch computes it
+    on its own thread while the ranking runs and passes the mapping as ``opening``.
+
+    Returns
+    -------
+    dict of str to OpeningGap
+        Worker id -> gap.
+    """
+    from ..opening import opening_gaps
+
+    regular = [v for v in vacancies.values() if v.kind == "vacancy" and v.requirements]
+    wks = list(workers)
+    gaps = opening_gaps(wks, regular, exclude=("fysieke_mogelijkheden",)) if wks else []
+    return {g.worker_id: g for g in gaps}
+
+
 def render_bulletin(
     out_dir: str | os.PathLike[str],
     workers: list[WorkerProfile],
@@ -988,13 +1011,7 @@ def render_bulletin(
     feedback = feedback or {}
 
     if opening is True:
-        from ..opening import opening_gaps
-
-        # the vacancies that state their cut-off (an inferred one is the ranking's estimate)
-        regular = [v for v in vacancies.values() if v.kind == "vacancy" and v.requirements]
-        # a physical or medical capability is no werkpunt to practise
-        gaps = opening_gaps(wks, regular, exclude=("fysieke_mogelijkheden",)) if wks else []
-        opening_of: Mapping[str, Any] = {g.worker_id: g for g in gaps}
+        opening_of: Mapping[str, Any] = bulletin_openings(wks, vacancies)
     elif opening is False:
         opening_of = {}
     else:
