@@ -414,12 +414,15 @@ def _bar(progress: bool, total: int, desc: str, unit: str) -> Any:
 
 
 # =============================================================================== occupations
-def _occupation_model(st: Store, active: list[Vacancy], progress: bool) -> Any:
+def _occupation_model(
+    st: Store, active: list[Vacancy], progress: bool, targets: Sequence[str | None] = ()
+) -> Any:
     """The shipped occupation model, with the guesses of titles seen in earlier weeks.
 
-    Each distinct vacancy title is mapped to occupations once: the guesses are kept in the
-    store (one JSON artefact per model fingerprint, keyed by the title's SHA-256) and only
-    titles never seen before are normalised.
+    Each distinct vacancy title and worker job target is mapped to occupations once: the
+    guesses are kept in the store (one JSON artefact per model fingerprint, keyed by the
+    text's SHA-256) and only texts never seen before are normalised (the ranking's threads
+    then find every worker's target guessed already).
     """
     from .ranking import default_occupation_model
 
@@ -433,7 +436,10 @@ def _occupation_model(st: Store, active: list[Vacancy], progress: bool) -> Any:
         except (ValueError, UnicodeDecodeError):
             log.warning("stored occupation guesses could not be read; computing them again")
             known = {}
-    titles = sorted({" ".join(v.title.split()) for v in active if not v.occupation_uri})
+    titles = sorted(
+        {" ".join(v.title.split()) for v in active if not v.occupation_uri}
+        | {" ".join(t.split()) for t in targets if t} - {""}
+    )
     keys = {t: _text_key(t) for t in titles}
     have = [t for t in titles if keys[t] in known]
     if have:
@@ -1167,7 +1173,7 @@ def _run(
                 vectors, keys, n_encoded, n_cached = _encode_vacancies(enc, texts, cache, bar)
         finally:
             bar.close()
-    occ = _occupation_model(st, active, progress)
+    occ = _occupation_model(st, active, progress, [w.job_target for w in wks])
     params = {"text": enc, "fit_text": False, "max_km": max_km}
     matcher = Matcher(**params, occupations=occ, dictionary=dictionary).fit(
         active, vacancy_vectors=vectors
