@@ -1178,6 +1178,17 @@ def _run(
     matcher = Matcher(**params, occupations=occ, dictionary=dictionary).fit(
         active, vacancy_vectors=vectors
     )
+    if enc is not None:
+        # the workers' job targets through the same embedding cache as the titles: each
+        # distinct target is encoded once, and next week not at all (the ranking threads
+        # encoded every worker's target every week)
+        from .text.cache import EmbeddingCache, encode_cached
+
+        targets = sorted({t for w in wks if (t := w.job_target or "").strip()})
+        if targets:
+            with EmbeddingCache(st.path) as cache:
+                tvecs, _ = encode_cached(enc, targets, cache)
+            matcher._target_vectors = dict(zip(targets, tvecs, strict=True))
     blocks = [wks[i : i + block_size] for i in range(0, len(wks), block_size)]
     n_valid = len(active)
 

@@ -835,7 +835,14 @@ class Matcher:
             ctx.vecs = np.zeros((n_w, self._vac_vecs.shape[1]), np.float32)
             has = [i for i, t in enumerate(targets) if t.strip()]
             if has:
-                tv = self.encoder_.encode([targets[i] for i in has])
+                texts = [targets[i] for i in has]
+                known = getattr(self, "_target_vectors", None)
+                if known:  # given by the weekly batch (its embedding cache): the rest encoded
+                    todo = sorted({t for t in texts if t not in known})
+                    fresh = dict(zip(todo, self.encoder_.encode(todo), strict=True))
+                    tv = np.stack([known[t] if t in known else fresh[t] for t in texts])
+                else:
+                    tv = self.encoder_.encode(texts)
                 if np.shape(tv)[1] != ctx.vecs.shape[1]:  # vectors given to fit by another model
                     raise ValidationError(
                         f"vacancy_vectors given to fit have width {ctx.vecs.shape[1]}, but the "

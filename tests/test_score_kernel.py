@@ -246,3 +246,17 @@ def test_benchmark_score_block_runs_and_checks_identity():
         "opening_kernel",
     }
     assert res["pairs"] == 40 * 1200
+
+
+def test_given_target_vectors_score_as_encoding_them(sample):
+    # the weekly batch hands the workers' target vectors from its embedding cache (encoded
+    # once per distinct target); the rest are encoded in the block, the same bits either way
+    wks, vacs = sample
+    matcher = Matcher().fit(vacs)
+    plain = matcher._topk(matcher._worker_context(wks, None), 10, far=False)
+    targets = sorted({w.job_target for w in wks if w.job_target and w.job_target.strip()})
+    assert len(targets) > 3
+    half = targets[::2]
+    matcher._target_vectors = dict(zip(half, matcher.encoder_.encode(half), strict=True))
+    given = matcher._topk(matcher._worker_context(wks, None), 10, far=False)
+    _same(given, plain)
