@@ -190,6 +190,8 @@ def build(args) -> dict:
             new += 1
             if args.rows_dir:
                 _save_rows(_rows_file(args, fold.index), folds_rows[fold.index])
+            if args.max_new_folds and new >= args.max_new_folds:
+                break  # before the generator builds the next fold (its adapter: minutes)
     if any(r is None for r in folds_rows):
         missing = [f for f, r in enumerate(folds_rows) if r is None]
         print(f"rows of folds {missing} still missing: run again (kept in {args.rows_dir})")
