@@ -68,13 +68,17 @@ clean:
 
 # Rebuild the job-title models: the adapter (models/title-adapter.npz, 0.6 MB), the word
 # substitutions (models/title-substitutions.json, 0.2 MB) and the re-ranker
-# (models/title-reranker.json), all committed; about 7 minutes on 2 cores, 10 without the
-# embeddings cached in build/titles_cv. The fine-tuned model (models/titles-minilm-nl, ~90 MB,
-# not in git, 5-8 minutes) is optional and only used when the adapter is absent or asked for.
+# (models/title-reranker.json, 2 MB: label- and posting-style queries, ISCO group rows in the
+# corpora), all committed. The re-ranker's step builds the out-of-fold rows of 5 folds and
+# runs the nested CV of both recipes before its final fit: about 1.5 hours on the shared
+# 2-core machine (rows and results are kept in build/title_reranker_rows and reused; delete
+# that folder when the adapter or the substitutions change). The fine-tuned model
+# (models/titles-minilm-nl, ~90 MB, not in git, 5-8 minutes) is optional and only used when
+# the adapter is absent or asked for.
 models: $(STAMP)
 	$(PY) -m models.train_title_adapter --out doorstroom_match/data/models/title-adapter.npz
 	$(PY) -m models.train_title_substitutions --out doorstroom_match/data/models/title-substitutions.json
-	$(PY) -m models.train_title_reranker --no-posting --no-groups --out doorstroom_match/data/models/title-reranker.json
+	$(PY) -m models.train_title_reranker --out doorstroom_match/data/models/title-reranker.json
 
 models-finetune: $(STAMP)
 	$(PY) -m models.train_titles --out models/titles-minilm-nl

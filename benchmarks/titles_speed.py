@@ -16,8 +16,9 @@ texts need no new embeddings. Configurations, in one process and on the same cor
     previous default's variant path).
 
 Prints queries per second (wall: the minimum over ``--repeat`` runs; CPU: process time, less
-sensitive to other jobs on a shared machine) and, with ``--json``, one JSON object as the last
-line. Build the 25,000-row corpus and posting-style queries with ``python -m
+sensitive to other jobs on a shared machine; ``--profile N``: one more run under cProfile,
+its N slowest calls by cumulative time on standard error) and, with ``--json``, one JSON
+object as the last line. Build the 25,000-row corpus and posting-style queries with ``python -m
 benchmarks.titles_posting --out build/contract25k --pad-to 25000``.
 """
 
@@ -43,6 +44,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--n-queries", type=int, default=0, help="first N queries (0: all)")
     p.add_argument("--configs", default="default,all_variants")
+    p.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        help="also profile one prediction run per config (cProfile) and print its N slowest "
+        "calls by cumulative time to standard error (0: no profile)",
+    )
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
 
@@ -98,6 +106,14 @@ def main(argv: list[str] | None = None) -> int:
             tn.predict_topk(queries, k=10)
             walls.append(time.perf_counter() - t0)
             cpus.append(time.process_time() - c0)
+        if args.profile:
+            import cProfile
+            import pstats
+
+            prof = cProfile.Profile()
+            prof.runcall(tn.predict_topk, queries, k=10)
+            stats = pstats.Stats(prof, stream=sys.stderr)
+            stats.sort_stats("cumulative").print_stats(args.profile)
         res = {
             "fit_s": fit_s,
             "queries_per_s": len(queries) / min(walls),

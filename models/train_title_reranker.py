@@ -20,8 +20,8 @@ occupation never has other labels, which is false in the product. Each setting c
 with the ESCO labels as queries and with posting-style titles made from them
 (``benchmarks.titles_posting``; ``--no-posting`` leaves those out); the corpora hold the ISCO
 group rows beside the occupations, as real corpora do (``--no-groups`` leaves them out). The
-committed model was trained with ``--no-posting --no-groups`` (``make models``); see
-``models/README.md``.
+committed model is the default ``labels+posting`` recipe with the group rows (``make
+models``; the nested CV that chose it is in ``models/README.md``).
 A nested cross-validation (train on four folds' rows, score the fifth) gives the figures in the
 model card, for both recipes of :data:`RECIPES` on the same rows (``labels``: the label-style
 settings; ``labels+posting``: all four), so the table says whether the posting-style rows help
@@ -29,9 +29,10 @@ settings; ``labels+posting``: all four), so the table says whether the posting-s
 queries as references); the shipped model is then fitted on all rows of ``--recipe``. Each
 fold's rows and each (recipe, test fold) result are kept in ``--rows-dir``
 (``build/title_reranker_rows``) and reused by the next run, so a long run can be done in
-steps (``--max-new-folds``, ``--test-folds``, ``--no-final``). About 4 minutes on 2 quiet
-cores for the label-style recipe when the base embeddings are cached in ``build/titles_cv``
-(7 minutes otherwise); the label+posting comparison has about twice the rows. The kept rows
+steps (``--max-new-folds``, ``--test-folds``, ``--no-final``). On the shared 2-core machine
+with the base embeddings cached in ``build/titles_cv``: 2.5-6 minutes per fold's rows, 2-6
+minutes per nested ``labels`` fit and 5-9 per ``labels+posting`` fit (about twice the
+rows), about 7.5 for the final fit. The kept rows
 are named by folds, seed, candidates and query styles only: delete the folder after changing
 the features, the adapter's or the substitutions' training, or the posting generator.
 """
@@ -190,6 +191,8 @@ def build(args) -> dict:
             new += 1
             if args.rows_dir:
                 _save_rows(_rows_file(args, fold.index), folds_rows[fold.index])
+            if args.max_new_folds and new >= args.max_new_folds:
+                break  # before the generator builds the next fold (its adapter: minutes)
     if any(r is None for r in folds_rows):
         missing = [f for f, r in enumerate(folds_rows) if r is None]
         print(f"rows of folds {missing} still missing: run again (kept in {args.rows_dir})")
