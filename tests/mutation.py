@@ -127,6 +127,34 @@ MODULES: dict[str, tuple[str, list[str]]] = {
         "doorstroom_match/feeds.py",
         ["tests/test_feeds.py"],
     ),
+    "occupations": (
+        "doorstroom_match/occupations.py",
+        # test_flow's occupation tests fit the model on the whole ESCO catalogue (seconds a
+        # mutant); these rule tests use a hand-built catalogue
+        ["tests/test_rules_occupations.py"],
+    ),
+    "calibration": (
+        "doorstroom_match/calibration.py",
+        [
+            "tests/test_rules_calibration.py",
+            *(
+                f"tests/test_calibration.py::{t}"
+                for t in (
+                    "test_fit_statistics_and_fair_levels_match_a_plain_loop",
+                    "test_plain_levels_follow_aggregate_ratings",
+                    "test_disconnected_raters_are_reported_and_centred_per_subset",
+                    "test_self_assessment_is_its_own_facet",
+                    "test_ids_numbered_alike_stay_apart",
+                    "test_extremes_thin_raters_and_unused_levels",
+                    "test_bad_records_raise",
+                    "test_bad_parameters_and_lookups_raise",
+                    "test_cutoff_changes_match_a_plain_loop",
+                    "test_from_ratings_uses_the_fair_levels",
+                    "test_read_ratings_csv_and_jsonl",
+                )
+            ),
+        ],
+    ),
 }
 
 #: The functions (mutmut's mangled names) whose mutants count: the ones that carry the rules.
@@ -182,6 +210,40 @@ FUNCTIONS: dict[str, tuple[str, ...]] = {
         "x_normalise_name",
         "xǁCompetenceDictionaryǁsuggest",
         "xǁCompetenceDictionaryǁresolve",
+    ),
+    # occupation anchoring: guesses and their shares, the ISCO-tree affinity, inferred
+    # cut-offs and the importance table they come from (not fit's settings checks)
+    "occupations": (
+        "x__softmax",
+        "xǁOccupationModelǁguess",
+        "xǁOccupationModelǁremember",
+        "xǁOccupationModelǁknown",
+        "xǁOccupationModelǁtop",
+        "xǁOccupationModelǁisco",
+        "xǁOccupationModelǁisco_group",
+        "xǁOccupationModelǁfeatures",
+        "xǁOccupationModelǁaffinity",
+        "xǁOccupationModelǁinferred_requirements",
+        "xǁOccupationModelǁphysical_demand",
+        "x_importance_table",
+    ),
+    # calibration: the rules around the estimation (records, plain levels and their rounding,
+    # disagreements, connectedness, fit statistics, cut-off changes, feedback, the ratings
+    # file, fair levels into profiles); not the Newton solver (_mfrm.py) nor _estimate's
+    # numerical loop, which test_calibration.py checks against L-BFGS and finite differences
+    "calibration": (
+        "x__check_key",
+        "x__parse",
+        "x__components",
+        "x__fit_stats",
+        "x__expected",
+        "x__round_half_down",
+        "xǁRaterCalibrationǁdisagreements",
+        "xǁRaterCalibrationǁfeedback",
+        "x__requirement_sets",
+        "x_cutoff_changes",
+        "x_read_ratings",
+        "x_with_fair_levels",
     ),
 }
 
