@@ -212,10 +212,10 @@ def test_shares_are_the_softmax_of_the_scores_at_the_temperature():
 
 
 def test_shares_are_rounded_to_six_decimals():
-    m = model({"t": [("b", 0.9), ("a1", 0.8)]}, k=2, temperature=0.3)
+    m = model({"t": [("b", 0.9), ("a1", 0.8)]}, k=2, temperature=0.2)
     _, share = m.guess(["t"])
-    e = [math.exp(0.9 / 0.3), math.exp(0.8 / 0.3)]
-    want = [round(x / sum(e), 6) for x in e]  # 0.58257..., 0.41742...
+    e = [math.exp(0.9 / 0.2), math.exp(0.8 / 0.2)]
+    want = [round(x / sum(e), 6) for x in e]  # 0.6224593... -> 0.622459, 0.377541
     assert share[0].tolist() == pytest.approx(want, abs=1e-7)
     assert share[0].tolist() == np.array(want, dtype=np.float32).tolist()
 
@@ -415,7 +415,9 @@ def test_inferred_cut_off_may_be_empty(importance, monkeypatch):
     assert model().inferred_requirements(0, IDS) == {}
 
 
-@pytest.mark.parametrize(("n", "want"), [(3, 3), (4, 3), (5, 3), (8, 3), (9, 4), (11, 4), (14, 6)])
+@pytest.mark.parametrize(
+    ("n", "want"), [(3, 3), (4, 3), (5, 3), (8, 3), (9, 4), (11, 4), (14, 6), (23, 9), (40, 16)]
+)
 def test_forty_percent_of_the_competences_and_at_least_three(monkeypatch, n, want):
     ids = tuple(f"K{j:02d}" for j in range(n))
 
@@ -513,30 +515,38 @@ def test_importances_of_the_best_crosswalk_matches():
 
 
 def test_occupations_without_a_match_take_the_longest_shared_isco_prefix():
-    uris = ["m1", "m2", "m3", "u4", "u3", "u2", "u0", "u_same", "u_none"]
-    isco = ["1111", "1121", "2111", "1112", "1125", "1199", "3111", "1121", ""]
+    uris = ["m1", "m2", "m3", "m4", "u4", "u3", "u2", "u0", "u_same", "u_none"]
+    isco = ["1111", "1121", "2111", "1122", "1112", "1125", "1199", "3111", "1121", ""]
     walk = _walk(
         ("m1", "11-1011.00", "exactMatch"),
         ("m2", "22-2022.00", "exactMatch"),
         ("m3", "33-3033.00", "exactMatch"),
+        ("m4", "33-3033.00", "closeMatch"),
         ("u4", "99-9999.00", "exactMatch"),  # a code without styles: no match
     )
     comps = ("samenwerken", "zelfstandigheid")
     imp, found = importance_table(uris, isco, comps, _styles(), walk)
-    assert found.tolist() == [True, True, True] + [False] * 6
-    m1, m2, m3 = [4.0, 3.0], [2.0, 5.0], [3.0, 1.0]
+    assert found.tolist() == [True] * 4 + [False] * 6
+    m1, m2, m3, m4 = [4.0, 3.0], [2.0, 5.0], [3.0, 1.0], [3.0, 1.0]
     want = [
         m1,
         m2,
         m3,
+        m4,
         m1,  # 1112: shares 111 with m1 only
-        m2,  # 1125: shares 112 with m2
-        [(4 + 2) / 2, (3 + 5) / 2],  # 1199: shares 11 with m1 and m2
-        [3.0, 3.0],  # 3111: shares nothing: the mean of every matched occupation
-        m2,  # the same unit group as m2
-        [3.0, 3.0],  # no group: the mean of all
+        [2.5, 3.0],  # 1125: shares 112 with m2 and m4
+        [3.0, 3.0],  # 1199: shares 11 with m1, m2 and m4
+        [3.0, 2.5],  # 3111: shares nothing: the mean of every matched occupation
+        m2,  # the same unit group as m2 (not the minor group 112 with m4)
+        [3.0, 2.5],  # no group: the mean of all
     ]
     np.testing.assert_allclose(imp, want, atol=1e-6)
+    # nothing matched anywhere: middling, physical fitness still by major group
+    imp, found = importance_table(
+        ["x", "y"], ["7111", ""], comps + ("fysieke_mogelijkheden",), _styles(), []
+    )
+    assert not found.any()
+    np.testing.assert_allclose(imp, [[3.5, 3.5, 4.0], [3.5, 3.5, 3.0]])
 
 
 def test_importances_stay_within_one_and_five():
