@@ -273,6 +273,10 @@ def _mutmut_section(name: str, source: str, tests: list[str]) -> str:
         f"pytest_add_cli_args_test_selection = {json.dumps(tests)}",
         'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q", "-x"]',
         "use_git_change_detection = false",
+        # a mutant's CPU-time limit is (estimate + 1 s) x multiplier x 2; mutmut's default 15
+        # let one endless loop of the tie step run for minutes: 5 still gives 10x the CPU
+        # time the tests take unmutated (CPU time, so the machine's load does not count)
+        "timeout_multiplier = 5.0",
         "",
     ]
     return "\n".join(lines)
