@@ -307,3 +307,21 @@ def test_the_tie_step_settles_exactly_the_rows_its_docstring_names():
     np.testing.assert_array_equal(solved, want_solved)
     np.testing.assert_array_equal(idx, want_idx)
     np.testing.assert_array_equal(val, want_val)
+
+
+@pytest.mark.parametrize("n_cols", [64, 5000])
+def test_values_one_unit_apart_and_tiny_values_keep_their_order(n_cols):
+    """The (value, column) order is the order of the values themselves, however close: two
+    floats one unit in the last place apart, and values too small to change 1.0 when added to
+    it, are not ties (fast path and the exact path)."""
+    one = F32(1.0)
+    up = np.nextafter(one, F32(2))  # 1.0 + 2^-23
+    block = np.full((4, n_cols), 5.0, dtype=np.float32)
+    block[0, [3, 40]] = [up, one]  # the larger first: 1.0 at column 40 is the smallest
+    block[1, [5, 50]] = [np.nextafter(up, F32(2)), up]
+    block[2, [2, 30]] = [2e-9, 1e-9]
+    block[3, [7, 60]] = [-1e-9, -2e-9]
+    for k in (1, 2):
+        check(block, k)
+    got = blocked_topk(lambda r, c: block[r, c], *block.shape, 1)
+    assert got.indices[:, 0].tolist() == [40, 50, 30, 60]
