@@ -443,9 +443,9 @@ def test_read_ratings_file_format(tmp_path):
     c = tmp_path / "week.csv"
     # a byte-order mark, extra columns, ids as text and stripped; the level as given
     c.write_bytes(
-        "\ufeffdate,worker,rater,competence,level,indicator\n"
-        "2026-11-02, W1 , zelf ,samenwerken,goed,x\n"
-        "2026-11-03,7,B07, initiatief ,2,\n".encode()
+        "\ufeffworker,date,rater,competence,level,indicator\n"
+        " W1 ,2026-11-02, zelf ,samenwerken,goed,x\n"
+        "7,2026-11-03,B07, initiatief ,2,\n".encode()
     )
     j = tmp_path / "hist.jsonl"
     j.write_text(
