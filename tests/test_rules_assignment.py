@@ -197,3 +197,24 @@ def test_priorities_against_enumeration_with_wide_cost_ranges():
             got = _lex(place_of.tolist(), cost, tiers)
             assert got[:-1] == want[:-1], solver
             assert got[-1] == pytest.approx(want[-1], abs=1e-6), solver
+
+
+@pytest.mark.parametrize("offset", [1000.0, -1000.0, 1e6])
+def test_costs_far_from_zero_still_place_everybody(offset):
+    # "placed first" does not depend on where the costs lie: a solver that compares the
+    # unshifted costs with the penalty for leaving a worker out (ssp) must place all four
+    # workers at costs of a million as at costs near zero
+    cases = [
+        # every worker's cheapest place is the first: the later ones must move on to others
+        (np.array([[0.0, 1.0], [0.0, 1.0], [0.0, 2.0]]), np.array([1, 2])),
+        (np.array([[0.0, 1.0, INF], [1.0, 0.0, 2.0], [INF, 2.0, 0.0], [0.5, INF, 1.0]]),
+         np.array([2, 1, 1])),
+    ]  # fmt: skip
+    for base, capacity in cases:
+        cost = offset + base
+        want = enumerate_best(cost, capacity)
+        assert want[0] == len(base)
+        for solver, place_of in solve_all(cost, capacity).items():
+            placed = place_of >= 0
+            assert placed.sum() == len(base), solver
+            assert math.fsum(cost[placed, place_of[placed]]) == pytest.approx(want[1]), solver
