@@ -113,6 +113,7 @@ MODULES: dict[str, tuple[str, list[str]]] = {
         [
             "tests/test_rules_forget.py",
             "tests/test_rules_forget_files.py",
+            "tests/test_rules_forget_store.py",
         ],
     ),
     "competences": (
