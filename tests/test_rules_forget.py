@@ -111,6 +111,8 @@ NAMES_WORKER_CASES = [
     ({"id": 7}, "7", True),  # compared as text
     ({"id": "W70"}, "W7", False),
     ({"id": None, "raw": ""}, "W7", False),
+    ({"id": "X1"}, "None", False),  # no raw line: it names nobody, not even "None"
+    ({"id": "X1"}, "XXXX", False),
     ({"raw": '{"naam": "W7"}'}, "W7", True),  # a JSON string equal to the id
     ({"raw": '{"naam": "W7x"}'}, "W7", False),
     ({"raw": '{"id": "Zo\\u00eb"}'}, "Zoë", True),  # JSON-escaped (ensure_ascii)
@@ -146,6 +148,9 @@ REJECTED_MENTIONS_CASES = [
     (None, "W7", False),
     ({"id": "W7"}, "W7", True),  # its id
     ({"id": "W70", "raw": ""}, "W7", False),
+    ({"id": "X1"}, "None", False),  # no raw line
+    ({"id": "X1"}, "XXXX", False),
+    ({"id": 7, "raw": ""}, "7", False),  # its id as given (the other detector reads it)
     ({"raw": "W7;Jan;9000"}, "W7", True),  # CSV in any delimiter
     ({"raw": "Jan\tW7"}, "W7", True),
     ({"raw": "Jan|W7|x"}, "W7", True),

@@ -188,6 +188,15 @@ def test_rows_of_other_workers_stay_whatever_they_lack(tmp_path, wid):
             + '{"worker_id": "A4", "place": "P2"}'  # the last line, without a newline
         ).encode()
     )
+    (out / "rejected.jsonl").write_text(
+        jl(
+            {"id": None, "raw": f"Jan;{wid};9000", "reason": "malformed"},  # a CSV cell
+            {"id": None, "raw": "Jan;A9;9000", "reason": "malformed"},
+            '{"id": null, "raw": ' + json.dumps(json.dumps({"id": wid})) + ', "rea',  # damaged
+            '{"id": null, "raw": "A9", "rea',
+        ),
+        "utf-8",
+    )
     (out / "matches.jsonl").write_bytes(
         b'{"worker_id": "A1", "vacancy_id": "Jos\xe9"}\n'  # not UTF-8: kept (replaced)
         + b'{"worker_id": "'
@@ -203,3 +212,18 @@ def test_rows_of_other_workers_stay_whatever_they_lack(tmp_path, wid):
     assert [json.loads(r)["worker_id"] for r in kept] == ["A1", "A2"]
     assert json.loads(kept[0])["vacancy_id"] == "Jos\ufffd"
     assert res.file_rows[str(out / "matches.jsonl")] == 1
+    left = (out / "rejected.jsonl").read_text("utf-8").splitlines()
+    assert left == [jl({"id": None, "raw": "Jan;A9;9000", "reason": "malformed"}).strip(),
+                    '{"id": null, "raw": "A9", "rea']  # fmt: skip
+    assert res.file_rows[str(out / "rejected.jsonl")] == 2
+
+
+def test_a_numeric_id_in_a_rejected_row_names_the_worker(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "rejected.jsonl").write_text(
+        jl({"id": 7, "raw": "", "reason": "x"}, {"id": 70, "raw": "", "reason": "x"}), "utf-8"
+    )
+    res = forget_worker("7", tmp_path / "state.sqlite", out_dir=out)
+    assert [json.loads(r)["id"] for r in (out / "rejected.jsonl").read_text().splitlines()] == [70]
+    assert res.file_rows[str(out / "rejected.jsonl")] == 1

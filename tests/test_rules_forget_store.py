@@ -136,6 +136,13 @@ def test_forget_first_finishes_or_undoes_a_killed_week(tmp_path, done):
     assert res.file_rows == {str(out / "matches.jsonl"): 1}
 
 
+def test_forget_leaves_a_line_in_the_log(tmp_path, caplog):
+    store = _store(tmp_path / "state.sqlite")
+    with caplog.at_level("INFO", logger="doorstroom_match"):
+        forget_worker("W7", store)
+    assert "forgot worker W7" in [r.getMessage() for r in caplog.records]
+
+
 def test_forget_checks_the_worker_id(tmp_path):
     store = _store(tmp_path / "state.sqlite")
     with pytest.raises(ValidationError, match=r"^worker id"):
