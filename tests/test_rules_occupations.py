@@ -43,8 +43,8 @@ from doorstroom_match.occupations import (
 # row (3 digits), g a major-group row (1 digit)
 CATALOGUE = [
     ("a1", "1111"),
-    ("a2", "1111"),
     ("b", "1112"),
+    ("a2", "1111"),
     ("c", "1121"),
     ("d", "2111"),
     ("e", ""),
@@ -62,23 +62,26 @@ class TableNormalizer:
     score 0 to ``k`` columns, as ``TitleNormalizer.predict_topk`` returns them.
     """
 
-    def __init__(self, answers: dict[str, list[tuple[str, float]]] | None = None) -> None:
-        self.uris_ = np.array(URIS, dtype=object)
-        self.isco_groups_ = np.array([g for _, g in CATALOGUE], dtype=object)
+    def __init__(
+        self, answers: dict[str, list[tuple[str, float]]] | None = None, catalogue=CATALOGUE
+    ) -> None:
+        self.uris_ = np.array([u for u, _ in catalogue], dtype=object)
+        self.isco_groups_ = np.array([g for _, g in catalogue], dtype=object)
+        self._uris = [u for u, _ in catalogue]
         self.answers = answers or {}
         self.asked: list[str] = []
 
     def predict_topk(self, texts, k):
-        kk = min(k, len(URIS))
+        kk = min(k, len(self._uris))
         scores = np.zeros((len(texts), kk), dtype=np.float32)
         idx = np.zeros((len(texts), kk), dtype=np.int64)
         for r, t in enumerate(texts):
             self.asked.append(t)
             row = list(self.answers.get(t, []))
             used = {u for u, _ in row}
-            row += [(u, 0.0) for u in reversed(URIS) if u not in used]
+            row += [(u, 0.0) for u in reversed(self._uris) if u not in used]
             for col, (u, s) in enumerate(row[:kk]):
-                idx[r, col], scores[r, col] = URIS.index(u), s
+                idx[r, col], scores[r, col] = self._uris.index(u), s
         return scores, idx
 
 
@@ -163,7 +166,7 @@ def test_uncertain_guesses_count_in_proportion_to_their_shares():
 
 def test_two_guesses_in_one_group_add_up():
     m = model()
-    index = np.array([[0, 1], [2, -1]])  # a1 and a2 (siblings) at half each; b certain
+    index = np.array([[0, 2], [1, -1]])  # a1 and a2 (siblings) at half each; b certain
     share = np.array([[0.5, 0.5], [1.0, 0.0]], dtype=np.float32)
     got = (m.features(index, share)[0] @ m.features(index, share)[1].T).toarray()[0, 0]
     want = reference_cosine(
@@ -202,7 +205,7 @@ def test_shares_are_the_softmax_of_the_scores_at_the_temperature():
         index, share = m.guess(["t"])
         e = [math.exp(s / temperature) for s in (0.9, 0.8, 0.7)]
         want = [x / sum(e) for x in e]
-        assert index.tolist() == [[2, 0, 3]] and index.dtype == np.int64
+        assert index.tolist() == [[1, 0, 3]] and index.dtype == np.int64
         assert share.dtype == np.float32
         np.testing.assert_allclose(share[0], want, atol=1.5e-6)
         # rounded to 6 decimals, as the weekly store keeps them
@@ -234,7 +237,7 @@ def test_an_exact_label_is_certain():
     np.testing.assert_array_equal(share[0], [1.0, 0.0, 0.0])
     np.testing.assert_array_equal(share[1], [1.0, 0.0, 0.0])  # 5.0 is exact, 4.99 is not
     np.testing.assert_array_equal(share[2], [0.5, 0.5, 0.0])  # two exact rows: half each
-    assert index[2].tolist() == [0, 2, 3]
+    assert index[2].tolist() == [0, 1, 3]
 
 
 def test_min_score_leaves_a_text_without_an_occupation():
@@ -255,14 +258,14 @@ def test_padding_when_the_normaliser_returns_fewer_than_k():
     m = model({"t": [("b", 0.9)]}, k=20)  # 8 occupations in the catalogue
     index, share = m.guess(["t"])
     assert index.shape == (1, 20)
-    assert index[0, :8].tolist()[0] == 2 and (index[0, 8:] == -1).all()
+    assert index[0, :8].tolist()[0] == 1 and (index[0, 8:] == -1).all()
     assert (share[0, 8:] == 0).all() and share[0].sum() == pytest.approx(1.0, abs=1e-5)
 
 
 def test_whitespace_variants_are_one_text_and_each_is_asked_once():
     m = model({"hulp kok": [("a2", 0.9)]}, k=2)
     index, _ = m.guess(["hulp kok", "  hulp   kok ", "hulp\tkok"])
-    assert index[:, 0].tolist() == [1, 1, 1]
+    assert index[:, 0].tolist() == [2, 2, 2]
     assert m.normalizer_.asked == ["hulp kok"]
     m.guess(["hulp kok", "hulp  kok"])  # remembered: not asked again
     assert m.normalizer_.asked == ["hulp kok"]
@@ -270,10 +273,16 @@ def test_whitespace_variants_are_one_text_and_each_is_asked_once():
 
 def test_remember_takes_earlier_guesses():
     m = model({"kok": [("a1", 0.9)]}, k=2)
-    m.remember([" kok ", "  "], np.array([[4, 0], [1, -1]]), np.array([[0.75, 0.25], [1, 0]]))
-    index, share = m.guess(["kok", "kok  "])
-    assert index.tolist() == [[4, 0], [4, 0]] and share[0].tolist() == [0.75, 0.25]
-    assert m.normalizer_.asked == []  # the remembered guess, not a new one
+    m.remember(
+        [" kok ", "  ", "hulp  kok"],
+        np.array([[4, 0], [1, -1], [3, -1]]),
+        np.array([[0.75, 0.25], [1, 0], [1, 0]]),
+    )
+    index, share = m.guess(["kok", "kok  ", "hulp kok"])
+    assert index.tolist() == [[4, 0], [4, 0], [3, -1]] and share[0].tolist() == [0.75, 0.25]
+    assert m.normalizer_.asked == []  # the remembered guesses, not new ones
+    with pytest.raises(ValueError):  # one guess per text, never silently dropped
+        m.remember(["a", "b"], np.array([[1, 0]]), np.array([[1.0, 0.0]]))
     assert m.guess([""])[0].tolist() == [[-1, -1]]  # a blank text is never remembered
 
 
@@ -301,6 +310,9 @@ def test_physical_demand_by_isco_major_group():
     assert m.physical_demand(URIS.index("a1")) == PHYSICAL_BY_MAJOR["1"]
     assert m.physical_demand(URIS.index("e")) == 3.0  # no group: middling
     assert m.physical_demand(-1) == 3.0  # no occupation: middling
+    # a custom catalogue's group that is no ISCO code: middling too
+    odd = OccupationModel(TableNormalizer(catalogue=[*CATALOGUE, ("h", "X9")])).fit()
+    assert odd.physical_demand(len(CATALOGUE)) == 3.0
 
 
 def test_unfitted_model_and_bad_settings():
@@ -493,6 +505,8 @@ def test_importances_of_the_best_crosswalk_matches():
         ("x_close", "33-3033.00", "closeMatch"),  # close before narrow
         ("x_sub", "11-1011.07", "exactMatch"),  # not in the styles: its .00 code is
         ("x_unknown_type", "22-2022.00", "someMatch"),
+        ("x_narrow", "99-9999.00", "exactMatch"),  # no styles for this code: skipped
+        ("x_exact", "33-3033.00", "someMatch"),  # an unknown type ranks after the known ones
         ("x_narrow", "33-3033.00", "broadMatch"),
         ("x_narrow", "11-1011.00", "narrowMatch"),
         ("nobody", "11-1011.00", "exactMatch"),  # not in the catalogue: ignored
@@ -515,30 +529,34 @@ def test_importances_of_the_best_crosswalk_matches():
 
 
 def test_occupations_without_a_match_take_the_longest_shared_isco_prefix():
-    uris = ["m1", "m2", "m3", "m4", "u4", "u3", "u2", "u0", "u_same", "u_none"]
-    isco = ["1111", "1121", "2111", "1122", "1112", "1125", "1199", "3111", "1121", ""]
+    uris = ["m1", "m2", "m3", "m4", "m5", "u4", "u3", "u2", "u1", "u0", "u_same", "u_none"]
+    isco = ["1111", "1121", "2111", "1122", "1211", "1112", "1125", "1199", "1311", "3111",
+            "1121", ""]  # fmt: skip
     walk = _walk(
+        ("u4", "99-9999.00", "exactMatch"),  # a code without styles: no match (listed first)
         ("m1", "11-1011.00", "exactMatch"),
         ("m2", "22-2022.00", "exactMatch"),
         ("m3", "33-3033.00", "exactMatch"),
         ("m4", "33-3033.00", "closeMatch"),
-        ("u4", "99-9999.00", "exactMatch"),  # a code without styles: no match
+        ("m5", "11-1011.00", "broadMatch"),
     )
     comps = ("samenwerken", "zelfstandigheid")
     imp, found = importance_table(uris, isco, comps, _styles(), walk)
-    assert found.tolist() == [True] * 4 + [False] * 6
-    m1, m2, m3, m4 = [4.0, 3.0], [2.0, 5.0], [3.0, 1.0], [3.0, 1.0]
+    assert found.tolist() == [True] * 5 + [False] * 7
+    m1, m2, m3, m4, m5 = [4.0, 3.0], [2.0, 5.0], [3.0, 1.0], [3.0, 1.0], [4.0, 3.0]
     want = [
         m1,
         m2,
         m3,
         m4,
+        m5,
         m1,  # 1112: shares 111 with m1 only
         [2.5, 3.0],  # 1125: shares 112 with m2 and m4
-        [3.0, 3.0],  # 1199: shares 11 with m1, m2 and m4
-        [3.0, 2.5],  # 3111: shares nothing: the mean of every matched occupation
+        [3.0, 3.0],  # 1199: shares 11 with m1, m2 and m4 (not m5, 12..)
+        [3.25, 3.0],  # 1311: shares only the major group 1 with m1, m2, m4 and m5
+        [3.2, 2.6],  # 3111: shares nothing: the mean of every matched occupation
         m2,  # the same unit group as m2 (not the minor group 112 with m4)
-        [3.0, 2.5],  # no group: the mean of all
+        [3.2, 2.6],  # no group: the mean of all
     ]
     np.testing.assert_allclose(imp, want, atol=1e-6)
     # nothing matched anywhere: middling, physical fitness still by major group
@@ -565,3 +583,40 @@ def test_importances_stay_within_one_and_five():
     )
     # literacy 4.9 + 0.6 -> 5 and 1.2 - 0.5 -> 1; Dutch 4.9 + 0.6 -> 5 and 1.2 - 0.4 -> 1
     np.testing.assert_allclose(imp, [[5.0, 5.0], [1.0, 1.0]], atol=1e-6)
+
+
+def test_the_default_tables_are_the_shipped_files():
+    import csv
+
+    from doorstroom_match.resources import open_resource
+
+    with open_resource("onet_work_styles") as fh:
+        styles = list(csv.DictReader(fh, delimiter="\t"))
+    with open_resource("onet_crosswalk") as fh:
+        walk = list(csv.DictReader(fh))
+    uris = [walk[0]["esco_uri"], walk[-1]["esco_uri"], "not-in-the-crosswalk"]
+    isco = ["1120", "9112", "5120"]
+    comps = ("samenwerken", "lezen_schrijven_rekenen", "fysieke_mogelijkheden")
+    imp, found = importance_table(uris, isco, comps)
+    want_imp, want_found = importance_table(uris, isco, comps, styles, walk)
+    np.testing.assert_array_equal(imp, want_imp)
+    assert found.tolist() == want_found.tolist() == [True, True, False]
+
+
+def test_shares_in_double_precision_at_the_smallest_temperature():
+    # two scores one float32 step apart at temperature 1e-6 (the smallest allowed): the
+    # shares of the exact softmax of those float32 scores; and a second text whose scores
+    # lie far below the first's
+    hi = 0.9
+    lo = float(np.nextafter(np.float32(hi), np.float32(0)))
+    m = model({"t": [("b", hi), ("a1", lo)], "u": [("c", 0.3), ("d", 0.2999)]}, k=2,
+              temperature=1e-6)  # fmt: skip
+    _, share = m.guess(["t", "u"])
+    x, y = float(np.float32(hi)), float(np.float32(lo))
+    p = 1.0 / (1.0 + math.exp((y - x) / 1e-6))
+    np.testing.assert_allclose(share[0], [p, 1 - p], atol=1e-6)
+    assert 0.5 < p < 0.52
+    np.testing.assert_array_equal(share[1], [1.0, 0.0])  # 1e-4 apart at 1e-6: certain
+    m2 = model({"t": [("b", 0.9)], "u": [("c", 0.3), ("d", 0.3)]}, k=2, temperature=1e-4)
+    _, share = m2.guess(["t", "u"])
+    np.testing.assert_array_equal(share[1], [0.5, 0.5])
