@@ -350,7 +350,8 @@ class OccupationModel:
         The ``40%`` (at least three) of ``competence_ids`` the occupation leans on most
         *relative to other occupations* (its standard score over the catalogue; a core
         competence counts half a standard deviation more, so core competences come first on
-        ties), each at the level its importance maps to (``< 4.0`` matig, ``< 4.6`` goed,
+        ties; other ties go to the earlier of ``competence_ids``), each at the level its
+        importance maps to (``< 4.0`` matig, ``< 4.6`` goed,
         else zeer goed); one whose importance is below 3.4 (onvoldoende) is left out. May be
         empty.
 

@@ -620,3 +620,25 @@ def test_shares_in_double_precision_at_the_smallest_temperature():
     m2 = model({"t": [("b", 0.9)], "u": [("c", 0.3), ("d", 0.3)]}, k=2, temperature=1e-4)
     _, share = m2.guess(["t", "u"])
     np.testing.assert_array_equal(share[1], [0.5, 0.5])
+
+
+def test_ties_at_the_cut_go_to_the_earlier_competences(monkeypatch):
+    # five competences tie for the four places of 40% of ten: the first four in the order
+    # asked (a quicksort would pick another four)
+    ids = tuple(f"K{j:02d}" for j in range(10))
+    leans = [1, 2, 3, 6, 7]
+
+    def table(uris, isco, comp_ids):
+        imp = np.full((len(uris), len(comp_ids)), 2.0, dtype=np.float32)
+        imp[0, leans] = 4.2
+        return imp
+
+    monkeypatch.setattr(occ_mod, "_importance_table", table)
+    assert model().inferred_requirements(0, ids) == {"K01": 3, "K02": 3, "K03": 3, "K06": 3}
+
+
+def test_a_text_below_min_score_is_not_asked_again():
+    m = model({"low": [("a1", 0.1)]}, k=2)
+    for _ in range(3):
+        assert m.guess(["low"])[0].tolist() == [[-1, -1]]
+    assert m.normalizer_.asked == ["low"]
