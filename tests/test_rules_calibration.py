@@ -290,14 +290,24 @@ def test_raters_linked_through_a_colleague_are_one_subset():
             ("C", "W4"),
             (SELF, "W5"),
             ("B", "W5"),
+            ("D", "W4"),  # one rating only: still a member of the subset
         ]
     )
     with warnings.catch_warnings():
         warnings.simplefilter("error", CalibrationWarning)
         cal = calibrate_raters(recs + _linked([("A", "W6")] * 4), min_ratings=1)
-    assert cal.checks.subsets == (("A", "B", "C"),) and cal.checks.connected
+    assert cal.checks.subsets == (("A", "B", "C", "D"),) and cal.checks.connected
     assert not cal.checks.linked_by_self
     assert abs(sum(cal.severity.values())) < 1e-9
+
+
+def test_no_numerical_warnings_without_self_assessments():
+    # the self-assessment facet is empty: its fit statistics are undefined, silently
+    sim = simulate_ratings(40, 3, 4, 2, n_erratic=0, seed=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cal = calibrate_raters(sim.records, min_ratings=1)
+    assert cal.self_assessment is None
 
 
 def test_a_rater_known_only_through_self_assessments_is_its_own_subset():
@@ -391,10 +401,10 @@ def test_with_fair_levels_replaces_only_rated_competences(named_case):
     extra = d.ids[12]
     w = WorkerProfile("W0005", {extra: 2, comps[0]: 1}, disagreements=(extra,))
     nobody = WorkerProfile("NOBODY", {extra: 3})
-    got = with_fair_levels([w, nobody], cal)
-    assert dict(got[0].competences) == {extra: 2, **cal.fair_levels("W0005")}
-    assert got[0].disagreements == cal.disagreements("W0005")
-    assert got[1] is nobody
+    got = with_fair_levels([nobody, w, nobody], cal)
+    assert dict(got[1].competences) == {extra: 2, **cal.fair_levels("W0005")}
+    assert got[1].disagreements == cal.disagreements("W0005")
+    assert got[0] is nobody and got[2] is nobody and len(got) == 3
     assert dict(w.competences) == {extra: 2, comps[0]: 1}  # the input is not changed
     with pytest.raises(ValidationError, match=r"^workers must be WorkerProfile objects, got dict$"):
         with_fair_levels([{"id": "W0005"}], cal)
@@ -447,6 +457,11 @@ def test_read_ratings_file_format(tmp_path):
         " W1 ,2026-11-02, zelf ,samenwerken,goed,x\n"
         "7,2026-11-03,B07, initiatief ,2,\n".encode()
     )
+    quoted = tmp_path / "quoted.csv"  # a quoted field keeps its line break as written
+    quoted.write_bytes(b'worker,rater,competence,level\r\nW1,A,"lezen,\r\nschrijven",2\r\n')
+    assert read_ratings(quoted) == [
+        {"worker": "W1", "rater": "A", "competence": "lezen,\r\nschrijven", "level": "2"}
+    ]
     j = tmp_path / "hist.jsonl"
     j.write_text(
         "\n".join(
