@@ -207,6 +207,16 @@ def test_a_dictionary_resolves_competence_names():
             r"^rating 0 has no 'worker';",
         ),
         (
+            [{"worker": "W1", "rater": "A", "level": 2}],
+            ValidationError,
+            r"^rating 0 has no 'competence';",
+        ),
+        (
+            [_rec("W1", "A", "K", 2), {"worker": "W1", "rater": "A", "competence": "K"}],
+            ValidationError,
+            r"^rating 1 has no 'level';",
+        ),
+        (
             [_rec("W1", "A", "K", 2), _rec(True, "A", "K", 2)],
             ValidationError,
             r"^worker of rating 1 must be a non-empty string or an int, got bool$",
