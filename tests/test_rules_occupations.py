@@ -529,8 +529,9 @@ def test_importances_of_the_best_crosswalk_matches():
 
 
 def test_occupations_without_a_match_take_the_longest_shared_isco_prefix():
-    uris = ["m1", "m2", "m3", "m4", "m5", "u4", "u3", "u2", "u1", "u0", "u_same", "u_none"]
-    isco = ["1111", "1121", "2111", "1122", "1211", "1112", "1125", "1199", "1311", "3111",
+    # unmatched occupations before and among the matched ones
+    uris = ["u4", "m1", "m2", "m3", "m4", "m5", "u3", "u2", "u1", "u0", "u_same", "u_none"]
+    isco = ["1112", "1111", "1121", "2111", "1122", "1211", "1125", "1199", "1311", "3111",
             "1121", ""]  # fmt: skip
     walk = _walk(
         ("u4", "99-9999.00", "exactMatch"),  # a code without styles: no match (listed first)
@@ -542,15 +543,15 @@ def test_occupations_without_a_match_take_the_longest_shared_isco_prefix():
     )
     comps = ("samenwerken", "zelfstandigheid")
     imp, found = importance_table(uris, isco, comps, _styles(), walk)
-    assert found.tolist() == [True] * 5 + [False] * 7
+    assert found.tolist() == [False] + [True] * 5 + [False] * 6
     m1, m2, m3, m4, m5 = [4.0, 3.0], [2.0, 5.0], [3.0, 1.0], [3.0, 1.0], [4.0, 3.0]
     want = [
+        m1,  # 1112: shares 111 with m1 only
         m1,
         m2,
         m3,
         m4,
         m5,
-        m1,  # 1112: shares 111 with m1 only
         [2.5, 3.0],  # 1125: shares 112 with m2 and m4
         [3.0, 3.0],  # 1199: shares 11 with m1, m2 and m4 (not m5, 12..)
         [3.25, 3.0],  # 1311: shares only the major group 1 with m1, m2, m4 and m5
