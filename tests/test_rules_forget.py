@@ -133,6 +133,8 @@ NAMES_WORKER_CASES = [
     ({"raw": "x\ry; 'W7' ;z"}, "W7", False),
     ({"raw": 'x\ry;"W7";z'}, "W7", True),
     ({"raw": "x\ry,W70"}, "W7", False),
+    ({"raw": 'x\ry;"W7;z'}, "W7", True),  # a cell's stray quote is not part of the id
+    ({"raw": 'x\ry;"X9X\t'}, "X9X", True),
 ]
 
 
