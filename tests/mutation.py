@@ -270,6 +270,7 @@ def _mutmut_section(name: str, source: str, tests: list[str]) -> str:
         "[tool.mutmut]",
         f"do_not_mutate_patterns = {json.dumps(skip)}",
         'source_paths = ["doorstroom_match"]',
+        'also_copy = ["datasets"]',
         f"only_mutate = {json.dumps([source])}",
         f"pytest_add_cli_args_test_selection = {json.dumps(tests)}",
         'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q", "-x"]',
@@ -325,6 +326,8 @@ def _prepare(name: str) -> Path:
     shutil.copytree(ROOT / "tests", work / "tests", ignore=ignore)
     for extra in ("README.md",):
         shutil.copy2(ROOT / extra, work / extra)
+    # the bundled sample: test_feeds checks the broken feeds against their manifests
+    shutil.copytree(ROOT / "datasets" / "sample", work / "datasets" / "sample", ignore=ignore)
     if FUNCTIONS.get(name):
         _skip_unmeasured(work / source, {_plain_name(f) for f in FUNCTIONS[name]})
     text = (ROOT / "pyproject.toml").read_text("utf-8")
