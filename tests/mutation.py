@@ -126,7 +126,7 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     ),
     "feeds": (
         "doorstroom_match/feeds.py",
-        ["tests/test_feeds.py", "tests/test_rules_feeds_csv.py"],
+        ["tests/test_feeds.py", "tests/test_rules_feeds_csv.py", "tests/test_rules_feeds_jsonl.py"],
     ),
     "occupations": (
         "doorstroom_match/occupations.py",
