@@ -170,3 +170,55 @@ def test_a_custom_dictionary_and_names_resolved_once_per_spelling(tmp_path):
     # the default dictionary does not know it
     assert [r.kind for r in read_workers(p).rejected] == ["unknown_competence"] * 5
     assert default_dictionary().resolve("Samenwerken") == "samenwerken"
+
+
+VACANCY_LINES = [
+    ("null", "wrong_type", None, "a vacancy line must be a JSON object, got null"),
+    ("[1, 2]", "wrong_type", None, "a vacancy line must be a JSON object, got list"),
+    ('"text"', "wrong_type", None, "a vacancy line must be a JSON object, got str"),
+    ("3", "wrong_type", None, "a vacancy line must be a JSON object, got int"),
+    ('{"title": "kok"}', "missing_id", None, "vacancy line has no 'id'"),
+    ('{"id": "  ", "title": "k"}', "missing_id", "  ", "vacancy line has no 'id'"),
+    ('{"id": true, "title": "x"}', "wrong_type", None,
+     "vacancy id must be a non-empty string, got True"),
+    ('{"id": "V1"}', "missing_title", "V1", "vacancy 'V1' has no 'title'"),
+    ('{"id": "V2", "title": "  "}', "missing_title", "V2", "vacancy 'V2' has no 'title'"),
+    ('{"id": "V3", "title": "k", "requirements": {"samenwerken": 3, "Samenwerken": 2}}',
+     "invalid_value", "V3", "requirements of vacancy 'V3': 'Samenwerken' and 'samenwerken' "
+     "both name competence 'samenwerken'"),
+    ('{"id": "V5", "title": "k", "valid_until": [1]}', "wrong_type", "V5",
+     "valid_until of vacancy 'V5' must be an ISO date (YYYY-MM-DD), got [1]"),
+    ('{"id": "V7", "title": {"a": 1}}', "wrong_type", "V7",
+     "title of vacancy 'V7' must be a non-empty string, got {'a': 1}"),
+]  # fmt: skip
+
+
+def test_every_kind_of_unusable_record_says_why(tmp_path):
+    p = tmp_path / "f.jsonl"
+    p.write_text("\n".join(line for line, *_ in VACANCY_LINES) + "\n" + _v(7) + "\n", "utf-8")
+    res = read_vacancies(p)
+    assert [v.id for v in res.items] == ["7"]  # an int id is its decimal string
+    got = [(r.line, r.kind, r.id, r.reason) for r in res.rejected]
+    want = [(i + 1, kind, rid, reason) for i, (_, kind, rid, reason) in enumerate(VACANCY_LINES)]
+    assert got == want
+    w = tmp_path / "w.jsonl"
+    w.write_text(
+        'null\n{"competences": {}}\n'
+        '{"id": "W1", "competences": {"samenwerken": 3, "Samenwerken": 2}}\n',
+        "utf-8",
+    )
+    assert [(r.kind, r.reason) for r in read_workers(w).rejected] == [
+        ("wrong_type", "a worker line must be a JSON object, got null"),
+        ("missing_id", "worker line has no 'id'"),
+        ("invalid_value", "competences of worker 'W1': 'Samenwerken' and 'samenwerken' both "
+         "name competence 'samenwerken'"),
+    ]  # fmt: skip
+
+
+def test_vacancies_read_with_a_custom_dictionary(tmp_path):
+    d = CompetenceDictionary([Competence("lassen", "Lassen", aliases=("lassen mig",))])
+    p = tmp_path / "f.jsonl"
+    p.write_text(_v("V1", requirements={"Lassen MIG": 3}) + "\n", "utf-8")
+    res = read_vacancies(p, dictionary=d)
+    assert [dict(v.requirements) for v in res.items] == [{"lassen": 3}]
+    assert [r.kind for r in read_vacancies(p).rejected] == ["unknown_competence"]
