@@ -218,3 +218,48 @@ def test_excel_unicode_text_and_a_bom(tmp_path):
     p = _write(tmp_path, b"\xef\xbb\xbf" + text.encode())
     res = read_vacancies(p)
     assert [v.id for v in res.items] == ["V1"] and res.n_recoded == 0
+
+
+def test_cells_ids_and_raw_lines_are_kept_as_written(tmp_path):
+    # the last cell of an unquoted line ends in X; a header whose quoted cell runs over two
+    # lines is refused as an unclosed quote; ids of short rows come from the id column only
+    # when it is there, not empty and at most 200 characters
+    p = _write(tmp_path, b"id,title\nV1,BOX\nV2,MAX \n")
+    assert [v.title for v in read_vacancies(p).items] == ["BOX", "MAX"]
+    p.write_bytes(b'id,"title\nx",y\nV1,a,b\n')
+    with pytest.raises(FeedError, match=r"header row is not valid CSV \(a quote is not closed\)$"):
+        read_vacancies(p)
+    long_id = "V" * 200
+    p.write_bytes(
+        (
+            "title,id,x\n"
+            "Kok\n"  # the id column is beyond the row
+            "Kok,,y,z\n"  # an empty id cell
+            f"Kok,{long_id},y,z\n"
+            f"Kok,{long_id}W,y,z\n"
+            "Kok, V9 ,y,z\n"
+        ).encode()
+    )
+    res = read_vacancies(p)
+    assert [r.id for r in res.rejected] == [None, None, long_id, None, "V9"]
+    assert [r.kind for r in res.rejected] == ["malformed_csv"] * 5
+
+
+def test_sniffing_counts_every_delimiter_outside_quotes(tmp_path):
+    # three semicolons against one comma, with a quoted cell in the header
+    assert sniff_delimiter('id;"a";b;c,d') == ";"
+    assert sniff_delimiter('"x",a|b|c;d') == "|"
+
+
+def test_the_json_cell_rejection_names_the_file_and_line(tmp_path):
+    p = _write(tmp_path, b'id,title,requirements,req_motivatie\nV2,Kok,"{""samenwerken"": 3}",2\n')
+    r = read_vacancies(p).rejected[0]
+    assert (r.source, r.line, r.raw) == (str(p), 2, 'V2,Kok,"{""samenwerken"": 3}",2')
+
+
+def test_the_delimiter_is_passed_on_by_both_readers(tmp_path):
+    p = _write(tmp_path, b"id;title;x,y,z\nV1;Kok;1,2,3\n")
+    assert [v.id for v in read_vacancies(p, delimiter="semicolon").items] == ["V1"]
+    w = _write(tmp_path, b"id;comp_samenwerken;a,b,c\nW1;3;1,2,3\n", name="w.csv")
+    assert [x.id for x in read_workers(w, delimiter=";").items] == ["W1"]
+    assert read_workers(w).items == []  # sniffed as ',' (a tie): no 'id' column

@@ -222,3 +222,13 @@ def test_vacancies_read_with_a_custom_dictionary(tmp_path):
     res = read_vacancies(p, dictionary=d)
     assert [dict(v.requirements) for v in res.items] == [{"lassen": 3}]
     assert [r.kind for r in read_vacancies(p).rejected] == ["unknown_competence"]
+
+
+def test_a_rejected_line_keeps_its_raw_text_and_the_field_is_named(tmp_path):
+    p = tmp_path / "f.jsonl"
+    p.write_bytes(b"broken X  \r\n{oops X\n" + _v("V1", requirements={"lasen": 3}).encode() + b"\n")
+    res = read_vacancies(p)
+    assert [r.raw for r in res.rejected][:2] == ["broken X  ", "{oops X"]
+    assert res.rejected[2].reason.startswith(
+        "unknown competence in requirements of vacancy 'V1' 'lasen'; did you mean"
+    )
