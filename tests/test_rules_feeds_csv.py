@@ -263,3 +263,9 @@ def test_the_delimiter_is_passed_on_by_both_readers(tmp_path):
     w = _write(tmp_path, b"id;comp_samenwerken;a,b,c\nW1;3;1,2,3\n", name="w.csv")
     assert [x.id for x in read_workers(w, delimiter=";").items] == ["W1"]
     assert read_workers(w).items == []  # sniffed as ',' (a tie): no 'id' column
+
+
+def test_only_the_integer_columns_become_integers(tmp_path):
+    p = _write(tmp_path, b"id,title,postcode,capacity\n2024,2024,0900, 3 \n")
+    v = read_vacancies(p).items[0]
+    assert (v.id, v.title, v.postcode, v.capacity) == ("2024", "2024", "0900", 3)
