@@ -12,6 +12,8 @@ empty cells are left out; ``limits`` is ``|``-separated.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from doorstroom_match import FeedError, ValidationError
@@ -269,3 +271,30 @@ def test_only_the_integer_columns_become_integers(tmp_path):
     p = _write(tmp_path, b"id,title,postcode,capacity\n2024,2024,0900, 3 \n")
     v = read_vacancies(p).items[0]
     assert (v.id, v.title, v.postcode, v.capacity) == ("2024", "2024", "0900", 3)
+
+
+def test_blank_lines_among_the_rows_and_messages_name_the_file(tmp_path):
+    p = _write(tmp_path, b"id,title\n\nV1,Kok\n   \nV2,Bakker\n\n")
+    res = read_vacancies(p)
+    assert [v.id for v in res.items] == ["V1", "V2"] and res.lines == [3, 5]
+    assert res.n_blank == 3 and res.n_lines == 2 and res.source == str(p)
+    assert res.n_recoded == 0
+    f = str(p)
+    for data, message in [
+        (b'id,"title\nx",y\n', r"the header row is not valid CSV \(a quote is not closed\)$"),
+        (b"id,id\n", r"the CSV header must name each column once, got duplicates \['id'\]$"),
+        (
+            b"titel:omschrijving\n",
+            r"the CSV header has one column 'titel:omschrijving' and no 'id'; if the file uses "
+            r"another delimiter than \(',', ';', '\\t', '\|'\), pass it \(--delimiter\)$",
+        ),
+        (b"\n\x81\n", r"the header row \(line 2\) is neither UTF-8 nor Windows-1252 text; save "
+         r"the file as CSV UTF-8$"),
+    ]:  # fmt: skip
+        p.write_bytes(data)
+        with pytest.raises(FeedError, match=rf"^feed file {re.escape(repr(f))}: " + message):
+            read_vacancies(p)
+        with pytest.raises(FeedError, match=rf"^places file {re.escape(repr(f))}: "):
+            read_vacancies(p, what="places")
+    p.write_bytes(b"id\nV1\n")  # one column, but it is the id: read (and rejected: no title)
+    assert [r.kind for r in read_vacancies(p).rejected] == ["missing_title"]
