@@ -54,7 +54,8 @@ def test_line_endings_bom_and_undecodable_lines(tmp_path):
     assert res.rejected[1].reason == (  # json's own words (Python 3.11)
         "malformed JSON: Unexpected UTF-8 BOM (decode using utf-8-sig) (column 1)"
     )
-    assert res.n_blank == 1 and res.n_lines == 6
+    assert res.n_blank == 1 and res.n_lines == 6 and res.n_recoded == 0
+    assert res.source == str(p)
 
 
 @pytest.mark.parametrize(
