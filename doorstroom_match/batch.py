@@ -1635,7 +1635,7 @@ def _forget(wid: str, store: Path, out_dir: str | Path | None) -> ForgetResult:
                 a,
                 lambda r: (
                     isinstance(r, dict)
-                    and (r.get("worker_id") == wid or _mentions(str(r.get("reason", "")), wid))
+                    and (r.get("worker_id") == wid or _mentions(str(r.get("reason") or ""), wid))
                 ),
                 wid,
             )

@@ -80,7 +80,7 @@ _ISCO_SHIFT = {
     },
 }  # fmt: skip
 _MATCH_RANK = {"exactMatch": 0, "closeMatch": 1, "narrowMatch": 2, "broadMatch": 3, "exactISCO": 4}
-# importance -> minimum level: < 3.4 -> 1, < 4.0 -> 2, < 4.6 -> 3, else 4 (as the generator)
+# importance -> minimum level: < 3.4 -> 1, < 4.0 -> 2, < 4.6 -> 3, else 4 (the generator's cuts)
 _IMPORTANCE_CUTS = np.array([3.4, 4.0, 4.6], dtype=np.float32)
 _INFER_SHARE = 0.4  # share of the competences an inferred cut-off requires
 # the normaliser adds a bonus of 10 to a row equal to the normalised title (an exact label)
@@ -191,7 +191,7 @@ class OccupationModel:
         self._col2 = np.array([i2.get(g[:2], -1) for g in groups], dtype=np.int64)
         self.n_features_ = n_occ + len(g4) + len(g3) + len(g2)
         self._memo: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        self._required: dict[int, dict[str, int]] = {}
+        self._required: dict[tuple[int, frozenset], dict[str, int]] = {}
         self._importance = None
         fp = hashlib.sha256()
         fp.update(
@@ -347,10 +347,13 @@ class OccupationModel:
     ) -> dict[str, int]:
         """A cut-off inferred from occupation ``index``'s O*NET work-style importances.
 
-        The ``40%`` of ``competence_ids`` the occupation leans on most *relative to other
-        occupations* (core competences first on ties), each at the level its importance
-        maps to (``< 4.0`` matig, ``< 4.6`` goed, else zeer goed); one whose importance is
-        below 3.4 (onvoldoende) is left out. May be empty.
+        The ``40%`` (at least three) of ``competence_ids`` the occupation leans on most
+        *relative to other occupations* (its standard score over the catalogue; a core
+        competence counts half a standard deviation more, so core competences come first on
+        ties; other ties go to the earlier of ``competence_ids``), each at the level its
+        importance maps to (``< 4.0`` matig, ``< 4.6`` goed,
+        else zeer goed); one whose importance is below 3.4 (onvoldoende) is left out. May be
+        empty.
 
         Parameters
         ----------
@@ -367,19 +370,22 @@ class OccupationModel:
         self._check_fitted()
         ids = tuple(competence_ids)
         imp = self._importances(ids)
-        hit = self._required.get(int(index))
+        core_set = frozenset(core)
+        # keyed by the core too: the same occupation with another core may choose otherwise
+        key = (int(index), core_set)
+        hit = self._required.get(key)
         if hit is not None:
             return hit
-        core_set = set(core)
         mean, sd = imp.mean(axis=0), imp.std(axis=0) + 1e-6
         z = (imp[index] - mean) / sd + np.array([0.5 if c in core_set else 0.0 for c in ids])
         n_req = max(3, round(_INFER_SHARE * len(ids)))
         chosen = np.argsort(-z, kind="stable")[:n_req]
-        levels = np.searchsorted(_IMPORTANCE_CUTS, imp[index]) + 1
+        # side="right": an importance equal to a cut is the higher level (4.0 is goed)
+        levels = np.searchsorted(_IMPORTANCE_CUTS, imp[index], side="right") + 1
         # a minimum of "onvoldoende" asks nothing of a rated worker: left out, so an inferred
         # cut-off never fails someone only for a competence the job hardly leans on
         out = {ids[j]: int(levels[j]) for j in sorted(chosen) if levels[j] >= 2}
-        self._required[int(index)] = out
+        self._required[key] = out
         return out
 
     def physical_demand(self, index: int) -> float:
@@ -423,7 +429,8 @@ def importance_table(
     """How much each occupation leans on each competence, from O*NET work styles.
 
     An ESCO occupation takes the mean work-style importances of its best O*NET matches in the
-    official crosswalk (exact before close before narrow/broad matches); one without a match
+    official crosswalk (exact, then close, then narrow, then broad matches; a detailed O*NET
+    code without work styles takes those of its base code ``.00``); one without a match
     takes the mean profile of the occupations sharing the longest ISCO prefix. Physical fitness
     comes from the ISCO major group, literacy and Dutch shift with it.
 
@@ -451,7 +458,7 @@ def importance_table(
     for row in crosswalk:
         code = row["onet_code"]
         if code not in styles:
-            code = code[:8] + ".00"
+            code = code[:7] + ".00"  # a detailed code (11-1011.03): its base occupation
             if code not in styles:
                 continue
         rank = _MATCH_RANK.get(row["match_type"], 9)

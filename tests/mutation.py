@@ -113,6 +113,7 @@ MODULES: dict[str, tuple[str, list[str]]] = {
         [
             "tests/test_rules_forget.py",
             "tests/test_rules_forget_files.py",
+            "tests/test_rules_forget_store.py",
         ],
     ),
     "competences": (
@@ -125,7 +126,35 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     ),
     "feeds": (
         "doorstroom_match/feeds.py",
-        ["tests/test_feeds.py"],
+        ["tests/test_feeds.py", "tests/test_rules_feeds_csv.py", "tests/test_rules_feeds_jsonl.py"],
+    ),
+    "occupations": (
+        "doorstroom_match/occupations.py",
+        # test_flow's occupation tests fit the model on the whole ESCO catalogue (seconds a
+        # mutant); these rule tests use a hand-built catalogue
+        ["tests/test_rules_occupations.py"],
+    ),
+    "calibration": (
+        "doorstroom_match/calibration.py",
+        [
+            "tests/test_rules_calibration.py",
+            *(
+                f"tests/test_calibration.py::{t}"
+                for t in (
+                    "test_fit_statistics_and_fair_levels_match_a_plain_loop",
+                    "test_plain_levels_follow_aggregate_ratings",
+                    "test_disconnected_raters_are_reported_and_centred_per_subset",
+                    "test_self_assessment_is_its_own_facet",
+                    "test_ids_numbered_alike_stay_apart",
+                    "test_extremes_thin_raters_and_unused_levels",
+                    "test_bad_records_raise",
+                    "test_bad_parameters_and_lookups_raise",
+                    "test_cutoff_changes_match_a_plain_loop",
+                    "test_from_ratings_uses_the_fair_levels",
+                    "test_read_ratings_csv_and_jsonl",
+                )
+            ),
+        ],
     ),
 }
 
@@ -183,6 +212,40 @@ FUNCTIONS: dict[str, tuple[str, ...]] = {
         "xǁCompetenceDictionaryǁsuggest",
         "xǁCompetenceDictionaryǁresolve",
     ),
+    # occupation anchoring: guesses and their shares, the ISCO-tree affinity, inferred
+    # cut-offs and the importance table they come from (not fit's settings checks)
+    "occupations": (
+        "x__softmax",
+        "xǁOccupationModelǁguess",
+        "xǁOccupationModelǁremember",
+        "xǁOccupationModelǁknown",
+        "xǁOccupationModelǁtop",
+        "xǁOccupationModelǁisco",
+        "xǁOccupationModelǁisco_group",
+        "xǁOccupationModelǁfeatures",
+        "xǁOccupationModelǁaffinity",
+        "xǁOccupationModelǁinferred_requirements",
+        "xǁOccupationModelǁphysical_demand",
+        "x_importance_table",
+    ),
+    # calibration: the rules around the estimation (records, plain levels and their rounding,
+    # disagreements, connectedness, fit statistics, cut-off changes, feedback, the ratings
+    # file, fair levels into profiles); not the Newton solver (_mfrm.py) nor _estimate's
+    # numerical loop, which test_calibration.py checks against L-BFGS and finite differences
+    "calibration": (
+        "x__check_key",
+        "x__parse",
+        "x__components",
+        "x__fit_stats",
+        "x__expected",
+        "x__round_half_down",
+        "xǁRaterCalibrationǁdisagreements",
+        "xǁRaterCalibrationǁfeedback",
+        "x__requirement_sets",
+        "x_cutoff_changes",
+        "x_read_ratings",
+        "x_with_fair_levels",
+    ),
 }
 
 KILLED = {1, 3}  # pytest: tests failed / internal error
@@ -207,10 +270,15 @@ def _mutmut_section(name: str, source: str, tests: list[str]) -> str:
         "[tool.mutmut]",
         f"do_not_mutate_patterns = {json.dumps(skip)}",
         'source_paths = ["doorstroom_match"]',
+        'also_copy = ["datasets"]',
         f"only_mutate = {json.dumps([source])}",
         f"pytest_add_cli_args_test_selection = {json.dumps(tests)}",
         'pytest_add_cli_args = ["-p", "no:cacheprovider", "-q", "-x"]',
         "use_git_change_detection = false",
+        # a mutant's CPU-time limit is (estimate + 1 s) x multiplier x 2; mutmut's default 15
+        # let one endless loop of the tie step run for minutes: 5 still gives 10x the CPU
+        # time the tests take unmutated (CPU time, so the machine's load does not count)
+        "timeout_multiplier = 5.0",
         "",
     ]
     return "\n".join(lines)
@@ -258,6 +326,8 @@ def _prepare(name: str) -> Path:
     shutil.copytree(ROOT / "tests", work / "tests", ignore=ignore)
     for extra in ("README.md",):
         shutil.copy2(ROOT / extra, work / extra)
+    # the bundled sample: test_feeds checks the broken feeds against their manifests
+    shutil.copytree(ROOT / "datasets" / "sample", work / "datasets" / "sample", ignore=ignore)
     if FUNCTIONS.get(name):
         _skip_unmeasured(work / source, {_plain_name(f) for f in FUNCTIONS[name]})
     text = (ROOT / "pyproject.toml").read_text("utf-8")

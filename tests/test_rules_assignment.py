@@ -14,6 +14,7 @@ The instances here are built so that a too small ``M`` gives a visibly wrong ans
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 
 import numpy as np
@@ -138,3 +139,82 @@ def test_big_m_exceeds_any_augmenting_path_change():
         vals = rng.uniform(-100, 300, size=20)
         big = asg._big_m(vals, n)
         assert big > (n + 1) * (vals.max() - vals.min()) + abs(vals).max()
+
+
+def brute_force_lex(cost, capacity, tiers):
+    """(placed, placed per priority from the highest down, -cost) of the best assignment,
+    by enumerating every assignment: the rule "most placed, then the most of the highest
+    priority, then of the next, ..., then the least cost"."""
+    n, m = cost.shape
+    levels = sorted(set(tiers.tolist()), reverse=True)
+    best = None
+    options = [[-1] + [j for j in range(m) if np.isfinite(cost[i, j])] for i in range(n)]
+    for choice in itertools.product(*options):
+        placed = [(i, j) for i, j in enumerate(choice) if j >= 0]
+        if np.any(np.bincount([j for _, j in placed], minlength=m) > capacity):
+            continue
+        key = (
+            len(placed),
+            *[sum(1 for i, _ in placed if tiers[i] == t) for t in levels],
+            -math.fsum(cost[i, j] for i, j in placed),
+        )
+        best = key if best is None or key > best else best
+    return best
+
+
+def _lex(place_of, cost, tiers):
+    levels = sorted(set(tiers.tolist()), reverse=True)
+    placed = [(i, j) for i, j in enumerate(place_of) if j >= 0]
+    return (
+        len(placed),
+        *[sum(1 for i, _ in placed if tiers[i] == t) for t in levels],
+        -math.fsum(cost[i, j] for i, j in placed),
+    )
+
+
+def test_a_higher_priority_goes_first_whatever_the_cost_difference():
+    # one place, two workers: the priority worker costs 100 more. Priority decides before
+    # cost, however large the difference (a step of (workers + 1) alone, 3, would not do)
+    cost = np.array([[100.0], [0.0]])
+    tiers = np.array([1, 0])
+    for solver, place_of in solve_all(_tier_costs(cost, tiers), np.ones(1, np.int64)).items():
+        assert place_of.tolist() == [0, -1], solver
+    # and at the same priority the cheaper one
+    same = _tier_costs(cost, np.array([1, 1]))
+    assert assign(same, np.ones(1, np.int64)).place_of.tolist() == [-1, 0]
+
+
+def test_priorities_against_enumeration_with_wide_cost_ranges():
+    rng = np.random.default_rng(18)
+    for _ in range(40):
+        n, m = rng.integers(2, 6), rng.integers(1, 4)
+        cost = rng.integers(-500, 1000, size=(n, m)).astype(float)
+        cost[rng.random((n, m)) < 0.3] = INF
+        capacity = rng.integers(0, 3, size=m)
+        tiers = rng.integers(0, 3, size=n)
+        want = brute_force_lex(cost, capacity, tiers)
+        for solver, place_of in solve_all(_tier_costs(cost, tiers), capacity).items():
+            got = _lex(place_of.tolist(), cost, tiers)
+            assert got[:-1] == want[:-1], solver
+            assert got[-1] == pytest.approx(want[-1], abs=1e-6), solver
+
+
+@pytest.mark.parametrize("offset", [1000.0, -1000.0, 1e6])
+def test_costs_far_from_zero_still_place_everybody(offset):
+    # "placed first" does not depend on where the costs lie: a solver that compares the
+    # unshifted costs with the penalty for leaving a worker out (ssp) must place all four
+    # workers at costs of a million as at costs near zero
+    cases = [
+        # every worker's cheapest place is the first: the later ones must move on to others
+        (np.array([[0.0, 1.0], [0.0, 1.0], [0.0, 2.0]]), np.array([1, 2])),
+        (np.array([[0.0, 1.0, INF], [1.0, 0.0, 2.0], [INF, 2.0, 0.0], [0.5, INF, 1.0]]),
+         np.array([2, 1, 1])),
+    ]  # fmt: skip
+    for base, capacity in cases:
+        cost = offset + base
+        want = enumerate_best(cost, capacity)
+        assert want[0] == len(base)
+        for solver, place_of in solve_all(cost, capacity).items():
+            placed = place_of >= 0
+            assert placed.sum() == len(base), solver
+            assert math.fsum(cost[placed, place_of[placed]]) == pytest.approx(want[1]), solver

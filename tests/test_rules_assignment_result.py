@@ -129,3 +129,25 @@ def test_hand_computed_example_with_a_two_slot_place(method):
     assert res.place_of.tolist() == [0, -1, 0]
     assert res.total_cost == 1.0
     assert res.unassigned.tolist() == [1]
+
+
+def test_the_result_check_refuses_a_forbidden_pair_and_an_exceeded_capacity():
+    """The last check before a result is returned (it guards against a solver bug): a pair
+    the cost matrix forbids, or more workers than a place holds, is an internal error."""
+    from doorstroom_match.assignment import _finish, _prepare
+
+    inf = np.inf
+    # worker 0 may only take place 0, worker 1 only place 1 (the allowed pair (1, 1) lies
+    # right after where (0, 1) would be stored)
+    prob = _prepare(np.array([[1.0, inf], [inf, 2.0]]), np.array([1, 1]), None)
+    ok = _finish(prob, np.array([0, 1]), "test")
+    assert ok.total_cost == 3.0 and ok.n_assigned == 2
+    for bad in ([1, -1], [1, 1], [0, 0], [-1, 0]):
+        with pytest.raises(
+            AssertionError, match=r"^internal error: solver assigned a forbidden pair$"
+        ):
+            _finish(prob, np.array(bad), "test")
+    over = _prepare(np.array([[1.0, 2.0], [1.0, 2.0]]), np.array([1, 1]), None)
+    with pytest.raises(AssertionError, match=r"^internal error: solver exceeded a capacity$"):
+        _finish(over, np.array([0, 0]), "test")
+    assert _finish(over, np.array([0, 1]), "test").load.tolist() == [1, 1]

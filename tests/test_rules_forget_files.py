@@ -169,3 +169,61 @@ def test_forget_without_an_output_folder_touches_no_file(tmp_path):
     res = forget_worker("W7", tmp_path / "state.sqlite")
     assert res.file_rows == {} and res.files_deleted == []
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+@pytest.mark.parametrize("wid", ["None", "XXXX", "W7"])
+def test_rows_of_other_workers_stay_whatever_they_lack(tmp_path, wid):
+    """A row of another worker without a reason, or a last line without its newline, stays;
+    damaged lines (also not UTF-8) go exactly when they name the worker."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "assignments.jsonl").write_bytes(
+        (
+            jl(
+                {"worker_id": "A1", "place": "P1"},  # no reason at all
+                {"worker_id": "A2", "place": None, "reason": None},
+                {"worker_id": "A3", "place": None, "reason": f"P1 taken by {wid}"},
+                '{"worker_id": ' + json.dumps(wid) + ', "place": "P9"',  # damaged, names wid
+            )
+            + '{"worker_id": "A4", "place": "P2"}'  # the last line, without a newline
+        ).encode()
+    )
+    (out / "rejected.jsonl").write_text(
+        jl(
+            {"id": None, "raw": f"Jan;{wid};9000", "reason": "malformed"},  # a CSV cell
+            {"id": None, "raw": "Jan;A9;9000", "reason": "malformed"},
+            '{"id": null, "raw": ' + json.dumps(json.dumps({"id": wid})) + ', "rea',  # damaged
+            '{"id": null, "raw": "A9", "rea',
+        ),
+        "utf-8",
+    )
+    (out / "matches.jsonl").write_bytes(
+        b'{"worker_id": "A1", "vacancy_id": "Jos\xe9"}\n'  # not UTF-8: kept (replaced)
+        + b'{"worker_id": "'
+        + wid.encode()
+        + b'", "vacancy_id": "Jos\xe9"}\n'
+        + b'{"worker_id": "A2", "vacancy_id": "V1"}'
+    )
+    res = forget_worker(wid, tmp_path / "state.sqlite", out_dir=out)
+    rows = (out / "assignments.jsonl").read_text("utf-8").splitlines()
+    assert [json.loads(r)["worker_id"] for r in rows] == ["A1", "A2", "A4"]
+    assert res.file_rows[str(out / "assignments.jsonl")] == 2
+    kept = (out / "matches.jsonl").read_text("utf-8").splitlines()
+    assert [json.loads(r)["worker_id"] for r in kept] == ["A1", "A2"]
+    assert json.loads(kept[0])["vacancy_id"] == "Jos\ufffd"
+    assert res.file_rows[str(out / "matches.jsonl")] == 1
+    left = (out / "rejected.jsonl").read_text("utf-8").splitlines()
+    assert left == [jl({"id": None, "raw": "Jan;A9;9000", "reason": "malformed"}).strip(),
+                    '{"id": null, "raw": "A9", "rea']  # fmt: skip
+    assert res.file_rows[str(out / "rejected.jsonl")] == 2
+
+
+def test_a_numeric_id_in_a_rejected_row_names_the_worker(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "rejected.jsonl").write_text(
+        jl({"id": 7, "raw": "", "reason": "x"}, {"id": 70, "raw": "", "reason": "x"}), "utf-8"
+    )
+    res = forget_worker("7", tmp_path / "state.sqlite", out_dir=out)
+    assert [json.loads(r)["id"] for r in (out / "rejected.jsonl").read_text().splitlines()] == [70]
+    assert res.file_rows[str(out / "rejected.jsonl")] == 1

@@ -396,3 +396,17 @@ def test_from_record_uses_the_given_dictionary(tmp_path):
         {"id": "V1", "title": "chauffeur", "requirements": {"vorkheftruck": 3}}, dictionary=d
     )
     assert dict(v.requirements) == {"heftruck": 3} and dict(v.weights) == {"heftruck": 2.0}
+
+
+def test_vacancy_record_writes_weights_only_when_one_differs_from_the_default():
+    # the dictionary's default weights (core 1.5, others 1) are not written, also when given
+    req = {"samenwerken": 3, "nauwkeurigheid": 2}
+    for weights in (None, {"samenwerken": 1.5}, {"samenwerken": 1.5, "nauwkeurigheid": 1.0}):
+        rec = Vacancy("V1", "kok", requirements=req, weights=weights).to_record()
+        assert "weights" not in rec, weights
+    # one weight that differs, first or last: every weight is written, and read back
+    for weights in ({"samenwerken": 2.0}, {"nauwkeurigheid": 0.5}):
+        v = Vacancy("V1", "kok", requirements=req, weights=weights)
+        rec = v.to_record()
+        assert rec["weights"] == {"samenwerken": 1.5, "nauwkeurigheid": 1.0, **weights}
+        assert Vacancy.from_record(rec) == v

@@ -239,3 +239,89 @@ def test_random_small_alphabet_many_ties(k, n_cols):
         check(block, k, largest=True)
         check(block, k, threshold=0.5)
         check(block, k, largest=True, threshold=0.0)
+
+
+def _ties_reference(block, rows, thr, k):
+    """``_select_ties``' docstring: a row is settled when fewer than k admissible entries lie
+    strictly below ``thr`` and enough entries equal it; its top-k is then every entry below
+    plus the lowest-column ties, sorted by (value, column)."""
+    solved, idx, val = [], [], []
+    for r, t in zip(rows, thr, strict=True):
+        row = block[r].astype(np.float64)
+        ok = np.isfinite(row)
+        below = np.flatnonzero(ok & (row < t))
+        ties = np.flatnonzero(row == t)
+        settled = below.size < k and ties.size >= k - below.size
+        solved.append(settled)
+        if settled:
+            pairs = sorted([(row[j], int(j)) for j in below] + [(row[j], int(j)) for j in ties])
+            idx.append([j for _, j in pairs[:k]])
+            val.append([v for v, _ in pairs[:k]])
+    return (
+        np.array(solved),
+        np.array(idx, dtype=np.int64).reshape(-1, k),
+        np.array(val, dtype=np.float32).reshape(-1, k),
+    )
+
+
+def test_the_tie_step_settles_exactly_the_rows_its_docstring_names():
+    """``_select_ties`` directly (``blocked_topk`` sends unsettled rows to the exact path, so
+    its results alone cannot show a tie step that gives up on rows it should settle)."""
+    from doorstroom_match.core import _select_ties
+
+    k, n = 5, 3000
+    block = np.full((9, n), 2.0, dtype=np.float32)
+    block[0] = 0.0  # every entry a tie at the minimum
+    block[1, 1500:] = 0.0  # ties only after the first searched prefix (1,024 columns)
+    block[2, 5:] = 1.0  # two entries below thr = 1, ties from column 5 on
+    block[2, [2000, 10]] = 0.5
+    block[3, 100:105] = 0.0  # k entries below thr = 1: not settled
+    block[3, 200:] = 1.0
+    block[4, 7] = 0.5  # one below, two ties: too few (a thr that is no bound)
+    block[4, [50, 2999]] = 1.0
+    block[5, :3] = [-np.inf, np.nan, -np.inf]  # excluded entries, ties at 0 after them
+    block[5, 2500:] = 0.0
+    block[6, 1] = -3.0  # k - 1 below, the one tie needed is the last column
+    block[6, [4, 8, 9]] = [-1.0, 0.25, -0.0]
+    block[6, 2999] = 1.0
+    block[7, 2997:] = 0.0  # too few ties at the minimum: not settled
+    block[8, ::2] = 0.0  # every other column a tie
+    rows = np.array([6, 2, 3, 4, 5, 0, 8, 1, 7])  # mixed rows first, pure ties last
+    thr = np.array([1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0], dtype=np.float32)
+    row_min = np.fmin.reduce(block[rows], axis=1)
+    before = block.copy()
+    idx, val, solved = _select_ties(block, rows, thr, row_min, k)
+    want_solved, want_idx, want_val = _ties_reference(block, rows, thr, k)
+    np.testing.assert_array_equal(solved, want_solved)
+    assert solved.tolist() == [True, True, False, False, True, True, True, True, False]
+    np.testing.assert_array_equal(idx, want_idx)
+    np.testing.assert_array_equal(val, want_val)
+    assert idx.dtype == np.int64 and val.dtype == np.float32
+    assert idx[0].tolist() == [1, 4, 9, 8, 2999]  # -3, -1, -0.0, 0.25 and the tie at 1
+    np.testing.assert_array_equal(block, before)
+    # only rows whose ties are at their minimum (nothing below thr): the same rule
+    pure = np.array([8, 1, 0, 7])
+    zero = np.zeros(4, dtype=np.float32)
+    idx, val, solved = _select_ties(block, pure, zero, zero, k)
+    want_solved, want_idx, want_val = _ties_reference(block, pure, zero, k)
+    np.testing.assert_array_equal(solved, want_solved)
+    np.testing.assert_array_equal(idx, want_idx)
+    np.testing.assert_array_equal(val, want_val)
+
+
+@pytest.mark.parametrize("n_cols", [64, 5000])
+def test_values_one_unit_apart_and_tiny_values_keep_their_order(n_cols):
+    """The (value, column) order is the order of the values themselves, however close: two
+    floats one unit in the last place apart, and values too small to change 1.0 when added to
+    it, are not ties (fast path and the exact path)."""
+    one = F32(1.0)
+    up = np.nextafter(one, F32(2))  # 1.0 + 2^-23
+    block = np.full((4, n_cols), 5.0, dtype=np.float32)
+    block[0, [3, 40]] = [up, one]  # the larger first: 1.0 at column 40 is the smallest
+    block[1, [5, 50]] = [np.nextafter(up, F32(2)), up]
+    block[2, [2, 30]] = [2e-9, 1e-9]
+    block[3, [7, 60]] = [-1e-9, -2e-9]
+    for k in (1, 2):
+        check(block, k)
+    got = blocked_topk(lambda r, c: block[r, c], *block.shape, 1)
+    assert got.indices[:, 0].tolist() == [40, 50, 30, 60]

@@ -35,7 +35,18 @@ def test_candidate_features_against_plain_loops():
     queries = ["magazijn medewerker", "kok"]
     labels = ["magazijn medewerker", "hulpkok", "kassa medewerker"]
     cand = np.array([[0, 2, 1], [1, 0, 2]])
-    fused = np.array([[0.9, 0.1, 0.5], [0.2, 0.8, 0.0]], dtype=np.float32)
+    # fused scores whose softmax weights at the group temperature (20) are simple fractions,
+    # so the neighbours' shares below are worked out by hand: query 0's candidates weigh
+    # 1, 1/2, 1/4 (4/7, 2/7, 1/7), query 1's 1, 1/3, 1/6 (2/3, 2/9, 1/9)
+    t = rerank_mod._GROUP_TEMPERATURE
+    assert t == 20.0
+    fused = np.array(
+        [
+            [0.9, 0.9 - np.log(4) / t, 0.9 - np.log(2) / t],
+            [0.8 - np.log(3) / t, 0.8, 0.8 - np.log(6) / t],
+        ],
+        dtype=np.float64,
+    ).astype(np.float32)
     names = ("char", "dense", "desc", "desc_dense", "char_pref", "dense_pref", "char_sub")
     parts = {n: fused * (i + 2) for i, n in enumerate(names)}  # char_sub_pref missing: 0
     n_rows = np.array([3, 1, 2])
@@ -43,19 +54,19 @@ def test_candidate_features_against_plain_loops():
     x = candidate_features(queries, cand, fused, parts, labels, n_rows, groups)
     assert x.shape == (2, 3, len(FEATURES)) and x.dtype == np.float32
     col = {n: x[:, :, i] for i, n in enumerate(FEATURES)}
-    w = np.exp(20 * (fused - fused.max(axis=1, keepdims=True)))
     for i in range(2):
         tsr = [fuzz.token_set_ratio(queries[i], labels[o]) / 100 for o in cand[i]]
         for j in range(3):
             o = cand[i, j]
             assert col["fused"][i, j] == fused[i, o]
             assert col["margin"][i, j] == pytest.approx(fused[i, o] - fused[i].max())
-            assert col["rank"][i, j] == pytest.approx(np.log1p(j))
+            assert col["rank"][i, j] == pytest.approx([0.0, 0.6931472, 1.0986123][j])
             assert col["desc_dense"][i, j] == parts["desc_dense"][i, o]
             assert col["dense_pref"][i, j] == parts["dense_pref"][i, o]
             assert col["char_sub"][i, j] == parts["char_sub"][i, o]
             assert col["char_sub_pref"][i, j] == 0
-            assert col["log_rows"][i, j] == pytest.approx(np.log(n_rows[o]))
+            # log of the surface forms: 3, 1 and 2 rows
+            assert col["log_rows"][i, j] == pytest.approx([1.0986123, 0.0, 0.6931472][o])
             assert col["token_set_ratio"][i, j] == pytest.approx(tsr[j])
             assert col["partial_ratio"][i, j] == pytest.approx(
                 fuzz.partial_ratio(queries[i], labels[o]) / 100
@@ -65,15 +76,21 @@ def test_candidate_features_against_plain_loops():
             assert col["dense_gap"][i, j] == pytest.approx(dense[j] - max(dense))
             assert col["dense_rank"][i, j] == sorted(dense, reverse=True).index(dense[j])
             assert col["token_set_ratio_gap"][i, j] == pytest.approx(tsr[j] - max(tsr))
-            # neighbours: the share of softmax weight and the count in the same ISCO group
+            # neighbours: the count in the same ISCO group
             same4 = [c for c in cand[i] if groups[0][c] == groups[0][o]]
             same3 = [c for c in cand[i] if groups[1][c] == groups[1][o]]
-            share3 = sum(w[i, c] for c in same3) / sum(w[i, c] for c in cand[i])
             assert col["isco4_top10"][i, j] == len(same4)
             assert col["isco3_top10"][i, j] == len(same3)
-            assert col["isco3_share"][i, j] == pytest.approx(share3, rel=1e-5)
             assert col["query_words"][i, j] == len(queries[i].split())
             assert col["query_chars"][i, j] == len(queries[i])
+    # the share of the candidates' weight in the same group, by hand: query 0's candidates
+    # are 9321, 9329, 5120 (weights 4/7, 2/7, 1/7), query 1's 5120, 9321, 9329 (2/3, 2/9, 1/9)
+    share = {d: x[:, :, FEATURES.index(f"isco{d}_share")] for d in (4, 3, 2)}
+    np.testing.assert_allclose(share[4], [[4 / 7, 2 / 7, 1 / 7], [2 / 3, 2 / 9, 1 / 9]], rtol=1e-5)
+    for d in (3, 2):  # 932 / 93 hold both 9321 and 9329
+        np.testing.assert_allclose(
+            share[d], [[6 / 7, 6 / 7, 1 / 7], [2 / 3, 1 / 3, 1 / 3]], rtol=1e-5
+        )
     # head word: "medewerker" ends label words of 0 and 2; "kok" ends "hulpkok"
     np.testing.assert_array_equal(col["head_word"], [[1, 1, 0], [1, 0, 0]])
     # 932x: 9321 and 9329 share the 3- and 2-digit group, not the 4-digit one

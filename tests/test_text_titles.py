@@ -137,6 +137,56 @@ def test_scores_match_plain_loop_reference():
     np.testing.assert_allclose(s, -np.sort(-fast, axis=1), atol=1e-6)
 
 
+def test_title_scores_by_hand():
+    """The fused score worked out by hand (an independent check of the plain-loop reference
+    above): char n-grams only, so a title equal to a label has cosine 1 and one that shares
+    no character pair with any label of an occupation 0; an exact label adds the bonus of 10
+    (more than every other signal together); ``row_penalty`` (0.2) is taken off per unit of
+    log(number of labels); an occupation scores by its best label, not by the sum."""
+    rows = [
+        ("1", "u:a", "kok", ""),
+        ("2", "u:a", "hulpkok", ""),
+        ("3", "u:b", "schilder", ""),
+        ("4", "u:c", "schilder", ""),
+        ("5", "u:c", "verver", ""),
+        ("6", "u:d", "kok", ""),
+    ]
+    c = TitleCorpus.from_rows(
+        [dict(zip(("id", "uri", "text", "description"), r, strict=True)) for r in rows]
+    )
+    tn = TitleNormalizer(
+        model=None,
+        weights={"char": 1.0, "dense": 0.0, "desc": 0.0},
+        reranker=None,
+        substitutions=None,
+    ).fit(c)
+    assert tn.uris_.tolist() == ["u:a", "u:b", "u:c", "u:d"]
+    s = tn.score_occupations(["kok", "Kok (m/v/x)", "verver", "zzz"])
+    two_labels = -0.2 * 0.6931471805599453  # -0.2 * ln 2
+    # "kok" (also as a posting writes it): u:a holds it among two labels, u:d as its only one
+    for q in (0, 1):
+        np.testing.assert_allclose(
+            s[q, [0, 1, 2, 3]], [11 + two_labels, 0.0, two_labels, 11.0], atol=1e-5
+        )
+    # "verver": u:c's best label is exact; "schilder" shares only "er" with it (0 < cos < 1)
+    assert s[2, 2] == pytest.approx(11 + two_labels, abs=1e-5)
+    assert s[2, 0] == pytest.approx(two_labels, abs=1e-5) and s[2, 3] == 0.0
+    assert 0.0 < s[2, 1] < 0.5
+    np.testing.assert_allclose(s[3], [two_labels, 0.0, two_labels, 0.0], atol=1e-6)
+    # the best first: the one-label occupation before the two-label one
+    assert [p.uri for p in tn.predict(["kok"], k=2)[0]] == ["u:d", "u:a"]
+    flat = TitleNormalizer(
+        model=None,
+        weights={"char": 1.0, "dense": 0.0, "desc": 0.0},
+        reranker=None,
+        substitutions=None,
+        row_penalty=0.0,
+    ).fit(c)
+    np.testing.assert_allclose(
+        flat.score_occupations(["kok"])[0], [11.0, 0.0, 0.0, 11.0], atol=1e-5
+    )
+
+
 def test_auto_model_falls_back_to_base_with_warning(monkeypatch, tmp_path):
     pytest.importorskip("sentence_transformers", reason="needs the 'embeddings' extra")
     monkeypatch.setattr(titles_mod, "adapter_path", lambda: tmp_path / "absent.npz")
