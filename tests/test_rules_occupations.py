@@ -451,6 +451,8 @@ def test_inferred_cut_off_follows_the_competences_and_core_asked(importance):
     # other ids: another table, not the remembered answer
     assert m.inferred_requirements(0, ("C1", "S2", "B1")) == {"C1": 4, "S2": 3}
     assert m.inferred_requirements(0, IDS, core=["S4"])["S4"] == 3
+    # other ids with a core asked before: not the answer remembered for that core
+    assert m.inferred_requirements(0, ("C1", "S2", "B1"), core=["S4"]) == {"C1": 4, "S2": 3}
     # occupation 4 has occupation 0's importances: the same cut-off
     assert m.inferred_requirements(4, IDS, core=["S4"]) == {"S1": 4, "S2": 3, "S3": 2, "S4": 3}
     # occupation 1 stands out on S4, S5 (z = 1) and B1, B2 (z = 0.58), all at 4.59 or 4.0;
