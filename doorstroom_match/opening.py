@@ -179,7 +179,7 @@ class _Openings:
             self._index = DistanceEngine(self._req, self._col)
         index_fill = None if kernel is not None else self._index.filler(levels, n_jobs)
         s_buf = np.empty((block_rows, n_v), dtype=np.float32)
-        i_buf = np.empty((block_rows, n_v), dtype=np.float32)
+        i_buf = None if kernel is not None else np.empty((block_rows, n_v), dtype=np.float32)
         pw: list[np.ndarray] = []
         pv: list[np.ndarray] = []
         pc: list[np.ndarray] = []
@@ -190,28 +190,22 @@ class _Openings:
             count_fill(rows, slice(0, n_v), s)
             if kernel is not None:  # one scan of the block instead of the second pass
                 inside = None if within is None else np.ascontiguousarray(within[rows])
-                wi, vi, ci, n_pass = kernel(
+                wi, vi, ci, passed[rows] = kernel(
                     s, inside, np.ascontiguousarray(levels[rows]), self._req
                 )
-                passed[rows] = n_pass
+            else:
+                ok = np.ones(s.shape, dtype=bool) if within is None else within[rows]
+                passed[rows] = np.count_nonzero((s == 0) & ok, axis=1)
+                wi, vi = np.nonzero((s == 1) & ok)
                 if wi.size:
-                    wi = wi + rows.start
-                    counts += np.bincount(wi * n_c + ci, minlength=n_w * n_c).reshape(n_w, n_c)
-                    pw.append(wi)
-                    pv.append(vi)
-                    pc.append(ci)
-                continue
-            ok = np.ones(s.shape, dtype=bool) if within is None else within[rows]
-            passed[rows] = np.count_nonzero((s == 0) & ok, axis=1)
-            wi, vi = np.nonzero((s == 1) & ok)
+                    idx = i_buf[: rows.stop - r0]
+                    index_fill(rows, slice(0, n_v), idx)
+                    ci = idx[wi, vi].astype(np.int64) - 1
             if not wi.size:
                 continue
-            idx = i_buf[: rows.stop - r0]
-            index_fill(rows, slice(0, n_v), idx)
-            ci = idx[wi, vi].astype(np.int64) - 1
-            wi = wi + rows.start
+            wi = wi.astype(np.int64) + rows.start
             counts += np.bincount(wi * n_c + ci, minlength=n_w * n_c).reshape(n_w, n_c)
-            pw.append(wi.astype(np.int64))
+            pw.append(wi)
             pv.append(vi.astype(np.int64))
             pc.append(ci)
 
