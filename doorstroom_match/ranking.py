@@ -930,10 +930,10 @@ class Matcher:
                 ~vac_known,
             )
             sig = np.array(
-                [w.competence_fit, w.cutoff, w.text, w.occupation, w.regime, w.limits],
+                [w.competence_fit, w.cutoff, w.text, w.occupation, w.regime, w.limits]
+                + [_UNKNOWN_FIT],
                 np.float32,
             )
-            sig = np.append(sig, np.float32(_UNKNOWN_FIT))
             low = ctx.low_skill if ctx.low_skill is not None and self.high_skill_rule else None
             bits_of_rows = row_bits(ctx.part_time, ctx.limited, low, (wk_xyz == 0).all(axis=1))
 
