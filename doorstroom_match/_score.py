@@ -14,7 +14,10 @@ vacancies with the same title share one column) with the column of each vacancy
 (``tinv``, ``oinv``): the products are exact per pair (:class:`doorstroom_match.core.ExactDot`;
 a sparse product sums in the order of the worker's own features), so a distinct column gives
 the bits of every vacancy that shares it, and the products cost a fifth at realistic titles.
-The commute test reads the float64 inner products ``cos`` computed as before (one BLAS call).
+The commute test comes in the same way, per distinct place: ``near`` says whether each worker
+reaches each place run of :func:`doorstroom_match.reach.place_runs` (``ninv``: the run of each
+vacancy), computed once per block of workers with :func:`doorstroom_match.geo.unit_inner`, so
+the test has the bits of the numpy block's per-pair test whatever the block.
 
 Like the core's kernels it is plain Python that numba compiles (``fast`` extra); without numba
 the ranking keeps its numpy block.
@@ -33,8 +36,8 @@ __all__ = ["column_bits", "row_bits", "score_block", "score_block_kernel"]
 
 #: Bits of the per-vacancy flags ``col_bits`` and per-worker flags ``row_bits``. A regime,
 #: limits or high-skill penalty applies to a pair when the worker's and the vacancy's bit
-#: are both set; an unknown postcode on either side puts the pair within reach.
-UNKNOWN_REQ, NOT_ALLOWED, FULL_TIME, PHYSICAL, HIGH_SKILL, UNKNOWN_PLACE = 1, 2, 4, 8, 16, 32
+#: are both set (the commute test is ``near``, see :func:`score_block_kernel`).
+UNKNOWN_REQ, NOT_ALLOWED, FULL_TIME, PHYSICAL, HIGH_SKILL = 1, 2, 4, 8, 16
 PART_TIME, LIMITED, LOW_SKILL = FULL_TIME, PHYSICAL, HIGH_SKILL
 
 
@@ -48,8 +51,8 @@ def score_block_kernel(
     tinv,
     aff,
     oinv,
-    cos,
-    cos_min,
+    near,
+    ninv,
     require_cutoff,
     weights,
     out,
@@ -62,15 +65,17 @@ def score_block_kernel(
         The core's weighted distances.
     inv_worst, kind_bonus : ndarray of shape (n_cols,), float32
     col_bits : ndarray of shape (n_cols,), uint8
-        ``UNKNOWN_REQ | NOT_ALLOWED | FULL_TIME | PHYSICAL | HIGH_SKILL | UNKNOWN_PLACE``.
+        ``UNKNOWN_REQ | NOT_ALLOWED | FULL_TIME | PHYSICAL | HIGH_SKILL``.
     row_bits : ndarray of shape (n_rows,), uint8
-        ``PART_TIME | LIMITED | LOW_SKILL | UNKNOWN_PLACE``.
+        ``PART_TIME | LIMITED | LOW_SKILL``.
     tsim : ndarray of shape (n_rows, n_text), float32, or None
         Text similarity to each distinct vacancy vector; ``tinv`` (n_cols,) int64 its column.
     aff : ndarray of shape (n_rows, n_occ), float32, or None
         Occupation affinity to each distinct occupation row; ``oinv`` (n_cols,) int64.
-    cos : ndarray of shape (n_rows, n_cols), float64, or None
-        Inner products of the postcodes' unit vectors; ``cos_min`` (n_rows,) float64.
+    near : ndarray of shape (n_rows, n_runs), uint8, or None
+        1 where the worker reaches the place run (an unknown postcode on either side counts
+        as within reach); ``ninv`` (n_cols,) int64 the run of each vacancy. None: no
+        commute limit.
     require_cutoff : bool
     weights : ndarray of shape (7,), float32
         The competence_fit, cutoff, text, occupation, regime and limits weights, and the fit
@@ -123,11 +128,10 @@ def score_block_kernel(
             failed = np.uint8(drow[c] != zero)
             bad = ((cb >> 1) | (both >> 4) | (rc & failed)) & b1
             orow[c] = minus_inf if bad else s
-        if cos is not None:
-            cm = cos_min[r]
+        if near is not None:
+            nrow = near[r]
             for c in range(n_cols):
-                near = np.uint8(cos[r, c] >= cm) | (((rb | col_bits[c]) >> 5) & b1)
-                orow[c] = orow[c] if near else minus_inf
+                orow[c] = orow[c] if nrow[ninv[c]] else minus_inf
 
 
 def score_block(
@@ -142,8 +146,8 @@ def score_block(
     tinv: np.ndarray | None,
     aff: np.ndarray | None,
     oinv: np.ndarray | None,
-    cos: np.ndarray | None,
-    cos_min: np.ndarray | None,
+    near: np.ndarray | None,
+    ninv: np.ndarray | None,
     require_cutoff: bool,
     weights: np.ndarray,
 ) -> np.ndarray:
@@ -164,8 +168,8 @@ def score_block(
         tinv,
         aff,
         oinv,
-        cos,
-        cos_min,
+        near,
+        ninv,
         bool(require_cutoff),
         weights,
         out,
@@ -179,12 +183,11 @@ def column_bits(
     full_time: np.ndarray,
     physical: np.ndarray,
     high_skill: np.ndarray,
-    unknown_place: np.ndarray,
 ) -> np.ndarray:
     """The vacancies' flags as :func:`score_block_kernel` reads them, shape (n,), uint8."""
     bits = np.where(unknown_req, UNKNOWN_REQ, 0) | np.where(allowed, 0, NOT_ALLOWED)
     bits |= np.where(full_time, FULL_TIME, 0) | np.where(physical, PHYSICAL, 0)
-    bits |= np.where(high_skill, HIGH_SKILL, 0) | np.where(unknown_place, UNKNOWN_PLACE, 0)
+    bits |= np.where(high_skill, HIGH_SKILL, 0)
     return bits.astype(np.uint8)
 
 
@@ -192,13 +195,11 @@ def row_bits(
     part_time: np.ndarray,
     limited: np.ndarray,
     low_skill: np.ndarray | None,
-    unknown_place: np.ndarray,
 ) -> np.ndarray:
     """The workers' flags as :func:`score_block_kernel` reads them, shape (n,), uint8."""
     bits = np.where(part_time, PART_TIME, 0) | np.where(limited, LIMITED, 0)
     if low_skill is not None:
         bits |= np.where(low_skill, LOW_SKILL, 0)
-    bits |= np.where(unknown_place, UNKNOWN_PLACE, 0)
     return bits.astype(np.uint8)
 
 

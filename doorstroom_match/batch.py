@@ -578,7 +578,22 @@ def _local_blocks(
 
     # one BLAS thread per call whatever ``jobs`` is: the same kernels, the same bits
     stack.enter_context(_blas_threads(1))
-    args = (top, n_valid, exclude, new, keep_matches, previous, delta)
+    preselected = None
+    if matcher.max_km is not None and len(blocks) > 1:
+        # every worker's list at once: the ranking within the commute limit then scores
+        # only what neighbours can reach (doorstroom_match.reach); same lists as per block
+        from .increment import preselect
+
+        preselected = preselect(
+            matcher,
+            [w for b in blocks for w in b],
+            min(top, n_valid),
+            exclude=exclude,
+            previous=previous,
+            delta=delta,
+            n_jobs=jobs,
+        )
+    args = (top, n_valid, exclude, new, keep_matches, previous, delta, preselected)
     if jobs <= 1 or len(blocks) <= 1:
         return (_rank_block(matcher, b, *args) for b in blocks)
     from collections import deque
@@ -615,6 +630,7 @@ def _rank_block(
     keep_matches: bool,
     previous: Mapping[str, Any] | None = None,
     delta: Any = None,
+    preselected: Any = None,
 ) -> _Block:
     """Rank one block of workers: its lines of ``matches.jsonl``, its store rows, the
     candidates to keep for next week and (with ``keep_matches``) its :class:`Match` lists.
@@ -628,7 +644,13 @@ def _rank_block(
     from .increment import rank_block_rows
 
     b = rank_block_rows(
-        matcher, workers, min(top, n_valid), exclude=exclude, previous=previous, delta=delta
+        matcher,
+        workers,
+        min(top, n_valid),
+        exclude=exclude,
+        previous=previous,
+        delta=delta,
+        preselected=preselected,
     )
     text, store_rows = b.ranked.jsonl(new)
     return _Block(

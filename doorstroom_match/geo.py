@@ -14,7 +14,14 @@ import numpy as np
 
 from .resources import open_resource
 
-__all__ = ["postcode_coordinates", "unit_vectors", "haversine_km", "cos_limit", "EARTH_RADIUS_KM"]
+__all__ = [
+    "postcode_coordinates",
+    "unit_vectors",
+    "unit_inner",
+    "haversine_km",
+    "cos_limit",
+    "EARTH_RADIUS_KM",
+]
 
 EARTH_RADIUS_KM = 6371.0
 
@@ -65,6 +72,32 @@ def unit_vectors(coords: np.ndarray) -> np.ndarray:
     lat = np.radians(coords[:, 0])
     lon = np.radians(coords[:, 1])
     return np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], axis=1)
+
+
+def unit_inner(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Inner products of unit vectors, every pair summed the same way.
+
+    ``(a0 * b0 + a1 * b1) + a2 * b2`` elementwise in float64, so a pair gets the same bits
+    whatever the shapes it is computed in (a BLAS product may sum a short row in another
+    order, or fused, for another block shape). The commute test of the ranking
+    (:class:`doorstroom_match.Matcher`) uses it per pair in its numpy block and per distinct
+    place in its compiled block: both give the same answer on the limit.
+
+    Parameters
+    ----------
+    a : ndarray of shape (n, 3), float64
+    b : ndarray of shape (m, 3), float64
+
+    Returns
+    -------
+    ndarray of shape (n, m), float64
+    """
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    out = a[:, 0, None] * b[None, :, 0]
+    out += a[:, 1, None] * b[None, :, 1]
+    out += a[:, 2, None] * b[None, :, 2]
+    return out
 
 
 def haversine_km(a: np.ndarray, b: np.ndarray) -> np.ndarray:

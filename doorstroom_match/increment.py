@@ -257,6 +257,84 @@ class BlockRanked:
     merged: list[bool]
 
 
+@dataclass(frozen=True)
+class Preselected:
+    """Top-k lists found for every worker of a week at once (:func:`preselect`).
+
+    Attributes
+    ----------
+    near : dict of str to (ndarray, ndarray)
+        Worker id -> (columns, scores) of the full ranking within the commute limit, for the
+        workers not merged: shape (k,) each, as :meth:`Matcher._topk` gives them.
+    delta : dict of str to (ndarray, ndarray)
+        Worker id -> the same against the delta columns, for the workers to merge.
+    """
+
+    near: dict[str, tuple[np.ndarray, np.ndarray]]
+    delta: dict[str, tuple[np.ndarray, np.ndarray]]
+
+
+def _from(found: Mapping[str, tuple[np.ndarray, np.ndarray]] | None, workers, k: int):
+    """The preselected TopK of ``workers`` (all of them, with ``k`` columns), or None."""
+    from .core import TopK
+
+    if not found or not workers:
+        return None
+    rows = [found.get(w.id) for w in workers]
+    if any(r is None or r[0].shape[0] != k for r in rows):
+        return None
+    return TopK(np.stack([r[0] for r in rows]), np.stack([r[1] for r in rows]))
+
+
+def preselect(
+    matcher: Matcher,
+    workers: list[WorkerProfile],
+    top: int,
+    *,
+    margin: int = MARGIN,
+    exclude: Mapping[str, Any] | None = None,
+    previous: Mapping[str, Previous] | None = None,
+    delta: tuple[Matcher, np.ndarray] | None = None,
+    n_jobs: int | None = 1,
+) -> Preselected:
+    """The top-k lists :func:`rank_block_rows` needs, for every worker of the week at once.
+
+    Ranked one block at a time, the workers of a block live all over Flanders and reach
+    most vacancies together; ranked at once, the place-ordered ranking
+    (:mod:`doorstroom_match.reach`) puts neighbours with the same commute limit in one
+    block, and scores about a fifth of the pairs at the week's scale. The lists are the
+    same either way (ties included), so blocks given them write the same bytes.
+
+    Parameters
+    ----------
+    matcher, workers, top, margin, exclude, previous, delta
+        As :func:`rank_block_rows` gets them.
+    n_jobs : int or None, default=1
+        Threads of the ranking.
+
+    Returns
+    -------
+    Preselected
+    """
+    previous = previous or {}
+    n_vac = len(matcher.vacancies_)
+    top = min(top, n_vac)
+    k = min(top + margin, n_vac)
+    near: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    found_delta: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    full = [w for w in workers if w.id not in previous]
+    if full:
+        res = matcher._topk(matcher._worker_context(full, exclude), k, far=False, n_jobs=n_jobs)
+        near = {w.id: (res.indices[i], res.values[i]) for i, w in enumerate(full)}
+    merge = [w for w in workers if w.id in previous]
+    sub, delta_cols = delta if delta is not None else (None, np.zeros(0, np.int64))
+    if merge and sub is not None and len(delta_cols):
+        kd = min(k, len(delta_cols))
+        res = sub._topk(sub._worker_context(merge, exclude), kd, far=False, n_jobs=n_jobs)
+        found_delta = {w.id: (res.indices[i], res.values[i]) for i, w in enumerate(merge)}
+    return Preselected(near, found_delta)
+
+
 def rank_block_rows(
     matcher: Matcher,
     workers: list[WorkerProfile],
@@ -266,6 +344,7 @@ def rank_block_rows(
     exclude: Mapping[str, Any] | None = None,
     previous: Mapping[str, Previous] | None = None,
     delta: tuple[Matcher, np.ndarray] | None = None,
+    preselected: Preselected | None = None,
 ) -> BlockRanked:
     """Rank one block of workers: merged where ``previous`` has them, in full otherwise.
 
@@ -285,6 +364,10 @@ def rank_block_rows(
     delta : (Matcher, ndarray of int), optional
         ``matcher`` restricted to the delta columns, and those columns (ascending); needed
         with ``previous``.
+    preselected : Preselected, optional
+        The top-k lists of these workers, found for every worker of the week at once
+        (:func:`preselect`, same ``matcher``, ``top``, ``margin``, ``exclude``,
+        ``previous`` and ``delta``); workers it lacks are ranked here.
 
     Returns
     -------
@@ -308,7 +391,9 @@ def rank_block_rows(
         sub, delta_cols = delta if delta is not None else (None, np.zeros(0, np.int64))
         if sub is not None and len(delta_cols):
             kd = min(k, len(delta_cols))
-            res = sub._topk(sub._worker_context(mw, exclude), kd, far=False)
+            res = _from(preselected and preselected.delta, mw, kd)
+            if res is None:
+                res = sub._topk(sub._worker_context(mw, exclude), kd, far=False)
             d_idx, d_val = res.indices, res.values.astype(np.float32)
         else:
             kd = 1
@@ -327,7 +412,9 @@ def rank_block_rows(
             merged[i] = True
     if full:
         full.sort()
-        near = matcher._topk(ctx, k, far=False, subset=np.array(full, dtype=np.int64))
+        near = _from(preselected and preselected.near, [workers[i] for i in full], k)
+        if near is None:
+            near = matcher._topk(ctx, k, far=False, subset=np.array(full, dtype=np.int64))
         for i, ix, vs in zip(full, near.indices, near.values, strict=True):
             ok = ix >= 0
             c, s = ix[ok], vs[ok].astype(np.float32)

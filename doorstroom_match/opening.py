@@ -221,6 +221,10 @@ class _Openings:
 #: installed (tests set it to False to run the two engine passes, its reference).
 _FUSED = True
 
+#: Whether :func:`opening_gaps` with a commute limit scans blocks of neighbours against the
+#: vacancies they can reach only (tests set it to False for the scan of every vacancy).
+_REACH = True
+
 
 def _one_level_kernel(s, within, levels, req):  # pragma: no cover - compiled by numba
     """The pairs of one block that miss exactly one level, and the competence it is on.
@@ -318,18 +322,21 @@ class _Reach:
         if self.unlimited:
             return
         # the ranking's test (:class:`doorstroom_match.Matcher`): within ``km`` exactly when
-        # the unit vectors' inner product reaches cos(km / R); one product, no arccos per pair
+        # the unit vectors' inner product (:func:`~doorstroom_match.geo.unit_inner`, the same
+        # bits in any block) reaches cos(km / R); no arccos per pair
         uw = unit_vectors(postcode_coordinates([w.postcode for w in workers]))
-        uv = unit_vectors(postcode_coordinates([v.postcode for v in vacancies]))
+        self.uv_nan = unit_vectors(postcode_coordinates([v.postcode for v in vacancies]))
         self.cos_min = cos_limit(km)
         self.unknown_w = np.isnan(uw[:, 0])
-        self.unknown_v = np.flatnonzero(np.isnan(uv[:, 0]))
+        self.unknown_v = np.flatnonzero(np.isnan(self.uv_nan[:, 0]))
         self.uw = np.nan_to_num(uw)
-        self.uv_t = np.ascontiguousarray(np.nan_to_num(uv).T)
+        self.uv = np.nan_to_num(self.uv_nan)
 
     def rows(self, block: slice) -> np.ndarray:
         """Reach of the workers in ``block``: shape (block length, n_vacancies), dtype bool."""
-        inside = (self.uw[block] @ self.uv_t) >= self.cos_min[block, None]
+        from .geo import unit_inner
+
+        inside = unit_inner(self.uw[block], self.uv) >= self.cos_min[block, None]
         if self.unknown_v.size:
             inside[:, self.unknown_v] = True
         inside[self.unknown_w[block]] = True
@@ -450,38 +457,95 @@ def opening_gaps(
     out = []
     # a block of workers at a time: the reach mask and the engine's blocks stay bounded
     # (25,000 workers x 35,000 vacancies would be 7 GB of distances at once)
-    step = default_block_rows(len(vacs))
     reach = _Reach(wks, vacs, max_km)
-    openings = _Openings(req, active, None)  # the vacancy side once, for every block
-    for lo_w in range(0, len(wks), step):
-        block = slice(lo_w, min(lo_w + step, len(wks)))
-        bl = levels[block]
-        oc = openings.counts(bl, None if reach.unlimited else reach.rows(block))
+    if not reach.unlimited and _REACH and _FUSED and compiled(_one_level_kernel) is not None:
+        # by place: a block of neighbours scans only the vacancies it can reach
+        blocks = _place_blocks(reach, levels, req, active)
+    else:
+        step = default_block_rows(len(vacs))
+        openings = _Openings(req, active, None)  # the vacancy side once, for every block
+        blocks = (
+            (
+                np.arange(lo, min(lo + step, len(wks))),
+                openings.counts(
+                    levels[lo : lo + step],
+                    None if reach.unlimited else reach.rows(slice(lo, lo + step)),
+                ),
+            )
+            for lo in range(0, len(wks), step)
+        )
+    out: list[OpeningGap | None] = [None] * len(wks)
+    for rows, oc in blocks:
+        bl = levels[rows]
         counts = oc.counts.copy()
         counts[:, skip] = 0
         best = np.argmax(counts, axis=1) if cols else np.zeros(len(bl), dtype=np.int64)
         starts = np.searchsorted(oc.workers, np.arange(len(bl) + 1))
-        for i, w in enumerate(wks[block]):
+        for i, wi in enumerate(rows.tolist()):
+            w = wks[wi]
             c = int(best[i]) if cols else 0
             if not cols or counts[i, c] == 0:
-                out.append(
-                    OpeningGap(w.id, None, "", 0, 0, (), int(oc.reachable[i]), int(oc.passed[i]))
+                out[wi] = OpeningGap(
+                    w.id, None, "", 0, 0, (), int(oc.reachable[i]), int(oc.passed[i])
                 )
                 continue
             lo, hi = starts[i], starts[i + 1]
             sel = oc.vacancies[lo:hi][oc.competences[lo:hi] == c]
             cid = cols[c]
             label = w.dictionary.label(cid) if w.dictionary.get(cid) else cid
-            out.append(
-                OpeningGap(
-                    w.id,
-                    cid,
-                    label,
-                    int(bl[i, c]),
-                    int(bl[i, c]) + 1,
-                    tuple(vacs[j].id for j in np.sort(sel)),
-                    int(oc.reachable[i]),
-                    int(oc.passed[i]),
-                )
+            out[wi] = OpeningGap(
+                w.id,
+                cid,
+                label,
+                int(bl[i, c]),
+                int(bl[i, c]) + 1,
+                tuple(vacs[j].id for j in np.sort(sel)),
+                int(oc.reachable[i]),
+                int(oc.passed[i]),
             )
-    return out[0] if single else out
+    return out[0] if single else out  # type: ignore[return-value]
+
+
+def _place_blocks(reach: _Reach, levels: np.ndarray, req: np.ndarray, active: np.ndarray):
+    """(worker rows, OpeningCounts of those rows) for blocks of neighbouring workers with
+    the same limit, each scanned against the vacancies it can reach only
+    (:mod:`doorstroom_match.reach`); the counts are those of every vacancy, the opened
+    vacancies input columns in row-major order."""
+    from .reach import REACH_ROWS, ReachIndex, near_runs, place_runs, worker_order
+
+    index = ReachIndex(reach.uv_nan)
+    run_of, run_xyz, unknown = place_runs(reach.uv_nan)
+    run_size = np.bincount(run_of, minlength=len(run_xyz))
+    perm = index.perm
+    openings = _Openings(req[perm], active[perm], None)  # the vacancy side in place order
+    placed_run = run_of[perm]
+    kernel = compiled(_one_level_kernel)
+    wxyz = np.where(reach.unknown_w[:, None], 0.0, reach.uw)
+    order = worker_order(wxyz, reach.cos_min)
+    n_c = req.shape[1]
+    for r0 in range(0, len(order), REACH_ROWS):
+        rows = np.sort(order[r0 : r0 + REACH_ROWS])
+        near = near_runs(wxyz[rows], reach.cos_min[rows], run_xyz, unknown)
+        bl = np.ascontiguousarray(levels[rows])
+        fill = openings._count.filler(bl, 1)
+        counts = np.zeros((len(rows), n_c), np.int64)
+        passed = np.zeros(len(rows), np.int64)
+        pw, pv, pc = [], [], []
+        for cols in index.ranges(wxyz[rows], reach.cos_min[rows]):
+            s = np.empty((len(rows), cols.stop - cols.start), np.float32)
+            fill(slice(0, len(rows)), cols, s)
+            inside = np.ascontiguousarray(near[:, placed_run[cols]]).view(np.bool_)
+            wi, vi, ci, got = kernel(s, inside, bl, openings._req[cols])
+            passed += got
+            pw.append(wi)
+            pv.append(perm[vi + cols.start])
+            pc.append(ci)
+        wi = np.concatenate(pw) if pw else np.zeros(0, np.int64)
+        vi = np.concatenate(pv) if pv else np.zeros(0, np.int64)
+        ci = np.concatenate(pc) if pc else np.zeros(0, np.int64)
+        by_row = np.argsort(wi, kind="stable")
+        wi, vi, ci = wi[by_row], vi[by_row], ci[by_row]
+        if wi.size:
+            counts += np.bincount(wi * n_c + ci, minlength=len(rows) * n_c).reshape(-1, n_c)
+        reachable = near.astype(np.int64) @ run_size
+        yield rows, OpeningCounts(counts, wi, vi, ci, passed, reachable)

@@ -27,6 +27,7 @@ import dataclasses
 import datetime as _dt
 import json
 import sys
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -56,9 +57,10 @@ from .core import (
     encode_levels,
     shortfall_matrix,
 )
-from .geo import EARTH_RADIUS_KM, cos_limit, postcode_coordinates, unit_vectors
+from .geo import EARTH_RADIUS_KM, cos_limit, postcode_coordinates, unit_inner, unit_vectors
 from .occupations import HIGH_SKILL_MAJORS
 from .profiles import KINDS, Vacancy, WorkerProfile
+from .reach import near_runs, place_runs
 
 __all__ = [
     "Gap",
@@ -611,6 +613,7 @@ class Matcher:
                 np.ascontiguousarray(req[:, hc]), np.ones((n_v, len(hc)), np.float32), self.method
             )
         self._vac_xyz = unit_vectors(postcode_coordinates([v.postcode for v in vacs]))
+        self._runs = place_runs(self._vac_xyz)  # the commute test per distinct place
         self.encoder_ = None
         if self.text is not None and w.text > 0:
             if self.text_field not in ("title", "text"):
@@ -676,6 +679,8 @@ class Matcher:
         ):
             setattr(sub, name, np.ascontiguousarray(getattr(self, name)[cols]))
         sub._vac_json = {}  # rendered vacancy fields, cached by column: not shared
+        sub._runs = place_runs(sub._vac_xyz)
+        sub.__dict__.pop("_reach_cache", None)  # the place order of other columns
         if self._vac_feat is not None:
             sub._vac_feat = self._vac_feat[cols]
             sub._vac_feat_t = sub._vac_feat.T.tocsr()
@@ -909,10 +914,89 @@ class Matcher:
             out["limits"] = -np.float32(w.limits) * limits
         return out
 
-    def _topk(self, ctx: _WorkerContext, top: int, *, far: bool, subset: np.ndarray | None = None):
+    def _topk(
+        self,
+        ctx: _WorkerContext,
+        top: int,
+        *,
+        far: bool,
+        subset: np.ndarray | None = None,
+        n_jobs: int | None = None,
+    ):
+        all_rows = np.arange(len(ctx.workers)) if subset is None else subset
+        n_jobs = self.n_jobs if n_jobs is None else n_jobs
+        if not far and ctx.cos_min is not None and _REACH and _FUSED and _score_kernel():
+            return self._reach_topk(ctx, top, all_rows, n_jobs)
+        prepare, score = self._scorer(ctx, far=far)
+
+        def block(rs: slice, cols: slice) -> np.ndarray:
+            rows = all_rows[rs]
+            return score(rows, cols, prepare(rows))
+
+        return blocked_topk(
+            block,
+            len(all_rows),
+            len(self.vacancies_),
+            top,
+            largest=True,
+            block_rows=self.block_rows,
+            n_jobs=n_jobs,
+        )
+
+    def _reach_topk(self, ctx: _WorkerContext, top: int, all_rows: np.ndarray, n_jobs: Any):
+        """:meth:`_topk` within the commute limit, scoring only the vacancies each block of
+        workers can reach (:mod:`doorstroom_match.reach`): the same indices and values."""
+        from .reach import reach_topk
+
+        index, placed = self._reach_index()
+        back = np.empty(index.n, np.int64)
+        back[index.perm] = np.arange(index.n)
+        pctx = dataclasses.replace(
+            ctx,
+            fill=placed._engine.filler(ctx.levels, 1),
+            hard_fill=None
+            if ctx.hard_fill is None
+            else placed._hard_engine.filler(
+                np.ascontiguousarray(ctx.levels[:, self._hard_cols]), 1
+            ),
+            excluded={i: np.sort(back[ex]) for i, ex in ctx.excluded.items()},
+        )
+        prepare, score = placed._scorer(pctx, far=False)
+        return reach_topk(
+            lambda p: prepare(all_rows[p]),
+            lambda p, cols, parts: score(all_rows[p], cols, parts),
+            index,
+            np.nan_to_num(ctx.xyz[all_rows], nan=0.0),
+            ctx.cos_min[all_rows],
+            top,
+            n_jobs=n_jobs,
+        )
+
+    def _reach_index(self):
+        """(the vacancies in place order, this Matcher restricted to that order), built once
+        per fitted Matcher (thread-safe: the weekly batch ranks blocks on threads)."""
+        cached = self.__dict__.get("_reach_cache")
+        if cached is None:
+            with _REACH_LOCK:
+                cached = self.__dict__.get("_reach_cache")
+                if cached is None:
+                    from .reach import ReachIndex
+
+                    index = ReachIndex(self._vac_xyz)
+                    cached = self._reach_cache = (index, self._restricted(index.perm))
+        return cached
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_reach_cache", None)  # rebuilt where it is needed (a Dask worker)
+        return state
+
+    def _scorer(self, ctx: _WorkerContext, *, far: bool):
+        """(prepare, score): ``score(rows, cols, prepare(rows))`` is the score block of worker
+        rows ``rows`` (ctx rows) against vacancies ``cols`` (a slice), ``-inf`` where a pair
+        may not be suggested. ``prepare`` holds what the block's column slices share."""
         w = self.weights_
         allowed = self._allowed
-        all_rows = np.arange(len(ctx.workers)) if subset is None else subset
         vac_known = ~np.isnan(self._vac_xyz[:, 0])
         vac_xyz = np.nan_to_num(self._vac_xyz, nan=0.0)
         wk_xyz = np.nan_to_num(ctx.xyz, nan=0.0)
@@ -922,12 +1006,7 @@ class Matcher:
             from ._score import column_bits, row_bits, score_block
 
             col_bits = column_bits(
-                self._unknown_req,
-                allowed,
-                self._vac_full,
-                self._vac_physical,
-                self._vac_high,
-                ~vac_known,
+                self._unknown_req, allowed, self._vac_full, self._vac_physical, self._vac_high
             )
             sig = np.array(
                 [w.competence_fit, w.cutoff, w.text, w.occupation, w.regime, w.limits]
@@ -935,12 +1014,22 @@ class Matcher:
                 np.float32,
             )
             low = ctx.low_skill if ctx.low_skill is not None and self.high_skill_rule else None
-            bits_of_rows = row_bits(ctx.part_time, ctx.limited, low, (wk_xyz == 0).all(axis=1))
+            bits_of_rows = row_bits(ctx.part_time, ctx.limited, low)
+            run_of, run_xyz, run_unknown = self._runs
 
-            def fused(rows: np.ndarray, cols: slice) -> np.ndarray:
+            def prepare(rows: np.ndarray) -> tuple[Any, Any, Any]:
+                return (
+                    None if ctx.vecs is None else self._vac_text.distinct(ctx.vecs[rows]),
+                    None if ctx.feat is None else (ctx.feat[rows] @ self._occ_u_t).toarray(),
+                    None
+                    if ctx.cos_min is None
+                    else near_runs(wk_xyz[rows], ctx.cos_min[rows], run_xyz, run_unknown),
+                )
+
+            def fused(rows: np.ndarray, cols: slice, parts: tuple[Any, Any, Any]) -> np.ndarray:
                 d = np.empty((len(rows), cols.stop - cols.start), np.float32)
                 _fill_rows(ctx.fill, rows, cols, d)
-                geo = ctx.cos_min is not None
+                tsim, aff, near = parts
                 return score_block(
                     kernel,
                     d,
@@ -948,20 +1037,24 @@ class Matcher:
                     self._kind_bonus[cols],
                     col_bits[cols],
                     bits_of_rows[rows],
-                    tsim=None if ctx.vecs is None else self._vac_text.distinct(ctx.vecs[rows]),
-                    tinv=None if ctx.vecs is None else self._vac_text.inverse[cols],
-                    aff=None if ctx.feat is None else (ctx.feat[rows] @ self._occ_u_t).toarray(),
-                    oinv=None if ctx.feat is None else self._occ_inv[cols],
-                    cos=wk_xyz[rows] @ vac_xyz[cols].T if geo else None,
-                    cos_min=ctx.cos_min[rows] if geo else None,
+                    tsim=tsim,
+                    tinv=None if tsim is None else self._vac_text.inverse[cols],
+                    aff=aff,
+                    oinv=None if aff is None else self._occ_inv[cols],
+                    near=near,
+                    ninv=None if near is None else run_of[cols],
                     require_cutoff=self.require_cutoff,
                     weights=sig,
                 )
 
-        def block(rs: slice, cols: slice) -> np.ndarray:
-            rows = all_rows[rs]
+        else:
+
+            def prepare(rows: np.ndarray) -> None:
+                return None
+
+        def score(rows: np.ndarray, cols: slice, parts: Any) -> np.ndarray:
             if kernel is not None:
-                s = fused(rows, cols)
+                s = fused(rows, cols, parts)
             else:  # the numpy block: the reference of the fused one, and the far list
                 parts = self._score(ctx, rows, cols)
                 s = np.zeros((len(rows), cols.stop - cols.start), np.float32)
@@ -974,7 +1067,7 @@ class Matcher:
                 if ctx.low_skill is not None and self.high_skill_rule:
                     s[ctx.low_skill[rows, None] & self._vac_high[None, cols]] = -np.inf
                 if ctx.cos_min is not None:
-                    cos = wk_xyz[rows] @ vac_xyz[cols].T
+                    cos = unit_inner(wk_xyz[rows], vac_xyz[cols])
                     unknown = ~vac_known[cols][None, :] | (wk_xyz[rows] == 0).all(axis=1)[:, None]
                     near = (cos >= ctx.cos_min[rows, None]) | unknown
                     if not far:
@@ -996,15 +1089,7 @@ class Matcher:
                     s[r, hit] = -np.inf
             return s
 
-        return blocked_topk(
-            block,
-            len(all_rows),
-            len(self.vacancies_),
-            top,
-            largest=True,
-            block_rows=self.block_rows,
-            n_jobs=self.n_jobs,
-        )
+        return prepare, score
 
     def _prepare_explain(self, effective: list[Vacancy]) -> None:
         """Per-vacancy tables the bulk explanation reads (set by :meth:`fit`)."""
@@ -1244,6 +1329,11 @@ class _WorkerContext:
 #: installed (tests set it to False to run the numpy block, its reference).
 _FUSED = True
 
+#: Whether the fused ranking within the commute limit scores only the vacancies a block of
+#: workers can reach (:mod:`doorstroom_match.reach`; tests set it to False for the reference).
+_REACH = True
+_REACH_LOCK = threading.Lock()
+
 
 def _score_kernel() -> Any:
     from ._score import compiled_kernel
@@ -1271,7 +1361,7 @@ def _distinct_rows(feat: Any, gi: np.ndarray, gp: np.ndarray) -> tuple[Any, np.n
 
 def _fill_rows(fill: Any, rows: np.ndarray, cols: slice, out: np.ndarray) -> None:
     """The core engine's distances for arbitrary worker rows (contiguous runs at once)."""
-    if len(rows) and rows[-1] - rows[0] == len(rows) - 1:
+    if len(rows) and rows[-1] - rows[0] == len(rows) - 1 and (np.diff(rows) == 1).all():
         fill(slice(int(rows[0]), int(rows[-1]) + 1), cols, out)
         return
     for r, i in enumerate(rows.tolist()):

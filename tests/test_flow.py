@@ -164,7 +164,9 @@ def test_fitted_matcher_is_not_changed_by_rank():
     m = Matcher().fit(vs)
     before = {k: v for k, v in vars(m).items() if not k.startswith("__")}
     m.rank([_worker(), _worker("W2", job_target="schilder")], top=2)
-    assert set(vars(m)) == set(before)
+    # only the place order of the vacancies may be added, built at the first ranking
+    assert set(vars(m)) - {"_reach_cache"} == set(before)
+    assert all(vars(m)[k] is v for k, v in before.items())
 
 
 def _write(path, rows):

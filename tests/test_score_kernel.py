@@ -163,21 +163,21 @@ def test_kernel_as_plain_python_equals_the_compiled_kernel():
     rng = np.random.default_rng(3)
     n_r, n_c, n_t, n_o = 7, 40, 9, 6
     d = rng.choice(np.array([0, 0, 0.5, 1, 2.25], np.float32), (n_r, n_c))
-    cols = column_bits(*(rng.random((6, n_c)) < [[0.2], [0.9], [0.5], [0.4], [0.3], [0.1]]))
-    rows = row_bits(*(rng.random((4, n_r)) < [[0.5], [0.5], [0.5], [0.2]]))
+    cols = column_bits(*(rng.random((5, n_c)) < [[0.2], [0.9], [0.5], [0.4], [0.3]]))
+    rows = row_bits(*(rng.random((3, n_r)) < [[0.5], [0.5], [0.5]]))
     args = {
         "tsim": rng.uniform(-0.2, 1.1, (n_r, n_t)).astype(np.float32),
         "tinv": rng.integers(0, n_t, n_c),
         "aff": rng.uniform(0.0, 1.3, (n_r, n_o)).astype(np.float32),
         "oinv": rng.integers(0, n_o, n_c),
-        "cos": rng.uniform(0.9, 1.0, (n_r, n_c)),
-        "cos_min": rng.uniform(0.9, 1.0, n_r),
+        "near": (rng.random((n_r, 5)) < 0.6).astype(np.uint8),
+        "ninv": rng.integers(0, 5, n_c),
         "require_cutoff": True,
         "weights": np.array([1.0, 0.3, 0.5, 0.4, 0.2, 0.6, 0.5], np.float32),
     }
     iw = rng.uniform(0, 1, n_c).astype(np.float32)
     kb = rng.choice(np.array([0, 0.1], np.float32), n_c)
-    for drop in ((), ("tsim", "tinv"), ("aff", "oinv"), ("cos", "cos_min")):
+    for drop in ((), ("tsim", "tinv"), ("aff", "oinv"), ("near", "ninv")):
         kw = {**args, **{k: None for k in drop}}
         for rc in (True, False):
             kw["require_cutoff"] = rc
@@ -192,7 +192,7 @@ def test_kernel_against_the_rule_written_out_for_one_pair():
     w = np.array([1.0, 0.25, 0.5, 0.75, 0.125, 0.375, 0.5], np.float32)
     d = np.array([[0.0]], np.float32)
 
-    def one(col_flags, row_flags, tsim=0.5, aff=2.0, cos=0.95, rc=False):
+    def one(col_flags, row_flags, tsim=0.5, aff=2.0, near=1, rc=False):
         return score_block(
             score_block_kernel,
             d,
@@ -204,31 +204,29 @@ def test_kernel_against_the_rule_written_out_for_one_pair():
             tinv=np.zeros(1, np.int64),
             aff=np.array([[aff]], np.float32),
             oinv=np.zeros(1, np.int64),
-            cos=np.array([[cos]]),
-            cos_min=np.array([0.9]),
+            near=np.array([[near]], np.uint8),
+            ninv=np.zeros(1, np.int64),
             require_cutoff=rc,
             weights=w,
         )[0, 0]
 
     # passed (distance 0): fit 1, cut-off bonus, kind bonus, text 0.5, occupation capped at 1
     plain = 1.0 + 0.25 + 0.125 + 0.5 * 0.5 + 0.75 * 1.0
-    cols = (False, True, False, False, False, False)  # requirements known, allowed
-    assert one(cols, (False, False, False, False)) == np.float32(plain)
+    cols = (False, True, False, False, False)  # requirements known, allowed
+    assert one(cols, (False, False, False)) == np.float32(plain)
     # a part-time worker and a full-time job; a limited worker and a physical job
-    full_phys = (False, True, True, True, False, False)
-    assert one(full_phys, (True, True, False, False)) == np.float32(plain - 0.125 - 0.375)
+    full_phys = (False, True, True, True, False)
+    assert one(full_phys, (True, True, False)) == np.float32(plain - 0.125 - 0.375)
     # unknown requirements: fit 0.5 and no cut-off bonus
-    unknown = (True, True, False, False, False, False)
-    assert one(unknown, (False,) * 4) == np.float32(0.5 + 0.125 + 0.25 + 0.75)
+    unknown = (True, True, False, False, False)
+    assert one(unknown, (False,) * 3) == np.float32(0.5 + 0.125 + 0.25 + 0.75)
     # text below 0 counts as 0
-    assert one(cols, (False,) * 4, tsim=-0.3) == np.float32(1.0 + 0.25 + 0.125 + 0.75)
+    assert one(cols, (False,) * 3, tsim=-0.3) == np.float32(1.0 + 0.25 + 0.125 + 0.75)
     # never suggested: not allowed; a high-skill job for a low-skill target; out of reach
-    assert one((False, False, False, False, False, False), (False,) * 4) == -np.inf
-    assert one((False, True, False, False, True, False), (False, False, True, False)) == -np.inf
-    assert one(cols, (False,) * 4, cos=0.85) == -np.inf
-    # ... unless a postcode is unknown (on either side)
-    assert np.isfinite(one((False, True, False, False, False, True), (False,) * 4, cos=0.85))
-    assert np.isfinite(one(cols, (False, False, False, True), cos=0.85))
+    assert one((False, False, False, False, False), (False,) * 3) == -np.inf
+    assert one((False, True, False, False, True), (False, False, True)) == -np.inf
+    assert one(cols, (False,) * 3, near=0) == -np.inf
+    # (an unknown postcode on either side is within reach: ``near`` is 1, see test_reach.py)
 
 
 def test_benchmark_score_block_runs_and_checks_identity():
