@@ -239,8 +239,10 @@ def test_benchmark_score_block_runs_and_checks_identity():
     assert res["identical_topk"] and res["identical_opening"]
     assert set(res["seconds"]) == {
         "topk_numpy",
+        "topk_fused_every_pair",
         "topk_fused",
         "opening_two_passes",
+        "opening_kernel_every_pair",
         "opening_kernel",
     }
     assert res["pairs"] == 40 * 1200
