@@ -645,10 +645,14 @@ class Matcher:
             self._vac_text = ExactDot(vecs)  # the same bits whatever the blocks
         return self
 
-    def _restricted(self, cols: np.ndarray) -> Matcher:
+    def _restricted(self, cols: np.ndarray, *, scoring_only: bool = False) -> Matcher:
         """This fitted Matcher on the vacancies ``cols`` only (ascending indices): every
         vacancy-side array is sliced, nothing is fitted again, so each pair scores the same
-        bits as in ``self`` (the weekly increment ranks only new and changed vacancies)."""
+        bits as in ``self`` (the weekly increment ranks only new and changed vacancies).
+
+        ``scoring_only``: only what the compiled score block reads (the place order of
+        :meth:`_reach_index`, any order of ``cols``): no vacancy vectors or occupation
+        features for explanations (at 100,000 vacancies they would be 100+ MB more)."""
         self._check_fitted()
         cols = np.asarray(cols, dtype=np.int64)
         sub = object.__new__(Matcher)
@@ -682,8 +686,11 @@ class Matcher:
         sub._runs = place_runs(sub._vac_xyz)
         sub.__dict__.pop("_reach_cache", None)  # the place order of other columns
         if self._vac_feat is not None:
-            sub._vac_feat = self._vac_feat[cols]
-            sub._vac_feat_t = sub._vac_feat.T.tocsr()
+            if scoring_only:
+                sub._vac_feat = sub._vac_feat_t = None
+            else:
+                sub._vac_feat = self._vac_feat[cols]
+                sub._vac_feat_t = sub._vac_feat.T.tocsr()
             used, inverse = np.unique(self._occ_inv[cols], return_inverse=True)
             sub._occ_u_t = self._occ_u_t[:, used].tocsr()
             sub._occ_inv = inverse.astype(np.int64).ravel()
@@ -695,7 +702,7 @@ class Matcher:
                 self._hard_engine.method,
             )
         if self.encoder_ is not None:
-            sub._vac_vecs = self._vac_vecs[cols]
+            sub._vac_vecs = None if scoring_only else self._vac_vecs[cols]
             sub._vac_text = self._vac_text.subset(cols)
         return sub
 
@@ -983,7 +990,8 @@ class Matcher:
                     from .reach import ReachIndex
 
                     index = ReachIndex(self._vac_xyz)
-                    cached = self._reach_cache = (index, self._restricted(index.perm))
+                    placed = self._restricted(index.perm, scoring_only=True)
+                    cached = self._reach_cache = (index, placed)
         return cached
 
     def __getstate__(self) -> dict[str, Any]:
