@@ -330,13 +330,17 @@ class _Reach:
         self.unknown_w = np.isnan(uw[:, 0])
         self.unknown_v = np.flatnonzero(np.isnan(self.uv_nan[:, 0]))
         self.uw = np.nan_to_num(uw)
-        self.uv = np.nan_to_num(self.uv_nan)
+        from .reach import place_runs
+
+        self.run_of, self.run_xyz, _ = place_runs(self.uv_nan)
 
     def rows(self, block: slice) -> np.ndarray:
         """Reach of the workers in ``block``: shape (block length, n_vacancies), dtype bool."""
         from .geo import unit_inner
 
-        inside = unit_inner(self.uw[block], self.uv) >= self.cos_min[block, None]
+        # per place, then per pair (the ranking's bits; a place's vector is its vacancies')
+        near = unit_inner(self.uw[block], self.run_xyz) >= self.cos_min[block, None]
+        inside = near[:, self.run_of]
         if self.unknown_v.size:
             inside[:, self.unknown_v] = True
         inside[self.unknown_w[block]] = True

@@ -1005,8 +1005,6 @@ class Matcher:
         may not be suggested. ``prepare`` holds what the block's column slices share."""
         w = self.weights_
         allowed = self._allowed
-        vac_known = ~np.isnan(self._vac_xyz[:, 0])
-        vac_xyz = np.nan_to_num(self._vac_xyz, nan=0.0)
         wk_xyz = np.nan_to_num(ctx.xyz, nan=0.0)
 
         kernel = None if far or not _FUSED else _score_kernel()
@@ -1074,9 +1072,13 @@ class Matcher:
                     s[~parts["passed"]] = -np.inf
                 if ctx.low_skill is not None and self.high_skill_rule:
                     s[ctx.low_skill[rows, None] & self._vac_high[None, cols]] = -np.inf
-                if ctx.cos_min is not None:
-                    cos = unit_inner(wk_xyz[rows], vac_xyz[cols])
-                    unknown = ~vac_known[cols][None, :] | (wk_xyz[rows] == 0).all(axis=1)[:, None]
+                if ctx.cos_min is not None:  # per place, then per pair: the kernel's bits
+                    run_of, run_xyz, run_unknown = self._runs
+                    cos = unit_inner(wk_xyz[rows], run_xyz)[:, run_of[cols]]
+                    unknown = (
+                        run_unknown[run_of[cols]][None, :]
+                        | (wk_xyz[rows] == 0).all(axis=1)[:, None]
+                    )
                     near = (cos >= ctx.cos_min[rows, None]) | unknown
                     if not far:
                         s[~near] = -np.inf
