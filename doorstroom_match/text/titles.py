@@ -13,7 +13,9 @@ every row as a weighted sum of similarities:
     the *title adapter* (``models/title-adapter.npz``, a 384 x 384 linear map learned on Dutch
     ESCO labels and descriptions by ``python -m models.train_title_adapter``, committed),
     falling back with a warning to a fine-tuned model folder or the plain base model when it
-    is absent;
+    is absent; with ``query_encoder="static"`` the queries (not the corpus) are embedded by
+    a static n-gram table distilled from the same MiniLM (:mod:`~doorstroom_match.text.static`),
+    about a hundred times cheaper per title and a little less accurate;
 ``desc``
     cosine of character TF-IDF of the query and the first sentence of the occupation's
     description (it usually names the occupation in the plural and in other words);
