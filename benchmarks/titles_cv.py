@@ -523,7 +523,7 @@ def main(argv: list[str] | None = None) -> int:
         "--static-params",
         default=None,
         help="JSON keyword arguments of models.train_title_static.fit_static "
-        '(the static method), e.g. \'{"rank": 256}\'',
+        "(the static method), e.g. '{\"rank\": 256}'",
     )
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)

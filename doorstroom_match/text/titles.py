@@ -550,8 +550,7 @@ class TitleNormalizer:
         if hasattr(qe, "encode") and hasattr(qe, "fit") and not isinstance(qe, str):
             return qe, "custom"
         raise ValidationError(
-            "query_encoder must be 'auto', 'static', 'model' or an encoder object, "
-            f"got {qe!r}"
+            f"query_encoder must be 'auto', 'static', 'model' or an encoder object, got {qe!r}"
         )
 
     def _make_substitutions(self) -> TitleSubstitutions | None:
