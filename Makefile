@@ -67,7 +67,9 @@ clean:
 	rm -rf $(VENV) build dist *.egg-info
 
 # Rebuild the job-title models: the adapter (models/title-adapter.npz, 0.6 MB), the word
-# substitutions (models/title-substitutions.json, 0.2 MB) and the re-ranker
+# substitutions (models/title-substitutions.json, 0.2 MB), the static query table
+# (models/title-static.npz: MiniLM distilled onto n-grams and words for cheap queries; a few
+# minutes, most of them embedding its ~41,000 training titles once) and the re-ranker
 # (models/title-reranker.json, 2 MB: label- and posting-style queries, ISCO group rows in the
 # corpora), all committed. The re-ranker's step builds the out-of-fold rows of 5 folds and
 # runs the nested CV of both recipes before its final fit: about 1.5 hours on the shared
@@ -78,6 +80,7 @@ clean:
 models: $(STAMP)
 	$(PY) -m models.train_title_adapter --out doorstroom_match/data/models/title-adapter.npz
 	$(PY) -m models.train_title_substitutions --out doorstroom_match/data/models/title-substitutions.json
+	$(PY) -m models.train_title_static --out doorstroom_match/data/models/title-static.npz
 	$(PY) -m models.train_title_reranker --out doorstroom_match/data/models/title-reranker.json
 
 models-finetune: $(STAMP)

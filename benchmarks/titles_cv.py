@@ -19,7 +19,14 @@ corpus, the other half queried (see :class:`Fold`). Every fold scores, with the 
 ``base``
     the same with the plain all-MiniLM-L6-v2 and its weights (no adapter);
 ``char_tfidf``
-    the plain character TF-IDF baseline of ``benchmarks.titles --baseline``.
+    the plain character TF-IDF baseline of ``benchmarks.titles --baseline``;
+``static``
+    ``adapted`` with the queries embedded by a static table
+    (:class:`~doorstroom_match.text.static.StaticTitleEncoder`) instead of MiniLM's forward
+    pass, the table trained per fold without the fold's alternative labels, their posting
+    versions and the fold's queries (``models.train_title_static``; corpus rows stay MiniLM);
+    the run also reports its cosine agreement with MiniLM on the fold's queries
+    (``agreement``).
 
 Base-model embeddings are computed once and shared by the folds (a memo in this script), so
 the run takes a few minutes on 2 cores. ``--exact-check`` adds the product check of known
@@ -297,12 +304,17 @@ def run(
     methods: tuple[str, ...] = ("adapted", "base", "char_tfidf"),
     group_penalty: float = 0.3,
     max_folds: int = 0,
+    static_params: dict | None = None,
+    reranker: Any = None,
 ) -> dict:
     """The CV table. ``methods``: any of ``adapted``, ``base``, ``char_tfidf`` and, for a
     multilingual encoder ``X`` in ``e5``/``use`` (:mod:`doorstroom_match.text.dense`), ``X``
     (it replaces the adapted MiniLM as the dense signal, same weights) and ``adapted+X`` (the
     mean of both cosines as the dense signal); their embeddings are kept in
-    ``cache_dir/X.npz``."""
+    ``cache_dir/X.npz``. ``reranker``: a re-ranker file for the methods ``adapted_rr`` and
+    ``static_rr`` (the others are fused scores); the shipped one has seen every fold's labels
+    in training, so its figures here are optimistic and serve to compare the two query
+    encoders side by side, not as a CV figure."""
     from benchmarks._title_baseline import PlainCharTfidf
     from doorstroom_match.text.dense import (
         E5SmallEncoder,
@@ -320,6 +332,7 @@ def run(
     adapted_weights = dict(ADAPTED_WEIGHTS if weights is None else weights)
     per_fold: dict[str, list[dict]] = {}
     n_queries = 0
+    agreement: dict[str, list[dict]] = {}
     multi = {
         name: _Memo(enc, cache_dir / f"{name}.npz" if cache_dir else None)
         for name, enc in (("e5", E5SmallEncoder()), ("use", MultilingualUseEncoder()))
@@ -333,11 +346,11 @@ def run(
 
         def normalizer(model, w=adapted_weights, subs=fold.substitutions, **kw):
             kw.setdefault("group_penalty", group_penalty)
+            kw.setdefault("reranker", None)
             return TitleNormalizer(
                 model=model,
                 weights=w,
                 row_penalty=row_penalty,
-                reranker=None,
                 substitutions=subs,
                 **kw,
             )
@@ -356,6 +369,19 @@ def run(
             built[f"adapted+{name}"] = lambda memo=memo, a=adapter: normalizer(
                 WeightedSumEncoder([a, memo], [1.0, 1.0])
             )
+        if reranker is not None:
+            built["adapted_rr"] = lambda a=adapter: normalizer(a, reranker=reranker)
+        if any(m.startswith("static") for m in methods):
+            static = _fold_static(fold, settings, static_params or {})
+            query_static = AdaptedEncoder(fold.adapter, static).fit()
+            built["static"] = lambda q=query_static, a=adapter: normalizer(a, query_encoder=q)
+            built["static_rr"] = lambda q=query_static, a=adapter: normalizer(
+                a, query_encoder=q, reranker=reranker
+            )
+            for setting, (_, texts, _) in settings.items():
+                agreement.setdefault(setting, []).append(
+                    _agreement(static, query_static, adapter, fold.titles, texts)
+                )
         chosen = {m: built[m]() for m in methods}
         for setting, (corpus, texts, gold) in settings.items():
             for name, tn in chosen.items():
@@ -382,15 +408,55 @@ def run(
         "queries": n_queries,
         "adapted_weights": adapted_weights,
         "row_penalty": row_penalty,
+        "reranker": None if reranker is None else str(reranker),
+        "static_params": static_params or {},
         "posting": posting,
         "groups": groups,
         "mean": mean,
         "per_fold": per_fold,
+        "agreement": {
+            s: {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
+            for s, rows in agreement.items()
+        },
+        "agreement_per_fold": agreement,
         "goal_acc1_0.45_mrr10_0.55_heldout": bool(
             mean["adapted/heldout"]["acc@1"] >= 0.45 and mean["adapted/heldout"]["mrr@10"] >= 0.55
         ),
         "wall_s": time.perf_counter() - t0,
         **platform_info(),
+    }
+
+
+def _fold_static(fold: Fold, settings: dict, params: dict):
+    """A static table trained without the fold's labels, their postings and its queries."""
+    from benchmarks._refdata import esco_dir
+    from doorstroom_match.text.corpus import read_esco_occupations, read_queries_csv
+    from models.train_title_static import fit_static, training_texts
+
+    data = esco_dir()
+    occs = read_esco_occupations(data / "occupations.csv")
+    queries, gold = read_queries_csv(data / "dev_title_queries.csv")
+    queried = {t for _, texts, _ in settings.values() for t in texts}
+    texts = training_texts(
+        occs,
+        queries,
+        gold,
+        [r["text"] for r in group_rows(data)[0]],
+        exclude_uris=set(fold.gold),
+        exclude_texts=queried,
+    )
+    return fit_static(texts, fold.titles.encode(texts), **params)
+
+
+def _agreement(static, query_static, adapter, titles, texts: list[str]) -> dict[str, float]:
+    """Cosine of the static and the MiniLM embeddings of ``texts``: raw and adapted."""
+    raw = (static.encode(texts) * titles.encode(texts)).sum(axis=1)
+    adapted = (query_static.encode(texts) * adapter.encode(texts)).sum(axis=1)
+    return {
+        "raw_mean": float(raw.mean()),
+        "raw_p05": float(np.quantile(raw, 0.05)),
+        "adapted_mean": float(adapted.mean()),
+        "adapted_p05": float(np.quantile(adapted, 0.05)),
     }
 
 
@@ -446,10 +512,25 @@ def main(argv: list[str] | None = None) -> int:
         "--methods",
         default="adapted,base,char_tfidf",
         help="comma-separated: adapted, base, char_tfidf, adapted_gp0, adapted_allvariants, "
-        "e5, use, adapted+e5, adapted+use",
+        "static, adapted_rr, static_rr (with --reranker), e5, use, adapted+e5, adapted+use",
+    )
+    p.add_argument(
+        "--reranker",
+        default=None,
+        help="re-ranker file of the methods adapted_rr and static_rr ('auto': the shipped one)",
+    )
+    p.add_argument(
+        "--static-params",
+        default=None,
+        help="JSON keyword arguments of models.train_title_static.fit_static "
+        "(the static method), e.g. '{\"rank\": 256}'",
     )
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
+    if args.reranker == "auto":
+        from doorstroom_match.text.rerank import reranker_path
+
+        args.reranker = str(reranker_path())
     log = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
     res = run(
         args.folds,
@@ -463,7 +544,15 @@ def main(argv: list[str] | None = None) -> int:
         methods=tuple(args.methods.split(",")),
         group_penalty=args.group_penalty,
         max_folds=args.max_folds,
+        static_params=json.loads(args.static_params) if args.static_params else None,
+        reranker=args.reranker,
     )
+    for setting, a in res["agreement"].items():
+        log(
+            f"  static vs MiniLM cosine, {setting}: raw mean {a['raw_mean']:.3f} "
+            f"(5th pct {a['raw_p05']:.3f}), adapted mean {a['adapted_mean']:.3f} "
+            f"(5th pct {a['adapted_p05']:.3f})"
+        )
     if args.exact_check:
         res["exact_check"] = exact_label_check(
             cache_dir=Path(args.cache_dir) if args.cache_dir else None

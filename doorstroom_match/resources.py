@@ -95,6 +95,7 @@ _R = [
     ),
     Resource("title_adapter", "data/models/title-adapter.npz", "DOORSTROOM_TITLES_ADAPTER"),
     Resource("title_reranker", "data/models/title-reranker.json", "DOORSTROOM_TITLES_RERANKER"),
+    Resource("title_static", "data/models/title-static.npz", "DOORSTROOM_TITLES_STATIC"),
     Resource(
         "title_substitutions",
         "data/models/title-substitutions.json",

@@ -546,3 +546,41 @@ def test_variants_scored_on_candidates_match_every_row_where_it_counts():
         if cand == 1:  # outside the candidates the variants are really skipped
             assert (got < full - 1e-6).any()
     assert not np.allclose(full, without)  # the variants do change scores here
+
+
+def test_variant_kernel_equals_the_scipy_reference():
+    """The numba kernel of the candidate variants computes the scipy path's very numbers."""
+    pytest.importorskip("numba", reason="needs the 'fast' extra")
+    from doorstroom_match.text.normalise import normalise_titles
+    from doorstroom_match.text.synonyms import TitleSubstitutions
+
+    words = ["magazijn", "medewerker", "kassa", "hulp", "verantwoordelijke", "winkel", "kok"]
+    rng = np.random.default_rng(0)
+    rows = [
+        {"uri": f"u:{int(u)}", "text": " ".join(rng.choice(words, size=rng.integers(1, 4)))}
+        for u in rng.integers(0, 12, size=80)
+    ]
+    subs = TitleSubstitutions(
+        {"medewerker": ["bediende", "hulp"], "verantwoordelijke": ["hoofd"], "kassa": ["kas"]}
+    )
+    tn = TitleNormalizer(model=None, reranker=None, substitutions=subs).fit(
+        TitleCorpus.from_rows(rows)
+    )
+    queries = normalise_titles(
+        ["magazijn medewerker", "verantwoordelijke winkel", "kassa medewerker hulp", "kok"]
+    )
+    owners, variants = [], []
+    for i, q in enumerate(queries):
+        v = tn.substitutions_.variants(q)
+        owners += [i] * len(v)
+        variants += v
+    assert len(set(owners)) >= 2
+    owner = np.asarray(owners)
+    n_occ = len(tn.uris_)
+    cands = np.stack([rng.permutation(n_occ)[:5] for _ in queries])
+    fast = np.zeros((len(queries), len(rows)), dtype=np.float32)
+    ref = np.zeros_like(fast)
+    tn._variant_char_candidates(variants, owner, cands, fast, jit=True)
+    tn._variant_char_candidates(variants, owner, cands, ref, jit=False)
+    assert (ref > 0).any()
+    np.testing.assert_array_equal(fast, ref)

@@ -13,7 +13,9 @@ every row as a weighted sum of similarities:
     the *title adapter* (``models/title-adapter.npz``, a 384 x 384 linear map learned on Dutch
     ESCO labels and descriptions by ``python -m models.train_title_adapter``, committed),
     falling back with a warning to a fine-tuned model folder or the plain base model when it
-    is absent;
+    is absent; with ``query_encoder="static"`` the queries (not the corpus) are embedded by
+    a static n-gram table distilled from the same MiniLM (:mod:`~doorstroom_match.text.static`),
+    about a hundred times cheaper per title and a little less accurate;
 ``desc``
     cosine of character TF-IDF of the query and the first sentence of the occupation's
     description (it usually names the occupation in the plural and in other words);
@@ -177,6 +179,49 @@ def _top_sorted(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     return np.take_along_axis(part, o, axis=1), np.take_along_axis(vals, o, axis=1)
 
 
+def _variant_rows_kernel(
+    v_indptr,
+    v_indices,
+    v_data,
+    bounds,
+    owner,
+    candidates,
+    starts,
+    ends,
+    r_indptr,
+    r_indices,
+    r_data,
+    buf,
+    out,
+):
+    """``out[i, r] = max(out[i, r], max_v rows[r] @ variant[v])`` over query i's variants.
+
+    Query ``i = owner[bounds[g]]`` owns variants ``bounds[g]:bounds[g + 1]`` (CSR ``v_*``) and
+    is scored on the rows of its candidate occupations (``candidates[i]``, rows
+    ``starts[o]:ends[o]`` of the row-major CSR ``r_*``). Each variant is scattered into the
+    dense ``buf`` (zeros on entry and on exit); a dot product runs over the row's entries in
+    their stored order in float32, as scipy's sparse product sums them, so the
+    numbers equal the reference path of :meth:`TitleNormalizer._variant_char_candidates`.
+    """
+    for g in range(len(bounds) - 1):
+        a = bounds[g]
+        b = bounds[g + 1]
+        i = owner[a]
+        for v in range(a, b):
+            for jj in range(v_indptr[v], v_indptr[v + 1]):
+                buf[v_indices[jj]] = v_data[jj]
+            for c in range(candidates.shape[1]):
+                occ = candidates[i, c]
+                for r in range(starts[occ], ends[occ]):
+                    s = np.float32(0.0)  # float32 sums, as scipy's (callers check the dtype)
+                    for kk in range(r_indptr[r], r_indptr[r + 1]):
+                        s += r_data[kk] * buf[r_indices[kk]]
+                    if s > out[i, r]:
+                        out[i, r] = s
+            for jj in range(v_indptr[v], v_indptr[v + 1]):
+                buf[v_indices[jj]] = 0
+
+
 class TitleNormalizer:
     """Map free-text job titles to occupations of a catalogue.
 
@@ -230,6 +275,16 @@ class TitleNormalizer:
         their order are the same as scoring against every row, except where an occupation
         ranked lower would have been lifted above them; most of the prediction time was
         spent on the variants (``models/README.md``).
+    query_encoder : {"auto", "static", "model"} or encoder, default "auto"
+        How queries are embedded for the dense signals (corpus rows and descriptions are always
+        embedded by the dense model, once, at fit). ``"model"``: by the dense model itself
+        (MiniLM's forward pass, about 16 CPU ms per posting title). ``"static"``: by the static
+        table (:class:`~doorstroom_match.text.static.StaticTitleEncoder`, MiniLM distilled
+        onto character n-grams and words, ``models/title-static.npz``), followed by the same
+        adapter, in the same space; only for the default adapter and the base model.
+        ``"auto"``: ``"model"`` (the best measured; the static table's figures are in
+        ``benchmarks/README.md``, *Title speed, seventh session*). An encoder object (ready
+        to encode; not fitted here): that one, for queries only.
 
     Notes
     -----
@@ -249,6 +304,9 @@ class TitleNormalizer:
     weights_ : dict of str to float
     model_kind_ : {"adapted", "trained", "base", "custom", "none"}
     reranker_ : TitleReranker or None
+    query_encoder_ : encoder or None
+        What embeds the queries (the dense encoder or the static one).
+    query_kind_ : {"model", "static", "custom", "none"}
     is_group_ : ndarray of shape (n_occupations,), bool
         Which uris are ISCO-08 groups rather than occupations.
     """
@@ -266,6 +324,7 @@ class TitleNormalizer:
         substitutions: Any = "auto",
         group_penalty: float = 0.3,
         variant_candidates: int | None = 200,
+        query_encoder: Any = "auto",
     ) -> None:
         self.model = model
         self.weights = weights
@@ -278,6 +337,7 @@ class TitleNormalizer:
         self.substitutions = substitutions
         self.group_penalty = group_penalty
         self.variant_candidates = variant_candidates
+        self.query_encoder = query_encoder
 
     # ------------------------------------------------------------------------------ fit
     def _make_dense(self) -> tuple[Any, str]:
@@ -460,11 +520,38 @@ class TitleNormalizer:
                 )
                 emb[[not d for d in full]] = 0.0  # no description: no signal
                 self._occ_desc_dense = emb
+        self.query_encoder_, self.query_kind_ = self._make_query_encoder(dense, kind)
         self.reranker_ = self._make_reranker(kind)
         self._labels_norm = [normalise_title(str(lab)) for lab in self.labels_]
         self._n_rows = n_rows
         self._group_codes = group_codes(self.isco_groups_)
         return self
+
+    def _make_query_encoder(self, dense: Any, kind: str) -> tuple[Any, str]:
+        """The encoder of the queries and its kind (see ``query_encoder``)."""
+        qe = self.query_encoder
+        if self.dense_encoder_ is None:
+            return None, "none"
+        if isinstance(qe, str) and qe in ("auto", "model"):
+            return self.dense_encoder_, "model"
+        if isinstance(qe, str) and qe == "static":
+            from doorstroom_match.text.static import StaticTitleEncoder
+
+            if kind == "adapted" and isinstance(self.dense_encoder_, AdaptedEncoder):
+                return AdaptedEncoder(self.dense_encoder_.adapter, StaticTitleEncoder()).fit(), (
+                    "static"
+                )
+            if kind == "base":
+                return StaticTitleEncoder().fit(), "static"
+            raise ValidationError(
+                "query_encoder='static' approximates the base all-MiniLM-L6-v2, so it needs "
+                f"model='auto' (the adapter) or model='base', got a {kind!r} dense model"
+            )
+        if hasattr(qe, "encode") and hasattr(qe, "fit") and not isinstance(qe, str):
+            return qe, "custom"
+        raise ValidationError(
+            f"query_encoder must be 'auto', 'static', 'model' or an encoder object, got {qe!r}"
+        )
 
     def _make_substitutions(self) -> TitleSubstitutions | None:
         s = self.substitutions
@@ -525,12 +612,44 @@ class TitleNormalizer:
         return out
 
     def _variant_char_candidates(
-        self, variants: list[str], owner: np.ndarray, candidates: np.ndarray, out: np.ndarray
+        self,
+        variants: list[str],
+        owner: np.ndarray,
+        candidates: np.ndarray,
+        out: np.ndarray,
+        jit: bool = True,
     ) -> None:
-        """Fill ``out[i, rows of candidates[i]]`` with the best variant cosine of query i."""
+        """Fill ``out[i, rows of candidates[i]]`` with the best variant cosine of query i.
+
+        With numba (``jit``), one kernel (:func:`_variant_rows_kernel`) computes the same
+        numbers as the scipy path below (the reference, also used without numba) without
+        gathering each query's candidate rows into a new sparse matrix.
+        """
+        from doorstroom_match._jit import compiled
+
         enc = self._char_rows(variants)  # (n_variants, vocab), grouped by owner
         bounds = np.r_[0, np.flatnonzero(np.diff(owner)) + 1, len(owner)]
         ends = np.r_[self._starts[1:], self._rows_char.shape[1]]
+        rows_by_row = self._rows_char_by_row
+        kernel = compiled(_variant_rows_kernel) if jit else None
+        if kernel is not None and enc.dtype == np.float32 and rows_by_row.dtype == np.float32:
+            enc.sum_duplicates()  # the kernel scatters each variant: one entry per n-gram
+            kernel(
+                enc.indptr,
+                enc.indices,
+                enc.data,
+                bounds.astype(np.int64),
+                np.ascontiguousarray(owner, dtype=np.int64),
+                np.ascontiguousarray(candidates, dtype=np.int64),
+                self._starts.astype(np.int64),
+                ends.astype(np.int64),
+                rows_by_row.indptr,
+                rows_by_row.indices,
+                rows_by_row.data,
+                np.zeros(enc.shape[1], dtype=np.float32),
+                out,
+            )
+            return
         for a, b in zip(bounds[:-1], bounds[1:], strict=True):
             i = owner[a]
             occ = candidates[i]
@@ -605,7 +724,7 @@ class TitleNormalizer:
             want_sub = self.substitutions_ is not None and (w["char_sub"] > 0 or parts)
             q = dense = None
             if self.dense_encoder_ is not None:
-                q = self._encode_dense(chunk)
+                q = self._encode_dense(chunk, self.query_encoder_)
                 if w["dense"] > 0 or parts:
                     dense = q @ self._rows_dense.T
             # per-occupation terms: the row prior and the description signals
