@@ -327,24 +327,18 @@ class _Reach:
         uw = unit_vectors(postcode_coordinates([w.postcode for w in workers]))
         self.uv_nan = unit_vectors(postcode_coordinates([v.postcode for v in vacancies]))
         self.cos_min = cos_limit(km)
-        self.unknown_w = np.isnan(uw[:, 0])
-        self.unknown_v = np.flatnonzero(np.isnan(self.uv_nan[:, 0]))
         self.uw = np.nan_to_num(uw)
         from .reach import place_runs
 
-        self.run_of, self.run_xyz, _ = place_runs(self.uv_nan)
+        self.run_of, self.run_xyz, self.run_unknown = place_runs(self.uv_nan)
 
     def rows(self, block: slice) -> np.ndarray:
         """Reach of the workers in ``block``: shape (block length, n_vacancies), dtype bool."""
-        from .geo import unit_inner
+        from .reach import near_runs
 
-        # per place, then per pair (the ranking's bits; a place's vector is its vacancies')
-        near = unit_inner(self.uw[block], self.run_xyz) >= self.cos_min[block, None]
-        inside = near[:, self.run_of]
-        if self.unknown_v.size:
-            inside[:, self.unknown_v] = True
-        inside[self.unknown_w[block]] = True
-        return inside
+        # per place, then per pair: the ranking's test, bit for bit (unknown: zero vectors)
+        near = near_runs(self.uw[block], self.cos_min[block], self.run_xyz, self.run_unknown)
+        return near.view(np.bool_)[:, self.run_of]
 
 
 @dataclass(frozen=True)
@@ -524,7 +518,7 @@ def _place_blocks(reach: _Reach, levels: np.ndarray, req: np.ndarray, active: np
     openings = _Openings(req[perm], active[perm], None)  # the vacancy side in place order
     placed_run = run_of[perm]
     kernel = compiled(_one_level_kernel)
-    wxyz = np.where(reach.unknown_w[:, None], 0.0, reach.uw)
+    wxyz = reach.uw  # zero vectors where the postcode is unknown
     order = worker_order(wxyz, reach.cos_min)
     n_c = req.shape[1]
     for r0 in range(0, len(order), REACH_ROWS):

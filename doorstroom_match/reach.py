@@ -12,8 +12,8 @@ then place) against those runs only and selects each worker's best ``k`` exactly
 Exactness: a pair left out is one whose worker cannot reach the vacancy's postcode, tested per
 (worker, postcode) with a slack (:data:`_SLACK`) that makes the runs a superset of the pairs the
 score block's own test lets through; the score block still decides every pair it sees. Ties
-are broken by the lower *input* column, as everywhere: the block's columns are put back in
-input order before the selection. ``tests/test_reach.py`` checks the indices and the score
+are broken by the lower *input* column, as everywhere (:func:`select_smallest_by` settles
+the rows whose k-th value is tied with a column left out). ``tests/test_reach.py`` checks the indices and the score
 bits against the unpruned ranking.
 """
 
@@ -36,9 +36,10 @@ __all__ = [
     "select_smallest_by",
 ]
 
-#: Slack on the inner-product test of a (worker, postcode) run: a run is kept when the inner
-#: product reaches ``cos_min - _SLACK`` (about 0.3 km at 50 km), so a product that BLAS rounds
-#: differently for another block shape can never drop a pair the score block would keep.
+#: Slack on the inner-product test of a (worker, place) run: a run is kept when the inner
+#: product reaches ``cos_min - _SLACK`` (about 0.3 km at 50 km). The score block's own test is
+#: the same formula (:func:`doorstroom_match.geo.unit_inner`), so this is only a margin: the
+#: runs stay a superset of the pairs the score block lets through.
 _SLACK = 1e-9
 
 #: Workers per block of the pruned ranking: small blocks of nearby workers with the same
