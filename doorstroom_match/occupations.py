@@ -335,10 +335,13 @@ class OccupationModel:
 
     # ------------------------------------------------------------------ requirements
     def _importances(self, competence_ids: tuple[str, ...]) -> np.ndarray:
+        """The importance table of ``competence_ids``, shape (n_occupations, n_ids); its
+        column means and standard deviations are kept beside it (:meth:`inferred_requirements`
+        asks for them once per occupation, and they cost a pass over the whole table)."""
         if self._importance is not None and self._importance[0] == competence_ids:
             return self._importance[1]
         imp = _importance_table(list(self.uris_), list(self.isco_), competence_ids)
-        self._importance = (competence_ids, imp)
+        self._importance = (competence_ids, imp, imp.mean(axis=0), imp.std(axis=0) + 1e-6)
         self._required = {}
         return imp
 
@@ -376,7 +379,7 @@ class OccupationModel:
         hit = self._required.get(key)
         if hit is not None:
             return hit
-        mean, sd = imp.mean(axis=0), imp.std(axis=0) + 1e-6
+        mean, sd = self._importance[2], self._importance[3]
         z = (imp[index] - mean) / sd + np.array([0.5 if c in core_set else 0.0 for c in ids])
         n_req = max(3, round(_INFER_SHARE * len(ids)))
         chosen = np.argsort(-z, kind="stable")[:n_req]
