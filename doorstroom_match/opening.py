@@ -40,6 +40,7 @@ from ._validation import check_level_array, check_weight_array
 from .competences import LEVEL_LABELS
 from .core import default_block_rows, encode_levels, encode_requirements
 from .profiles import Vacancy, WorkerProfile
+from .reach import REACH_ROWS, ReachIndex, near_runs, place_runs, worker_order
 
 __all__ = ["OpeningGap", "OpeningCounts", "opening_counts", "opening_gaps", "within_reach"]
 
@@ -328,14 +329,10 @@ class _Reach:
         self.uv_nan = unit_vectors(postcode_coordinates([v.postcode for v in vacancies]))
         self.cos_min = cos_limit(km)
         self.uw = np.nan_to_num(uw)
-        from .reach import place_runs
-
         self.run_of, self.run_xyz, self.run_unknown = place_runs(self.uv_nan)
 
     def rows(self, block: slice) -> np.ndarray:
         """Reach of the workers in ``block``: shape (block length, n_vacancies), dtype bool."""
-        from .reach import near_runs
-
         # per place, then per pair: the ranking's test, bit for bit (unknown: zero vectors)
         near = near_runs(self.uw[block], self.cos_min[block], self.run_xyz, self.run_unknown)
         return near.view(np.bool_)[:, self.run_of]
@@ -509,10 +506,8 @@ def _place_blocks(reach: _Reach, levels: np.ndarray, req: np.ndarray, active: np
     the same limit, each scanned against the vacancies it can reach only
     (:mod:`doorstroom_match.reach`); the counts are those of every vacancy, the opened
     vacancies input columns in row-major order."""
-    from .reach import REACH_ROWS, ReachIndex, near_runs, place_runs, worker_order
-
-    index = ReachIndex(reach.uv_nan)
-    run_of, run_xyz, unknown = place_runs(reach.uv_nan)
+    run_of, run_xyz, unknown = reach.run_of, reach.run_xyz, reach.run_unknown
+    index = ReachIndex(reach.uv_nan, (run_of, run_xyz, unknown))
     run_size = np.bincount(run_of, minlength=len(run_xyz))
     perm = index.perm
     openings = _Openings(req[perm], active[perm], None)  # the vacancy side in place order

@@ -683,7 +683,8 @@ class Matcher:
         ):
             setattr(sub, name, np.ascontiguousarray(getattr(self, name)[cols]))
         sub._vac_json = {}  # rendered vacancy fields, cached by column: not shared
-        sub._runs = place_runs(sub._vac_xyz)
+        run_of, run_xyz, run_unknown = self._runs  # the places of self: a superset, same bits
+        sub._runs = (np.ascontiguousarray(run_of[cols]), run_xyz, run_unknown)
         sub.__dict__.pop("_reach_cache", None)  # the place order of other columns
         if self._vac_feat is not None:
             if scoring_only:
@@ -989,7 +990,7 @@ class Matcher:
                 if cached is None:
                     from .reach import ReachIndex
 
-                    index = ReachIndex(self._vac_xyz)
+                    index = ReachIndex(self._vac_xyz, self._runs)
                     placed = self._restricted(index.perm, scoring_only=True)
                     cached = self._reach_cache = (index, placed)
         return cached

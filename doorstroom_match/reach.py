@@ -13,8 +13,8 @@ Exactness: a pair left out is one whose worker cannot reach the vacancy's postco
 (worker, postcode) with a slack (:data:`_SLACK`) that makes the runs a superset of the pairs the
 score block's own test lets through; the score block still decides every pair it sees. Ties
 are broken by the lower *input* column, as everywhere (:func:`select_smallest_by` settles
-the rows whose k-th value is tied with a column left out). ``tests/test_reach.py`` checks the indices and the score
-bits against the unpruned ranking.
+the rows whose k-th value is tied with a column left out). ``tests/test_reach.py`` checks the
+indices and the score bits against the unpruned ranking.
 """
 
 from __future__ import annotations
@@ -104,6 +104,9 @@ class ReachIndex:
     vac_xyz : ndarray of shape (n, 3), float64
         The vacancies' unit vectors; ``nan`` rows (unknown postcode) are within everyone's
         reach and form the first run.
+    runs : tuple, optional
+        ``place_runs(vac_xyz)`` where the caller has it already (a run without vacancies is
+        allowed and left out).
 
     Attributes
     ----------
@@ -117,8 +120,8 @@ class ReachIndex:
         The run of unknown postcodes.
     """
 
-    def __init__(self, vac_xyz: np.ndarray) -> None:
-        run_of, run_xyz, unknown = place_runs(vac_xyz)
+    def __init__(self, vac_xyz: np.ndarray, runs: tuple | None = None) -> None:
+        run_of, run_xyz, unknown = place_runs(vac_xyz) if runs is None else runs
         n = len(run_of)
         key = hilbert_keys(np.where(unknown[:, None], np.nan, run_xyz))
         run_rank = np.empty(len(run_xyz), np.int64)
