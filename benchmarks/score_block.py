@@ -54,32 +54,28 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     with _blas_threads(1):
         ctx = matcher._worker_context(wks, None)
         matcher._reach_index()  # the place order, built once per fitted Matcher
-        configs = (
-            ("topk_numpy", False, False),
-            ("topk_fused_every_pair", True, False),
-            ("topk_fused", True, True),
-        )
-        for name, fused, by_place in configs:
-            ranking._FUSED, ranking._REACH = fused, by_place
+        # (module whose toggles pick the path, name, compiled, by place, what is timed)
+        runs = [
+            (ranking, name, fused, by_place, lambda: matcher._topk(ctx, args.top, far=False))
+            for name, fused, by_place in (
+                ("topk_numpy", False, False),
+                ("topk_fused_every_pair", True, False),
+                ("topk_fused", True, True),
+            )
+        ] + [
+            (opening, name, fused, by_place, lambda: opening.opening_gaps(wks, vacs))
+            for name, fused, by_place in (
+                ("opening_two_passes", False, False),
+                ("opening_kernel_every_pair", True, False),
+                ("opening_kernel", True, True),
+            )
+        ]
+        for module, name, fused, by_place, fn in runs:
+            module._FUSED, module._REACH = fused, by_place
             try:
-                seconds[name], cpu[name], results[name] = best_wall_cpu(
-                    lambda: matcher._topk(ctx, args.top, far=False), args.repeat
-                )
+                seconds[name], cpu[name], results[name] = best_wall_cpu(fn, args.repeat)
             finally:
-                ranking._FUSED = ranking._REACH = True
-        configs = (
-            ("opening_two_passes", False, False),
-            ("opening_kernel_every_pair", True, False),
-            ("opening_kernel", True, True),
-        )
-        for name, fused, by_place in configs:
-            opening._FUSED, opening._REACH = fused, by_place
-            try:
-                seconds[name], cpu[name], results[name] = best_wall_cpu(
-                    lambda: opening.opening_gaps(wks, vacs), args.repeat
-                )
-            finally:
-                opening._FUSED = opening._REACH = True
+                module._FUSED = module._REACH = True
 
     def same(a: Any, b: Any) -> bool:
         return bool(
