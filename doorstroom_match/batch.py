@@ -415,14 +415,18 @@ def _bar(progress: bool, total: int, desc: str, unit: str) -> Any:
 
 # =============================================================================== occupations
 def _occupation_model(
-    st: Store, active: list[Vacancy], progress: bool, targets: Sequence[str | None] = ()
+    st: Store,
+    active: list[Vacancy],
+    progress: bool,
+    targets: Sequence[str | None] = (),
+    jobs: int = 1,
 ) -> Any:
     """The shipped occupation model, with the guesses of titles seen in earlier weeks.
 
     Each distinct vacancy title and worker job target is mapped to occupations once: the
     guesses are kept in the store (one JSON artefact per model fingerprint, keyed by the
-    text's SHA-256) and only texts never seen before are normalised (the ranking's threads
-    then find every worker's target guessed already).
+    text's SHA-256) and only texts never seen before are normalised, on ``jobs`` threads (the
+    ranking's threads then find every worker's target guessed already).
     """
     from .ranking import default_occupation_model
 
@@ -451,7 +455,7 @@ def _occupation_model(
     todo = [t for t in titles if keys[t] not in known]
     if todo:
         bar = _bar(progress, len(todo), "occupations", "titles")
-        idx, share = occ.guess(todo)
+        idx, share = occ.guess(todo, n_jobs=jobs)
         bar.update(len(todo))
         bar.close()
         for t, i, p in zip(todo, idx.tolist(), share.tolist(), strict=True):
@@ -541,7 +545,11 @@ class _Block:
     n_merged : int
         Workers merged with last week's list (the others were ranked in full).
     matches : list of list of Match, or None
-        Per worker, for the bulletin; only when asked for (``keep_matches``).
+        Per worker, for the bulletin, from a Dask worker (``keep_matches``).
+    ranked : _Ranked or None
+        The block's explained rows, for the bulletin, ranked in this process
+        (``keep_matches``): each worker's :class:`Match` list is built from them where the
+        bulletin renders that worker's page (:class:`_WeekMatches`). Does not pickle.
     """
 
     text: str
@@ -549,6 +557,39 @@ class _Block:
     candidates: list[Any]
     n_merged: int
     matches: list[list[Match]] | None = None
+    ranked: Any = None
+
+
+class _WeekMatches(Mapping):
+    """Worker id -> list of :class:`Match` of the week, built when asked for.
+
+    The blocks ranked here leave their explained rows (``_Ranked``, arrays); a worker's list
+    is built from them on access and not kept, so the weekly batch never holds a Python
+    object per row of the week, and the bulletin builds each list in the process that renders
+    that worker's page. Blocks from Dask arrive as lists and are kept as they are.
+    """
+
+    def __init__(self) -> None:
+        self._of: dict[str, Any] = {}
+
+    def add(self, workers: Sequence[WorkerProfile], block: _Block) -> None:
+        if block.ranked is not None:
+            self._of.update((w.id, (block.ranked, i)) for i, w in enumerate(block.ranked.workers))
+        elif block.matches is not None:
+            self._of.update(zip((w.id for w in workers), block.matches, strict=True))
+
+    def __getitem__(self, worker_id: str) -> list[Match]:
+        hit = self._of[worker_id]
+        if isinstance(hit, list):
+            return hit
+        ranked, i = hit
+        return ranked.worker_matches(i, portable=True)
+
+    def __iter__(self) -> Any:
+        return iter(self._of)
+
+    def __len__(self) -> int:
+        return len(self._of)
 
 
 def _local_blocks(
@@ -658,7 +699,7 @@ def _rank_block(
         store_rows,
         b.candidates,
         sum(b.merged),
-        b.ranked.matches(portable=True) if keep_matches else None,
+        ranked=b.ranked if keep_matches else None,
     )
 
 
@@ -1182,7 +1223,7 @@ def _run(
     jobs: int = 1,
     not_relevant: Mapping[str, set[str]] | None = None,
     increment: _Increment | None = None,
-) -> tuple[int, int, int, dict[str, list[Match]], _Placed | None, int]:
+) -> tuple[int, int, int, Mapping[str, list[Match]], _Placed | None, int]:
     n_encoded = n_cached = 0
     vectors = None
     keys: list[str | None] = [None] * len(active)
@@ -1195,7 +1236,7 @@ def _run(
                 vectors, keys, n_encoded, n_cached = _encode_vacancies(enc, texts, cache, bar)
         finally:
             bar.close()
-    occ = _occupation_model(st, active, progress, [w.job_target for w in wks])
+    occ = _occupation_model(st, active, progress, [w.job_target for w in wks], jobs)
     params = {"text": enc, "fit_text": False, "max_km": max_km}
     matcher = Matcher(**params, occupations=occ, dictionary=dictionary).fit(
         active, vacancy_vectors=vectors
@@ -1239,7 +1280,7 @@ def _run(
     n_merged = 0
 
     matches_file = _AtomicFile(out / "matches.jsonl")
-    by_worker: dict[str, list[Match]] = {}
+    by_worker = _WeekMatches()
     store_rows: list[tuple[str, str, int, float, bool]] = []
     n_rows = 0
     bar = _bar(progress, len(wks), "matching", "workers")
@@ -1304,7 +1345,7 @@ def _run(
                 for w, c in zip(block, done.candidates, strict=True)
             ]
             if keep_matches:  # for the bulletin; otherwise only streamed to the file
-                by_worker.update(zip((w.id for w in block), done.matches, strict=True))
+                by_worker.add(block, done)
             bar.update(len(block))
         matches_file.close()
         assignments_file = None

@@ -30,7 +30,7 @@ import sys
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from itertools import repeat
 from types import MappingProxyType
 from typing import Any
@@ -1567,6 +1567,7 @@ class _Ranked:
     gap_short: np.ndarray  # (n_gaps,) int64
     gap_weight: np.ndarray  # (n_gaps,) float64
 
+    @cached_property
     def _shown(self) -> dict[str, np.ndarray | None]:
         """Per signal, where it is shown: everywhere (None), or only where it applies."""
         return {
@@ -1580,21 +1581,36 @@ class _Ranked:
 
         ``portable``: components as a plain dict, which pickles (a Dask result), instead of
         a read-only mapping."""
-        m = self.matcher
         out: list[list[Match]] = [[] for _ in self.workers]
-        if not self.row.size:
-            return out
+        for i, m in zip(self.row.tolist(), self._build(0, self.row.size, portable), strict=True):
+            out[i].append(m)
+        return out
+
+    def worker_matches(self, i: int, *, portable: bool = False) -> list[Match]:
+        """The :class:`Match` list of ``workers[i]`` alone (``matches()[i]``, built on demand:
+        the weekly bulletin builds each worker's list where its page is rendered)."""
+        lo, hi = np.searchsorted(self.row, [i, i + 1]).tolist()
+        return self._build(lo, hi, portable)
+
+    def _build(self, lo: int, hi: int, portable: bool) -> list[Match]:
+        """The :class:`Match` objects of rows ``lo:hi``, in row order."""
+        m = self.matcher
+        if hi <= lo:
+            return []
         ids = m.competence_ids_
-        gap_dict = m._vac_dict[self.col[np.repeat(np.arange(self.row.size), np.diff(self.gap_ptr))]]
+        g0, g1 = int(self.gap_ptr[lo]), int(self.gap_ptr[hi])
+        ptr = (self.gap_ptr[lo : hi + 1] - g0).tolist()
+        col = self.col[lo:hi]
+        gap_dict = m._vac_dict[np.repeat(col, np.diff(self.gap_ptr[lo : hi + 1]))]
         # a gap is a value: rows with the same (competence, minimum, level, weight) share one
         cache: dict[tuple, Gap] = {}
         gaps_all = []
         for key in zip(
             gap_dict.tolist(),
-            self.gap_col.tolist(),
-            self.gap_required.tolist(),
-            self.gap_level.tolist(),
-            self.gap_weight.tolist(),
+            self.gap_col[g0:g1].tolist(),
+            self.gap_required[g0:g1].tolist(),
+            self.gap_level[g0:g1].tolist(),
+            self.gap_weight[g0:g1].tolist(),
             strict=True,
         ):
             g = cache.get(key)
@@ -1612,19 +1628,20 @@ class _Ranked:
                     type=m._gap_tables[t][4][c],
                 )
             gaps_all.append(g)
-        shown = self._shown()
-        values = {k: self.components[k].tolist() for k in SIGNALS if k in shown}
-        masks = {k: v.tolist() for k, v in shown.items() if v is not None}
-        ptr = self.gap_ptr.tolist()
+        # shown per signal over all rows (a flag appears where it applies), then sliced
+        shown = self._shown
+        values = {k: self.components[k][lo:hi].tolist() for k in SIGNALS if k in shown}
+        masks = {k: v[lo:hi].tolist() for k, v in shown.items() if v is not None}
+        out: list[Match] = []
         for n, (i, j, rank, score, within, dist, km) in enumerate(
             zip(
-                self.row.tolist(),
-                self.col.tolist(),
-                self.rank.tolist(),
-                self.score.tolist(),
-                self.within.tolist(),
-                self.distance.tolist(),
-                self.km.tolist(),
+                self.row[lo:hi].tolist(),
+                col.tolist(),
+                self.rank[lo:hi].tolist(),
+                self.score[lo:hi].tolist(),
+                self.within[lo:hi].tolist(),
+                self.distance[lo:hi].tolist(),
+                self.km[lo:hi].tolist(),
                 strict=True,
             )
         ):
@@ -1633,7 +1650,7 @@ class _Ranked:
             vac = m.vacancies_[j]
             source = m.requirements_source_[j]
             km_ = None if km != km else km
-            out[i].append(
+            out.append(
                 Match(
                     vacancy_id=vac.id,
                     score=score,
@@ -1691,7 +1708,7 @@ class _Ranked:
         wid = [json.dumps(w.id, ensure_ascii=False) for w in self.workers]
         row_wid = [wid[i] for i in self.row.tolist()]
         # components: ', "key": value' pieces per row, '' where a flag does not apply
-        shown = self._shown()
+        shown = self._shown
         pieces = []
         for k in _COMPONENT_KEYS:
             if k not in shown:

@@ -758,7 +758,10 @@ _MIN_PARALLEL_WORKERS = 200
 class _RenderState:
     """Everything the coach pages and sheets are rendered from (shared with forked processes)."""
 
-    views: Mapping[str, _View]
+    matches: Mapping[str, Sequence[Any]]
+    feedback: Mapping[str, Mapping[str, str]]
+    opening_of: Mapping[str, Any]
+    assignments: Mapping[str, Mapping[str, Any]]
     by_coach: Mapping[str | None, list[WorkerProfile]]
     vacancies: Mapping[str, Vacancy]
     new: frozenset[str]
@@ -774,10 +777,36 @@ class _RenderState:
     durable: bool
 
 
-def _coach_page(st: _RenderState, coach: str | None) -> tuple[Path, str, int]:
-    """Write one coach's page; returns its path, its overview table and its new vacancies."""
-    views, vacancies, new, today, wslug = st.views, st.vacancies, st.new, st.today, st.wslug
-    members = sorted((views[w.id] for w in st.by_coach[coach]), key=_View.urgency)
+def _view(st: _RenderState, worker: WorkerProfile) -> _View:
+    """What the pages show of ``worker``: built where its pages are rendered (in a forked
+    process, the worker's matches are built there too, see ``batch._WeekMatches``)."""
+    sugg = ordered_suggestions(
+        worker, st.matches.get(worker.id, ()), st.vacancies, st.feedback.get(worker.id)
+    )
+    return _View(
+        worker,
+        sugg,
+        sum(1 for s in sugg if s.match.vacancy_id in st.new),
+        sum(1 for s in sugg if s.within),
+        st.opening_of.get(worker.id),
+        st.assignments.get(worker.id),
+    )
+
+
+#: A coach with more workers than this gets their sheets rendered in separate tasks, so that
+#: one large group (workers without a coach) does not keep a single process busy.
+_SHEETS_PER_TASK = 500
+
+
+def _coach_page(st: _RenderState, coach: str | None) -> tuple[Path, str, int, frozenset[str]]:
+    """Write one coach's page and (when the group is small) the sheets of its workers.
+
+    Returns its path, its overview table, its number of new vacancies and the ids of every
+    vacancy suggested on it.
+    """
+    vacancies, new, today, wslug = st.vacancies, st.new, st.today, st.wslug
+    group = st.by_coach[coach]
+    members = sorted((_view(st, w) for w in group), key=_View.urgency)
     coach_name = "zonder coach" if coach is None else f"coach {coach}"
     counter = [0]
     sections = [
@@ -826,14 +855,17 @@ def _coach_page(st: _RenderState, coach: str | None) -> tuple[Path, str, int]:
     )
     path = st.out / page_name
     _write_atomic(path, page, st.durable)
-    return path, overview, len(n_new_coach)
+    if st.sheet_of and len(group) <= _SHEETS_PER_TASK:
+        _sheet_pages(st, members)
+    suggested = frozenset(s.match.vacancy_id for v in members for s in v.suggestions)
+    return path, overview, len(n_new_coach), suggested
 
 
-def _sheet_pages(st: _RenderState, worker_ids: Sequence[str]) -> list[Path]:
-    """Write the sheets of ``worker_ids``; returns their paths in the same order."""
+def _sheet_pages(st: _RenderState, views: Sequence[_View]) -> list[Path]:
+    """Write the sheets of the workers of ``views``; returns their paths in the same order."""
     paths = []
-    for wid in worker_ids:
-        view = st.views[wid]
+    for view in views:
+        wid = view.worker.id
         body = sheet_body(
             view.worker,
             view.suggestions,
@@ -856,7 +888,10 @@ _FORK_STATE: list[_RenderState] = []
 
 def _render_task(st: _RenderState, task: tuple[str, Any]) -> Any:
     kind, arg = task
-    return _coach_page(st, arg) if kind == "coach" else _sheet_pages(st, arg)
+    if kind == "coach":
+        return _coach_page(st, arg)
+    by_id = {w.id: w for w in st.by_coach[arg[0]]}
+    return _sheet_pages(st, [_view(st, by_id[wid]) for wid in arg[1]])
 
 
 def _forked_task(task: tuple[str, Any]) -> Any:
@@ -1017,18 +1052,6 @@ def render_bulletin(
     else:
         opening_of = opening
 
-    views: dict[str, _View] = {}
-    for w in wks:
-        sugg = ordered_suggestions(w, matches.get(w.id, ()), vacancies, feedback.get(w.id))
-        views[w.id] = _View(
-            w,
-            sugg,
-            sum(1 for s in sugg if s.match.vacancy_id in new),
-            sum(1 for s in sugg if s.within),
-            opening_of.get(w.id),
-            assignments.get(w.id),
-        )
-
     by_coach: dict[str | None, list[WorkerProfile]] = {}
     for w in wks:
         by_coach.setdefault(w.coach, []).append(w)
@@ -1041,12 +1064,15 @@ def render_bulletin(
     # "2026-W48" reads "week 2026-W48"; a text that already names the week is kept as is
     week_label = (week if "week" in week.lower() else f"week {week}") if week else ""
     week_txt = f" &middot; {_e(week_label)}" if week else ""
-    n_new_all = len({s.match.vacancy_id for v in views.values() for s in v.suggestions} & new)
 
     # coach pages and sheets: independent of each other, so rendered in ``jobs`` processes
-    # when there is enough to do (the output does not depend on ``jobs``)
+    # when there is enough to do (the output does not depend on ``jobs``); each task builds
+    # the views (and the matches) of its own workers
     state = _RenderState(
-        views=views,
+        matches=matches,
+        feedback=feedback,
+        opening_of=opening_of,
+        assignments=assignments,
         by_coach=by_coach,
         vacancies=vacancies,
         new=new,
@@ -1061,21 +1087,29 @@ def render_bulletin(
         out=out,
         durable=durable,
     )
-    sheet_ids = [w.id for w in sorted(wks, key=lambda x: _natural_key(x.id))] if sheets else []
     tasks: list[tuple[str, Any]] = [("coach", c) for c in coaches]
-    step = max(1, -(-len(sheet_ids) // (4 * jobs)))  # a few chunks per process
-    tasks += [("sheets", sheet_ids[i : i + step]) for i in range(0, len(sheet_ids), step)]
+    if sheets:  # the sheets of a large group in tasks of their own (see _SHEETS_PER_TASK)
+        for c in coaches:
+            ids = [w.id for w in by_coach[c]]
+            if len(ids) > _SHEETS_PER_TASK:
+                step = _SHEETS_PER_TASK
+                tasks += [("sheets", (c, ids[i : i + step])) for i in range(0, len(ids), step)]
     done = _map_tasks(state, tasks, jobs if len(wks) >= _MIN_PARALLEL_WORKERS else 1)
     paths: list[Path] = []
-    sheet_paths: list[Path] = []
     overview: dict[str | None, str] = {}
     new_per_coach: dict[str | None, int] = {}
+    suggested: set[str] = set()
     for (kind, arg), result in zip(tasks, done, strict=True):
         if kind == "coach":
-            path, overview[arg], new_per_coach[arg] = result
+            path, overview[arg], new_per_coach[arg], ids = result
             paths.append(path)
-        else:
-            sheet_paths.extend(result)
+            suggested |= ids
+    sheet_paths = (
+        [out / sheet_of[w.id] for w in sorted(wks, key=lambda x: _natural_key(x.id))]
+        if sheets
+        else []
+    )
+    n_new_all = len(suggested & new)
 
     # overview, written last so that it never links to a page that is not there yet
     coach_sections = []
@@ -1093,7 +1127,7 @@ def render_bulletin(
             + overview[coach]
             + "</section>"
         )
-    n_sugg = len({s.match.vacancy_id for v in views.values() for s in v.suggestions})
+    n_sugg = len(suggested)
     stats = (
         '<ul class="stats">'
         f"<li><strong>{len(wks)}</strong> werknemers</li>"
