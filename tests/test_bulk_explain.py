@@ -54,6 +54,9 @@ def _check_same(matcher, wks, top, exclude=None, seed=0):
     ref = matcher._rank_reference(wks, top, exclude=exclude)
     ranked = matcher._ranked(wks, top, exclude=exclude)
     assert ranked.matches() == ref
+    # one worker's list alone (the bulletin builds them one by one) is the same list
+    assert [ranked.worker_matches(i) for i in range(len(wks))] == ref
+    assert [ranked.worker_matches(i, portable=True) for i in range(len(wks))] == ref
     assert matcher.rank(wks, top, exclude=exclude) == ref
     new = np.random.default_rng(seed).random(len(matcher.vacancies_)) < 0.3
     text, store = ranked.jsonl(new)

@@ -762,6 +762,48 @@ def test_pages_are_the_same_bytes_rendered_in_several_processes(tmp_path):
         assert a.read_bytes() == b.read_bytes(), a.name
 
 
+def test_a_large_group_gets_its_sheets_in_tasks_of_their_own(tmp_path, monkeypatch):
+    # a coach with more workers than _SHEETS_PER_TASK: the sheets are rendered apart from the
+    # coach page, with views built again there; the same bytes, in one or two processes, and
+    # from a mapping that builds each list on access (as the weekly batch passes them)
+    from collections.abc import Mapping
+
+    import doorstroom_match.bulletin as bulletin_mod
+    from doorstroom_match import Matcher
+    from doorstroom_match.bulletin import _MIN_PARALLEL_WORKERS
+    from doorstroom_match.synthetic import generate_sample
+
+    workers, vacancies, _ = generate_sample(_MIN_PARALLEL_WORKERS + 20, 300, 0, 6)
+    wks = [WorkerProfile.from_record(r) for r in workers]
+    vacs = [Vacancy.from_record(r) for r in vacancies]
+    ms = dict(zip([w.id for w in wks], Matcher().fit(vacs).rank(wks, 5), strict=True))
+    vd = {v.id: v for v in vacs}
+
+    class OnAccess(Mapping):
+        def __init__(self):
+            self.n = 0
+
+        def __getitem__(self, key):
+            self.n += 1
+            return ms[key]
+
+        def __iter__(self):
+            return iter(ms)
+
+        def __len__(self):
+            return len(ms)
+
+    before = render_bulletin(tmp_path / "a", wks, ms, vd, week="2026-W49", jobs=1)
+    lazy = OnAccess()
+    monkeypatch.setattr(bulletin_mod, "_SHEETS_PER_TASK", 3)
+    for name, matches, jobs in (("b", ms, 1), ("c", ms, 2), ("d", lazy, 1)):
+        after = render_bulletin(tmp_path / name, wks, matches, vd, week="2026-W49", jobs=jobs)
+        assert [p.name for p in after] == [p.name for p in before]
+        for a, b in zip(before, after, strict=True):
+            assert a.read_bytes() == b.read_bytes(), (name, a.name)
+    assert lazy.n >= len(wks)  # every worker's list was asked for
+
+
 def test_jobs_must_be_a_positive_integer(tmp_path, data):
     wks, ms, vd = data
     with pytest.raises(ValidationError, match="jobs must be"):
