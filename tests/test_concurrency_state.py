@@ -425,3 +425,38 @@ def test_prepare_flushes_the_staged_files_before_the_journal_names_them(tmp_path
     assert events == ["sync", f"journal {_atomic.JOURNAL_NAME}"]
     week.publish()
     assert (tmp_path / "bulletin" / "coach-C1.html").read_text() == "<p>plain, not fsynced</p>"
+
+
+def test_last_weeks_files_are_freed_after_the_switch_on_a_thread(tmp_path, monkeypatch):
+    # beyond _FREE_INLINE files, last week's pages are hard-linked into a trash folder before
+    # they are replaced and the trash is deleted on a thread; the next command waits for it
+    from doorstroom_match import _atomic
+
+    monkeypatch.setattr(_atomic, "_FREE_INLINE", 0)
+    workers, feed = _inputs(tmp_path / "in")
+    _, feed2 = _inputs(tmp_path / "in", week=2)
+    clean = tmp_path / "clean"
+    _batch(clean, workers, feed)
+    _batch(clean, workers, feed2, WEEK2)
+    out = tmp_path / "out"
+    _batch(out, workers, feed)
+    old = (out / "bulletin" / "index.html").stat()
+    _batch(out, workers, feed2, WEEK2)
+    assert (out / "bulletin" / "index.html").stat().st_ino != old.st_ino
+    recover(out, lambda run_id: True)  # joins this process's deletions
+    assert not list(out.glob(".doorstroom-trash-*"))
+    assert _snapshot(out) == _snapshot(clean)
+
+
+def test_trash_left_by_a_killed_run_is_deleted_by_the_next_command(tmp_path):
+    workers, feed = _inputs(tmp_path / "in")
+    out = tmp_path / "out"
+    _batch(out, workers, feed)
+    trash = out / ".doorstroom-trash-killed"
+    trash.mkdir()
+    (trash / "0").write_text("Werknemer W1 ...", "utf-8")
+    forget_worker("W1", out / "state.sqlite", out_dir=out)
+    assert not trash.exists()
+    trash.mkdir()
+    _batch(out, workers, feed)
+    assert not trash.exists()
