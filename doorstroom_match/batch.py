@@ -604,11 +604,14 @@ def _local_blocks(
     keep_matches: bool,
     previous: Mapping[str, Any] | None = None,
     delta: Any = None,
+    before_fork: Any = None,
 ) -> Any:
-    """Ranked blocks in order, ``jobs`` of them at a time on threads of this process.
+    """Ranked blocks in order, ``jobs`` of them at a time: in forked processes where the
+    platform forks and ``before_fork`` is given (called first: it waits for the other threads
+    of the batch), otherwise on threads of this process.
 
-    Every step of a block runs on its thread: scoring, top-k, explaining, the JSON text and
-    the store rows (:func:`_rank_block`); the calling thread only writes. The heavy steps
+    Every step of a block runs in its process or thread: scoring, top-k, explaining, the JSON
+    text and the store rows (:func:`_rank_block`); the calling thread only writes. The heavy steps
     (the core's kernels, BLAS, sparse products, sorting) release the GIL; BLAS is limited to
     one thread per call while blocks are ranked and the core's kernels run inline on each
     block's thread, so the threads do not oversubscribe the cores and the arithmetic is the
@@ -640,25 +643,66 @@ def _local_blocks(
     from collections import deque
     from concurrent.futures import ThreadPoolExecutor
 
-    pool = stack.enter_context(ThreadPoolExecutor(max_workers=jobs))
+    from ._fork import can_fork, forked_pool
+
+    if before_fork is not None and can_fork():
+        # explaining a block and writing its JSON are mostly Python: on threads they took
+        # turns on the GIL (9 s of one core at 25,000 x 100,000), so the blocks go to forked
+        # processes, which inherit the fitted matcher and the preselected lists (nothing of
+        # a worker is pickled on the way in; the rendered block comes back)
+        before_fork()  # no other thread of ours may be running when the process forks
+        _FORK_BLOCKS.append((matcher, blocks, args))
+        stack.callback(_FORK_BLOCKS.pop)
+        pool: Any = stack.enter_context(forked_pool(jobs))
+
+        def submit(i: int) -> Any:
+            return pool.submit(_forked_block, i)
+
+        def receive(i: int, done: _Block) -> _Block:
+            if done.ranked is None:
+                return done
+            ranked = dataclasses.replace(done.ranked, matcher=matcher, workers=blocks[i])
+            return dataclasses.replace(done, ranked=ranked)
+    else:
+        pool = stack.enter_context(ThreadPoolExecutor(max_workers=jobs))
+
+        def submit(i: int) -> Any:
+            return pool.submit(_rank_block, matcher, blocks[i], *args)
+
+        def receive(i: int, done: _Block) -> _Block:
+            return done
 
     def ranked() -> Any:
         # at most ``jobs`` blocks in flight: memory stays bounded, and a failing block stops
         # the week after the blocks already running (pool.map would submit every block)
         pending: deque = deque()
-        it = iter(blocks)
-        for b in it:
-            pending.append(pool.submit(_rank_block, matcher, b, *args))
-            if len(pending) >= jobs:
-                break
+        for i in range(min(jobs, len(blocks))):
+            pending.append((i, submit(i)))
+        nxt = len(pending)
         while pending:
-            done = pending.popleft().result()
-            nxt = next(it, None)
-            if nxt is not None:
-                pending.append(pool.submit(_rank_block, matcher, nxt, *args))
+            i, fut = pending.popleft()
+            done = receive(i, fut.result())
+            if nxt < len(blocks):
+                pending.append((nxt, submit(nxt)))
+                nxt += 1
             yield done
 
     return ranked()
+
+
+#: The blocks being ranked, for forked processes (they inherit it; see ``_local_blocks``).
+_FORK_BLOCKS: list[tuple[Matcher, list[list[WorkerProfile]], tuple]] = []
+
+
+def _forked_block(i: int) -> _Block:
+    """:func:`_rank_block` of block ``i`` in a forked process; the explained rows come back
+    without the matcher and the workers (the parent has them)."""
+    matcher, blocks, args = _FORK_BLOCKS[-1]
+    done = _rank_block(matcher, blocks[i], *args)
+    if done.ranked is None:
+        return done
+    bare = dataclasses.replace(done.ranked, matcher=None, workers=None)
+    return dataclasses.replace(done, ranked=bare)
 
 
 def _rank_block(
@@ -1090,6 +1134,8 @@ def _run_batch(
                         st.candidate_lists() if incremental else {},
                         text_field,
                     ),
+                    # the ranking forks: the openings' thread must be done by then
+                    before_fork=(lambda: None) if openings is None else openings.exception,
                 )
             except BaseException:
                 try:
@@ -1223,6 +1269,7 @@ def _run(
     jobs: int = 1,
     not_relevant: Mapping[str, set[str]] | None = None,
     increment: _Increment | None = None,
+    before_fork: Any = None,
 ) -> tuple[int, int, int, Mapping[str, list[Match]], _Placed | None, int]:
     n_encoded = n_cached = 0
     vectors = None
@@ -1302,6 +1349,7 @@ def _run(
                 keep_matches,
                 previous,
                 delta,
+                before_fork,
             )
         else:
             client, own_client = _dask_client(scheduler)

@@ -260,11 +260,12 @@ _KILLER = textwrap.dedent(
     """
     import os, signal, sys
     from doorstroom_match import batch
-    real, calls = batch._rank_block, []
+    real, calls, batch_pid = batch._rank_block, [], os.getpid()
     def killing(*args, **kw):
+        # the batch's process, also where the blocks are ranked in forked processes
         calls.append(1)
         if len(calls) == 3:
-            os.kill(os.getpid(), signal.SIGKILL)
+            os.kill(batch_pid, signal.SIGKILL)
         return real(*args, **kw)
     batch._rank_block = killing
     sample, out = sys.argv[1], sys.argv[2]

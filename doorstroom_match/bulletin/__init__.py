@@ -902,17 +902,14 @@ def _map_tasks(st: _RenderState, tasks: list[tuple[str, Any]], jobs: int) -> lis
     """Results of the render tasks, in order: in ``jobs`` forked processes where the platform
     forks (Linux), otherwise (or with ``jobs=1``) in this process. Each process writes its own
     pages; only paths and overview tables come back."""
-    import multiprocessing as mp
+    from .._fork import can_fork, forked_pool
 
-    if jobs <= 1 or len(tasks) <= 1 or "fork" not in mp.get_all_start_methods():
+    if jobs <= 1 or len(tasks) <= 1 or not can_fork():
         return [_render_task(st, t) for t in tasks]
-    from concurrent.futures import ProcessPoolExecutor
 
     _FORK_STATE.append(st)
     try:
-        with ProcessPoolExecutor(
-            max_workers=min(jobs, len(tasks)), mp_context=mp.get_context("fork")
-        ) as pool:
+        with forked_pool(min(jobs, len(tasks))) as pool:
             return list(pool.map(_forked_task, tasks))
     finally:
         _FORK_STATE.pop()
