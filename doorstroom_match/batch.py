@@ -328,6 +328,10 @@ def batch_encoder(
         ).fit(texts)
     from importlib.metadata import version  # not `import sklearn`: seconds, for a version
 
+    if cat is not None:  # the same catalogue every week: the fitted encoder ships
+        shipped = _shipped_encoder(source)
+        if shipped is not None:
+            return shipped
     # the fitted state is data (arrays and JSON in an .npz), never pickle: the store is a
     # file anyone with write access to the folder can change, and reading it runs no code
     artifact = f"encoder-state:tfidf:{_TFIDF_COMPONENTS}:{source}:sklearn-{version('scikit-learn')}"
@@ -344,24 +348,44 @@ def batch_encoder(
     return enc
 
 
-def _encoder_to_blob(enc: Any) -> bytes:
-    """A fitted TfidfEncoder as an ``.npz`` of its arrays plus its JSON description."""
+def _encoder_to_blob(enc: Any, source: str | None = None) -> bytes:
+    """A fitted TfidfEncoder as an ``.npz`` of its arrays plus its JSON description (and,
+    for the shipped encoder, the catalogue it was fitted on)."""
     arrays, meta = enc.to_state()
+    extra = {} if source is None else {"source": np.array(source)}
     buf = io.BytesIO()
-    np.savez_compressed(buf, meta=np.array(json.dumps(meta, ensure_ascii=False)), **arrays)
+    np.savez_compressed(buf, meta=np.array(json.dumps(meta, ensure_ascii=False)), **extra, **arrays)
     return buf.getvalue()
 
 
-def _encoder_from_blob(blob: bytes) -> Any:
-    """The encoder :func:`_encoder_to_blob` wrote (``allow_pickle=False``: data only)."""
+def _encoder_from_blob(blob: bytes | Path, source: str | None = None) -> Any:
+    """The encoder :func:`_encoder_to_blob` wrote (``allow_pickle=False``: data only); None
+    when ``source`` is given and the blob was fitted on another catalogue."""
     from .text.encoders import TfidfEncoder
 
-    with np.load(io.BytesIO(blob), allow_pickle=False) as data:
+    with np.load(io.BytesIO(blob) if isinstance(blob, bytes) else blob, allow_pickle=False) as data:
+        if source is not None and ("source" not in data.files or str(data["source"]) != source):
+            return None
         meta = json.loads(str(data["meta"]))
-        arrays = {k: data[k] for k in data.files if k != "meta"}
+        arrays = {k: data[k] for k in data.files if k not in ("meta", "source")}
     if not isinstance(meta, dict):
         raise ValueError("encoder description is not a JSON object")
     return TfidfEncoder.from_state(arrays, meta)
+
+
+def _shipped_encoder(source: str) -> Any:
+    """The ``"tfidf"`` encoder fitted on the shipped catalogue (``data/models/batch-tfidf.npz``,
+    ``models/train_batch_encoder.py``), when it was fitted on catalogue ``source``."""
+    from .resources import resource_path
+
+    path = resource_path("batch_encoder", must_exist=False)
+    if not path.is_file():
+        return None
+    try:
+        return _encoder_from_blob(path, source)
+    except (ValueError, KeyError, OSError, EOFError, zipfile.BadZipFile) as exc:
+        log.warning("the shipped text encoder could not be read (%s); fitting it", exc)
+        return None
 
 
 def _encode_vacancies(
