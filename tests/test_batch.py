@@ -11,6 +11,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -464,3 +465,31 @@ def test_encoder_without_the_catalogue_fits_on_the_titles(monkeypatch, caplog, t
     with pytest.raises(EmptyInputError, match="no texts to fit the tfidf encoder"):
         batch_encoder("tfidf", None, fallback_texts=[])
     assert batch_encoder("none") is None
+
+
+def test_the_shipped_batch_encoder_is_the_fit_on_the_shipped_catalogue(tmp_path):
+    # data/models/batch-tfidf.npz must be rebuilt (models/train_batch_encoder.py) whenever
+    # the catalogue or the encoder changes: a stale file would give other vectors
+    import hashlib
+
+    from doorstroom_match.batch import (
+        _TFIDF_COMPONENTS,
+        _catalogue_path,
+        _catalogue_titles,
+        _shipped_encoder,
+        batch_encoder,
+    )
+    from doorstroom_match.text import make_encoder
+
+    cat = _catalogue_path()
+    source = hashlib.sha256(cat.read_bytes()).hexdigest()[:16]
+    shipped = _shipped_encoder(source)
+    assert shipped is not None
+    fresh = make_encoder("tfidf", n_components=_TFIDF_COMPONENTS).fit(_catalogue_titles(cat))
+    assert shipped.fingerprint == fresh.fingerprint
+    titles = ["Magazijnier (m/v/x)", "kok", "Medewerker groenonderhoud"]
+    assert np.array_equal(shipped.encode(titles), fresh.encode(titles))
+    assert _shipped_encoder("another-catalog") is None  # fitted on the spot instead
+    with Store(tmp_path / "s.sqlite") as st:
+        assert batch_encoder("tfidf", st).fingerprint == fresh.fingerprint
+        assert st._db.execute("SELECT COUNT(*) FROM artifacts").fetchone()[0] == 0
