@@ -1568,6 +1568,12 @@ class _Ranked:
     gap_weight: np.ndarray  # (n_gaps,) float64
 
     @cached_property
+    def _gap_values(self) -> dict[tuple, Gap]:
+        """The :class:`Gap` objects built so far, by (dictionary, column, minimum, level,
+        weight)."""
+        return {}
+
+    @cached_property
     def _shown(self) -> dict[str, np.ndarray | None]:
         """Per signal, where it is shown: everywhere (None), or only where it applies."""
         return {
@@ -1602,8 +1608,9 @@ class _Ranked:
         ptr = (self.gap_ptr[lo : hi + 1] - g0).tolist()
         col = self.col[lo:hi]
         gap_dict = m._vac_dict[np.repeat(col, np.diff(self.gap_ptr[lo : hi + 1]))]
-        # a gap is a value: rows with the same (competence, minimum, level, weight) share one
-        cache: dict[tuple, Gap] = {}
+        # a gap is a value: rows with the same (competence, minimum, level, weight) share one,
+        # across the calls for the workers of this block
+        cache = self._gap_values
         gaps_all = []
         for key in zip(
             gap_dict.tolist(),
