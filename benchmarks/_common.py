@@ -117,6 +117,26 @@ def _rss() -> int | None:
     return psutil.Process().memory_info().rss
 
 
+def _tree_pss() -> int | None:
+    """Proportional set size of this process and its children (forked workers share pages
+    with it: summing their RSS would count those pages once per process), in bytes; Linux
+    only (``/proc/PID/smaps_rollup``), else None."""
+    try:
+        import psutil
+    except ImportError:
+        return None
+    me = psutil.Process()
+    total = 0
+    for proc in [me, *me.children(recursive=True)]:
+        try:
+            with open(f"/proc/{proc.pid}/smaps_rollup") as f:
+                total += sum(int(line.split()[1]) for line in f if line.startswith("Pss:"))
+        except OSError:
+            if proc.pid == me.pid:
+                return None
+    return total * 1024
+
+
 def peak_memory(fn: Callable[[], Any], interval: float = 0.002) -> tuple[Any, dict[str, float]]:
     """Run ``fn`` once and return its result and the peak memory it took.
 
@@ -129,14 +149,23 @@ def peak_memory(fn: Callable[[], Any], interval: float = 0.002) -> tuple[Any, di
         resident set size of the whole process during the call (interpreter, inputs and
         native buffers such as BLAS workspaces included), sampled every ``interval`` seconds;
         ``nan`` without psutil. ``rss_before_mb``: the resident set size before the call.
+        ``tree_pss_peak_mb``: peak proportional set size of this process plus the processes
+        it forked (the batch ranks and renders in forked workers), sampled every half second
+        at most (reading it walks the page tables: it costs some CPU); ``nan`` off Linux.
     """
     before = _rss()
     peak = [before or 0]
+    tree = [_tree_pss()]
     stop = threading.Event()
 
     def sample() -> None:
+        n = 0
+        every = max(1, round(0.5 / interval)) if interval > 0 else 1
         while not stop.is_set():
             peak[0] = max(peak[0], _rss() or 0)
+            if tree[0] is not None and n % every == 0:
+                tree[0] = max(tree[0], _tree_pss() or 0)
+            n += 1
             stop.wait(interval)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -163,6 +192,7 @@ def peak_memory(fn: Callable[[], Any], interval: float = 0.002) -> tuple[Any, di
         "traced_mb": traced_peak / MB,
         "rss_peak_mb": peak[0] / MB if before is not None else float("nan"),
         "rss_before_mb": before / MB if before is not None else float("nan"),
+        "tree_pss_peak_mb": tree[0] / MB if tree[0] is not None else float("nan"),
     }
 
 

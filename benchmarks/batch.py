@@ -204,7 +204,10 @@ def main(argv: list[str] | None = None) -> int:
         )
     if "memory_mb" in res:
         for k, v in res["memory_mb"].items():
-            print(f"  peak RSS {k:<10} {v.get('rss_peak_mb', float('nan')):8.0f} MB")
+            print(
+                f"  peak RSS {k:<10} {v.get('rss_peak_mb', float('nan')):8.0f} MB, with the "
+                f"forked workers (PSS) {v.get('tree_pss_peak_mb', float('nan')):8.0f} MB"
+            )
     if args.json:
         emit_json(res)
     return 0

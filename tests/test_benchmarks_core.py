@@ -84,6 +84,8 @@ def test_common_helpers(capsys):
     assert value == 42 and seconds >= 0
     result, mem = _common.peak_memory(lambda: np.ones(2**20).sum())
     assert result == 2**20 and mem["traced_mb"] >= 7.9
+    if sys.platform == "linux":  # this process's own share, at least
+        assert mem["tree_pss_peak_mb"] > 1
     line = _common.emit_json({"x": np.float32(1.5), "nan": float("nan"), "t": (1, 2)})
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1]) == json.loads(line)
     assert json.loads(line) == {"x": 1.5, "nan": None, "t": [1, 2]}
