@@ -506,18 +506,12 @@ class Store:
     # ------------------------------------------------------------------ vacancies
     def vacancy_states(self) -> dict[str, VacancyState]:
         """Every vacancy the store has seen, by id."""
-        return {
-            r["id"]: VacancyState(
-                r["id"],
-                r["hash"],
-                r["text_key"],
-                r["first_seen"],
-                r["last_seen"],
-                r["valid_until"],
-                r["status"],
-            )
-            for r in self._db.execute("SELECT * FROM vacancies")
-        }
+        cur = self._db.cursor()
+        cur.row_factory = None  # plain tuples: 100,000 rows by name cost a second a week
+        cur.execute(
+            "SELECT id, hash, text_key, first_seen, last_seen, valid_until, status FROM vacancies"
+        )
+        return {r[0]: VacancyState(*r) for r in cur}
 
     # ------------------------------------------------------------------ artifacts
     def get_artifact(self, key: str) -> bytes | None:
