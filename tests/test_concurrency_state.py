@@ -75,6 +75,16 @@ def _batch(out: Path, workers: Path, feed: Path, date: str = WEEK1, **kw):
     return run_batch(workers, feed, out, run_date=date, **kw)
 
 
+def _two_weeks(tmp_path: Path) -> tuple[Path, Path, Path, Path]:
+    """Inputs of weeks 1 and 2, and a folder ``clean`` where both ran undisturbed."""
+    workers, feed = _inputs(tmp_path / "in")
+    _, feed2 = _inputs(tmp_path / "in", week=2)
+    clean = tmp_path / "clean"
+    _batch(clean, workers, feed)
+    _batch(clean, workers, feed2, WEEK2)
+    return workers, feed, feed2, clean
+
+
 def _snapshot(out: Path) -> dict[str, bytes]:
     """The visible outputs of a folder (not the store, not hidden bookkeeping)."""
     keep = {}
@@ -215,11 +225,7 @@ def _kill(script: str, *args: Path) -> None:
 
 
 def test_kill_during_rendering_leaves_last_week_whole_and_the_store_not_done(tmp_path):
-    workers, feed = _inputs(tmp_path / "in")
-    _, feed2 = _inputs(tmp_path / "in", week=2)
-    clean = tmp_path / "clean"
-    _batch(clean, workers, feed)
-    _batch(clean, workers, feed2, WEEK2)
+    workers, feed, feed2, clean = _two_weeks(tmp_path)
 
     out = tmp_path / "out"
     _batch(out, workers, feed)
@@ -237,11 +243,7 @@ def test_kill_during_rendering_leaves_last_week_whole_and_the_store_not_done(tmp
 
 
 def test_kill_during_the_switch_is_finished_by_the_next_command(tmp_path):
-    workers, feed = _inputs(tmp_path / "in")
-    _, feed2 = _inputs(tmp_path / "in", week=2)
-    clean = tmp_path / "clean"
-    _batch(clean, workers, feed)
-    _batch(clean, workers, feed2, WEEK2)
+    workers, feed, feed2, clean = _two_weeks(tmp_path)
 
     out = tmp_path / "out"
     _batch(out, workers, feed)
@@ -382,11 +384,7 @@ def test_a_switch_that_fails_after_the_commit_is_finished_later(tmp_path, monkey
     import doorstroom_match._atomic as atomic_mod
     from doorstroom_match import FeedError
 
-    workers, feed = _inputs(tmp_path / "in")
-    _, feed2 = _inputs(tmp_path / "in", week=2)
-    clean = tmp_path / "clean"
-    _batch(clean, workers, feed)
-    _batch(clean, workers, feed2, WEEK2)
+    workers, feed, feed2, clean = _two_weeks(tmp_path)
     out = tmp_path / "out"
     _batch(out, workers, feed)
 
@@ -433,11 +431,7 @@ def test_last_weeks_files_are_freed_after_the_switch_on_a_thread(tmp_path, monke
     from doorstroom_match import _atomic
 
     monkeypatch.setattr(_atomic, "_FREE_INLINE", 0)
-    workers, feed = _inputs(tmp_path / "in")
-    _, feed2 = _inputs(tmp_path / "in", week=2)
-    clean = tmp_path / "clean"
-    _batch(clean, workers, feed)
-    _batch(clean, workers, feed2, WEEK2)
+    workers, feed, feed2, clean = _two_weeks(tmp_path)
     out = tmp_path / "out"
     _batch(out, workers, feed)
     old = (out / "bulletin" / "index.html").stat()
