@@ -233,8 +233,9 @@ class OccupationModel:
         k = int(self.k)
         keys = [("" if t is None else " ".join(str(t).split())) for t in texts]
         todo = sorted({key for key in keys if key and key not in self._memo})
+        n_jobs = check_int(n_jobs, "n_jobs", low=1)
         if todo:
-            scores, idx = self._predict(todo, k, check_int(n_jobs, "n_jobs", low=1))
+            scores, idx = self._predict(todo, k, n_jobs)
             share = _softmax(scores, float(self.temperature), exact=scores >= _EXACT_SCORE)
             # rounded as the weekly store keeps them, so a stored guess scores exactly as a
             # fresh one (byte-identical outputs whether or not a title was seen before)
