@@ -808,7 +808,11 @@ def _remote_rank(
     worker ranked in full)."""
     matcher = _matcher_from_payload(token, payload)
     workers = [WorkerProfile.from_record(r, dictionary=matcher.dictionary) for r in worker_records]
-    return _rank_block(matcher, workers, top, n_valid, exclude, payload["new"], keep_matches)
+    done = _rank_block(matcher, workers, top, n_valid, exclude, payload["new"], keep_matches)
+    if done.ranked is None:
+        return done
+    # the explained rows hold the matcher: the Match lists travel back instead (they pickle)
+    return dataclasses.replace(done, matches=done.ranked.matches(portable=True), ranked=None)
 
 
 def _scoring_record(w: WorkerProfile) -> dict[str, Any]:

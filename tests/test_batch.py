@@ -440,16 +440,24 @@ def test_dask_with_worker_processes_equals_local(tmp_path, small_tfidf):
     distributed = pytest.importorskip(
         "dask.distributed", reason="needs the 'batch' extra (dask[distributed])"
     )
-    local = _run(tmp_path / "local", encoder=small_tfidf, block_size=8)
+    # with the bulletin: its Match lists come back from the workers (they pickle)
+    local = _run(tmp_path / "local", encoder=small_tfidf, block_size=8, bulletin=True)
     with (
         distributed.LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
-        remote = _run(tmp_path / "dask", encoder=small_tfidf, block_size=8, scheduler=client)
+        remote = _run(
+            tmp_path / "dask", encoder=small_tfidf, block_size=8, scheduler=client, bulletin=True
+        )
     assert len(_jsonl(local.matches_path)) > 0
     assert remote.matches_path.read_bytes() == local.matches_path.read_bytes()
+    pages = sorted(p.name for p in (tmp_path / "local" / "bulletin").iterdir())
+    assert pages == sorted(p.name for p in (tmp_path / "dask" / "bulletin").iterdir())
+    for name in pages:
+        a = (tmp_path / "local" / "bulletin" / name).read_bytes()
+        assert a == (tmp_path / "dask" / "bulletin" / name).read_bytes(), name
 
 
 def test_encoder_without_the_catalogue_fits_on_the_titles(monkeypatch, caplog, tmp_path):
