@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import functools
 import hashlib
 import os
 import re
@@ -38,7 +39,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .._exceptions import BackendUnavailableError, DuplicateIdError, FeedError, ValidationError
 from .._validation import check_int
@@ -296,6 +297,7 @@ def _page(title: str, header: str, nav: str, body: str, footer: str) -> str:
     )
 
 
+@functools.lru_cache(maxsize=64)
 def _kind_badge(kind: str) -> str:
     text, explain = KIND_BADGES.get(kind, (kind, kind))
     return (
@@ -305,6 +307,7 @@ def _kind_badge(kind: str) -> str:
 
 
 _NEW_BADGE = '<span class="badge new">nieuw deze week</span>'
+_LEGEND = charts.legend_html()
 
 
 # --------------------------------------------------------------------------- input checks
@@ -342,16 +345,73 @@ def _check_inputs(workers, matches, vacancies, new_ids, week, title) -> list[Wor
 
 
 # --------------------------------------------------------------------------- bulletin
-def _where_parts(s: Suggestion, worker: WorkerProfile, short: bool = False) -> list[str]:
-    v, m = s.vacancy, s.match
-    where = []
-    if s.employer:
-        where.append(f'<span class="employer">{_e(s.employer)}</span>')
-    if m.commute_km is not None:
+class _Place(NamedTuple):
+    """The HTML of a vacancy or place that is the same for every worker (escaped; ``""``
+    for a part the vacancy lacks): built once per render and process, on first use."""
+
+    vid: str  # the vacancy id
+    title: str
+    badge: str  # kind of place
+    employer: str
+    employer_span: str  # '<span class="employer">...</span>'
+    postcode: str  # "postcode 9000"
+    tail: tuple[str, ...]  # days of a BVS, regime, open until: the end of the "where" line
+
+
+def _place(s: Suggestion) -> _Place:
+    """The worker-independent HTML of a suggestion's vacancy (or of the match's own fields)."""
+    v = s.vacancy
+    employer = _e(s.employer) if s.employer else ""
+    tail: tuple[str, ...] = ()
+    postcode = ""
+    if v is not None:
+        parts = []
+        if v.bvs_days:
+            parts.append(f"{v.bvs_days} dag{'en' if v.bvs_days > 1 else ''}")
+        if v.regime:
+            parts.append(_e(v.regime))
+        if v.valid_until is not None:
+            parts.append(f"open tot {v.valid_until.isoformat()}")
+        tail = tuple(parts)
+        if v.postcode:
+            postcode = f"postcode {_e(v.postcode)}"
+    return _Place(
+        _e(s.match.vacancy_id),
+        _e(s.title),
+        _kind_badge(s.kind),
+        employer,
+        f'<span class="employer">{employer}</span>' if employer else "",
+        postcode,
+        tail,
+    )
+
+
+class _Places(dict):
+    """Vacancy id -> :class:`_Place`, filled on first use (one per render and process).
+
+    A suggestion whose vacancy is not in the bulletin's mapping is rendered from its match,
+    whose fields may differ from one worker to the next: never cached.
+    """
+
+    def of(self, s: Suggestion) -> _Place:
+        if s.vacancy is None:
+            return _place(s)
+        p = self.get(s.match.vacancy_id)
+        if p is None:
+            p = self[s.match.vacancy_id] = _place(s)
+        return p
+
+
+def _where_parts(
+    s: Suggestion, worker: WorkerProfile, place: _Place, short: bool = False
+) -> list[str]:
+    where = [place.employer_span] if place.employer_span else []
+    km = s.match.commute_km
+    if km is not None:
         far = "" if short else " van thuis (vogelvlucht)"
-        where.append(f'<span class="km">{_km(m.commute_km)}{far}</span>')
-    elif v is not None and v.postcode:
-        where.append(f"postcode {_e(v.postcode)}")
+        where.append(f'<span class="km">{_km(km)}{far}</span>')
+    elif place.postcode:
+        where.append(place.postcode)
     if not s.within:
         limit = worker.max_commute_km
         where.append(
@@ -359,22 +419,39 @@ def _where_parts(s: Suggestion, worker: WorkerProfile, short: bool = False) -> l
             + (f" (grens {limit:.0f} km)" if limit is not None else "")
             + "</span>"
         )
-    if v is not None:
-        if v.bvs_days:
-            where.append(f"{v.bvs_days} dag{'en' if v.bvs_days > 1 else ''}")
-        if v.regime:
-            where.append(_e(v.regime))
-        if v.valid_until is not None:
-            where.append(f"open tot {v.valid_until.isoformat()}")
+    where.extend(place.tail)
     return where
 
 
 def _status_badge(status: str | None) -> str:
     if not status:
         return ""
+    if type(status) is not str:  # cached for str only
+        return _status_badge_html.__wrapped__(status)
+    return _status_badge_html(status)
+
+
+@functools.lru_cache(maxsize=64)
+def _status_badge_html(status: str) -> str:
     return (
         f' <span class="badge fb fb-{_e(status)}">{_e(FEEDBACK_LABELS.get(status, status))}</span>'
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def _gap_words(label: str, required: int, actual: int | None) -> str:
+    """A gap of a card's "Werkpunten" line: label and verdict, escaped."""
+    return f"{_e(label)} ({_e(charts.ChartRow('', label, required, actual).verdict())})"
+
+
+@functools.lru_cache(maxsize=4096)
+def _why_html(reasons: tuple[str, ...]) -> str:
+    """The reasons of a match that concern the job target, as a paragraph ("" when none)."""
+    why = [r for r in reasons if "jobdoelwit" in r]  # text and occupation signals
+    if not why:
+        return ""
+    text = "; ".join(why)
+    return f'<p class="why">{_e(text[:1].upper() + text[1:])}</p>'
 
 
 def _match_card(
@@ -382,33 +459,32 @@ def _match_card(
     worker: WorkerProfile,
     new_ids: frozenset[str],
     chart_id: str,
+    place: _Place,
 ) -> str:
     m, vacancy = s.match, s.vacancy
     is_new = m.vacancy_id in new_ids
-    title = s.title
-    if vacancy is not None:
-        d = vacancy.dictionary
-        labels = {c: d.label(c) for c in vacancy.requirements}
-        groups = {c: (d.get(c).group if d.get(c) else "") for c in vacancy.requirements}
-        requirements = vacancy.requirements
-    else:
-        labels, groups, requirements = {}, {}, {}
-    rows = charts.chart_rows(requirements, worker.competences, m.gaps, labels=labels, groups=groups)
+    requirements = vacancy.requirements if vacancy is not None else {}
+    rows = charts._card_rows(
+        requirements,
+        vacancy.dictionary if vacancy is not None else None,
+        worker.competences,
+        m.gaps,
+    )
     n_req = len(rows)
-    fits = [r for r in rows if r.status == "met"]
-    gaps = [r for r in rows if r.status != "met"]
+    fits = [r for r in rows if r[3] is not None and r[3] >= r[2]]
+    gaps = [r for r in rows if r[3] is None or r[3] < r[2]]
     head_id = f"{chart_id}-titel"
-    where = _where_parts(s, worker)
+    where = _where_parts(s, worker, place)
     if vacancy is not None and (vacancy.url or vacancy.contact):
         where.append(
-            " ".join(
-                [f'<a class="url" href="{_e(vacancy.url)}">{_e(vacancy.url)}</a>']
+            (
+                f'<a class="url" href="{_e(vacancy.url)}">{_e(vacancy.url)}</a>'
                 if vacancy.url
-                else []
+                else ""
             )
             + (f' <span class="contact">{_e(vacancy.contact)}</span>' if vacancy.contact else "")
         )
-    where.append(f'<span class="vid">ref. {_e(m.vacancy_id)}</span>')
+    where.append(f'<span class="vid">ref. {place.vid}</span>')
 
     inferred = not requirements and getattr(m, "requirements_source", "vacancy") == "inferred"
     if not n_req:
@@ -431,18 +507,16 @@ def _match_card(
                 f'<p class="verdict gap">Voldoet aan {len(fits)} van {n_req} minimumniveaus '
                 f"&middot; {len(gaps)} werkpunt{'en' if len(gaps) > 1 else ''}</p>"
             )
-        svg = charts.gap_chart_svg(
-            rows,
-            chart_id=chart_id,
-            title=f"Gemeten niveau tegenover het minimum voor {title}",
+        svg = charts._gap_chart(
+            rows, chart_id, f"Gemeten niveau tegenover het minimum voor {place.title}"
         )
         chart = f'<figure class="chart">{svg}</figure>'
     parts = [
         f'<article class="match{" new" if is_new else ""}{"" if s.within else " far"}" '
-        f'aria-labelledby="{head_id}" data-vacancy="{_e(m.vacancy_id)}">',
+        f'aria-labelledby="{head_id}" data-vacancy="{place.vid}">',
         '<div class="match-head">'
         f'<span class="rank" title="rang">{s.position}</span>'
-        f'<h4 id="{head_id}">{_e(title)}</h4> {_kind_badge(s.kind)}'
+        f'<h4 id="{head_id}">{place.title}</h4> {place.badge}'
         + (f" {_NEW_BADGE}" if is_new else "")
         + _status_badge(s.status)
         + "</div>",
@@ -455,44 +529,42 @@ def _match_card(
     if fits:
         parts.append(
             '<p class="fits"><strong>Wat past:</strong> '
-            + ", ".join(_e(r.label) for r in fits)
+            + ", ".join([_e(r[1]) for r in fits])
             + "</p>"
         )
     if gaps:
         parts.append(
             '<p class="gaps"><strong>Werkpunten:</strong> '
-            + "; ".join(f"{_e(r.label)} ({_e(r.verdict())})" for r in gaps)
+            + "; ".join([_gap_words(r[1], r[2], r[3]) for r in gaps])
             + "</p>"
         )
-    why = [r for r in m.reasons if "jobdoelwit" in r]  # text and occupation signals
-    if why:
-        text = "; ".join(why)
-        parts.append(f'<p class="why">{_e(text[:1].upper() + text[1:])}</p>')
+    reasons = m.reasons
+    parts.append(_why_html(reasons) if type(reasons) is tuple else _why_html.__wrapped__(reasons))
     if vacancy is not None and vacancy.description:
         desc = vacancy.description
         if len(desc) > 600:
             desc = desc[:599].rstrip() + "…"
         parts.append(f"<details><summary>Beschrijving</summary><p>{_e(desc)}</p></details>")
     parts.append("</div></div></article>")
-    return "\n".join(p for p in parts if p)
+    return "\n".join([p for p in parts if p])
 
 
-def _match_row(s: Suggestion, worker: WorkerProfile, new_ids: frozenset[str]) -> str:
+def _match_row(s: Suggestion, worker: WorkerProfile, new_ids: frozenset[str], place: _Place) -> str:
     """One more suggestion as a compact table row (same rank order as the cards)."""
     m = s.match
     if m.passes_cutoff:
         verdict = '<span class="verdict ok">voldoet</span>'
     else:
-        labels = ", ".join(_e(g.label) for g in m.gaps[:2]) + ("…" if len(m.gaps) > 2 else "")
+        labels = ", ".join([_e(g.label) for g in m.gaps[:2]]) + ("…" if len(m.gaps) > 2 else "")
         verdict = (
             f'<span class="verdict gap">{len(m.gaps)} werkpunt'
             f"{'en' if len(m.gaps) != 1 else ''}</span>: {labels}"
         )
-    where = _where_parts(s, worker, short=True)[:3]
+    where = _where_parts(s, worker, place, short=True)[:3]
     return (
-        f'<tr class="more-row{"" if s.within else " far"}" data-vacancy="{_e(m.vacancy_id)}">'
+        f'<tr class="more-row{"" if s.within else " far"}" data-vacancy="{place.vid}">'
         f'<td class="num">{s.position}</td>'
-        f"<td><strong>{_e(s.title)}</strong> {_kind_badge(s.kind)}"
+        f"<td><strong>{place.title}</strong> {place.badge}"
         + (f" {_NEW_BADGE}" if m.vacancy_id in new_ids else "")
         + _status_badge(s.status)
         + f'</td><td class="where">{" &middot; ".join(where)}</td>'
@@ -577,6 +649,7 @@ def _worker_section(
     counter: list[int],
     today: _dt.date | None,
     sheet_name: str | None,
+    places: _Places,
     n_cards: int = 3,
 ) -> str:
     worker, wmatches = view.worker, view.suggestions
@@ -626,11 +699,11 @@ def _worker_section(
                 '<p class="none">Geen suggestie binnen de km-grens van de werknemer; '
                 "hieronder de beste daarbuiten.</p>"
             )
-        parts.append(charts.legend_html())
+        parts.append(_LEGEND)
         parts.append('<div class="cards">')
         for s in wmatches[:n_cards]:
             counter[0] += 1
-            parts.append(_match_card(s, worker, new_ids, f"g{counter[0]}"))
+            parts.append(_match_card(s, worker, new_ids, f"g{counter[0]}", places.of(s)))
         parts.append("</div>")
         rest = wmatches[n_cards:]
         if rest:
@@ -638,23 +711,30 @@ def _worker_section(
                 '<table class="more"><caption>Meer suggesties, in dezelfde rangorde</caption>'
                 '<thead><tr><th scope="col">Rang</th><th scope="col">Vacature of plaats</th>'
                 '<th scope="col">Waar</th><th scope="col">Oordeel</th></tr></thead><tbody>'
-                + "".join(_match_row(s, worker, new_ids) for s in rest)
+                + "".join([_match_row(s, worker, new_ids, places.of(s)) for s in rest])
                 + "</tbody></table>"
             )
     parts.append("</section>")
     return "\n".join(p for p in parts if p)
 
 
-def _overview_table(
+def _overview_tables(
     views: Sequence[_View],
     vacancies: Mapping[str, Vacancy],
     new_ids: frozenset[str],
-    link: Any,
+    anchor: Any,
+    prefixes: Sequence[str],
     today: _dt.date | None,
-) -> str:
-    """Workers by urgency: LDE end, suggestions within reach, new this week, limits."""
+    places: _Places,
+) -> list[str]:
+    """Workers by urgency: LDE end, suggestions within reach, new this week, limits.
+
+    One table per prefix of the links (the coach page links to ``#w-...`` on itself, the
+    overview to ``coach-...html#w-...``); the rows are built once, the links put in after.
+    """
     with_places = any(v.assignment is not None for v in views)  # a column only when assigned
-    rows = []
+    heads: list[str] = []
+    tails: list[str] = []
     for view in views:
         w = view.worker
         d = w.dictionary
@@ -666,14 +746,11 @@ def _overview_table(
                 else f'<span class="verdict gap">{len(best.match.gaps)} werkpunt'
                 f"{'en' if len(best.match.gaps) != 1 else ''}</span>"
             )
+            place = places.of(best)
             best_html = (
-                f"<strong>{_e(best.title)}</strong>"
-                + (
-                    f'<span class="emp"> &middot; {_e(best.employer)}</span>'
-                    if best.employer
-                    else ""
-                )
-                + f" {_kind_badge(best.kind)}"
+                f"<strong>{place.title}</strong>"
+                + (f'<span class="emp"> &middot; {place.employer}</span>' if place.employer else "")
+                + f" {place.badge}"
                 + (f" {_NEW_BADGE}" if best.match.vacancy_id in new_ids else "")
                 + _status_badge(best.status)
                 + (
@@ -698,18 +775,20 @@ def _overview_table(
                 assigned = _e(v.title if v is not None else pid)
             else:
                 assigned = '<span class="none">geen</span>'
-        rows.append(
-            f'<tr data-worker="{_e(w.id)}"><td><a href="{_e(link(w))}">{_e(w.id)}</a></td>'
+        wid = _e(w.id)
+        heads.append(f'<tr data-worker="{wid}"><td><a href="')
+        tails.append(
+            f'{_e(anchor(w))}">{wid}</a></td>'
             f"<td>{_e(w.job_target or '')}</td><td>{lde}</td>"
             f"<td>{_e(w.regime or '')}</td>"
             f'<td class="num">{"" if w.max_commute_km is None else f"{w.max_commute_km:.0f}"}</td>'
-            f"<td>{', '.join(_e(d.label(c)) for c in w.disagreements)}</td>"
+            f"<td>{', '.join([_e(d.label(c)) for c in w.disagreements])}</td>"
             f"<td>{best_html}</td>"
             f'<td class="num">{view.n_within}</td><td class="num">{view.n_new}</td>'
             + (f"<td>{assigned}</td>" if with_places else "")
             + "</tr>"
         )
-    return (
+    head = (
         '<table class="overview"><thead><tr><th scope="col">Werknemer</th>'
         '<th scope="col">Jobdoelwit</th><th scope="col">LDE-einde</th>'
         '<th scope="col">Regime</th><th scope="col">Max. km</th>'
@@ -717,9 +796,13 @@ def _overview_table(
         '<th scope="col">Binnen bereik</th><th scope="col">Nieuw deze week</th>'
         + ('<th scope="col">Stageplaats</th>' if with_places else "")
         + "</tr></thead><tbody>"
-        + "".join(rows)
-        + "</tbody></table>"
     )
+    tables = []
+    for prefix in prefixes:
+        link = _e(prefix)  # escaping works character by character: _e(a + b) == _e(a) + _e(b)
+        rows = "".join([f"{h}{link}{t}" for h, t in zip(heads, tails, strict=True)])
+        tables.append(f"{head}{rows}</tbody></table>")
+    return tables
 
 
 def _sorted_matches(ms: Iterable[Any]) -> list[Any]:
@@ -772,6 +855,8 @@ class _RenderState:
     title: str
     out: Path
     durable: bool
+    #: HTML of the vacancies, filled as the pages need it (each forked process its own)
+    places: _Places = dataclasses.field(default_factory=_Places)
 
 
 def _coach_page(st: _RenderState, coach: str | None) -> tuple[Path, str, int]:
@@ -780,9 +865,17 @@ def _coach_page(st: _RenderState, coach: str | None) -> tuple[Path, str, int]:
     members = sorted((views[w.id] for w in st.by_coach[coach]), key=_View.urgency)
     coach_name = "zonder coach" if coach is None else f"coach {coach}"
     counter = [0]
+    places = st.places
     sections = [
         _worker_section(
-            v, vacancies, new, wslug[v.worker.id], counter, today, st.sheet_of.get(v.worker.id)
+            v,
+            vacancies,
+            new,
+            wslug[v.worker.id],
+            counter,
+            today,
+            st.sheet_of.get(v.worker.id),
+            places,
         )
         for v in members
     ]
@@ -790,8 +883,9 @@ def _coach_page(st: _RenderState, coach: str | None) -> tuple[Path, str, int]:
         s.match.vacancy_id for v in members for s in v.suggestions if s.match.vacancy_id in new
     }
     page_name = st.page_of[coach]
-    overview = _overview_table(
-        members, vacancies, new, lambda w: f"{page_name}#w-{wslug[w.id]}", today
+    # the same table twice: here with links within the page, on the index to this page
+    on_page, overview = _overview_tables(
+        members, vacancies, new, lambda w: f"#w-{wslug[w.id]}", ("", page_name), today, places
     )
     worker_links = "".join(
         f'<li><a href="#w-{wslug[v.worker.id]}">{_e(v.worker.id)}'
@@ -814,7 +908,7 @@ def _coach_page(st: _RenderState, coach: str | None) -> tuple[Path, str, int]:
         '<section class="urgency" aria-labelledby="urg"><h2 id="urg">Wie eerst?</h2>'
         '<p class="summary">Eerst wie het snelst uit de LDE moet, dan wie geen suggestie '
         "binnen bereik heeft, dan wie de meeste nieuwe suggesties heeft.</p>"
-        + _overview_table(members, vacancies, new, lambda w: f"#w-{wslug[w.id]}", today)
+        + on_page
         + "</section>"
     )
     page = _page(

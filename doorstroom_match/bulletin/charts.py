@@ -17,6 +17,7 @@ import functools
 import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ..competences import LEVEL_LABELS
 
@@ -167,6 +168,51 @@ def chart_rows(
     return rows + fits
 
 
+def _card_rows(
+    requirements: Mapping[str, int],
+    dictionary: Any,
+    levels: Mapping[str, int],
+    gaps: Sequence,
+) -> list[Row]:
+    """:func:`chart_rows` of a vacancy with the labels and groups of its ``dictionary``, as
+    plain rows (the same rows in the same order; ``dictionary`` may be None without
+    ``requirements``)."""
+    rows: list[Row] = []
+    seen: set[str] = set()
+    for g in gaps:
+        c = g.competence
+        rows.append(
+            (
+                c,
+                g.label or (dictionary.label(c) if c in requirements else c.replace("_", " ")),
+                int(g.required),
+                None if g.actual is None or not g.assessed else int(g.actual),
+            )
+        )
+        seen.add(c)
+    fits: list[Row] = []
+    for c, required in requirements.items():
+        if c in seen:
+            continue
+        actual = levels.get(c)
+        row = (c, dictionary.label(c), int(required), None if actual is None else int(actual))
+        if actual is not None and row[3] >= row[2]:
+            fits.append(row)
+        else:  # a gap the match did not list (vacancy changed since): still show it
+            rows.append(row)
+    if fits:
+        get = dictionary.get
+        fits.sort(
+            key=lambda r: (
+                _GROUP_ORDER.get(comp.group if (comp := get(r[0])) else "", 3),
+                r[1],
+                r[0],
+            )
+        )
+        rows.extend(fits)
+    return rows
+
+
 def short_label(label: str, limit: int = _MAX_LABEL) -> str:
     """A label that fits the chart's label column, cut with an ellipsis when too long."""
     return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
@@ -244,35 +290,50 @@ def gap_chart_svg(rows: Sequence[ChartRow], *, chart_id: str, title: str) -> str
         An ``<svg role="img">`` element with a ``<title>`` and a ``<desc>`` that spells every
         row out in words, so screen readers and text-only views miss nothing.
     """
-    return chart_id.join(_chart_parts(tuple(rows), title))
+    plain = [(r.competence, r.label, r.required, r.actual) for r in rows]
+    return _gap_chart(plain, chart_id, _e(title))
 
 
-#: Stands where the chart's id goes; cannot occur in escaped text (``<`` is escaped).
-_ID = "<@chart-id@>"
+#: A chart row as the bulletin builds it: (competence, label, required, actual or None).
+Row = tuple[str, str, int, "int | None"]
 
 
-@functools.lru_cache(maxsize=4096)
-def _chart_parts(rows: tuple[ChartRow, ...], title: str) -> tuple[str, ...]:
-    # a bulletin draws the same chart many times (vacancies of one occupation share their
-    # inferred cut-off): built once, then joined around each chart's own id
-    chart_id = _ID
+def _gap_chart(rows: Sequence[Row], chart_id: str, title_html: str) -> str:
+    """:func:`gap_chart_svg` of plain rows and an already escaped title.
+
+    A chart is its frame (zebra bands, scale, grid: one per number of rows) and one snippet
+    per row; both are built once and reused, since a bulletin draws tens of thousands of
+    charts from a few hundred distinct rows (a competence, its minimum, the measured level).
+    """
     n = len(rows)
     height = HEAD_H + n * ROW_H + 6
-    x0 = LABEL_W
-    bottom = HEAD_H + n * ROW_H
-    desc = "; ".join(r.describe() for r in rows) or "geen minimumniveaus gevraagd"
-    out = [
+    if all(type(r[2]) is int and (r[3] is None or type(r[3]) is int) for r in rows):
+        row_svg, row_desc = _row_svg_cached, _row_desc_cached
+    else:  # never cached: 3 and 3.0 are the same key but not the same markup
+        row_svg, row_desc = _row_svg, _row_desc
+    desc = "; ".join([row_desc(r[1], r[2], r[3]) for r in rows]) or "geen minimumniveaus gevraagd"
+    return (
         f'<svg class="gapchart" xmlns="http://www.w3.org/2000/svg" role="img" '
         f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
-        f'aria-labelledby="{chart_id}-t {chart_id}-d" data-rows="{n}">',
-        f'<title id="{chart_id}-t">{_e(title)}</title>',
-        f'<desc id="{chart_id}-d">{_e(desc)}</desc>',
-    ]
+        f'aria-labelledby="{chart_id}-t {chart_id}-d" data-rows="{n}">'
+        f'<title id="{chart_id}-t">{title_html}</title>'
+        f'<desc id="{chart_id}-d">{desc}</desc>'
+        + _chart_frame(n)
+        + "".join([row_svg(i, *r) for i, r in enumerate(rows)])
+        + "</svg>"
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _chart_frame(n: int) -> str:
+    """The part of a chart of ``n`` rows that does not depend on the rows: bands, scale, grid."""
+    x0 = LABEL_W
+    bottom = HEAD_H + n * ROW_H
     # zebra bands first, so that the grid lines are drawn over them
-    out.extend(
+    out = [
         f'<rect class="band" x="0" y="{HEAD_H + i * ROW_H}" width="{WIDTH}" height="{ROW_H}"/>'
         for i in range(0, n, 2)
-    )
+    ]
     # scale header: the four level labels, centred on their cells; then the level grid
     out.extend(
         f'<text class="hd" x="{x0 + (2 * k - 1) * CELL // 2}" y="12">{_e(LEVEL_LABELS[k])}</text>'
@@ -280,39 +341,55 @@ def _chart_parts(rows: tuple[ChartRow, ...], title: str) -> tuple[str, ...]:
     )
     grid = "".join(f"M{x0 + k * CELL} {HEAD_H}V{bottom}" for k in range(5))
     out.append(f'<path class="grid" d="{grid}"/>')
-    for i, r in enumerate(rows):
-        y = HEAD_H + i * ROW_H
-        status = r.status
-        label = short_label(r.label)
-        tip = f"<title>{_e(r.label)}</title>" if label != r.label else ""
+    return "".join(out)
+
+
+def _row_desc(label: str, required: int, actual: int | None) -> str:
+    """A row in words for the chart's ``<desc>``, escaped (:meth:`ChartRow.describe`)."""
+    return _e(ChartRow("", label, required, actual).describe())
+
+
+def _row_svg(i: int, competence: str, label: str, required: int, actual: int | None) -> str:
+    """The ``<g>`` of row ``i`` of a chart: label, bar, missing part, minimum and verdict."""
+    r = ChartRow(competence, label, required, actual)
+    x0 = LABEL_W
+    y = HEAD_H + i * ROW_H
+    status = r.status
+    short = short_label(r.label)
+    tip = f"<title>{_e(r.label)}</title>" if short != r.label else ""
+    out = [
+        f'<g class="row {status}" data-competence="{_e(r.competence)}">'
+        f'<text class="lb" x="{LABEL_W - 8}" y="{y + 14}">{tip}{_e(short)}</text>'
+    ]
+    by, bh = y + 4, ROW_H - 8
+    req_x = x0 + r.required * CELL
+    if status == "unmeasured":
         out.append(
-            f'<g class="row {status}" data-competence="{_e(r.competence)}">'
-            f'<text class="lb" x="{LABEL_W - 8}" y="{y + 14}">{tip}{_e(label)}</text>'
+            f'<rect class="unm" x="{x0}" y="{by}" width="{r.required * CELL}" '
+            f'height="{bh}" fill="url(#{HATCH_ID})"/>'
         )
-        by, bh = y + 4, ROW_H - 8
-        req_x = x0 + r.required * CELL
-        if status == "unmeasured":
+    else:
+        act_w = r.actual * CELL
+        out.append(f'<rect class="bar" x="{x0}" y="{by}" width="{act_w}" height="{bh}"/>')
+        if status == "gap":
             out.append(
-                f'<rect class="unm" x="{x0}" y="{by}" width="{r.required * CELL}" '
-                f'height="{bh}" fill="url(#{HATCH_ID})"/>'
+                f'<rect class="miss" x="{x0 + act_w}" y="{by}" '
+                f'width="{req_x - x0 - act_w}" height="{bh}"/>'
             )
-        else:
-            act_w = r.actual * CELL
-            out.append(f'<rect class="bar" x="{x0}" y="{by}" width="{act_w}" height="{bh}"/>')
-            if status == "gap":
-                out.append(
-                    f'<rect class="miss" x="{x0 + act_w}" y="{by}" '
-                    f'width="{req_x - x0 - act_w}" height="{bh}"/>'
-                )
-        # the minimum: a black tick with a white halo, visible on any bar colour
-        mark = "✓ " if status == "met" else "! "
-        out.append(
-            f'<rect class="tk" x="{req_x - 2}" y="{y + 1}" width="4" height="{ROW_H - 2}"/>'
-            f'<text class="an" x="{x0 + 4 * CELL + 8}" y="{y + 14}">{mark}{_e(r.verdict())}</text>'
-            "</g>"
-        )
-    out.append("</svg>")
-    return tuple("".join(out).split(_ID))
+    # the minimum: a black tick with a white halo, visible on any bar colour
+    mark = "✓ " if status == "met" else "! "
+    out.append(
+        f'<rect class="tk" x="{req_x - 2}" y="{y + 1}" width="4" height="{ROW_H - 2}"/>'
+        f'<text class="an" x="{x0 + 4 * CELL + 8}" y="{y + 14}">{mark}{_e(r.verdict())}</text>'
+        "</g>"
+    )
+    return "".join(out)
+
+
+# Rows repeat across charts: about 25 competences x 4 minimums x 5 measured levels x the
+# row's position; large enough for a 25,000 x 100,000 week, bounded for hostile labels.
+_row_svg_cached = functools.lru_cache(maxsize=32768)(_row_svg)
+_row_desc_cached = functools.lru_cache(maxsize=8192)(_row_desc)
 
 
 def legend_html() -> str:
