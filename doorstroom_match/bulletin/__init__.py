@@ -33,6 +33,7 @@ import dataclasses
 import datetime as _dt
 import functools
 import hashlib
+import html
 import os
 import re
 import tempfile
@@ -284,17 +285,27 @@ footer{display:none}
 """
 
 
-def _page(title: str, header: str, nav: str, body: str, footer: str) -> str:
-    return (
-        "<!DOCTYPE html>\n"
-        '<html lang="nl">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{_e(title)}</title>\n<style>{_CSS}{charts.SVG_CSS}</style>\n</head>\n<body>\n"
-        f"{charts.svg_defs()}\n"
-        '<a class="skip" href="#inhoud">Naar de inhoud</a>\n'
-        f'<header class="top">{header}</header>\n{nav}\n'
-        f'<main id="inhoud">\n{body}\n</main>\n<footer>{footer}</footer>\n</body>\n</html>\n'
+def _page(title: str, header: str, nav: str, body: str | list[str], footer: str) -> str:
+    """A whole page; ``body`` may be given as its lines (joined with newlines, in one go with
+    the rest of the page: a coach page is megabytes, every copy of it counts)."""
+    lines = body if isinstance(body, list) else [body]
+    return "\n".join(
+        [
+            "<!DOCTYPE html>\n"
+            '<html lang="nl">\n<head>\n<meta charset="utf-8">\n'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f"<title>{_e(title)}</title>\n<style>{_CSS}{charts.SVG_CSS}</style>\n</head>\n"
+            f"<body>\n{_SVG_DEFS}\n"
+            '<a class="skip" href="#inhoud">Naar de inhoud</a>\n'
+            f'<header class="top">{header}</header>\n{nav}\n'
+            '<main id="inhoud">',
+            *lines,
+            f"</main>\n<footer>{footer}</footer>\n</body>\n</html>\n",
+        ]
     )
+
+
+_SVG_DEFS = charts.svg_defs()
 
 
 @functools.lru_cache(maxsize=64)
@@ -376,7 +387,7 @@ def _place(s: Suggestion) -> _Place:
         if v.postcode:
             postcode = f"postcode {_e(v.postcode)}"
     return _Place(
-        _e(s.match.vacancy_id),
+        _e_once(s.match.vacancy_id),
         _e(s.title),
         _kind_badge(s.kind),
         employer,
@@ -400,6 +411,11 @@ class _Places(dict):
         if p is None:
             p = self[s.match.vacancy_id] = _place(s)
         return p
+
+
+def _e_once(text: object) -> str:
+    """:func:`_e` of a text shown about once (an id, a description): not worth a cache entry."""
+    return html.escape(text) if type(text) is str else _e(text)
 
 
 def _where_parts(
@@ -460,7 +476,8 @@ def _match_card(
     new_ids: frozenset[str],
     chart_id: str,
     place: _Place,
-) -> str:
+) -> list[str]:
+    """The lines of a suggestion's card (the page joins them with newlines)."""
     m, vacancy = s.match, s.vacancy
     is_new = m.vacancy_id in new_ids
     requirements = vacancy.requirements if vacancy is not None else {}
@@ -507,10 +524,15 @@ def _match_card(
                 f'<p class="verdict gap">Voldoet aan {len(fits)} van {n_req} minimumniveaus '
                 f"&middot; {len(gaps)} werkpunt{'en' if len(gaps) > 1 else ''}</p>"
             )
-        svg = charts._gap_chart(
-            rows, chart_id, f"Gemeten niveau tegenover het minimum voor {place.title}"
+        chart = "".join(
+            [
+                '<figure class="chart">',
+                *charts._gap_chart_parts(
+                    rows, chart_id, f"Gemeten niveau tegenover het minimum voor {place.title}"
+                ),
+                "</figure>",
+            ]
         )
-        chart = f'<figure class="chart">{svg}</figure>'
     parts = [
         f'<article class="match{" new" if is_new else ""}{"" if s.within else " far"}" '
         f'aria-labelledby="{head_id}" data-vacancy="{place.vid}">',
@@ -544,9 +566,9 @@ def _match_card(
         desc = vacancy.description
         if len(desc) > 600:
             desc = desc[:599].rstrip() + "…"
-        parts.append(f"<details><summary>Beschrijving</summary><p>{_e(desc)}</p></details>")
+        parts.append(f"<details><summary>Beschrijving</summary><p>{_e_once(desc)}</p></details>")
     parts.append("</div></div></article>")
-    return "\n".join([p for p in parts if p])
+    return [p for p in parts if p]
 
 
 def _match_row(s: Suggestion, worker: WorkerProfile, new_ids: frozenset[str], place: _Place) -> str:
@@ -651,7 +673,8 @@ def _worker_section(
     sheet_name: str | None,
     places: _Places,
     n_cards: int = 3,
-) -> str:
+) -> list[str]:
+    """The lines of a worker's section of the coach page (joined with newlines there)."""
     worker, wmatches = view.worker, view.suggestions
     head_id = f"wh-{wslug}"
     target = worker.job_target
@@ -703,7 +726,7 @@ def _worker_section(
         parts.append('<div class="cards">')
         for s in wmatches[:n_cards]:
             counter[0] += 1
-            parts.append(_match_card(s, worker, new_ids, f"g{counter[0]}", places.of(s)))
+            parts += _match_card(s, worker, new_ids, f"g{counter[0]}", places.of(s))
         parts.append("</div>")
         rest = wmatches[n_cards:]
         if rest:
@@ -715,7 +738,7 @@ def _worker_section(
                 + "</tbody></table>"
             )
     parts.append("</section>")
-    return "\n".join(p for p in parts if p)
+    return [p for p in parts if p]
 
 
 def _overview_tables(
@@ -866,8 +889,9 @@ def _coach_page(st: _RenderState, coach: str | None) -> tuple[Path, str, int]:
     coach_name = "zonder coach" if coach is None else f"coach {coach}"
     counter = [0]
     places = st.places
-    sections = [
-        _worker_section(
+    lines: list[str] = []  # of the worker sections: the page is joined once
+    for v in members:
+        lines += _worker_section(
             v,
             vacancies,
             new,
@@ -877,8 +901,6 @@ def _coach_page(st: _RenderState, coach: str | None) -> tuple[Path, str, int]:
             st.sheet_of.get(v.worker.id),
             places,
         )
-        for v in members
-    ]
     n_new_coach = {
         s.match.vacancy_id for v in members for s in v.suggestions if s.match.vacancy_id in new
     }
@@ -915,7 +937,7 @@ def _coach_page(st: _RenderState, coach: str | None) -> tuple[Path, str, int]:
         f"{st.title} – {coach_name}" + (f" – {st.week_label}" if st.week else ""),
         header,
         nav,
-        urgent + "\n" + "\n".join(sections),
+        [urgent, *lines],
         "Vertrouwelijk: enkel voor de doorstroomcoach. Gemaakt met doorstroom_match.",
     )
     path = st.out / page_name

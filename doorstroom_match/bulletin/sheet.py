@@ -18,6 +18,7 @@ those stay on the coach's page), and pictograms that print in black and white
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -133,7 +134,14 @@ def ordered_suggestions(
     ``niet_relevant`` are dropped.
     """
     statuses = statuses or {}
-    ms = sorted(matches, key=lambda m: (int(m.rank), -float(m.score), str(m.vacancy_id)))
+    ms = list(matches)
+    ranks = [m.rank for m in ms]
+    # in the ranking's own order (ranks 1, 2, ...) the sort would keep the list as it is
+    if not (
+        all(type(r) is int for r in ranks)
+        and all(a < b for a, b in zip(ranks, ranks[1:], strict=False))
+    ):
+        ms.sort(key=lambda m: (int(m.rank), -float(m.score), str(m.vacancy_id)))
     out = []
     for m in ms:
         status = statuses.get(m.vacancy_id)
@@ -166,8 +174,14 @@ def _fits_and_gaps(s: Suggestion, worker: WorkerProfile) -> tuple[list[str], lis
 
 
 def _words(ids: Sequence[str], worker: WorkerProfile) -> str:
-    d = worker.dictionary
-    return ", ".join(_e(easy_word(c, d.label(c))) for c in ids)
+    label = worker.dictionary.label
+    return ", ".join([_easy_html(c, label(c)) for c in ids])
+
+
+@functools.lru_cache(maxsize=4096)
+def _easy_html(competence: str, label: str) -> str:
+    """:func:`easy_word`, escaped."""
+    return _e(easy_word(competence, label))
 
 
 def _apply_html(v: Vacancy | None) -> str:
@@ -182,9 +196,25 @@ def _apply_html(v: Vacancy | None) -> str:
 
 
 def _facts(kind: str, km: float | None, regime: str | None) -> str:
+    """Kind of place, distance and working time, each a pictogram and the same in words."""
+    # the distance shows as whole km: a few hundred different lists in a week, built once
+    return _facts_html(kind, None if km is None else (f"{km:.0f}", km < 0.5), regime)
+
+
+@functools.lru_cache(maxsize=4096)
+def _facts_html(kind: str, km: tuple[str, bool] | None, regime: str | None) -> str:
+    """:func:`_facts` of a distance given as (whole km in digits, less than 0.5 km)."""
+    if km is None:
+        distance = (icons.distance_icon(None), _km_words(None))
+    else:
+        whole, near = km
+        distance = (
+            icons._distance_icon_titled(f"{whole} km van thuis"),
+            "Minder dan 1 km van thuis" if near else f"{whole} km van thuis",
+        )
     items = [
         (icons.kind_icon(kind), icons.KIND_WORDS.get(kind, icons.KIND_WORDS["vacancy"])),
-        (icons.distance_icon(km), _km_words(km)),
+        distance,
         (icons.regime_icon(regime), icons.regime_words(regime) or "Werkuren: vraag het"),
     ]
     return (
@@ -353,12 +383,14 @@ def sheet_body(
             (s for s in suggestions if s.match.vacancy_id == str(assignment["place_id"])), None
         )
         place_km = hit.match.commute_km if hit is not None else None
-    return (
-        head
-        + jobs
-        + _place_html(assignment, vacancies, place_km)
-        + _practice_html(worker, top, opening)
-        + '<p class="foot">Vragen? Praat erover met je coach.</p></section>'
+    return "".join(
+        [
+            head,
+            jobs,
+            _place_html(assignment, vacancies, place_km),
+            _practice_html(worker, top, opening),
+            '<p class="foot">Vragen? Praat erover met je coach.</p></section>',
+        ]
     )
 
 
