@@ -33,22 +33,21 @@ import dataclasses
 import datetime as _dt
 import functools
 import hashlib
-import html
 import os
 import re
 import tempfile
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from .._exceptions import BackendUnavailableError, DuplicateIdError, FeedError, ValidationError
 from .._validation import check_int
 from ..feedback import FEEDBACK_LABELS
 from ..profiles import Vacancy, WorkerProfile
 from . import charts
-from .charts import _e
-from .sheet import SHEET_CSS, Suggestion, ordered_suggestions, sheet_body
+from .charts import _e, _e_once
+from .sheet import SHEET_CSS, Suggestion, _Place, _Places, _sheet_body, ordered_suggestions
 
 __all__ = [
     "render_bulletin",
@@ -356,68 +355,6 @@ def _check_inputs(workers, matches, vacancies, new_ids, week, title) -> list[Wor
 
 
 # --------------------------------------------------------------------------- bulletin
-class _Place(NamedTuple):
-    """The HTML of a vacancy or place that is the same for every worker (escaped; ``""``
-    for a part the vacancy lacks): built once per render and process, on first use."""
-
-    vid: str  # the vacancy id
-    title: str
-    badge: str  # kind of place
-    employer: str
-    employer_span: str  # '<span class="employer">...</span>'
-    postcode: str  # "postcode 9000"
-    tail: tuple[str, ...]  # days of a BVS, regime, open until: the end of the "where" line
-
-
-def _place(s: Suggestion) -> _Place:
-    """The worker-independent HTML of a suggestion's vacancy (or of the match's own fields)."""
-    v = s.vacancy
-    employer = _e(s.employer) if s.employer else ""
-    tail: tuple[str, ...] = ()
-    postcode = ""
-    if v is not None:
-        parts = []
-        if v.bvs_days:
-            parts.append(f"{v.bvs_days} dag{'en' if v.bvs_days > 1 else ''}")
-        if v.regime:
-            parts.append(_e(v.regime))
-        if v.valid_until is not None:
-            parts.append(f"open tot {v.valid_until.isoformat()}")
-        tail = tuple(parts)
-        if v.postcode:
-            postcode = f"postcode {_e(v.postcode)}"
-    return _Place(
-        _e_once(s.match.vacancy_id),
-        _e(s.title),
-        _kind_badge(s.kind),
-        employer,
-        f'<span class="employer">{employer}</span>' if employer else "",
-        postcode,
-        tail,
-    )
-
-
-class _Places(dict):
-    """Vacancy id -> :class:`_Place`, filled on first use (one per render and process).
-
-    A suggestion whose vacancy is not in the bulletin's mapping is rendered from its match,
-    whose fields may differ from one worker to the next: never cached.
-    """
-
-    def of(self, s: Suggestion) -> _Place:
-        if s.vacancy is None:
-            return _place(s)
-        p = self.get(s.match.vacancy_id)
-        if p is None:
-            p = self[s.match.vacancy_id] = _place(s)
-        return p
-
-
-def _e_once(text: object) -> str:
-    """:func:`_e` of a text shown about once (an id, a description): not worth a cache entry."""
-    return html.escape(text) if type(text) is str else _e(text)
-
-
 def _where_parts(
     s: Suggestion, worker: WorkerProfile, place: _Place, short: bool = False
 ) -> list[str]:
@@ -475,18 +412,15 @@ def _match_card(
     worker: WorkerProfile,
     new_ids: frozenset[str],
     chart_id: str,
-    place: _Place,
+    places: _Places,
 ) -> list[str]:
     """The lines of a suggestion's card (the page joins them with newlines)."""
     m, vacancy = s.match, s.vacancy
+    place = places.of(s)
     is_new = m.vacancy_id in new_ids
     requirements = vacancy.requirements if vacancy is not None else {}
-    rows = charts._card_rows(
-        requirements,
-        vacancy.dictionary if vacancy is not None else None,
-        worker.competences,
-        m.gaps,
-    )
+    table = places.competences(vacancy.dictionary) if vacancy is not None else {}
+    rows = charts._card_rows(requirements, table, worker.competences, m.gaps)
     n_req = len(rows)
     fits = [r for r in rows if r[3] is not None and r[3] >= r[2]]
     gaps = [r for r in rows if r[3] is None or r[3] < r[2]]
@@ -528,7 +462,10 @@ def _match_card(
             [
                 '<figure class="chart">',
                 *charts._gap_chart_parts(
-                    rows, chart_id, f"Gemeten niveau tegenover het minimum voor {place.title}"
+                    rows,
+                    chart_id,
+                    f"Gemeten niveau tegenover het minimum voor {place.title}",
+                    ints=True,
                 ),
                 "</figure>",
             ]
@@ -538,7 +475,7 @@ def _match_card(
         f'aria-labelledby="{head_id}" data-vacancy="{place.vid}">',
         '<div class="match-head">'
         f'<span class="rank" title="rang">{s.position}</span>'
-        f'<h4 id="{head_id}">{place.title}</h4> {place.badge}'
+        f'<h4 id="{head_id}">{place.title}</h4> {_kind_badge(s.kind)}'
         + (f" {_NEW_BADGE}" if is_new else "")
         + _status_badge(s.status)
         + "</div>",
@@ -586,7 +523,7 @@ def _match_row(s: Suggestion, worker: WorkerProfile, new_ids: frozenset[str], pl
     return (
         f'<tr class="more-row{"" if s.within else " far"}" data-vacancy="{place.vid}">'
         f'<td class="num">{s.position}</td>'
-        f"<td><strong>{place.title}</strong> {place.badge}"
+        f"<td><strong>{place.title}</strong> {_kind_badge(s.kind)}"
         + (f" {_NEW_BADGE}" if m.vacancy_id in new_ids else "")
         + _status_badge(s.status)
         + f'</td><td class="where">{" &middot; ".join(where)}</td>'
@@ -726,7 +663,7 @@ def _worker_section(
         parts.append('<div class="cards">')
         for s in wmatches[:n_cards]:
             counter[0] += 1
-            parts += _match_card(s, worker, new_ids, f"g{counter[0]}", places.of(s))
+            parts += _match_card(s, worker, new_ids, f"g{counter[0]}", places)
         parts.append("</div>")
         rest = wmatches[n_cards:]
         if rest:
@@ -773,7 +710,7 @@ def _overview_tables(
             best_html = (
                 f"<strong>{place.title}</strong>"
                 + (f'<span class="emp"> &middot; {place.employer}</span>' if place.employer else "")
-                + f" {place.badge}"
+                + f" {_kind_badge(best.kind)}"
                 + (f" {_NEW_BADGE}" if best.match.vacancy_id in new_ids else "")
                 + _status_badge(best.status)
                 + (
@@ -950,13 +887,14 @@ def _sheet_pages(st: _RenderState, worker_ids: Sequence[str]) -> list[Path]:
     paths = []
     for wid in worker_ids:
         view = st.views[wid]
-        body = sheet_body(
+        body = _sheet_body(
             view.worker,
             view.suggestions,
             st.vacancies,
             assignment=view.assignment,
             opening=view.opening,
             week=st.week_label,
+            places=st.places,
         )
         page = _sheet_page(f"Werkblad {wid}" + (f" – {st.week_label}" if st.week else ""), body)
         path = st.out / st.sheet_of[wid]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import html
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -168,48 +169,45 @@ def chart_rows(
     return rows + fits
 
 
+def _competence_table(dictionary: Any) -> dict[str, tuple[str, int]]:
+    """Competence id -> (label, rank of its group as :func:`chart_rows` sorts the rows that
+    fit) for every competence of ``dictionary``; an id it lacks has the label
+    ``id.replace("_", " ")`` and rank 3 there (:meth:`CompetenceDictionary.label`)."""
+    return {comp.id: (comp.label, _GROUP_ORDER.get(comp.group, 3)) for comp in dictionary}
+
+
 def _card_rows(
     requirements: Mapping[str, int],
-    dictionary: Any,
+    table: Mapping[str, tuple[str, int]],
     levels: Mapping[str, int],
     gaps: Sequence,
 ) -> list[Row]:
-    """:func:`chart_rows` of a vacancy with the labels and groups of its ``dictionary``, as
-    plain rows (the same rows in the same order; ``dictionary`` may be None without
-    ``requirements``)."""
+    """:func:`chart_rows` of a vacancy, with the labels and groups of the
+    :func:`_competence_table` of its dictionary, as plain rows (the same rows in the same
+    order)."""
     rows: list[Row] = []
     seen: set[str] = set()
     for g in gaps:
         c = g.competence
-        rows.append(
-            (
-                c,
-                g.label or (dictionary.label(c) if c in requirements else c.replace("_", " ")),
-                int(g.required),
-                None if g.actual is None or not g.assessed else int(g.actual),
-            )
-        )
+        label = g.label
+        if not label:
+            label = table[c][0] if c in requirements and c in table else c.replace("_", " ")
+        required, actual = int(g.required), g.actual
+        rows.append((c, label, required, None if actual is None or not g.assessed else int(actual)))
         seen.add(c)
-    fits: list[Row] = []
+    fits: list[tuple[int, str, str, int, int]] = []
     for c, required in requirements.items():
         if c in seen:
             continue
+        label, group = table.get(c) or (c.replace("_", " "), 3)
         actual = levels.get(c)
-        row = (c, dictionary.label(c), int(required), None if actual is None else int(actual))
-        if actual is not None and row[3] >= row[2]:
-            fits.append(row)
+        if actual is not None and int(actual) >= int(required):
+            fits.append((group, label, c, int(required), int(actual)))
         else:  # a gap the match did not list (vacancy changed since): still show it
-            rows.append(row)
+            rows.append((c, label, int(required), None if actual is None else int(actual)))
     if fits:
-        get = dictionary.get
-        fits.sort(
-            key=lambda r: (
-                _GROUP_ORDER.get(comp.group if (comp := get(r[0])) else "", 3),
-                r[1],
-                r[0],
-            )
-        )
-        rows.extend(fits)
+        fits.sort()  # group, label, id: the id is unique, so nothing further is compared
+        rows.extend([(c, label, required, actual) for _, label, c, required, actual in fits])
     return rows
 
 
@@ -218,9 +216,20 @@ def short_label(label: str, limit: int = _MAX_LABEL) -> str:
     return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
 
 
-#: ``html.escape`` of a str, cached: labels, titles and employers repeat thousands of times in
+_SPECIAL = re.compile("[&<>\"']").search
+
+
+def _e_once(text: object) -> str:
+    """:func:`_e` of a text shown about once (an id, a description): not worth a cache entry."""
+    if type(text) is not str:
+        return _e(text)
+    # most texts hold nothing to escape: one scan instead of html.escape's five
+    return html.escape(text) if _SPECIAL(text) else text
+
+
+#: :func:`_e_once` of a str, cached: labels, titles and employers repeat thousands of times in
 #: a bulletin (a 25,000 x 100,000 week shows some 10,000 titles).
-_escape_str = functools.lru_cache(maxsize=32768)(html.escape)
+_escape_str = functools.lru_cache(maxsize=32768)(_e_once)
 
 
 def _e(text: object) -> str:
@@ -297,16 +306,20 @@ def gap_chart_svg(rows: Sequence[ChartRow], *, chart_id: str, title: str) -> str
 Row = tuple[str, str, int, "int | None"]
 
 
-def _gap_chart_parts(rows: Sequence[Row], chart_id: str, title_html: str) -> list[str]:
+def _gap_chart_parts(
+    rows: Sequence[Row], chart_id: str, title_html: str, ints: bool = False
+) -> list[str]:
     """:func:`gap_chart_svg` of plain rows and an already escaped title, in parts to join.
 
-    A chart is its frame (zebra bands, scale, grid: one per number of rows) and one snippet
+    ``ints``: the caller vouches that every minimum and measured level is an int or None
+    (:func:`_card_rows` makes them so). A chart is its frame (zebra bands, scale, grid: one
+    per number of rows) and one snippet
     per row; both are built once and reused, since a bulletin draws tens of thousands of
     charts from a few hundred distinct rows (a competence, its minimum, the measured level).
     """
     n = len(rows)
     height = HEAD_H + n * ROW_H + 6
-    if all(type(r[2]) is int and (r[3] is None or type(r[3]) is int) for r in rows):
+    if ints or all(type(r[2]) is int and (r[3] is None or type(r[3]) is int) for r in rows):
         row_svg, row_desc = _row_svg_cached, _row_desc_cached
     else:  # never cached: 3 and 3.0 are the same key but not the same markup
         row_svg, row_desc = _row_svg, _row_desc
