@@ -126,15 +126,16 @@ def _natural_key(text: str) -> tuple:
     ) + ((2, 0, text),)
 
 
-def _write_atomic(path: Path, text: str, durable: bool = True) -> None:
-    """Write ``text`` (UTF-8) to ``path``: readers see the old or the new file, never half.
+def _write_atomic(path: Path, text: str | bytes, durable: bool = True) -> None:
+    """Write ``text`` (UTF-8; bytes: already encoded) to ``path``: readers see the old or the
+    new file, never half.
 
     ``durable=False`` writes the file plainly: for a private staging folder that nobody reads
     before its owner makes every staged file durable at once (the weekly batch's
     :meth:`doorstroom_match._atomic.WeekOutput.prepare`); one fsync per page would cost
     seconds per thousand workers.
     """
-    data = text.encode("utf-8")
+    data = text if isinstance(text, bytes) else text.encode("utf-8")
     if not durable:
         with open(path, "wb") as fh:
             fh.write(data)
@@ -284,11 +285,29 @@ footer{display:none}
 """
 
 
-def _page(title: str, header: str, nav: str, body: str | list[str], footer: str) -> str:
-    """A whole page; ``body`` may be given as its lines (joined with newlines, in one go with
-    the rest of the page: a coach page is megabytes, every copy of it counts)."""
-    lines = body if isinstance(body, list) else [body]
-    return "\n".join(
+def _page(title: str, header: str, nav: str, body: str, footer: str) -> str:
+    return "\n".join(_page_lines(title, header, nav, [body], footer))
+
+
+def _page_utf8(title: str, header: str, nav: str, body: list[str | bytes], footer: str) -> bytes:
+    """A page from the lines of its body (str, or bytes already UTF-8 encoded), UTF-8 encoded.
+
+    A coach page is megabytes: its lines are encoded one by one and joined as bytes, rather
+    than joined into one string first (a copy, and two bytes a character once a chart's ✓
+    is in it) and then encoded.
+    """
+    return b"\n".join(
+        [
+            line if type(line) is bytes else line.encode()
+            for line in _page_lines(title, header, nav, body, footer)
+        ]
+    )
+
+
+def _page_lines(title: str, header: str, nav: str, body: list[Any], footer: str) -> list[Any]:
+    """The lines of a page: the head up to ``<main>``, the body's lines, the rest; joined
+    with newlines."""
+    return (
         [
             "<!DOCTYPE html>\n"
             '<html lang="nl">\n<head>\n<meta charset="utf-8">\n'
@@ -298,9 +317,9 @@ def _page(title: str, header: str, nav: str, body: str | list[str], footer: str)
             '<a class="skip" href="#inhoud">Naar de inhoud</a>\n'
             f'<header class="top">{header}</header>\n{nav}\n'
             '<main id="inhoud">',
-            *lines,
-            f"</main>\n<footer>{footer}</footer>\n</body>\n</html>\n",
         ]
+        + body
+        + [f"</main>\n<footer>{footer}</footer>\n</body>\n</html>\n"]
     )
 
 
@@ -413,8 +432,9 @@ def _match_card(
     new_ids: frozenset[str],
     chart_id: str,
     places: _Places,
-) -> list[str]:
-    """The lines of a suggestion's card (the page joins them with newlines)."""
+) -> list[str | bytes]:
+    """The lines of a suggestion's card (the page joins them with newlines); the chart is
+    given UTF-8 encoded."""
     m, vacancy = s.match, s.vacancy
     place = places.of(s)
     is_new = m.vacancy_id in new_ids
@@ -458,17 +478,12 @@ def _match_card(
                 f'<p class="verdict gap">Voldoet aan {len(fits)} van {n_req} minimumniveaus '
                 f"&middot; {len(gaps)} werkpunt{'en' if len(gaps) > 1 else ''}</p>"
             )
-        chart = "".join(
-            [
-                '<figure class="chart">',
-                *charts._gap_chart_parts(
-                    rows,
-                    chart_id,
-                    f"Gemeten niveau tegenover het minimum voor {place.title}",
-                    ints=True,
-                ),
-                "</figure>",
-            ]
+        chart = charts._gap_chart_utf8(  # bytes: see _page_utf8
+            rows,
+            chart_id,
+            f"Gemeten niveau tegenover het minimum voor {place.title}",
+            '<figure class="chart">',
+            "</figure>",
         )
     parts = [
         f'<article class="match{" new" if is_new else ""}{"" if s.within else " far"}" '
@@ -610,7 +625,7 @@ def _worker_section(
     sheet_name: str | None,
     places: _Places,
     n_cards: int = 3,
-) -> list[str]:
+) -> list[str | bytes]:
     """The lines of a worker's section of the coach page (joined with newlines there)."""
     worker, wmatches = view.worker, view.suggestions
     head_id = f"wh-{wslug}"
@@ -826,7 +841,7 @@ def _coach_page(st: _RenderState, coach: str | None) -> tuple[Path, str, int]:
     coach_name = "zonder coach" if coach is None else f"coach {coach}"
     counter = [0]
     places = st.places
-    lines: list[str] = []  # of the worker sections: the page is joined once
+    lines: list[str | bytes] = []  # of the worker sections: the page is joined once
     for v in members:
         lines += _worker_section(
             v,
@@ -870,7 +885,7 @@ def _coach_page(st: _RenderState, coach: str | None) -> tuple[Path, str, int]:
         + on_page
         + "</section>"
     )
-    page = _page(
+    page = _page_utf8(
         f"{st.title} – {coach_name}" + (f" – {st.week_label}" if st.week else ""),
         header,
         nav,
@@ -1186,14 +1201,30 @@ def render_bulletin(
     return [index_path, *paths, *sheet_paths]
 
 
-def _sheet_page(title: str, body: str) -> str:
-    return (
-        "<!DOCTYPE html>\n"
-        '<html lang="nl">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{_e(title)}</title>\n<style>{_SHEET_BASE_CSS}{SHEET_CSS}</style>\n</head>\n"
-        f"<body>\n<main>{body}</main>\n</body>\n</html>\n"
+def _sheet_page(title: str, body: str) -> bytes:
+    """A worker's sheet, UTF-8 encoded in parts (the style sheet once per render; the title's
+    dash would make the whole page a two-byte string)."""
+    return b"".join(
+        [
+            _SHEET_HEAD,
+            f"<title>{_e(title)}</title>\n".encode(),
+            _sheet_style(),
+            body.encode(),
+            b"</main>\n</body>\n</html>\n",
+        ]
     )
+
+
+_SHEET_HEAD = (
+    b"<!DOCTYPE html>\n"
+    b'<html lang="nl">\n<head>\n<meta charset="utf-8">\n'
+    b'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+)
+
+
+@functools.cache
+def _sheet_style() -> bytes:
+    return f"<style>{_SHEET_BASE_CSS}{SHEET_CSS}</style>\n</head>\n<body>\n<main>".encode()
 
 
 _SHEET_BASE_CSS = """

@@ -313,27 +313,53 @@ def _gap_chart_parts(
 
     ``ints``: the caller vouches that every minimum and measured level is an int or None
     (:func:`_card_rows` makes them so). A chart is its frame (zebra bands, scale, grid: one
-    per number of rows) and one snippet
-    per row; both are built once and reused, since a bulletin draws tens of thousands of
-    charts from a few hundred distinct rows (a competence, its minimum, the measured level).
+    per number of rows) and one snippet per row; both are built once and reused, since a
+    bulletin draws tens of thousands of charts from a few hundred distinct rows (a
+    competence, its minimum, the measured level).
     """
-    n = len(rows)
-    height = HEAD_H + n * ROW_H + 6
     if ints or all(type(r[2]) is int and (r[3] is None or type(r[3]) is int) for r in rows):
         row_svg, row_desc = _row_svg_cached, _row_desc_cached
     else:  # never cached: 3 and 3.0 are the same key but not the same markup
         row_svg, row_desc = _row_svg, _row_desc
-    desc = "; ".join([row_desc(r[1], r[2], r[3]) for r in rows]) or "geen minimumniveaus gevraagd"
     return [
+        _chart_head(rows, chart_id, title_html, row_desc),
+        _chart_frame(len(rows)),
+        *[row_svg(i, *r) for i, r in enumerate(rows)],
+        "</svg>",
+    ]
+
+
+def _gap_chart_utf8(
+    rows: Sequence[Row], chart_id: str, title_html: str, before: str, after: str
+) -> bytes:
+    """``before``, the chart and ``after``, UTF-8 encoded, for rows of ints (:func:`_card_rows`).
+
+    The cached parts are kept encoded: a page of charts is written as bytes without first
+    being copied into (and encoded from) one large two-byte string (the ✓ of a row makes the
+    text two-byte).
+    """
+    return b"".join(
+        [
+            (before + _chart_head(rows, chart_id, title_html, _row_desc_cached)).encode(),
+            _chart_frame_utf8(len(rows)),
+            *[_row_svg_utf8(i, *r) for i, r in enumerate(rows)],
+            ("</svg>" + after).encode(),
+        ]
+    )
+
+
+def _chart_head(rows: Sequence[Row], chart_id: str, title_html: str, row_desc: Any) -> str:
+    """The chart's opening tag, ``<title>`` and ``<desc>`` (every row in words)."""
+    n = len(rows)
+    height = HEAD_H + n * ROW_H + 6
+    desc = "; ".join([row_desc(r[1], r[2], r[3]) for r in rows]) or "geen minimumniveaus gevraagd"
+    return (
         f'<svg class="gapchart" xmlns="http://www.w3.org/2000/svg" role="img" '
         f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
         f'aria-labelledby="{chart_id}-t {chart_id}-d" data-rows="{n}">'
         f'<title id="{chart_id}-t">{title_html}</title>'
-        f'<desc id="{chart_id}-d">{desc}</desc>',
-        _chart_frame(n),
-        *[row_svg(i, *r) for i, r in enumerate(rows)],
-        "</svg>",
-    ]
+        f'<desc id="{chart_id}-d">{desc}</desc>'
+    )
 
 
 @functools.lru_cache(maxsize=256)
@@ -402,6 +428,18 @@ def _row_svg(i: int, competence: str, label: str, required: int, actual: int | N
 # row's position; large enough for a 25,000 x 100,000 week, bounded for hostile labels.
 _row_svg_cached = functools.lru_cache(maxsize=32768)(_row_svg)
 _row_desc_cached = functools.lru_cache(maxsize=8192)(_row_desc)
+
+
+@functools.lru_cache(maxsize=32768)
+def _row_svg_utf8(i: int, competence: str, label: str, required: int, actual: int | None) -> bytes:
+    """:func:`_row_svg`, UTF-8 encoded."""
+    return _row_svg(i, competence, label, required, actual).encode()
+
+
+@functools.lru_cache(maxsize=256)
+def _chart_frame_utf8(n: int) -> bytes:
+    """:func:`_chart_frame`, UTF-8 encoded."""
+    return _chart_frame(n).encode()
 
 
 def legend_html() -> str:
