@@ -1089,14 +1089,11 @@ def render_bulletin(
     views: dict[str, _View] = {}
     for w in wks:
         sugg = ordered_suggestions(w, matches.get(w.id, ()), vacancies, feedback.get(w.id))
-        views[w.id] = _View(
-            w,
-            sugg,
-            sum(1 for s in sugg if s.match.vacancy_id in new),
-            sum(1 for s in sugg if s.within),
-            opening_of.get(w.id),
-            assignments.get(w.id),
-        )
+        n_new = n_within = 0
+        for s in sugg:
+            n_new += s.match.vacancy_id in new
+            n_within += s.within
+        views[w.id] = _View(w, sugg, n_new, n_within, opening_of.get(w.id), assignments.get(w.id))
 
     by_coach: dict[str | None, list[WorkerProfile]] = {}
     for w in wks:
