@@ -1107,7 +1107,8 @@ def render_bulletin(
     # "2026-W48" reads "week 2026-W48"; a text that already names the week is kept as is
     week_label = (week if "week" in week.lower() else f"week {week}") if week else ""
     week_txt = f" &middot; {_e(week_label)}" if week else ""
-    n_new_all = len({s.match.vacancy_id for v in views.values() for s in v.suggestions} & new)
+    suggested = {s.match.vacancy_id for v in views.values() for s in v.suggestions}
+    n_new_all = len(suggested & new)
 
     # coach pages and sheets: independent of each other, so rendered in ``jobs`` processes
     # when there is enough to do (the output does not depend on ``jobs``)
@@ -1159,7 +1160,7 @@ def render_bulletin(
             + overview[coach]
             + "</section>"
         )
-    n_sugg = len({s.match.vacancy_id for v in views.values() for s in v.suggestions})
+    n_sugg = len(suggested)
     stats = (
         '<ul class="stats">'
         f"<li><strong>{len(wks)}</strong> werknemers</li>"
