@@ -46,10 +46,15 @@ def make_week(n_workers: int, n_vacancies: int, top: int, seed: int) -> tuple[An
     return wks, matches, {v.id: v for v in vacs}
 
 
-def _cpu_s() -> float:
-    """CPU seconds of this process and of its finished children (forked render processes)."""
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return time.process_time() + kids.ru_utime + kids.ru_stime
+def _cpu_s() -> tuple[float, float]:
+    """(user, system) CPU seconds of this process and of its finished children (forked render
+    processes). System time is mostly the kernel creating the page files: on a loaded shared
+    machine it varies several-fold from run to run, so it is reported on its own."""
+    me, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return me.ru_utime + kids.ru_utime, me.ru_stime + kids.ru_stime
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -66,6 +71,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix="bench-bulletin-"))
     times: dict[str, list[float]] = {"staged": [], "durable": []}
     cpu: dict[str, list[float]] = {"staged": [], "durable": []}
+    user: dict[str, list[float]] = {"staged": [], "durable": []}
+    system: dict[str, list[float]] = {"staged": [], "durable": []}
     n_pages = 0
     try:
         for i in range(args.repeat):
@@ -86,7 +93,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     opening=opening,
                 )
                 times[key].append(time.perf_counter() - t)
-                cpu[key].append(_cpu_s() - c)
+                c2 = _cpu_s()
+                user[key].append(c2[0] - c[0])
+                system[key].append(c2[1] - c[1])
+                cpu[key].append(user[key][-1] + system[key][-1])
                 n_pages = len(paths)
                 shutil.rmtree(out, ignore_errors=True)
     finally:
@@ -115,6 +125,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "cpu_ms_per_worker": {
             k: round(1000 * min(v) / max(1, args.workers), 3) for k, v in cpu.items() if v
         },
+        "cpu_user_seconds": {k: round(min(v), 3) for k, v in user.items() if v},
+        "cpu_system_seconds": {k: round(min(v), 3) for k, v in system.items() if v},
+        "all_cpu_seconds": {k: [round(x, 3) for x in v] for k, v in cpu.items() if v},
     }
     return res
 
@@ -142,7 +155,8 @@ def main(argv: list[str] | None = None) -> int:
     for k, v in res["seconds"].items():
         print(
             f"  {k:<8} {v:8.2f} s  {res['pages_per_s'][k]:8.0f} pages/s  "
-            f"{res['cpu_seconds'][k]:8.2f} CPU s ({res['cpu_ms_per_worker'][k]:.3f} ms/worker)"
+            f"{res['cpu_seconds'][k]:8.2f} CPU s ({res['cpu_ms_per_worker'][k]:.3f} ms/worker; "
+            f"user {res['cpu_user_seconds'][k]:.2f} s, system {res['cpu_system_seconds'][k]:.2f} s)"
         )
     if args.json:
         emit_json(res)
