@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import functools
 import hashlib
 import os
 import re
@@ -45,8 +46,8 @@ from .._validation import check_int
 from ..feedback import FEEDBACK_LABELS
 from ..profiles import Vacancy, WorkerProfile
 from . import charts
-from .charts import _e
-from .sheet import SHEET_CSS, Suggestion, ordered_suggestions, sheet_body
+from .charts import _e, _e_once
+from .sheet import SHEET_CSS, Suggestion, _Place, _Places, _sheet_body, ordered_suggestions
 
 __all__ = [
     "render_bulletin",
@@ -125,15 +126,16 @@ def _natural_key(text: str) -> tuple:
     ) + ((2, 0, text),)
 
 
-def _write_atomic(path: Path, text: str, durable: bool = True) -> None:
-    """Write ``text`` (UTF-8) to ``path``: readers see the old or the new file, never half.
+def _write_atomic(path: Path, text: str | bytes, durable: bool = True) -> None:
+    """Write ``text`` (UTF-8; bytes: already encoded) to ``path``: readers see the old or the
+    new file, never half.
 
     ``durable=False`` writes the file plainly: for a private staging folder that nobody reads
     before its owner makes every staged file durable at once (the weekly batch's
     :meth:`doorstroom_match._atomic.WeekOutput.prepare`); one fsync per page would cost
     seconds per thousand workers.
     """
-    data = text.encode("utf-8")
+    data = text if isinstance(text, bytes) else text.encode("utf-8")
     if not durable:
         with open(path, "wb") as fh:
             fh.write(data)
@@ -284,18 +286,47 @@ footer{display:none}
 
 
 def _page(title: str, header: str, nav: str, body: str, footer: str) -> str:
-    return (
-        "<!DOCTYPE html>\n"
-        '<html lang="nl">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{_e(title)}</title>\n<style>{_CSS}{charts.SVG_CSS}</style>\n</head>\n<body>\n"
-        f"{charts.svg_defs()}\n"
-        '<a class="skip" href="#inhoud">Naar de inhoud</a>\n'
-        f'<header class="top">{header}</header>\n{nav}\n'
-        f'<main id="inhoud">\n{body}\n</main>\n<footer>{footer}</footer>\n</body>\n</html>\n'
+    return "\n".join(_page_lines(title, header, nav, [body], footer))
+
+
+def _page_utf8(title: str, header: str, nav: str, body: list[str | bytes], footer: str) -> bytes:
+    """A page from the lines of its body (str, or bytes already UTF-8 encoded), UTF-8 encoded.
+
+    A coach page is megabytes: its lines are encoded one by one and joined as bytes, rather
+    than joined into one string first (a copy, and two bytes a character once a chart's ✓
+    is in it) and then encoded.
+    """
+    return b"\n".join(
+        [
+            line if type(line) is bytes else line.encode()
+            for line in _page_lines(title, header, nav, body, footer)
+        ]
     )
 
 
+def _page_lines(title: str, header: str, nav: str, body: list[Any], footer: str) -> list[Any]:
+    """The lines of a page: the head up to ``<main>``, the body's lines, the rest; joined
+    with newlines."""
+    return (
+        [
+            "<!DOCTYPE html>\n"
+            '<html lang="nl">\n<head>\n<meta charset="utf-8">\n'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f"<title>{_e(title)}</title>\n<style>{_CSS}{charts.SVG_CSS}</style>\n</head>\n"
+            f"<body>\n{_SVG_DEFS}\n"
+            '<a class="skip" href="#inhoud">Naar de inhoud</a>\n'
+            f'<header class="top">{header}</header>\n{nav}\n'
+            '<main id="inhoud">',
+        ]
+        + body
+        + [f"</main>\n<footer>{footer}</footer>\n</body>\n</html>\n"]
+    )
+
+
+_SVG_DEFS = charts.svg_defs()
+
+
+@functools.lru_cache(maxsize=64)
 def _kind_badge(kind: str) -> str:
     text, explain = KIND_BADGES.get(kind, (kind, kind))
     return (
@@ -305,6 +336,7 @@ def _kind_badge(kind: str) -> str:
 
 
 _NEW_BADGE = '<span class="badge new">nieuw deze week</span>'
+_LEGEND = charts.legend_html()
 
 
 # --------------------------------------------------------------------------- input checks
@@ -342,16 +374,16 @@ def _check_inputs(workers, matches, vacancies, new_ids, week, title) -> list[Wor
 
 
 # --------------------------------------------------------------------------- bulletin
-def _where_parts(s: Suggestion, worker: WorkerProfile, short: bool = False) -> list[str]:
-    v, m = s.vacancy, s.match
-    where = []
-    if s.employer:
-        where.append(f'<span class="employer">{_e(s.employer)}</span>')
-    if m.commute_km is not None:
+def _where_parts(
+    s: Suggestion, worker: WorkerProfile, place: _Place, short: bool = False
+) -> list[str]:
+    where = [place.employer_span] if place.employer_span else []
+    km = s.match.commute_km
+    if km is not None:
         far = "" if short else " van thuis (vogelvlucht)"
-        where.append(f'<span class="km">{_km(m.commute_km)}{far}</span>')
-    elif v is not None and v.postcode:
-        where.append(f"postcode {_e(v.postcode)}")
+        where.append(f'<span class="km">{_km(km)}{far}</span>')
+    elif place.postcode:
+        where.append(place.postcode)
     if not s.within:
         limit = worker.max_commute_km
         where.append(
@@ -359,22 +391,39 @@ def _where_parts(s: Suggestion, worker: WorkerProfile, short: bool = False) -> l
             + (f" (grens {limit:.0f} km)" if limit is not None else "")
             + "</span>"
         )
-    if v is not None:
-        if v.bvs_days:
-            where.append(f"{v.bvs_days} dag{'en' if v.bvs_days > 1 else ''}")
-        if v.regime:
-            where.append(_e(v.regime))
-        if v.valid_until is not None:
-            where.append(f"open tot {v.valid_until.isoformat()}")
+    where.extend(place.tail)
     return where
 
 
 def _status_badge(status: str | None) -> str:
     if not status:
         return ""
+    if type(status) is not str:  # cached for str only
+        return _status_badge_html.__wrapped__(status)
+    return _status_badge_html(status)
+
+
+@functools.lru_cache(maxsize=64)
+def _status_badge_html(status: str) -> str:
     return (
         f' <span class="badge fb fb-{_e(status)}">{_e(FEEDBACK_LABELS.get(status, status))}</span>'
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def _gap_words(label: str, required: int, actual: int | None) -> str:
+    """A gap of a card's "Werkpunten" line: label and verdict, escaped."""
+    return f"{_e(label)} ({_e(charts.ChartRow('', label, required, actual).verdict())})"
+
+
+@functools.lru_cache(maxsize=4096)
+def _why_html(reasons: tuple[str, ...]) -> str:
+    """The reasons of a match that concern the job target, as a paragraph ("" when none)."""
+    why = [r for r in reasons if "jobdoelwit" in r]  # text and occupation signals
+    if not why:
+        return ""
+    text = "; ".join(why)
+    return f'<p class="why">{_e(text[:1].upper() + text[1:])}</p>'
 
 
 def _match_card(
@@ -382,33 +431,31 @@ def _match_card(
     worker: WorkerProfile,
     new_ids: frozenset[str],
     chart_id: str,
-) -> str:
+    places: _Places,
+) -> list[str | bytes]:
+    """The lines of a suggestion's card (the page joins them with newlines); the chart is
+    given UTF-8 encoded."""
     m, vacancy = s.match, s.vacancy
+    place = places.of(s)
     is_new = m.vacancy_id in new_ids
-    title = s.title
-    if vacancy is not None:
-        d = vacancy.dictionary
-        labels = {c: d.label(c) for c in vacancy.requirements}
-        groups = {c: (d.get(c).group if d.get(c) else "") for c in vacancy.requirements}
-        requirements = vacancy.requirements
-    else:
-        labels, groups, requirements = {}, {}, {}
-    rows = charts.chart_rows(requirements, worker.competences, m.gaps, labels=labels, groups=groups)
+    requirements = vacancy.requirements if vacancy is not None else {}
+    table = places.competences(vacancy.dictionary) if vacancy is not None else {}
+    rows = charts._card_rows(requirements, table, worker.competences, m.gaps)
     n_req = len(rows)
-    fits = [r for r in rows if r.status == "met"]
-    gaps = [r for r in rows if r.status != "met"]
+    fits = [r for r in rows if r[3] is not None and r[3] >= r[2]]
+    gaps = [r for r in rows if r[3] is None or r[3] < r[2]]
     head_id = f"{chart_id}-titel"
-    where = _where_parts(s, worker)
+    where = _where_parts(s, worker, place)
     if vacancy is not None and (vacancy.url or vacancy.contact):
         where.append(
-            " ".join(
-                [f'<a class="url" href="{_e(vacancy.url)}">{_e(vacancy.url)}</a>']
+            (
+                f'<a class="url" href="{_e(vacancy.url)}">{_e(vacancy.url)}</a>'
                 if vacancy.url
-                else []
+                else ""
             )
             + (f' <span class="contact">{_e(vacancy.contact)}</span>' if vacancy.contact else "")
         )
-    where.append(f'<span class="vid">ref. {_e(m.vacancy_id)}</span>')
+    where.append(f'<span class="vid">ref. {place.vid}</span>')
 
     inferred = not requirements and getattr(m, "requirements_source", "vacancy") == "inferred"
     if not n_req:
@@ -431,18 +478,19 @@ def _match_card(
                 f'<p class="verdict gap">Voldoet aan {len(fits)} van {n_req} minimumniveaus '
                 f"&middot; {len(gaps)} werkpunt{'en' if len(gaps) > 1 else ''}</p>"
             )
-        svg = charts.gap_chart_svg(
+        chart = charts._gap_chart_utf8(  # bytes: see _page_utf8
             rows,
-            chart_id=chart_id,
-            title=f"Gemeten niveau tegenover het minimum voor {title}",
+            chart_id,
+            f"Gemeten niveau tegenover het minimum voor {place.title}",
+            '<figure class="chart">',
+            "</figure>",
         )
-        chart = f'<figure class="chart">{svg}</figure>'
     parts = [
         f'<article class="match{" new" if is_new else ""}{"" if s.within else " far"}" '
-        f'aria-labelledby="{head_id}" data-vacancy="{_e(m.vacancy_id)}">',
+        f'aria-labelledby="{head_id}" data-vacancy="{place.vid}">',
         '<div class="match-head">'
         f'<span class="rank" title="rang">{s.position}</span>'
-        f'<h4 id="{head_id}">{_e(title)}</h4> {_kind_badge(s.kind)}'
+        f'<h4 id="{head_id}">{place.title}</h4> {_kind_badge(s.kind)}'
         + (f" {_NEW_BADGE}" if is_new else "")
         + _status_badge(s.status)
         + "</div>",
@@ -455,44 +503,42 @@ def _match_card(
     if fits:
         parts.append(
             '<p class="fits"><strong>Wat past:</strong> '
-            + ", ".join(_e(r.label) for r in fits)
+            + ", ".join([_e(r[1]) for r in fits])
             + "</p>"
         )
     if gaps:
         parts.append(
             '<p class="gaps"><strong>Werkpunten:</strong> '
-            + "; ".join(f"{_e(r.label)} ({_e(r.verdict())})" for r in gaps)
+            + "; ".join([_gap_words(r[1], r[2], r[3]) for r in gaps])
             + "</p>"
         )
-    why = [r for r in m.reasons if "jobdoelwit" in r]  # text and occupation signals
-    if why:
-        text = "; ".join(why)
-        parts.append(f'<p class="why">{_e(text[:1].upper() + text[1:])}</p>')
+    reasons = m.reasons
+    parts.append(_why_html(reasons) if type(reasons) is tuple else _why_html.__wrapped__(reasons))
     if vacancy is not None and vacancy.description:
         desc = vacancy.description
         if len(desc) > 600:
             desc = desc[:599].rstrip() + "…"
-        parts.append(f"<details><summary>Beschrijving</summary><p>{_e(desc)}</p></details>")
+        parts.append(f"<details><summary>Beschrijving</summary><p>{_e_once(desc)}</p></details>")
     parts.append("</div></div></article>")
-    return "\n".join(p for p in parts if p)
+    return [p for p in parts if p]
 
 
-def _match_row(s: Suggestion, worker: WorkerProfile, new_ids: frozenset[str]) -> str:
+def _match_row(s: Suggestion, worker: WorkerProfile, new_ids: frozenset[str], place: _Place) -> str:
     """One more suggestion as a compact table row (same rank order as the cards)."""
     m = s.match
     if m.passes_cutoff:
         verdict = '<span class="verdict ok">voldoet</span>'
     else:
-        labels = ", ".join(_e(g.label) for g in m.gaps[:2]) + ("…" if len(m.gaps) > 2 else "")
+        labels = ", ".join([_e(g.label) for g in m.gaps[:2]]) + ("…" if len(m.gaps) > 2 else "")
         verdict = (
             f'<span class="verdict gap">{len(m.gaps)} werkpunt'
             f"{'en' if len(m.gaps) != 1 else ''}</span>: {labels}"
         )
-    where = _where_parts(s, worker, short=True)[:3]
+    where = _where_parts(s, worker, place, short=True)[:3]
     return (
-        f'<tr class="more-row{"" if s.within else " far"}" data-vacancy="{_e(m.vacancy_id)}">'
+        f'<tr class="more-row{"" if s.within else " far"}" data-vacancy="{place.vid}">'
         f'<td class="num">{s.position}</td>'
-        f"<td><strong>{_e(s.title)}</strong> {_kind_badge(s.kind)}"
+        f"<td><strong>{place.title}</strong> {_kind_badge(s.kind)}"
         + (f" {_NEW_BADGE}" if m.vacancy_id in new_ids else "")
         + _status_badge(s.status)
         + f'</td><td class="where">{" &middot; ".join(where)}</td>'
@@ -577,8 +623,10 @@ def _worker_section(
     counter: list[int],
     today: _dt.date | None,
     sheet_name: str | None,
+    places: _Places,
     n_cards: int = 3,
-) -> str:
+) -> list[str | bytes]:
+    """The lines of a worker's section of the coach page (joined with newlines there)."""
     worker, wmatches = view.worker, view.suggestions
     head_id = f"wh-{wslug}"
     target = worker.job_target
@@ -626,11 +674,11 @@ def _worker_section(
                 '<p class="none">Geen suggestie binnen de km-grens van de werknemer; '
                 "hieronder de beste daarbuiten.</p>"
             )
-        parts.append(charts.legend_html())
+        parts.append(_LEGEND)
         parts.append('<div class="cards">')
         for s in wmatches[:n_cards]:
             counter[0] += 1
-            parts.append(_match_card(s, worker, new_ids, f"g{counter[0]}"))
+            parts += _match_card(s, worker, new_ids, f"g{counter[0]}", places)
         parts.append("</div>")
         rest = wmatches[n_cards:]
         if rest:
@@ -638,23 +686,30 @@ def _worker_section(
                 '<table class="more"><caption>Meer suggesties, in dezelfde rangorde</caption>'
                 '<thead><tr><th scope="col">Rang</th><th scope="col">Vacature of plaats</th>'
                 '<th scope="col">Waar</th><th scope="col">Oordeel</th></tr></thead><tbody>'
-                + "".join(_match_row(s, worker, new_ids) for s in rest)
+                + "".join([_match_row(s, worker, new_ids, places.of(s)) for s in rest])
                 + "</tbody></table>"
             )
     parts.append("</section>")
-    return "\n".join(p for p in parts if p)
+    return [p for p in parts if p]
 
 
-def _overview_table(
+def _overview_tables(
     views: Sequence[_View],
     vacancies: Mapping[str, Vacancy],
     new_ids: frozenset[str],
-    link: Any,
+    anchor: Any,
+    prefixes: Sequence[str],
     today: _dt.date | None,
-) -> str:
-    """Workers by urgency: LDE end, suggestions within reach, new this week, limits."""
+    places: _Places,
+) -> list[str]:
+    """Workers by urgency: LDE end, suggestions within reach, new this week, limits.
+
+    One table per prefix of the links (the coach page links to ``#w-...`` on itself, the
+    overview to ``coach-...html#w-...``); the rows are built once, the links put in after.
+    """
     with_places = any(v.assignment is not None for v in views)  # a column only when assigned
-    rows = []
+    heads: list[str] = []
+    tails: list[str] = []
     for view in views:
         w = view.worker
         d = w.dictionary
@@ -666,13 +721,10 @@ def _overview_table(
                 else f'<span class="verdict gap">{len(best.match.gaps)} werkpunt'
                 f"{'en' if len(best.match.gaps) != 1 else ''}</span>"
             )
+            place = places.of(best)
             best_html = (
-                f"<strong>{_e(best.title)}</strong>"
-                + (
-                    f'<span class="emp"> &middot; {_e(best.employer)}</span>'
-                    if best.employer
-                    else ""
-                )
+                f"<strong>{place.title}</strong>"
+                + (f'<span class="emp"> &middot; {place.employer}</span>' if place.employer else "")
                 + f" {_kind_badge(best.kind)}"
                 + (f" {_NEW_BADGE}" if best.match.vacancy_id in new_ids else "")
                 + _status_badge(best.status)
@@ -698,18 +750,20 @@ def _overview_table(
                 assigned = _e(v.title if v is not None else pid)
             else:
                 assigned = '<span class="none">geen</span>'
-        rows.append(
-            f'<tr data-worker="{_e(w.id)}"><td><a href="{_e(link(w))}">{_e(w.id)}</a></td>'
+        wid = _e(w.id)
+        heads.append(f'<tr data-worker="{wid}"><td><a href="')
+        tails.append(
+            f'{_e(anchor(w))}">{wid}</a></td>'
             f"<td>{_e(w.job_target or '')}</td><td>{lde}</td>"
             f"<td>{_e(w.regime or '')}</td>"
             f'<td class="num">{"" if w.max_commute_km is None else f"{w.max_commute_km:.0f}"}</td>'
-            f"<td>{', '.join(_e(d.label(c)) for c in w.disagreements)}</td>"
+            f"<td>{', '.join([_e(d.label(c)) for c in w.disagreements])}</td>"
             f"<td>{best_html}</td>"
             f'<td class="num">{view.n_within}</td><td class="num">{view.n_new}</td>'
             + (f"<td>{assigned}</td>" if with_places else "")
             + "</tr>"
         )
-    return (
+    head = (
         '<table class="overview"><thead><tr><th scope="col">Werknemer</th>'
         '<th scope="col">Jobdoelwit</th><th scope="col">LDE-einde</th>'
         '<th scope="col">Regime</th><th scope="col">Max. km</th>'
@@ -717,9 +771,13 @@ def _overview_table(
         '<th scope="col">Binnen bereik</th><th scope="col">Nieuw deze week</th>'
         + ('<th scope="col">Stageplaats</th>' if with_places else "")
         + "</tr></thead><tbody>"
-        + "".join(rows)
-        + "</tbody></table>"
     )
+    tables = []
+    for prefix in prefixes:
+        link = _e(prefix)  # escaping works character by character: _e(a + b) == _e(a) + _e(b)
+        rows = "".join([f"{h}{link}{t}" for h, t in zip(heads, tails, strict=True)])
+        tables.append(f"{head}{rows}</tbody></table>")
+    return tables
 
 
 def _sorted_matches(ms: Iterable[Any]) -> list[Any]:
@@ -775,6 +833,8 @@ class _RenderState:
     title: str
     out: Path
     durable: bool
+    #: HTML of the vacancies, filled as the pages need it (each forked process its own)
+    places: _Places = dataclasses.field(default_factory=_Places)
 
 
 def _view(st: _RenderState, worker: WorkerProfile) -> _View:
@@ -783,13 +843,12 @@ def _view(st: _RenderState, worker: WorkerProfile) -> _View:
     sugg = ordered_suggestions(
         worker, st.matches.get(worker.id, ()), st.vacancies, st.feedback.get(worker.id)
     )
+    n_new = n_within = 0
+    for s in sugg:
+        n_new += s.match.vacancy_id in st.new
+        n_within += s.within
     return _View(
-        worker,
-        sugg,
-        sum(1 for s in sugg if s.match.vacancy_id in st.new),
-        sum(1 for s in sugg if s.within),
-        st.opening_of.get(worker.id),
-        st.assignments.get(worker.id),
+        worker, sugg, n_new, n_within, st.opening_of.get(worker.id), st.assignments.get(worker.id)
     )
 
 
@@ -809,18 +868,26 @@ def _coach_page(st: _RenderState, coach: str | None) -> tuple[Path, str, int, fr
     members = sorted((_view(st, w) for w in group), key=_View.urgency)
     coach_name = "zonder coach" if coach is None else f"coach {coach}"
     counter = [0]
-    sections = [
-        _worker_section(
-            v, vacancies, new, wslug[v.worker.id], counter, today, st.sheet_of.get(v.worker.id)
+    places = st.places
+    lines: list[str | bytes] = []  # of the worker sections: the page is joined once
+    for v in members:
+        lines += _worker_section(
+            v,
+            vacancies,
+            new,
+            wslug[v.worker.id],
+            counter,
+            today,
+            st.sheet_of.get(v.worker.id),
+            places,
         )
-        for v in members
-    ]
     n_new_coach = {
         s.match.vacancy_id for v in members for s in v.suggestions if s.match.vacancy_id in new
     }
     page_name = st.page_of[coach]
-    overview = _overview_table(
-        members, vacancies, new, lambda w: f"{page_name}#w-{wslug[w.id]}", today
+    # the same table twice: here with links within the page, on the index to this page
+    on_page, overview = _overview_tables(
+        members, vacancies, new, lambda w: f"#w-{wslug[w.id]}", ("", page_name), today, places
     )
     worker_links = "".join(
         f'<li><a href="#w-{wslug[v.worker.id]}">{_e(v.worker.id)}'
@@ -843,14 +910,14 @@ def _coach_page(st: _RenderState, coach: str | None) -> tuple[Path, str, int, fr
         '<section class="urgency" aria-labelledby="urg"><h2 id="urg">Wie eerst?</h2>'
         '<p class="summary">Eerst wie het snelst uit de LDE moet, dan wie geen suggestie '
         "binnen bereik heeft, dan wie de meeste nieuwe suggesties heeft.</p>"
-        + _overview_table(members, vacancies, new, lambda w: f"#w-{wslug[w.id]}", today)
+        + on_page
         + "</section>"
     )
-    page = _page(
+    page = _page_utf8(
         f"{st.title} – {coach_name}" + (f" – {st.week_label}" if st.week else ""),
         header,
         nav,
-        urgent + "\n" + "\n".join(sections),
+        [urgent, *lines],
         "Vertrouwelijk: enkel voor de doorstroomcoach. Gemaakt met doorstroom_match.",
     )
     path = st.out / page_name
@@ -866,13 +933,14 @@ def _sheet_pages(st: _RenderState, views: Sequence[_View]) -> list[Path]:
     paths = []
     for view in views:
         wid = view.worker.id
-        body = sheet_body(
+        body = _sheet_body(
             view.worker,
             view.suggestions,
             st.vacancies,
             assignment=view.assignment,
             opening=view.opening,
             week=st.week_label,
+            places=st.places,
         )
         page = _sheet_page(f"Werkblad {wid}" + (f" – {st.week_label}" if st.week else ""), body)
         path = st.out / st.sheet_of[wid]
@@ -1163,14 +1231,30 @@ def render_bulletin(
     return [index_path, *paths, *sheet_paths]
 
 
-def _sheet_page(title: str, body: str) -> str:
-    return (
-        "<!DOCTYPE html>\n"
-        '<html lang="nl">\n<head>\n<meta charset="utf-8">\n'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{_e(title)}</title>\n<style>{_SHEET_BASE_CSS}{SHEET_CSS}</style>\n</head>\n"
-        f"<body>\n<main>{body}</main>\n</body>\n</html>\n"
+def _sheet_page(title: str, body: str) -> bytes:
+    """A worker's sheet, UTF-8 encoded in parts (the style sheet once per render; the title's
+    dash would make the whole page a two-byte string)."""
+    return b"".join(
+        [
+            _SHEET_HEAD,
+            f"<title>{_e(title)}</title>\n".encode(),
+            _sheet_style(),
+            body.encode(),
+            b"</main>\n</body>\n</html>\n",
+        ]
     )
+
+
+_SHEET_HEAD = (
+    b"<!DOCTYPE html>\n"
+    b'<html lang="nl">\n<head>\n<meta charset="utf-8">\n'
+    b'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+)
+
+
+@functools.cache
+def _sheet_style() -> bytes:
+    return f"<style>{_SHEET_BASE_CSS}{SHEET_CSS}</style>\n</head>\n<body>\n<main>".encode()
 
 
 _SHEET_BASE_CSS = """

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import functools
 import html
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ..competences import LEVEL_LABELS
 
@@ -167,20 +169,72 @@ def chart_rows(
     return rows + fits
 
 
+def _competence_table(dictionary: Any) -> dict[str, tuple[str, int]]:
+    """Competence id -> (label, rank of its group as :func:`chart_rows` sorts the rows that
+    fit) for every competence of ``dictionary``; an id it lacks has the label
+    ``id.replace("_", " ")`` and rank 3 there (:meth:`CompetenceDictionary.label`)."""
+    return {comp.id: (comp.label, _GROUP_ORDER.get(comp.group, 3)) for comp in dictionary}
+
+
+def _card_rows(
+    requirements: Mapping[str, int],
+    table: Mapping[str, tuple[str, int]],
+    levels: Mapping[str, int],
+    gaps: Sequence,
+) -> list[Row]:
+    """:func:`chart_rows` of a vacancy, with the labels and groups of the
+    :func:`_competence_table` of its dictionary, as plain rows (the same rows in the same
+    order)."""
+    rows: list[Row] = []
+    seen: set[str] = set()
+    for g in gaps:
+        c = g.competence
+        label = g.label
+        if not label:
+            label = table[c][0] if c in requirements and c in table else c.replace("_", " ")
+        required, actual = int(g.required), g.actual
+        rows.append((c, label, required, None if actual is None or not g.assessed else int(actual)))
+        seen.add(c)
+    fits: list[tuple[int, str, str, int, int]] = []
+    for c, required in requirements.items():
+        if c in seen:
+            continue
+        label, group = table.get(c) or (c.replace("_", " "), 3)
+        actual = levels.get(c)
+        if actual is not None and int(actual) >= int(required):
+            fits.append((group, label, c, int(required), int(actual)))
+        else:  # a gap the match did not list (vacancy changed since): still show it
+            rows.append((c, label, int(required), None if actual is None else int(actual)))
+    if fits:
+        fits.sort()  # group, label, id: the id is unique, so nothing further is compared
+        rows.extend([(c, label, required, actual) for _, label, c, required, actual in fits])
+    return rows
+
+
 def short_label(label: str, limit: int = _MAX_LABEL) -> str:
     """A label that fits the chart's label column, cut with an ellipsis when too long."""
     return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
 
 
-@functools.lru_cache(maxsize=8192)
-def _escape_str(text: str) -> str:
-    return html.escape(text, quote=True)
+_SPECIAL = re.compile("[&<>\"']").search
+
+
+def _e_once(text: object) -> str:
+    """:func:`_e` of a text shown about once (an id, a description): not worth a cache entry."""
+    if type(text) is not str:
+        return _e(text)
+    # most texts hold nothing to escape: one scan instead of html.escape's five
+    return html.escape(text) if _SPECIAL(text) else text
+
+
+#: :func:`_e_once` of a str, cached: labels, titles and employers repeat thousands of times in
+#: a bulletin (a 25,000 x 100,000 week shows some 10,000 titles).
+_escape_str = functools.lru_cache(maxsize=32768)(_e_once)
 
 
 def _e(text: object) -> str:
     """``text`` escaped for HTML text and attributes (the one helper of the bulletin's pages)."""
-    # cached for str only (1, 1.0 and True hash alike): labels, verdicts and titles repeat
-    # thousands of times in a bulletin
+    # cached for str only (1, 1.0 and True hash alike)
     return _escape_str(text) if type(text) is str else html.escape(str(text), quote=True)
 
 
@@ -244,35 +298,80 @@ def gap_chart_svg(rows: Sequence[ChartRow], *, chart_id: str, title: str) -> str
         An ``<svg role="img">`` element with a ``<title>`` and a ``<desc>`` that spells every
         row out in words, so screen readers and text-only views miss nothing.
     """
-    return chart_id.join(_chart_parts(tuple(rows), title))
+    plain = [(r.competence, r.label, r.required, r.actual) for r in rows]
+    return "".join(_gap_chart_parts(plain, chart_id, _e(title)))
 
 
-#: Stands where the chart's id goes; cannot occur in escaped text (``<`` is escaped).
-_ID = "<@chart-id@>"
+#: A chart row as the bulletin builds it: (competence, label, required, actual or None).
+Row = tuple[str, str, int, "int | None"]
 
 
-@functools.lru_cache(maxsize=4096)
-def _chart_parts(rows: tuple[ChartRow, ...], title: str) -> tuple[str, ...]:
-    # a bulletin draws the same chart many times (vacancies of one occupation share their
-    # inferred cut-off): built once, then joined around each chart's own id
-    chart_id = _ID
+def _gap_chart_parts(
+    rows: Sequence[Row], chart_id: str, title_html: str, ints: bool = False
+) -> list[str]:
+    """:func:`gap_chart_svg` of plain rows and an already escaped title, in parts to join.
+
+    ``ints``: the caller vouches that every minimum and measured level is an int or None
+    (:func:`_card_rows` makes them so). A chart is its frame (zebra bands, scale, grid: one
+    per number of rows) and one snippet per row; both are built once and reused, since a
+    bulletin draws tens of thousands of charts from a few hundred distinct rows (a
+    competence, its minimum, the measured level).
+    """
+    if ints or all(type(r[2]) is int and (r[3] is None or type(r[3]) is int) for r in rows):
+        row_svg, row_desc = _row_svg_cached, _row_desc_cached
+    else:  # never cached: 3 and 3.0 are the same key but not the same markup
+        row_svg, row_desc = _row_svg, _row_desc
+    return [
+        _chart_head(rows, chart_id, title_html, row_desc),
+        _chart_frame(len(rows)),
+        *[row_svg(i, *r) for i, r in enumerate(rows)],
+        "</svg>",
+    ]
+
+
+def _gap_chart_utf8(
+    rows: Sequence[Row], chart_id: str, title_html: str, before: str, after: str
+) -> bytes:
+    """``before``, the chart and ``after``, UTF-8 encoded, for rows of ints (:func:`_card_rows`).
+
+    The cached parts are kept encoded: a page of charts is written as bytes without first
+    being copied into (and encoded from) one large two-byte string (the ✓ of a row makes the
+    text two-byte).
+    """
+    return b"".join(
+        [
+            (before + _chart_head(rows, chart_id, title_html, _row_desc_cached)).encode(),
+            _chart_frame_utf8(len(rows)),
+            *[_row_svg_utf8(i, *r) for i, r in enumerate(rows)],
+            ("</svg>" + after).encode(),
+        ]
+    )
+
+
+def _chart_head(rows: Sequence[Row], chart_id: str, title_html: str, row_desc: Any) -> str:
+    """The chart's opening tag, ``<title>`` and ``<desc>`` (every row in words)."""
     n = len(rows)
     height = HEAD_H + n * ROW_H + 6
-    x0 = LABEL_W
-    bottom = HEAD_H + n * ROW_H
-    desc = "; ".join(r.describe() for r in rows) or "geen minimumniveaus gevraagd"
-    out = [
+    desc = "; ".join([row_desc(r[1], r[2], r[3]) for r in rows]) or "geen minimumniveaus gevraagd"
+    return (
         f'<svg class="gapchart" xmlns="http://www.w3.org/2000/svg" role="img" '
         f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
-        f'aria-labelledby="{chart_id}-t {chart_id}-d" data-rows="{n}">',
-        f'<title id="{chart_id}-t">{_e(title)}</title>',
-        f'<desc id="{chart_id}-d">{_e(desc)}</desc>',
-    ]
+        f'aria-labelledby="{chart_id}-t {chart_id}-d" data-rows="{n}">'
+        f'<title id="{chart_id}-t">{title_html}</title>'
+        f'<desc id="{chart_id}-d">{desc}</desc>'
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _chart_frame(n: int) -> str:
+    """The part of a chart of ``n`` rows that does not depend on the rows: bands, scale, grid."""
+    x0 = LABEL_W
+    bottom = HEAD_H + n * ROW_H
     # zebra bands first, so that the grid lines are drawn over them
-    out.extend(
+    out = [
         f'<rect class="band" x="0" y="{HEAD_H + i * ROW_H}" width="{WIDTH}" height="{ROW_H}"/>'
         for i in range(0, n, 2)
-    )
+    ]
     # scale header: the four level labels, centred on their cells; then the level grid
     out.extend(
         f'<text class="hd" x="{x0 + (2 * k - 1) * CELL // 2}" y="12">{_e(LEVEL_LABELS[k])}</text>'
@@ -280,39 +379,67 @@ def _chart_parts(rows: tuple[ChartRow, ...], title: str) -> tuple[str, ...]:
     )
     grid = "".join(f"M{x0 + k * CELL} {HEAD_H}V{bottom}" for k in range(5))
     out.append(f'<path class="grid" d="{grid}"/>')
-    for i, r in enumerate(rows):
-        y = HEAD_H + i * ROW_H
-        status = r.status
-        label = short_label(r.label)
-        tip = f"<title>{_e(r.label)}</title>" if label != r.label else ""
+    return "".join(out)
+
+
+def _row_desc(label: str, required: int, actual: int | None) -> str:
+    """A row in words for the chart's ``<desc>``, escaped (:meth:`ChartRow.describe`)."""
+    return _e(ChartRow("", label, required, actual).describe())
+
+
+def _row_svg(i: int, competence: str, label: str, required: int, actual: int | None) -> str:
+    """The ``<g>`` of row ``i`` of a chart: label, bar, missing part, minimum and verdict."""
+    r = ChartRow(competence, label, required, actual)
+    x0 = LABEL_W
+    y = HEAD_H + i * ROW_H
+    status = r.status
+    short = short_label(r.label)
+    tip = f"<title>{_e(r.label)}</title>" if short != r.label else ""
+    out = [
+        f'<g class="row {status}" data-competence="{_e(r.competence)}">'
+        f'<text class="lb" x="{LABEL_W - 8}" y="{y + 14}">{tip}{_e(short)}</text>'
+    ]
+    by, bh = y + 4, ROW_H - 8
+    req_x = x0 + r.required * CELL
+    if status == "unmeasured":
         out.append(
-            f'<g class="row {status}" data-competence="{_e(r.competence)}">'
-            f'<text class="lb" x="{LABEL_W - 8}" y="{y + 14}">{tip}{_e(label)}</text>'
+            f'<rect class="unm" x="{x0}" y="{by}" width="{r.required * CELL}" '
+            f'height="{bh}" fill="url(#{HATCH_ID})"/>'
         )
-        by, bh = y + 4, ROW_H - 8
-        req_x = x0 + r.required * CELL
-        if status == "unmeasured":
+    else:
+        act_w = r.actual * CELL
+        out.append(f'<rect class="bar" x="{x0}" y="{by}" width="{act_w}" height="{bh}"/>')
+        if status == "gap":
             out.append(
-                f'<rect class="unm" x="{x0}" y="{by}" width="{r.required * CELL}" '
-                f'height="{bh}" fill="url(#{HATCH_ID})"/>'
+                f'<rect class="miss" x="{x0 + act_w}" y="{by}" '
+                f'width="{req_x - x0 - act_w}" height="{bh}"/>'
             )
-        else:
-            act_w = r.actual * CELL
-            out.append(f'<rect class="bar" x="{x0}" y="{by}" width="{act_w}" height="{bh}"/>')
-            if status == "gap":
-                out.append(
-                    f'<rect class="miss" x="{x0 + act_w}" y="{by}" '
-                    f'width="{req_x - x0 - act_w}" height="{bh}"/>'
-                )
-        # the minimum: a black tick with a white halo, visible on any bar colour
-        mark = "✓ " if status == "met" else "! "
-        out.append(
-            f'<rect class="tk" x="{req_x - 2}" y="{y + 1}" width="4" height="{ROW_H - 2}"/>'
-            f'<text class="an" x="{x0 + 4 * CELL + 8}" y="{y + 14}">{mark}{_e(r.verdict())}</text>'
-            "</g>"
-        )
-    out.append("</svg>")
-    return tuple("".join(out).split(_ID))
+    # the minimum: a black tick with a white halo, visible on any bar colour
+    mark = "✓ " if status == "met" else "! "
+    out.append(
+        f'<rect class="tk" x="{req_x - 2}" y="{y + 1}" width="4" height="{ROW_H - 2}"/>'
+        f'<text class="an" x="{x0 + 4 * CELL + 8}" y="{y + 14}">{mark}{_e(r.verdict())}</text>'
+        "</g>"
+    )
+    return "".join(out)
+
+
+# Rows repeat across charts: about 25 competences x 4 minimums x 5 measured levels x the
+# row's position; large enough for a 25,000 x 100,000 week, bounded for hostile labels.
+_row_svg_cached = functools.lru_cache(maxsize=32768)(_row_svg)
+_row_desc_cached = functools.lru_cache(maxsize=8192)(_row_desc)
+
+
+@functools.lru_cache(maxsize=32768)
+def _row_svg_utf8(i: int, competence: str, label: str, required: int, actual: int | None) -> bytes:
+    """:func:`_row_svg`, UTF-8 encoded."""
+    return _row_svg(i, competence, label, required, actual).encode()
+
+
+@functools.lru_cache(maxsize=256)
+def _chart_frame_utf8(n: int) -> bytes:
+    """:func:`_chart_frame`, UTF-8 encoded."""
+    return _chart_frame(n).encode()
 
 
 def legend_html() -> str:

@@ -47,11 +47,15 @@ def _svg(body: str, title: str, cls: str) -> str:
 
 def distance_icon(km: float | None) -> str:
     """A map pin on a road: how far from home."""
+    return _distance_icon_titled("Afstand van thuis" if km is None else f"{km:.0f} km van thuis")
+
+
+def _distance_icon_titled(title: str) -> str:
+    """:func:`distance_icon` with its title given."""
     body = (
         '<path d="M14 3c-4 0-7 3-7 7 0 5 7 11 7 11s7-6 7-11c0-4-3-7-7-7z" fill="#fff"/>'
         '<circle cx="14" cy="10" r="2.5"/><path d="M3 25h22"/>'
     )
-    title = "Afstand van thuis" if km is None else f"{km:.0f} km van thuis"
     return _svg(body, title, "icon-distance")
 
 

@@ -18,13 +18,14 @@ those stay on the coach's page), and pictograms that print in black and white
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..profiles import Vacancy, WorkerProfile
 from . import icons
-from .charts import _e
+from .charts import _competence_table, _e, _e_once, _escape_str
 
 __all__ = [
     "EASY_WORDS",
@@ -133,7 +134,14 @@ def ordered_suggestions(
     ``niet_relevant`` are dropped.
     """
     statuses = statuses or {}
-    ms = sorted(matches, key=lambda m: (int(m.rank), -float(m.score), str(m.vacancy_id)))
+    ms = list(matches)
+    ranks = [m.rank for m in ms]
+    # in the ranking's own order (ranks 1, 2, ...) the sort would keep the list as it is
+    if not (
+        all(type(r) is int for r in ranks)
+        and all(a < b for a, b in zip(ranks, ranks[1:], strict=False))
+    ):
+        ms.sort(key=lambda m: (int(m.rank), -float(m.score), str(m.vacancy_id)))
     out = []
     for m in ms:
         status = statuses.get(m.vacancy_id)
@@ -145,6 +153,72 @@ def ordered_suggestions(
             )
         )
     return out
+
+
+class _Place(NamedTuple):
+    """The HTML of a vacancy or place that is the same for every worker (escaped; ``""``
+    for a part the vacancy lacks): built once per render and process, on first use."""
+
+    vid: str  # the vacancy id
+    title: str
+    employer: str
+    employer_span: str  # '<span class="employer">...</span>'
+    postcode: str  # "postcode 9000"
+    tail: tuple[str, ...]  # days of a BVS, regime, open until: the end of the "where" line
+
+
+def _place(s: Suggestion) -> _Place:
+    """The worker-independent HTML of a suggestion's vacancy (or of the match's own fields)."""
+    v = s.vacancy
+    if v is None:  # the match's own fields, whatever their type
+        employer = _e(s.match.employer) if s.match.employer else ""
+        span = f'<span class="employer">{employer}</span>' if employer else ""
+        return _Place(_e(s.match.vacancy_id), _e(s.title), employer, span, "", ())
+    # a Vacancy's texts are str (checked when it was made): the escape cache is called directly
+    employer = _escape_str(v.employer) if v.employer else ""
+    parts = []
+    if v.bvs_days:
+        parts.append(f"{v.bvs_days} dag{'en' if v.bvs_days > 1 else ''}")
+    if v.regime:
+        parts.append(_escape_str(v.regime))
+    if v.valid_until is not None:
+        parts.append(f"open tot {v.valid_until.isoformat()}")
+    return _Place(
+        _e_once(s.match.vacancy_id),  # the key of the vacancy in the mapping, as before
+        _escape_str(v.title),
+        employer,
+        f'<span class="employer">{employer}</span>' if employer else "",
+        f"postcode {_escape_str(v.postcode)}" if v.postcode else "",
+        tuple(parts),
+    )
+
+
+class _Places(dict):
+    """Vacancy id -> :class:`_Place`, filled on first use (one per render and process).
+
+    A suggestion whose vacancy is not in the bulletin's mapping is rendered from its match,
+    whose fields may differ from one worker to the next: never cached. Also holds the
+    :func:`~doorstroom_match.bulletin.charts._competence_table` of each dictionary.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._tables: dict[int, tuple[Any, dict[str, tuple[str, int]]]] = {}
+
+    def competences(self, dictionary: Any) -> dict[str, tuple[str, int]]:
+        """Label and group rank of each competence of ``dictionary`` (built once)."""
+        hit = self._tables.get(id(dictionary))
+        if hit is None or hit[0] is not dictionary:
+            hit = self._tables[id(dictionary)] = (dictionary, _competence_table(dictionary))
+        return hit[1]
+
+    def of(self, s: Suggestion) -> _Place:
+        if s.vacancy is None:
+            return _place(s)
+        p = self.get(s.match.vacancy_id)
+        if p is None:
+            p = self[s.match.vacancy_id] = _place(s)
+        return p
 
 
 def _km_words(km: float | None) -> str:
@@ -166,8 +240,14 @@ def _fits_and_gaps(s: Suggestion, worker: WorkerProfile) -> tuple[list[str], lis
 
 
 def _words(ids: Sequence[str], worker: WorkerProfile) -> str:
-    d = worker.dictionary
-    return ", ".join(_e(easy_word(c, d.label(c))) for c in ids)
+    label = worker.dictionary.label
+    return ", ".join([_easy_html(c, label(c)) for c in ids])
+
+
+@functools.lru_cache(maxsize=4096)
+def _easy_html(competence: str, label: str) -> str:
+    """:func:`easy_word`, escaped."""
+    return _e(easy_word(competence, label))
 
 
 def _apply_html(v: Vacancy | None) -> str:
@@ -182,9 +262,25 @@ def _apply_html(v: Vacancy | None) -> str:
 
 
 def _facts(kind: str, km: float | None, regime: str | None) -> str:
+    """Kind of place, distance and working time, each a pictogram and the same in words."""
+    # the distance shows as whole km: a few hundred different lists in a week, built once
+    return _facts_html(kind, None if km is None else (f"{km:.0f}", km < 0.5), regime)
+
+
+@functools.lru_cache(maxsize=4096)
+def _facts_html(kind: str, km: tuple[str, bool] | None, regime: str | None) -> str:
+    """:func:`_facts` of a distance given as (whole km in digits, less than 0.5 km)."""
+    if km is None:
+        distance = (icons.distance_icon(None), _km_words(None))
+    else:
+        whole, near = km
+        distance = (
+            icons._distance_icon_titled(f"{whole} km van thuis"),
+            "Minder dan 1 km van thuis" if near else f"{whole} km van thuis",
+        )
     items = [
         (icons.kind_icon(kind), icons.KIND_WORDS.get(kind, icons.KIND_WORDS["vacancy"])),
-        (icons.distance_icon(km), _km_words(km)),
+        distance,
         (icons.regime_icon(regime), icons.regime_words(regime) or "Werkuren: vraag het"),
     ]
     return (
@@ -201,18 +297,18 @@ _STATUS_WORDS = {
 }
 
 
-def _job_card(s: Suggestion, n: int, worker: WorkerProfile) -> str:
+def _job_card(s: Suggestion, n: int, worker: WorkerProfile, place: _Place) -> str:
     v = s.vacancy
     fits, gaps = _fits_and_gaps(s, worker)
     gaps = [c for c in gaps if c not in _NOT_PRACTISED][:2]
     where = []
-    if s.employer:
-        where.append(f"Bij <strong>{_e(s.employer)}</strong>")
-    if v is not None and v.postcode:
-        where.append(f"postcode {_e(v.postcode)}")
+    if place.employer:
+        where.append(f"Bij <strong>{place.employer}</strong>")
+    if place.postcode:
+        where.append(place.postcode)
     parts = [
-        f'<article class="job" data-vacancy="{_e(s.match.vacancy_id)}">',
-        f'<h3><span class="num">{n}</span> {_e(s.title)}</h3>',
+        f'<article class="job" data-vacancy="{place.vid}">',
+        f'<h3><span class="num">{n}</span> {place.title}</h3>',
         f'<p class="where">{" · ".join(where)}</p>' if where else "",
         _facts(s.kind, s.match.commute_km, v.regime if v is not None else None),
     ]
@@ -313,6 +409,30 @@ def sheet_body(
     n_best : int, default=3
         Suggestions within reach shown.
     """
+    return _sheet_body(
+        worker,
+        suggestions,
+        vacancies,
+        assignment=assignment,
+        opening=opening,
+        week=week,
+        n_best=n_best,
+        places=_Places(),
+    )
+
+
+def _sheet_body(
+    worker: WorkerProfile,
+    suggestions: Sequence[Suggestion],
+    vacancies: Mapping[str, Vacancy],
+    *,
+    assignment: Mapping[str, Any] | None,
+    opening: Any | None,
+    week: str,
+    places: _Places,
+    n_best: int = 3,
+) -> str:
+    """:func:`sheet_body`, with the HTML of the vacancies shared across the sheets of a render."""
     top = [s for s in suggestions if s.within][:n_best]
     head = (
         f'<section class="sheet" data-worker="{_e(worker.id)}" aria-labelledby="s-title">'
@@ -333,7 +453,7 @@ def sheet_body(
         jobs = (
             '<section class="jobs" aria-labelledby="s-jobs">'
             f'<h2 id="s-jobs">{jobs_head}</h2>'
-            + "".join(_job_card(s, i, worker) for i, s in enumerate(top, start=1))
+            + "".join([_job_card(s, i, worker, places.of(s)) for i, s in enumerate(top, start=1)])
             + (
                 '<p class="none">Er zijn deze week niet meer jobs dicht bij huis.</p>'
                 if n < n_best
@@ -353,12 +473,14 @@ def sheet_body(
             (s for s in suggestions if s.match.vacancy_id == str(assignment["place_id"])), None
         )
         place_km = hit.match.commute_km if hit is not None else None
-    return (
-        head
-        + jobs
-        + _place_html(assignment, vacancies, place_km)
-        + _practice_html(worker, top, opening)
-        + '<p class="foot">Vragen? Praat erover met je coach.</p></section>'
+    return "".join(
+        [
+            head,
+            jobs,
+            _place_html(assignment, vacancies, place_km),
+            _practice_html(worker, top, opening),
+            '<p class="foot">Vragen? Praat erover met je coach.</p></section>',
+        ]
     )
 
 
