@@ -40,6 +40,7 @@ the features, the adapter's or the substitutions' training, or the posting gener
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import time
@@ -74,11 +75,52 @@ RECIPES = {
 }
 
 
+#: The code that makes a fold's rows: the folds and their corpora, the adapter's, the
+#: substitutions' and the static table's training, the posting generator, the normaliser and
+#: its features. Its hash is part of the kept rows' names, so a change to any of them makes
+#: the next run build new rows instead of reading stale ones.
+ROWS_CODE = (
+    "benchmarks/titles_cv.py",
+    "benchmarks/titles_posting.py",
+    "benchmarks/_title_baseline.py",
+    "models/train_title_adapter.py",
+    "models/train_title_substitutions.py",
+    "models/train_title_static.py",
+    "models/train_title_reranker.py",
+    "doorstroom_match/text/titles.py",
+    "doorstroom_match/text/rerank.py",
+    "doorstroom_match/text/static.py",
+    "doorstroom_match/text/encoders.py",
+    "doorstroom_match/text/normalise.py",
+    "doorstroom_match/text/synonyms.py",
+    "doorstroom_match/text/corpus.py",
+    "doorstroom_match/text/_ngrams.py",
+)
+
+
+@functools.cache
+def _code_hash() -> str:
+    """A short hash of :data:`ROWS_CODE` (the files as they were when first asked: a run
+    names all its files alike even if the checkout changes under it)."""
+    import hashlib
+
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for name in ROWS_CODE:
+        path = root / name
+        h.update(name.encode())
+        h.update(path.read_bytes() if path.is_file() else b"-")
+    return h.hexdigest()[:10]
+
+
 def _rows_file(args, fold: int) -> Path:
-    """Where one fold's candidate rows are kept (``--rows-dir``), named by what made them."""
+    """Where one fold's candidate rows are kept (``--rows-dir``), named by what made them:
+    folds, seed, candidates, query styles, group rows, the query encoder and a hash of the
+    code that builds them (:func:`_code_hash`; the reference data are not hashed)."""
     key = (
         f"k{args.folds}s{args.seed}c{args.candidates}"
         f"p{int(not args.no_posting)}g{int(not args.no_groups)}"
+        f"-q{args.query_encoder}-{_code_hash()}"
     )
     return Path(args.rows_dir) / f"{key}-fold{fold}.npz"
 
@@ -92,6 +134,18 @@ def _fold_rows(fold, args) -> dict[str, Any]:
     from doorstroom_match.text.titles import ADAPTED_WEIGHTS, TitleNormalizer
 
     encoder = AdaptedEncoder(fold.adapter, fold.titles, fold.longer)
+    query_encoder: Any = "model"
+    if args.query_encoder == "static":
+        # the setting it serves in: queries embedded by a static table trained without the
+        # fold's labels, their posting versions and the fold's queries, under the fold's
+        # adapter; corpus rows stay MiniLM (as benchmarks.titles_cv's static methods)
+        from benchmarks.titles_cv import _fold_static
+
+        t0 = time.perf_counter()
+        static = _fold_static(fold, fold.settings(), {})
+        query_encoder = AdaptedEncoder(fold.adapter, static).fit()
+        fold.titles.save()  # the table's training texts, embedded once for every fold
+        print(f"  fold {fold.index}: static table {time.perf_counter() - t0:.0f} s", flush=True)
     out: dict[str, Any] = {}
     fitted: dict[int, tuple[Any, Any]] = {}  # label- and posting-style share their corpus
     for setting, (corpus, texts, gold) in fold.settings().items():
@@ -102,6 +156,7 @@ def _fold_rows(fold, args) -> dict[str, Any]:
                     weights=ADAPTED_WEIGHTS,
                     reranker=None,
                     substitutions=fold.substitutions,
+                    query_encoder=query_encoder,
                 ).fit(corpus),
                 PlainCharTfidf().fit(corpus),
             )
@@ -240,10 +295,17 @@ def build(args) -> dict:
                 t1 = time.perf_counter()
                 train = [r for s in recipes[recipe] for i, r in enumerate(rows[s]) if i != f]
                 model = TitleReranker(n_candidates=args.candidates).fit(*stack(train))
-                res = {
-                    s: _metrics(model.predict_scores(rows[s][f]["feats"]), rows[s][f]["right"])
-                    for s in rows
-                }
+                res = {}
+                for s in rows:
+                    feats, right = rows[s][f]["feats"], rows[s][f]["right"]
+                    scores = model.predict_scores(feats)
+                    res[s] = _metrics(scores, right)
+                    for top in args.rescore:
+                        # only the fused top `top` re-scored (features still from all the
+                        # candidates); the rest follow in the fused order
+                        part = np.full_like(scores, -np.inf)
+                        part[:, :top] = model.predict_scores(feats[:, :top])
+                        res[f"{s}@top{top}"] = _metrics(part, right)
                 if args.rows_dir:
                     done.write_text(json.dumps(res), encoding="utf-8")
                 print(f"  nested {recipe} fold {f}: {time.perf_counter() - t1:.0f} s", flush=True)
@@ -268,6 +330,7 @@ def build(args) -> dict:
             "seed": args.seed,
             "nested_test_folds": test_folds,
             "recipe": args.recipe,
+            "query_encoder": args.query_encoder,
             "groups": not args.no_groups,
             "settings": {
                 s: int(sum(len(r["right"]) for r in rows[s])) for s in recipes[args.recipe]
@@ -324,6 +387,13 @@ def main(argv: list[str] | None = None) -> int:
         help="no ISCO group rows in the training corpora (the recipe of the committed model)",
     )
     p.add_argument(
+        "--query-encoder",
+        choices=("static", "model"),
+        default="static",
+        help="what embeds the queries of the training rows: the static table (the default "
+        "query path, a table per fold trained without its labels) or MiniLM's forward pass",
+    )
+    p.add_argument(
         "--rows-dir",
         default="build/title_reranker_rows",
         help="each fold's candidate rows are kept here and reused ('' = none)",
@@ -346,6 +416,13 @@ def main(argv: list[str] | None = None) -> int:
         choices=("all", "recipe"),
         default="all",
         help="nested CV of every recipe (the comparison) or of --recipe only",
+    )
+    p.add_argument(
+        "--rescore",
+        default="10,20,30",
+        type=lambda v: [int(x) for x in v.split(",") if x],
+        help="the nested CV also scores re-ranking only the fused top N of the candidates, "
+        "for each N here (comma-separated; '' none): rows '<setting>@topN'",
     )
     p.add_argument(
         "--test-folds",
