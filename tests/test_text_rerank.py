@@ -194,3 +194,25 @@ def test_auto_reranker_only_with_the_default_adapter(monkeypatch, tmp_path):
     assert tn._make_reranker("base") is None and tn._make_reranker("custom") is None
     monkeypatch.setattr(titles_mod, "reranker_path", lambda: tmp_path / "absent.json")
     assert tn._make_reranker("adapted") is None
+
+
+def test_rerank_top_rescores_only_the_fused_best():
+    """``rerank_top``: the fused best N re-ordered by the re-ranker, the rest after them in
+    the fused order with a share of 0; N >= the candidates changes nothing."""
+    texts = [q for q, _ in QUERIES]
+    plain = TitleNormalizer(model=None, reranker=None).fit(corpus())
+    fused_scores, fused_idx = plain.predict_topk(texts, k=4)
+    exact = fused_scores[:, 0] >= 10
+    full = TitleNormalizer(model=None, reranker=PreferLast()).fit(corpus())
+    same = TitleNormalizer(model=None, reranker=PreferLast(), rerank_top=4).fit(corpus())
+    for a, b in zip(full.predict_topk(texts, k=4), same.predict_topk(texts, k=4), strict=True):
+        np.testing.assert_array_equal(a, b)
+    two = TitleNormalizer(model=None, reranker=PreferLast(), rerank_top=2).fit(corpus())
+    scores, idx = two.predict_topk(texts, k=4)
+    # the two best fused flipped, then the fused third and fourth
+    np.testing.assert_array_equal(idx[~exact], fused_idx[~exact][:, [1, 0, 2, 3]])
+    # softmax of log1p(rank) over the two re-scored: 2/3, 1/3; then 0
+    np.testing.assert_allclose(scores[~exact], [[2 / 3, 1 / 3, 0, 0]] * (~exact).sum(), rtol=1e-6)
+    np.testing.assert_array_equal(idx[exact][:, 0], fused_idx[exact][:, 0])  # exact stays first
+    with pytest.raises(ValidationError, match="rerank_top"):
+        TitleNormalizer(model=None, rerank_top=0).fit(corpus())

@@ -55,6 +55,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import warnings
@@ -222,6 +223,86 @@ def _variant_rows_kernel(
                 buf[v_indices[jj]] = 0
 
 
+def _occupation_maxima_kernel(
+    char,
+    dense,
+    sub,
+    dense_in_fuse,
+    sub_in_best,
+    w_char,
+    w_dense,
+    w_sub,
+    starts,
+    pref_row,
+    exact_at,
+    fused,
+    char_max,
+    dense_max,
+    sub_max,
+    exact,
+    exact_pref,
+):
+    """The per-occupation maxima of :meth:`TitleNormalizer._iter_scores` in one pass.
+
+    Rows ``starts[o]:starts[o + 1]`` (the last to the end) belong to occupation ``o``. Per
+    query ``i`` and occupation ``o``: ``fused`` the best row of ``best * w_char + w_dense *
+    dense`` where ``best = max(char, w_sub * sub)`` (``sub`` only with ``sub_in_best``,
+    ``dense`` only with ``dense_in_fuse``), ``char_max``/``dense_max``/``sub_max`` the best
+    row of each signal (``dense``/``sub`` of shape (0, 0): not given, their maxima left
+    alone), ``exact`` whether a row has ``char >= exact_at`` and ``exact_pref`` whether that
+    row is a preferred label. The same float32 operations in the same order as the numpy
+    path (``_fuse`` and ``np.maximum.reduceat``), so the same numbers (tested).
+    """
+    n, n_occ = fused.shape
+    n_rows = char.shape[1]
+    has_dense = dense.shape[0] > 0
+    has_sub = sub.shape[0] > 0
+    for i in range(n):
+        for o in range(n_occ):
+            a = starts[o]
+            b = starts[o + 1] if o + 1 < n_occ else n_rows
+            fm = np.float32(-np.inf)
+            cm = np.float32(-np.inf)
+            dm = np.float32(-np.inf)
+            sm = np.float32(-np.inf)
+            ex = False
+            ep = False
+            for r in range(a, b):
+                c = char[i, r]
+                best = c
+                if has_sub:
+                    s = sub[i, r]
+                    if s > sm:
+                        sm = s
+                    if sub_in_best:
+                        v = w_sub * s
+                        if v > best:
+                            best = v
+                row = best * w_char
+                if has_dense:
+                    d = dense[i, r]
+                    if d > dm:
+                        dm = d
+                    if dense_in_fuse:
+                        row = row + w_dense * d
+                if row > fm:
+                    fm = row
+                if c > cm:
+                    cm = c
+                if c >= exact_at:
+                    ex = True
+                    if pref_row[r]:
+                        ep = True
+            fused[i, o] = fm
+            char_max[i, o] = cm
+            if has_dense:
+                dense_max[i, o] = dm
+            if has_sub:
+                sub_max[i, o] = sm
+            exact[i, o] = ex
+            exact_pref[i, o] = ep
+
+
 class TitleNormalizer:
     """Map free-text job titles to occupations of a catalogue.
 
@@ -285,6 +366,11 @@ class TitleNormalizer:
         ``"auto"``: ``"model"`` (the best measured; the static table's figures are in
         ``benchmarks/README.md``, *Title speed, seventh session*). An encoder object (ready
         to encode; not fitted here): that one, for queries only.
+    rerank_top : int or None, default None
+        The re-ranker's features are computed for its ``n_candidates`` (50) best fused
+        candidates, as in its training, but only the best ``rerank_top`` of them are
+        re-scored; the others follow them in the fused order, with a share of 0 (None: all
+        are re-scored). The trees' cost is proportional to the candidates re-scored.
 
     Notes
     -----
@@ -325,6 +411,7 @@ class TitleNormalizer:
         group_penalty: float = 0.3,
         variant_candidates: int | None = 200,
         query_encoder: Any = "auto",
+        rerank_top: int | None = None,
     ) -> None:
         self.model = model
         self.weights = weights
@@ -338,6 +425,7 @@ class TitleNormalizer:
         self.group_penalty = group_penalty
         self.variant_candidates = variant_candidates
         self.query_encoder = query_encoder
+        self.rerank_top = rerank_top
 
     # ------------------------------------------------------------------------------ fit
     def _make_dense(self) -> tuple[Any, str]:
@@ -437,6 +525,8 @@ class TitleNormalizer:
         check_number(self.group_penalty, "group_penalty", low=0.0)
         if self.variant_candidates is not None:
             check_int(self.variant_candidates, "variant_candidates", low=1)
+        if self.rerank_top is not None:
+            check_int(self.rerank_top, "rerank_top", low=1)
         # rows sorted by occupation, so np.maximum.reduceat gives the best row per occupation
         self._row_order = np.argsort(row_occ, kind="stable")
         sorted_occ = row_occ[self._row_order]
@@ -745,17 +835,11 @@ class TitleNormalizer:
                 if c is not None and c < n_occ:  # variants only where they can matter
                     cands = np.argpartition(-self._fuse(char, dense, extra), c - 1, axis=1)[:, :c]
                 sub = self._variant_char(normed, cands)
-            best = char
-            if sub is not None and w["char_sub"] > 0:
-                best = np.maximum(char, w["char_sub"] * sub)
-            occ = self._fuse(best, dense, extra)
-            # a title that is literally (after normalisation) a row of the corpus names that
-            # row's occupation, however many other rows it has: it goes first
-            hit = char >= _EXACT
-            exact = np.maximum.reduceat(hit, self._starts, axis=1)
-            tier = self._exact_tier(
-                exact, np.maximum.reduceat(hit & self._pref_row, self._starts, axis=1)
-            )
+            # per occupation: the fused score, each signal's best row, exact label matches (a
+            # title that is literally, after normalisation, a row of the corpus names that
+            # row's occupation, however many other rows it has: it goes first)
+            occ, maxima, exact, exact_pref = self._occupation_maxima(char, dense, sub, extra)
+            tier = self._exact_tier(exact, exact_pref)
             exact = tier > 0
             # the same bonus for every exact match (the re-ranker's features were learned with
             # it); the tiers order them in predict_topk
@@ -764,20 +848,96 @@ class TitleNormalizer:
             if parts:  # signals that are off count 0
                 zeros = np.zeros((len(chunk), n_occ), dtype=np.float32)
                 info["normed"] = normed
-                info["char"] = np.maximum.reduceat(char, self._starts, axis=1)
+                info["char"] = maxima["char"]
                 info["char_pref"] = char[:, self._starts]
                 if sub is None:
                     info["char_sub"] = info["char_sub_pref"] = zeros
                 else:
-                    info["char_sub"] = np.maximum.reduceat(sub, self._starts, axis=1)
+                    info["char_sub"] = maxima["char_sub"]
                     info["char_sub_pref"] = sub[:, self._starts]
                 info["dense_pref"] = zeros if dense is None else dense[:, self._starts]
-                info["dense"] = (
-                    zeros if dense is None else np.maximum.reduceat(dense, self._starts, axis=1)
-                )
+                info["dense"] = zeros if dense is None else maxima["dense"]
                 info["desc"] = zeros if desc is None else desc
                 info["desc_dense"] = zeros if desc_dense is None else desc_dense
             yield start, occ, info
+
+    def _occupation_maxima(
+        self,
+        char: np.ndarray,
+        dense: np.ndarray | None,
+        sub: np.ndarray | None,
+        extra: np.ndarray,
+        jit: bool = True,
+    ) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray, np.ndarray]:
+        """Fused occupation scores, each signal's best row, and exact label matches.
+
+        Parameters
+        ----------
+        char, dense, sub : ndarray of shape (n, n_rows) (``dense``, ``sub``: or None)
+            Per-row cosines: character TF-IDF, dense, best query variant.
+        extra : ndarray of shape (n, n_occupations)
+            The per-occupation terms (row prior, description signals).
+        jit : bool, default True
+            With numba, one pass over the rows (:func:`_occupation_maxima_kernel`); without
+            (or ``jit=False``), the numpy reference path: the same numbers.
+
+        Returns
+        -------
+        fused : ndarray of shape (n, n_occupations), float32
+            :meth:`_fuse` of ``max(char, w_sub * sub)``, plus ``extra``.
+        maxima : dict of str to ndarray of shape (n, n_occupations)
+            ``char``, and ``dense`` and ``char_sub`` where given: the best row per occupation.
+        exact, exact_pref : ndarray of shape (n, n_occupations), bool
+            An occupation has a row equal to the title (``char >= _EXACT``); that row is its
+            preferred label.
+        """
+        from doorstroom_match._jit import compiled
+
+        w = self.weights_
+        sub_in_best = sub is not None and w["char_sub"] > 0
+        kernel = compiled(_occupation_maxima_kernel) if jit else None
+        arrays = [a for a in (char, dense, sub, extra) if a is not None]
+        if kernel is not None and all(a.dtype == np.float32 for a in arrays):
+            n, n_occ = extra.shape
+            empty = np.zeros((0, 0), dtype=np.float32)
+            fused = np.empty((n, n_occ), dtype=np.float32)
+            maxima = {"char": np.empty((n, n_occ), dtype=np.float32)}
+            if dense is not None:
+                maxima["dense"] = np.empty((n, n_occ), dtype=np.float32)
+            if sub is not None:
+                maxima["char_sub"] = np.empty((n, n_occ), dtype=np.float32)
+            exact = np.empty((n, n_occ), dtype=bool)
+            exact_pref = np.empty((n, n_occ), dtype=bool)
+            kernel(
+                np.ascontiguousarray(char),
+                empty if dense is None else np.ascontiguousarray(dense),
+                empty if sub is None else np.ascontiguousarray(sub),
+                dense is not None and w["dense"] > 0,
+                sub_in_best,
+                np.float32(w["char"]),
+                np.float32(w["dense"]),
+                np.float32(w["char_sub"]),
+                self._starts.astype(np.int64),
+                self._pref_row,
+                np.float32(_EXACT),
+                fused,
+                maxima["char"],
+                maxima.get("dense", empty),
+                maxima.get("char_sub", empty),
+                exact,
+                exact_pref,
+            )
+            return fused + extra, maxima, exact, exact_pref
+        best = np.maximum(char, w["char_sub"] * sub) if sub_in_best else char
+        fused = self._fuse(best, dense, extra)
+        reduce = functools.partial(np.maximum.reduceat, indices=self._starts, axis=1)
+        maxima = {"char": reduce(char)}
+        if dense is not None:
+            maxima["dense"] = reduce(dense)
+        if sub is not None:
+            maxima["char_sub"] = reduce(sub)
+        hit = char >= _EXACT
+        return fused, maxima, reduce(hit), reduce(hit & self._pref_row)
 
     def _fuse(self, best: np.ndarray, dense: np.ndarray | None, extra: np.ndarray) -> np.ndarray:
         """Fused occupation scores from per-row char (or best-variant) and dense cosines.
@@ -856,7 +1016,15 @@ class TitleNormalizer:
             tier = np.take_along_axis(parts["tier"], part, axis=1)
             key = vals
             if rr is not None:  # re-score the candidates; ties keep the fused order
-                key = rr.predict_scores(self._candidate_features(part, occ, parts))
+                feats = self._candidate_features(part, occ, parts)
+                top = n_cand if self.rerank_top is None else min(n_cand, int(self.rerank_top))
+                if top < n_cand:
+                    # features from all the candidates (as in training), scores for the
+                    # fused best `top`; the others follow them in the fused order
+                    key = np.full(vals.shape, -np.inf, dtype=np.float32)
+                    key[:, :top] = rr.predict_scores(feats[:, :top])
+                else:
+                    key = rr.predict_scores(feats)
                 vals = _softmax_rows(key)  # a share of 1 over the candidates, for coaches
                 # exact matches stay first (certain); the re-ranker never saw one in training
                 vals = np.where(tier > 0, 1.0, vals)
