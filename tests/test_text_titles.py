@@ -630,3 +630,18 @@ def test_occupation_maxima_kernel_equals_the_numpy_reference(dense_weight):
         for k in info_a:
             if k != "normed":
                 np.testing.assert_array_equal(info_a[k], info_b[k])
+
+
+def test_threads_give_the_same_topk():
+    """``n_jobs``: chunks scored on threads give the single-thread results, row for row."""
+    texts = [q for q, _ in QUERIES] * 7 + ["kok", "Kassa (m/v/x)"]
+    one = TitleNormalizer(model=FakeDense(), reranker=None, n_jobs=1, chunk_size=5)
+    one.fit(corpus())
+    two = TitleNormalizer(model=FakeDense(), reranker=None, n_jobs=2, chunk_size=5)
+    two.fit(corpus())
+    assert two._n_threads() == 2 and one._n_threads() == 1
+    for a, b in zip(one.predict_topk(texts, k=3), two.predict_topk(texts, k=3), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert TitleNormalizer(cache=object(), n_jobs=2)._n_threads() == 1  # SQLite: one thread
+    with pytest.raises(ValidationError, match="n_jobs"):
+        TitleNormalizer(model=None, n_jobs=0).fit(corpus())

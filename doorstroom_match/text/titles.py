@@ -371,6 +371,11 @@ class TitleNormalizer:
         candidates, as in its training, but only the best ``rerank_top`` of them are
         re-scored; the others follow them in the fused order, with a share of 0 (None: all
         are re-scored). The trees' cost is proportional to the candidates re-scored.
+    n_jobs : int or None, default None
+        Threads of :meth:`predict` / :meth:`predict_topk`, each scoring its own chunks of
+        queries (the numba kernels, BLAS and LightGBM release the GIL; results do not
+        depend on it). None: 2 on a machine with 2 CPUs or more, and 1 when ``cache`` is
+        set (its SQLite connection belongs to one thread), as is any value then.
 
     Notes
     -----
@@ -412,6 +417,7 @@ class TitleNormalizer:
         variant_candidates: int | None = 200,
         query_encoder: Any = "auto",
         rerank_top: int | None = None,
+        n_jobs: int | None = None,
     ) -> None:
         self.model = model
         self.weights = weights
@@ -426,6 +432,7 @@ class TitleNormalizer:
         self.variant_candidates = variant_candidates
         self.query_encoder = query_encoder
         self.rerank_top = rerank_top
+        self.n_jobs = n_jobs
 
     # ------------------------------------------------------------------------------ fit
     def _make_dense(self) -> tuple[Any, str]:
@@ -527,6 +534,8 @@ class TitleNormalizer:
             check_int(self.variant_candidates, "variant_candidates", low=1)
         if self.rerank_top is not None:
             check_int(self.rerank_top, "rerank_top", low=1)
+        if self.n_jobs is not None:
+            check_int(self.n_jobs, "n_jobs", low=1)
         # rows sorted by occupation, so np.maximum.reduceat gives the best row per occupation
         self._row_order = np.argsort(row_occ, kind="stable")
         sorted_occ = row_occ[self._row_order]
@@ -803,63 +812,67 @@ class TitleNormalizer:
         ``char_sub_pref`` (the label row), ``desc``, ``desc_dense`` (zeros where a signal is
         off), and ``normed``, the normalised texts (a list).
         """
+        for start in range(0, len(texts), self.chunk_size):
+            occ, info = self._chunk_scores(texts[start : start + self.chunk_size], parts)
+            yield start, occ, info
+
+    def _chunk_scores(
+        self, chunk: list[str], parts: bool = False
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Occupation scores and parts of one chunk of texts (see :meth:`_iter_scores`)."""
         w = self.weights_
         n_occ = len(self.uris_)
-        for start in range(0, len(texts), self.chunk_size):
-            chunk = texts[start : start + self.chunk_size]
-            normed = normalise_titles(chunk)  # once for the char, desc and variant signals
-            char = sparse_dot_dense(
-                self.char_encoder_.encode_prepped_sparse(normed), self._rows_char
-            )
-            want_sub = self.substitutions_ is not None and (w["char_sub"] > 0 or parts)
-            q = dense = None
-            if self.dense_encoder_ is not None:
-                q = self._encode_dense(chunk, self.query_encoder_)
-                if w["dense"] > 0 or parts:
-                    dense = q @ self._rows_dense.T
-            # per-occupation terms: the row prior and the description signals
-            extra = np.broadcast_to(self._occ_prior, (len(chunk), n_occ)).copy()
-            desc_dense = desc = None
-            if q is not None and self._occ_desc_dense is not None:
-                desc_dense = q @ self._occ_desc_dense.T
-                extra += w["desc_dense"] * desc_dense
-            if self.desc_encoder_ is not None:
-                qd = self.desc_encoder_.encode_prepped_sparse(normed)
-                desc = sparse_dot_dense(qd, self._occ_desc)
-                extra += w["desc"] * desc
+        normed = normalise_titles(chunk)  # once for the char, desc and variant signals
+        char = sparse_dot_dense(self.char_encoder_.encode_prepped_sparse(normed), self._rows_char)
+        want_sub = self.substitutions_ is not None and (w["char_sub"] > 0 or parts)
+        q = dense = None
+        if self.dense_encoder_ is not None:
+            q = self._encode_dense(chunk, self.query_encoder_)
+            if w["dense"] > 0 or parts:
+                dense = q @ self._rows_dense.T
+        # per-occupation terms: the row prior and the description signals
+        extra = np.broadcast_to(self._occ_prior, (len(chunk), n_occ)).copy()
+        desc_dense = desc = None
+        if q is not None and self._occ_desc_dense is not None:
+            desc_dense = q @ self._occ_desc_dense.T
+            extra += w["desc_dense"] * desc_dense
+        if self.desc_encoder_ is not None:
+            qd = self.desc_encoder_.encode_prepped_sparse(normed)
+            desc = sparse_dot_dense(qd, self._occ_desc)
+            extra += w["desc"] * desc
 
-            sub = None
-            if want_sub:
-                cands = None
-                c = self.variant_candidates
-                if c is not None and c < n_occ:  # variants only where they can matter
-                    cands = np.argpartition(-self._fuse(char, dense, extra), c - 1, axis=1)[:, :c]
-                sub = self._variant_char(normed, cands)
-            # per occupation: the fused score, each signal's best row, exact label matches (a
-            # title that is literally, after normalisation, a row of the corpus names that
-            # row's occupation, however many other rows it has: it goes first)
-            occ, maxima, exact, exact_pref = self._occupation_maxima(char, dense, sub, extra)
-            tier = self._exact_tier(exact, exact_pref)
-            exact = tier > 0
-            # the same bonus for every exact match (the re-ranker's features were learned with
-            # it); the tiers order them in predict_topk
-            occ[exact] += _EXACT_BONUS
-            info: dict[str, np.ndarray] = {"exact": exact, "tier": tier}
-            if parts:  # signals that are off count 0
-                zeros = np.zeros((len(chunk), n_occ), dtype=np.float32)
-                info["normed"] = normed
-                info["char"] = maxima["char"]
-                info["char_pref"] = char[:, self._starts]
-                if sub is None:
-                    info["char_sub"] = info["char_sub_pref"] = zeros
-                else:
-                    info["char_sub"] = maxima["char_sub"]
-                    info["char_sub_pref"] = sub[:, self._starts]
-                info["dense_pref"] = zeros if dense is None else dense[:, self._starts]
-                info["dense"] = zeros if dense is None else maxima["dense"]
-                info["desc"] = zeros if desc is None else desc
-                info["desc_dense"] = zeros if desc_dense is None else desc_dense
-            yield start, occ, info
+        sub = None
+        if want_sub:
+            cands = None
+            c = self.variant_candidates
+            if c is not None and c < n_occ:  # variants only where they can matter
+                cands = np.argpartition(-self._fuse(char, dense, extra), c - 1, axis=1)[:, :c]
+            sub = self._variant_char(normed, cands)
+        # per occupation: the fused score, each signal's best row, exact label matches (a
+        # title that is literally, after normalisation, a row of the corpus names that
+        # row's occupation, however many other rows it has: it goes first)
+        occ, maxima, exact, exact_pref = self._occupation_maxima(char, dense, sub, extra)
+        tier = self._exact_tier(exact, exact_pref)
+        exact = tier > 0
+        # the same bonus for every exact match (the re-ranker's features were learned with
+        # it); the tiers order them in predict_topk
+        occ[exact] += _EXACT_BONUS
+        info: dict[str, np.ndarray] = {"exact": exact, "tier": tier}
+        if parts:  # signals that are off count 0
+            zeros = np.zeros((len(chunk), n_occ), dtype=np.float32)
+            info["normed"] = normed
+            info["char"] = maxima["char"]
+            info["char_pref"] = char[:, self._starts]
+            if sub is None:
+                info["char_sub"] = info["char_sub_pref"] = zeros
+            else:
+                info["char_sub"] = maxima["char_sub"]
+                info["char_sub_pref"] = sub[:, self._starts]
+            info["dense_pref"] = zeros if dense is None else dense[:, self._starts]
+            info["dense"] = zeros if dense is None else maxima["dense"]
+            info["desc"] = zeros if desc is None else desc
+            info["desc_dense"] = zeros if desc_dense is None else desc_dense
+        return occ, info
 
     def _occupation_maxima(
         self,
@@ -1011,7 +1024,9 @@ class TitleNormalizer:
         n_cand = kk if rr is None else min(n_occ, max(kk, int(rr.n_candidates)))
         scores = np.zeros((len(texts), kk), dtype=np.float32)
         idx = np.zeros((len(texts), kk), dtype=np.int64)
-        for start, occ, parts in self._iter_scores(texts, parts=rr is not None):
+
+        def one_chunk(start: int, size: int) -> None:
+            occ, parts = self._chunk_scores(texts[start : start + size], parts=rr is not None)
             part, vals = _top_sorted(occ, n_cand)
             tier = np.take_along_axis(parts["tier"], part, axis=1)
             key = vals
@@ -1035,7 +1050,31 @@ class TitleNormalizer:
             vals = np.take_along_axis(vals, o, axis=1)
             idx[start : start + len(occ)] = part[:, :kk]
             scores[start : start + len(occ)] = vals[:, :kk]
+
+        jobs = self._n_threads()
+        size = self.chunk_size
+        if jobs > 1:  # every thread gets work: chunks of at most chunk_size, as even as can be
+            size = max(1, min(size, -(-len(texts) // jobs)))
+        starts = range(0, len(texts), size)
+        if jobs > 1 and len(starts) > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            # the kernels, BLAS and LightGBM release the GIL; every chunk writes its own rows
+            with ThreadPoolExecutor(jobs) as pool:
+                for f in [pool.submit(one_chunk, s, size) for s in starts]:
+                    f.result()
+        else:
+            for s in starts:
+                one_chunk(s, size)
         return scores, idx
+
+    def _n_threads(self) -> int:
+        """Threads of :meth:`predict_topk` (see ``n_jobs``)."""
+        if self.cache is not None:
+            return 1
+        if self.n_jobs is not None:
+            return int(self.n_jobs)
+        return min(2, os.cpu_count() or 1)
 
     def _candidate_features(self, candidates, fused, parts) -> np.ndarray:
         return candidate_features(
