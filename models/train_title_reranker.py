@@ -120,7 +120,7 @@ def _rows_file(args, fold: int) -> Path:
     key = (
         f"k{args.folds}s{args.seed}c{args.candidates}"
         f"p{int(not args.no_posting)}g{int(not args.no_groups)}"
-        f"-q{args.query_encoder}-{_code_hash()}"
+        f"-q{args.query_encoder}-{args.rows_hash or _code_hash()}"
     )
     return Path(args.rows_dir) / f"{key}-fold{fold}.npz"
 
@@ -221,6 +221,7 @@ def build(args) -> dict:
     from doorstroom_match.text.rerank import FEATURES, TitleReranker
 
     t0 = time.perf_counter()
+    print(f"  rows kept as {_rows_file(args, 0)} (and the other folds)", flush=True)
     cache = Path(args.cache_dir) if args.cache_dir else None
     folds_rows: list[dict[str, Any] | None] = [None] * args.folds
     new = 0
@@ -276,6 +277,8 @@ def build(args) -> dict:
     # is kept beside the rows, so an interrupted run resumes where it stopped
     test_folds = [int(x) for x in args.test_folds.split(",")] if args.test_folds else []
     test_folds = test_folds or list(range(args.folds))
+    if args.nested == "none":
+        test_folds = []
     run_recipes = [r for r in recipes if args.nested == "all" or r == args.recipe]
     nested: dict[str, list] = {}
     for f in test_folds:
@@ -399,6 +402,12 @@ def main(argv: list[str] | None = None) -> int:
         help="each fold's candidate rows are kept here and reused ('' = none)",
     )
     p.add_argument(
+        "--rows-hash",
+        default="",
+        help="read and write the kept rows under this code hash instead of the checkout's "
+        "(a run prints its own): for rows made before a change known not to touch them",
+    )
+    p.add_argument(
         "--max-new-folds",
         type=int,
         default=0,
@@ -413,9 +422,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument(
         "--nested",
-        choices=("all", "recipe"),
+        choices=("all", "recipe", "none"),
         default="all",
-        help="nested CV of every recipe (the comparison) or of --recipe only",
+        help="nested CV of every recipe (the comparison), of --recipe only, or none (only "
+        "the final fit)",
     )
     p.add_argument(
         "--rescore",
