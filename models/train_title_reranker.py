@@ -238,8 +238,9 @@ def build(args) -> dict:
             posting=not args.no_posting,
             groups=not args.no_groups,
         )
+        only = {int(x) for x in args.only_folds.split(",") if x} if args.only_folds else None
         for fold in folds:
-            if folds_rows[fold.index] is not None:
+            if folds_rows[fold.index] is not None or (only and fold.index not in only):
                 continue
             if args.max_new_folds and new >= args.max_new_folds:
                 break
@@ -406,6 +407,12 @@ def main(argv: list[str] | None = None) -> int:
         default="",
         help="read and write the kept rows under this code hash instead of the checkout's "
         "(a run prints its own): for rows made before a change known not to touch them",
+    )
+    p.add_argument(
+        "--only-folds",
+        default="",
+        help="compute the rows of these folds only (comma-separated; runs side by side can "
+        "share the folds), then stop if others are missing",
     )
     p.add_argument(
         "--max-new-folds",

@@ -34,6 +34,7 @@ def _args(tmp_path, **kw):
         query_encoder="static",
         rows_hash="",
         rescore=[],
+        only_folds="",
     )
     base.update(kw)
     return SimpleNamespace(**base)
