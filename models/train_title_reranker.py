@@ -281,6 +281,12 @@ def build(args) -> dict:
     if args.nested == "none":
         test_folds = []
     run_recipes = [r for r in recipes if args.nested == "all" or r == args.recipe]
+
+    def done_file(f: int, recipe: str) -> Path:
+        return _rows_file(args, f).with_name(_rows_file(args, f).stem + f"-nested-{recipe}.json")
+
+    if args.nested == "kept":  # the results other runs kept, nothing fitted
+        test_folds = [f for f in test_folds if done_file(f, args.recipe).is_file()]
     nested: dict[str, list] = {}
     for f in test_folds:
         for s in rows:
@@ -290,9 +296,7 @@ def build(args) -> dict:
                 _metrics(r["feats"][:, :, FEATURES.index("fused")], r["right"])
             )
         for recipe in run_recipes:
-            done = _rows_file(args, f).with_name(
-                _rows_file(args, f).stem + f"-nested-{recipe}.json"
-            )
+            done = done_file(f, recipe)
             if args.rows_dir and done.is_file():
                 res = json.loads(done.read_text(encoding="utf-8"))
             else:
@@ -325,9 +329,16 @@ def build(args) -> dict:
     if not args.final:
         return {"nested_cv": summary, "test_folds": test_folds}
 
-    final = TitleReranker(n_candidates=args.candidates).fit(
-        *stack([r for s in recipes[args.recipe] for r in rows[s]])
-    )
+    if args.final_from:  # fitted by an earlier run of the same rows and recipe
+        final = TitleReranker.load(args.final_from)
+        if final.info_.get("query_encoder") != args.query_encoder:
+            raise SystemExit(f"{args.final_from} was not trained on {args.query_encoder} rows")
+        train_seconds = final.info_.get("train_seconds")
+    else:
+        final = TitleReranker(n_candidates=args.candidates).fit(
+            *stack([r for s in recipes[args.recipe] for r in rows[s]])
+        )
+        train_seconds = round(time.perf_counter() - t0, 1)
     final.info_.update(
         {
             "folds": args.folds,
@@ -349,7 +360,7 @@ def build(args) -> dict:
             "nested_cv_acc1_per_fold": {
                 name: [round(r["acc@1"], 4) for r in res] for name, res in nested.items()
             },
-            "train_seconds": round(time.perf_counter() - t0, 1),
+            "train_seconds": train_seconds,
         }
     )
     final.save(args.out)
@@ -429,10 +440,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument(
         "--nested",
-        choices=("all", "recipe", "none"),
+        choices=("all", "recipe", "kept", "none"),
         default="all",
-        help="nested CV of every recipe (the comparison), of --recipe only, or none (only "
-        "the final fit)",
+        help="nested CV of every recipe (the comparison), of --recipe only, of --recipe "
+        "read from the results other runs kept (nothing fitted), or none (only the final fit)",
     )
     p.add_argument(
         "--rescore",
@@ -445,6 +456,12 @@ def main(argv: list[str] | None = None) -> int:
         "--test-folds",
         default="",
         help="comma-separated folds the nested CV scores (default: all)",
+    )
+    p.add_argument(
+        "--final-from",
+        default="",
+        help="the final model: this file written by an earlier run (same rows and recipe) "
+        "instead of a new fit; its record gets this run's nested CV",
     )
     p.add_argument(
         "--no-final",

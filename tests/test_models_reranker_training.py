@@ -35,6 +35,7 @@ def _args(tmp_path, **kw):
         rows_hash="",
         rescore=[],
         only_folds="",
+        final_from="",
     )
     base.update(kw)
     return SimpleNamespace(**base)
@@ -169,3 +170,27 @@ def test_occupation_cosines_take_each_occupations_best_row():
         idx = [i for i, x in enumerate(row_uris) if x == u]
         want = (q @ rows[idx].T).max(axis=1) if idx else np.full(len(q), -1.0)
         np.testing.assert_allclose(got[:, j], want, rtol=1e-5, atol=1e-6)
+
+
+def test_kept_nested_results_go_into_a_model_fitted_by_another_run(tmp_path):
+    """``--nested kept --final-from FILE``: the model of a final-only run gets the nested CV
+    that other runs kept, without any fit."""
+    rng = np.random.default_rng(5)
+    args = _args(tmp_path, recipe="labels", nested="none", final=True)
+    for f in range(args.folds):
+        rows = _rows(rng, n=30)
+        for s in SETTINGS:
+            rows[s]["feats"][..., FEATURES.index("char")] += rows[s]["right"] * 2.0
+        trt._save_rows(trt._rows_file(args, f), rows)
+    trt.build(args)  # the final fit alone
+    assert TitleReranker.load(args.out).info_["nested_cv_mean"] == {}
+    trt.build(_args(tmp_path, recipe="labels", nested="recipe", test_folds="1", final=False))
+    out = tmp_path / "with_cv.json"
+    info = trt.build(
+        _args(tmp_path, recipe="labels", nested="kept", final=True, final_from=args.out, out=out)
+    )
+    assert info["nested_test_folds"] == [1]
+    assert "reranked/heldout" in TitleReranker.load(out).info_["nested_cv_mean"]
+    a, b = TitleReranker.load(args.out), TitleReranker.load(out)
+    x = rng.random((5, 6, len(FEATURES)), dtype=np.float32)
+    np.testing.assert_array_equal(a.predict_scores(x), b.predict_scores(x))
