@@ -2,7 +2,7 @@
 
 Build the artefact the library uses by default (``TitleNormalizer(reranker="auto")``)::
 
-    python -m models.train_title_reranker --out models/title-reranker.json
+    python -m models.train_title_reranker --out doorstroom_match/data/models/title-reranker.json
 
 Method. The dev occupations are split into 5 folds by uri (``benchmarks.titles_cv``). For each
 fold a title adapter and a word-substitution table are learned without the fold's
@@ -32,9 +32,22 @@ fold's rows and each (recipe, test fold) result are kept in ``--rows-dir``
 steps (``--max-new-folds``, ``--test-folds``, ``--no-final``). On the shared 2-core machine
 with the base embeddings cached in ``build/titles_cv``: 2.5-6 minutes per fold's rows, 2-6
 minutes per nested ``labels`` fit and 5-9 per ``labels+posting`` fit (about twice the
-rows), about 7.5 for the final fit. The kept rows
-are named by folds, seed, candidates and query styles only: delete the folder after changing
-the features, the adapter's or the substitutions' training, or the posting generator.
+rows), about 7.5 for the final fit (20 minutes when the machine is shared with two other
+fits). The kept rows are named by folds, seed, candidates, query styles, the query encoder
+and a hash of the code that makes them (:data:`ROWS_CODE`; ``--rows-hash`` reuses rows across
+a change known not to touch them); the reference data are not hashed.
+
+Queries are embedded as they are served (``--query-encoder``, default the package's default
+query path, MiniLM): ``static`` by the static table
+(:class:`~doorstroom_match.text.static.StaticTitleEncoder`; ``title-reranker-static.json``),
+refitted per fold without the fold's labels, their posting versions and the fold's queries,
+under the
+fold's adapter, as ``benchmarks.titles_cv``'s static methods do; ``model`` by MiniLM's
+forward pass (``title-reranker.json``). Runs side by side:
+``--only-folds`` splits the rows between runs, ``--test-folds`` the nested fits,
+``--nested none`` fits only the final model and ``--nested kept --final-from FILE`` puts
+the kept nested results into that model's record without refitting. ``--rescore 10,20,30``
+(default) also scores re-ranking only the fused best N in the nested CV (``@topN`` rows).
 """
 
 from __future__ import annotations
@@ -48,6 +61,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from doorstroom_match.text.rerank import DEFAULT_QUERY_KIND, RERANKER_FILES
 
 DEFAULT_OUT = (
     Path(__file__).resolve().parents[1]
@@ -385,7 +400,9 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m models.train_title_reranker", description=__doc__.split("\n")[0]
     )
     p.add_argument(
-        "--out", default=str(DEFAULT_OUT), help="output JSON (default: the package model)"
+        "--out",
+        default=None,
+        help="output JSON (default: the package's file for --query-encoder, rerank.RERANKER_FILES)",
     )
     p.add_argument("--folds", type=int, default=5)
     p.add_argument("--seed", type=int, default=1)
@@ -404,9 +421,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--query-encoder",
         choices=("static", "model"),
-        default="static",
-        help="what embeds the queries of the training rows: the static table (the default "
-        "query path, a table per fold trained without its labels) or MiniLM's forward pass",
+        default=DEFAULT_QUERY_KIND,
+        help="what embeds the queries of the training rows: the static table (a table per "
+        "fold trained without its labels) or MiniLM's forward pass (default: the package's "
+        "default query path, rerank.DEFAULT_QUERY_KIND)",
     )
     p.add_argument(
         "--rows-dir",
@@ -469,7 +487,10 @@ def main(argv: list[str] | None = None) -> int:
         action="store_false",
         help="nested CV only: do not fit and write the model",
     )
-    build(p.parse_args(argv))
+    args = p.parse_args(argv)
+    if args.out is None:
+        args.out = str(DEFAULT_OUT.with_name(RERANKER_FILES[args.query_encoder]))
+    build(args)
     return 0
 
 

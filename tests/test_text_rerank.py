@@ -181,19 +181,38 @@ def test_auto_reranker_only_with_the_default_adapter(monkeypatch, tmp_path):
     tn = TitleNormalizer()
     loaded = tn._make_reranker("adapted")
     assert isinstance(loaded, TitleReranker) and loaded.n_candidates == 50
+    # trained on the default query path's features (the static table's queries)
+    assert loaded.info_["query_encoder"] == rerank_mod.DEFAULT_QUERY_KIND
     # trained on label- and posting-style queries of both settings, better where it matters
     cv = loaded.info_["nested_cv_mean"]
     settings = ("heldout", "known", "heldout_posting", "known_posting")
     assert loaded.info_["recipe"] == "labels+posting"
-    assert set(cv) == {f"{kind}/{s}" for kind in ("fused", "reranked") for s in settings}
+    full = {name for name in cv if "@top" not in name}  # the others: only the top N re-scored
+    assert full == {f"{kind}/{s}" for kind in ("fused", "reranked") for s in settings}
     assert all(loaded.info_["settings"][s] > 0 for s in settings)
     for s in ("known", "known_posting"):
         assert cv[f"reranked/{s}"]["acc@1"] > cv[f"fused/{s}"]["acc@1"] + 0.03
     # the rule it was chosen by: unseen labels not below 0.45 acc@1 / 0.55 mrr@10
     assert cv["reranked/heldout"]["acc@1"] >= 0.45 and cv["reranked/heldout"]["mrr@10"] >= 0.55
     assert tn._make_reranker("base") is None and tn._make_reranker("custom") is None
-    monkeypatch.setattr(titles_mod, "reranker_path", lambda: tmp_path / "absent.json")
+    monkeypatch.setattr(titles_mod, "reranker_path", lambda kind=None: tmp_path / "absent.json")
     assert tn._make_reranker("adapted") is None
+
+
+def test_a_reranker_file_per_query_kind(monkeypatch, tmp_path):
+    """Each query path reads the re-ranker trained on its features; an absent one falls back
+    to the default file."""
+    default = rerank_mod.reranker_path()
+    other = {"static": "model", "model": "static"}[rerank_mod.DEFAULT_QUERY_KIND]
+    assert rerank_mod.reranker_path(rerank_mod.DEFAULT_QUERY_KIND) == default
+    assert rerank_mod.reranker_path("custom") == default
+    own = rerank_mod.reranker_path(other)
+    assert own.is_file() and own != default, "both re-rankers are committed"
+    assert TitleReranker.load(own).info_.get("query_encoder", "model") == other
+    monkeypatch.setenv("DOORSTROOM_TITLES_RERANKER", str(tmp_path / "mine.json"))
+    assert rerank_mod.reranker_path(other) == tmp_path / "mine.json"  # no sibling: the file
+    (tmp_path / rerank_mod.RERANKER_FILES[other]).write_text("{}")
+    assert rerank_mod.reranker_path(other) == tmp_path / rerank_mod.RERANKER_FILES[other]
 
 
 def test_rerank_top_rescores_only_the_fused_best():

@@ -15,7 +15,8 @@ every row as a weighted sum of similarities:
     falling back with a warning to a fine-tuned model folder or the plain base model when it
     is absent; with ``query_encoder="static"`` the queries (not the corpus) are embedded by
     a static n-gram table distilled from the same MiniLM (:mod:`~doorstroom_match.text.static`),
-    about a hundred times cheaper per title and a little less accurate;
+    about a hundred times cheaper per title, and re-ranked by a re-ranker trained on those
+    queries' features (``models/title-reranker-static.json``);
 ``desc``
     cosine of character TF-IDF of the query and the first sentence of the occupation's
     description (it usually names the occupation in the plural and in other words);
@@ -87,6 +88,7 @@ from doorstroom_match.text.encoders import (
 )
 from doorstroom_match.text.normalise import normalise_title, normalise_titles
 from doorstroom_match.text.rerank import (
+    DEFAULT_QUERY_KIND,
     TitleReranker,
     candidate_features,
     group_codes,
@@ -336,9 +338,12 @@ class TitleNormalizer:
         (a new way of writing a known job); 0.2 serves both (``models/README.md``).
     reranker : "auto", str, Path, TitleReranker or None, default "auto"
         Re-scores the best candidates of :meth:`predict` / :meth:`predict_topk` (not
-        :meth:`score_occupations`). ``"auto"``: the committed ``models/title-reranker.json``
-        when the dense model is the default adapter (the re-ranker was trained on its
-        signals), else none. A path or a fitted
+        :meth:`score_occupations`). ``"auto"``: when the dense model is the default adapter
+        (the re-ranker was trained on its signals), the committed file trained on the
+        features of this normaliser's query path (:func:`~doorstroom_match.text.rerank.
+        reranker_path` of ``query_kind_``: ``models/title-reranker.json`` for MiniLM's
+        queries, ``models/title-reranker-static.json`` for the static table's), else none.
+        A path or a fitted
         :class:`~doorstroom_match.text.rerank.TitleReranker`: that one. None: no re-ranking.
     substitutions : "auto", str, Path, TitleSubstitutions or None, default "auto"
         Word substitutions for the ``char_sub`` signal. ``"auto"``: the committed
@@ -363,9 +368,12 @@ class TitleNormalizer:
         table (:class:`~doorstroom_match.text.static.StaticTitleEncoder`, MiniLM distilled
         onto character n-grams and words, ``models/title-static.npz``), followed by the same
         adapter, in the same space; only for the default adapter and the base model.
-        ``"auto"``: ``"model"`` (the best measured; the static table's figures are in
-        ``benchmarks/README.md``, *Title speed, seventh session*). An encoder object (ready
-        to encode; not fitted here): that one, for queries only.
+        ``"auto"``: :data:`~doorstroom_match.text.rerank.DEFAULT_QUERY_KIND` with the
+        default adapter (``"model"``: with its own re-ranker the static path ties with
+        MiniLM's on unseen labels and postings but is 0.01-0.02 acc@1 lower where the
+        catalogue knows sibling labels, at about twice the speed; ``benchmarks/README.md``,
+        *Static queries with their own re-ranker*), ``"model"`` for other dense models. An
+        encoder object (ready to encode; not fitted here): that one, for queries only.
     rerank_top : int or None, default None
         The re-ranker's features are computed for its ``n_candidates`` (50) best fused
         candidates, as in its training, but only the best ``rerank_top`` of them are
@@ -620,7 +628,7 @@ class TitleNormalizer:
                 emb[[not d for d in full]] = 0.0  # no description: no signal
                 self._occ_desc_dense = emb
         self.query_encoder_, self.query_kind_ = self._make_query_encoder(dense, kind)
-        self.reranker_ = self._make_reranker(kind)
+        self.reranker_ = self._make_reranker(kind)  # after query_kind_: its file depends on it
         self._labels_norm = [normalise_title(str(lab)) for lab in self.labels_]
         self._n_rows = n_rows
         self._group_codes = group_codes(self.isco_groups_)
@@ -631,7 +639,15 @@ class TitleNormalizer:
         qe = self.query_encoder
         if self.dense_encoder_ is None:
             return None, "none"
-        if isinstance(qe, str) and qe in ("auto", "model"):
+        if isinstance(qe, str) and qe == "auto":
+            from doorstroom_match.text.static import static_table_path
+
+            # the static table serves the default adapter's queries when it is the default
+            # query path (rerank.DEFAULT_QUERY_KIND) and installed
+            use_static = kind == "adapted" and isinstance(self.dense_encoder_, AdaptedEncoder)
+            use_static = use_static and DEFAULT_QUERY_KIND == "static"
+            qe = "static" if use_static and static_table_path().is_file() else "model"
+        if isinstance(qe, str) and qe == "model":
             return self.dense_encoder_, "model"
         if isinstance(qe, str) and qe == "static":
             from doorstroom_match.text.static import StaticTitleEncoder
@@ -765,7 +781,8 @@ class TitleNormalizer:
         if r is None or (isinstance(r, str) and r.lower() == "none"):
             return None
         if isinstance(r, str) and r == "auto":
-            path = reranker_path()
+            # the file trained on this query path's features (static table or MiniLM)
+            path = reranker_path(getattr(self, "query_kind_", None))
             if kind != "adapted" or not path.is_file():
                 return None
             try:
@@ -1025,6 +1042,12 @@ class TitleNormalizer:
         scores = np.zeros((len(texts), kk), dtype=np.float32)
         idx = np.zeros((len(texts), kk), dtype=np.int64)
 
+        jobs = self._n_threads()
+        # on threads of ours, LightGBM's own threads would only oversubscribe the cores
+        rr_kw = {}
+        if rr is not None and jobs > 1 and isinstance(rr, TitleReranker):
+            rr_kw = {"n_threads": 1}
+
         def one_chunk(start: int, size: int) -> None:
             occ, parts = self._chunk_scores(texts[start : start + size], parts=rr is not None)
             part, vals = _top_sorted(occ, n_cand)
@@ -1037,9 +1060,9 @@ class TitleNormalizer:
                     # features from all the candidates (as in training), scores for the
                     # fused best `top`; the others follow them in the fused order
                     key = np.full(vals.shape, -np.inf, dtype=np.float32)
-                    key[:, :top] = rr.predict_scores(feats[:, :top])
+                    key[:, :top] = rr.predict_scores(feats[:, :top], **rr_kw)
                 else:
-                    key = rr.predict_scores(feats)
+                    key = rr.predict_scores(feats, **rr_kw)
                 vals = _softmax_rows(key)  # a share of 1 over the candidates, for coaches
                 # exact matches stay first (certain); the re-ranker never saw one in training
                 vals = np.where(tier > 0, 1.0, vals)
@@ -1051,7 +1074,6 @@ class TitleNormalizer:
             idx[start : start + len(occ)] = part[:, :kk]
             scores[start : start + len(occ)] = vals[:, :kk]
 
-        jobs = self._n_threads()
         size = self.chunk_size
         if jobs > 1:  # every thread gets work: chunks of at most chunk_size, as even as can be
             size = max(1, min(size, -(-len(texts) // jobs)))
