@@ -72,11 +72,15 @@ clean:
 # substitutions (models/title-substitutions.json, 0.2 MB), the static query table
 # (models/title-static.npz: MiniLM distilled onto n-grams and words for cheap queries; a few
 # minutes, most of them embedding its ~41,000 training titles once) and the re-ranker
-# (models/title-reranker.json, 2 MB: label- and posting-style queries, ISCO group rows in the
-# corpora), all committed. The re-ranker's step builds the out-of-fold rows of 5 folds and
-# runs the nested CV of both recipes before its final fit: about 1.5 hours on the shared
-# 2-core machine (rows and results are kept in build/title_reranker_rows and reused; delete
-# that folder when the adapter or the substitutions change). The fine-tuned model
+# (models/title-reranker.json, 2 MB: label- and posting-style queries embedded by MiniLM, the
+# default query path; ISCO group rows in the corpora), all committed. The re-ranker's step
+# builds the out-of-fold rows of 5 folds and runs the nested CV of both recipes before its
+# final fit: about 1.5 hours on the shared 2-core machine (rows and results are kept in
+# build/title_reranker_rows, named by the query encoder and a hash of the code that makes
+# them, and reused). The re-ranker of the static table's queries
+# (models/title-reranker-static.json, for query_encoder="static", 2 MB) is not rebuilt here:
+# python -m models.train_title_reranker --query-encoder static (1.5-2 hours more). The
+# fine-tuned model
 # (models/titles-minilm-nl, ~90 MB, not in git, 5-8 minutes) is optional and only used when
 # the adapter is absent or asked for.
 models: $(STAMP)

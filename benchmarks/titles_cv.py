@@ -312,7 +312,8 @@ def run(
     (it replaces the adapted MiniLM as the dense signal, same weights) and ``adapted+X`` (the
     mean of both cosines as the dense signal); their embeddings are kept in
     ``cache_dir/X.npz``. ``reranker``: a re-ranker file for the methods ``adapted_rr`` and
-    ``static_rr`` (the others are fused scores); the shipped one has seen every fold's labels
+    ``static_rr`` (the others are fused scores; ``"auto"``: the shipped file of each one's
+    query kind); a shipped one has seen every fold's labels
     in training, so its figures here are optimistic and serve to compare the two query
     encoders side by side, not as a CV figure."""
     from benchmarks._title_baseline import PlainCharTfidf
@@ -369,14 +370,21 @@ def run(
             built[f"adapted+{name}"] = lambda memo=memo, a=adapter: normalizer(
                 WeightedSumEncoder([a, memo], [1.0, 1.0])
             )
+
+        def rr_for(kind: str) -> Any:
+            """``reranker``; for "auto", the shipped file trained on that query kind."""
+            from doorstroom_match.text.rerank import reranker_path
+
+            return str(reranker_path(kind)) if reranker == "auto" else reranker
+
         if reranker is not None:
-            built["adapted_rr"] = lambda a=adapter: normalizer(a, reranker=reranker)
+            built["adapted_rr"] = lambda a=adapter: normalizer(a, reranker=rr_for("model"))
         if any(m.startswith("static") for m in methods):
             static = _fold_static(fold, settings, static_params or {})
             query_static = AdaptedEncoder(fold.adapter, static).fit()
             built["static"] = lambda q=query_static, a=adapter: normalizer(a, query_encoder=q)
             built["static_rr"] = lambda q=query_static, a=adapter: normalizer(
-                a, query_encoder=q, reranker=reranker
+                a, query_encoder=q, reranker=rr_for("static")
             )
             for setting, (_, texts, _) in settings.items():
                 agreement.setdefault(setting, []).append(
@@ -517,7 +525,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--reranker",
         default=None,
-        help="re-ranker file of the methods adapted_rr and static_rr ('auto': the shipped one)",
+        help="re-ranker file of the methods adapted_rr and static_rr ('auto': the shipped "
+        "one of each query kind, reranker_path('model') and reranker_path('static'))",
     )
     p.add_argument(
         "--static-params",
@@ -527,10 +536,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
-    if args.reranker == "auto":
-        from doorstroom_match.text.rerank import reranker_path
-
-        args.reranker = str(reranker_path())
     log = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
     res = run(
         args.folds,

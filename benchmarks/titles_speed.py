@@ -10,15 +10,21 @@ encoded afresh, as the weekly flow does with new titles. ``--pad-to N`` repeats 
 texts need no new embeddings. Configurations, in one process and on the same corpus:
 
 ``default``
-    :class:`~doorstroom_match.text.TitleNormalizer` as shipped;
+    :class:`~doorstroom_match.text.TitleNormalizer` as shipped (its query encoder and
+    re-ranker as ``"auto"`` picks them for the default adapter);
 ``all_variants``
     the same with ``variant_candidates=None``: query variants scored against every row (the
     previous default's variant path);
 ``minilm``
-    the same with ``query_encoder="model"``: queries embedded by MiniLM's forward pass;
+    the same with ``query_encoder="model"``: queries embedded by MiniLM's forward pass, and
+    the re-ranker trained on those (``reranker_path("model")``);
 ``static``
     the same with ``query_encoder="static"``: queries embedded by the static table
-    (``models/title-static.npz``) under the same adapter.
+    (``models/title-static.npz``) under the same adapter, and the re-ranker trained on
+    those (``reranker_path("static")``).
+
+A config name may end in ``@N``: the same with ``rerank_top=N`` (only the fused best N
+candidates re-scored), e.g. ``static@20``.
 
 Prints queries per second (wall: the minimum over ``--repeat`` runs; CPU: process time, less
 sensitive to other jobs on a shared machine; ``--profile N``: one more run under cProfile,
@@ -50,6 +56,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--n-queries", type=int, default=0, help="first N queries (0: all)")
     p.add_argument("--configs", default="default,all_variants")
     p.add_argument(
+        "--n-jobs",
+        type=int,
+        default=None,
+        help="TitleNormalizer's n_jobs (threads of predict; default: the package's, 2 on 2+ CPUs)",
+    )
+    p.add_argument(
         "--profile",
         type=int,
         default=0,
@@ -63,8 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     from doorstroom_match.text import TitleNormalizer
     from doorstroom_match.text.corpus import TitleCorpus, read_corpus_csv, read_queries_csv
     from doorstroom_match.text.encoders import AdaptedEncoder, SentenceTransformerEncoder
-    from doorstroom_match.text.rerank import reranker_path
-    from doorstroom_match.text.static import StaticTitleEncoder
+    from doorstroom_match.text.rerank import DEFAULT_QUERY_KIND, reranker_path
+    from doorstroom_match.text.static import StaticTitleEncoder, static_table_path
     from doorstroom_match.text.titles import ADAPTED_WEIGHTS, adapter_path
 
     corpus = read_corpus_csv(args.corpus)
@@ -85,36 +97,39 @@ def main(argv: list[str] | None = None) -> int:
     memo = Path(args.memo)
     titles = _Memo(SentenceTransformerEncoder(None, 128, 32, False), memo / "titles.npz")
     longer = _Memo(SentenceTransformerEncoder(None, 64, 128, False), memo / "descriptions.npz")
+    # what "auto" picks for the default adapter (the encoder here is a custom one, the memo,
+    # so the harness names the query path and its re-ranker itself)
+    auto = DEFAULT_QUERY_KIND if static_table_path().is_file() else "model"
     settings = {
-        "default": {},
-        "all_variants": {"variant_candidates": None},
+        "default": {"query_encoder": auto},
+        "all_variants": {"query_encoder": auto, "variant_candidates": None},
         "minilm": {"query_encoder": "model"},
-        # what query_encoder="static" builds for the default adapter (the encoder here is
-        # a custom one: the memo)
         "static": {"query_encoder": "static"},
     }
     out: dict = {"n_rows": len(corpus), "n_queries": len(queries), "configs": {}}
     titles.save()
     longer.save()
     for name in args.configs.split(","):
+        base, _, top = name.partition("@")
+        kw = dict(settings[base])
+        kind = kw["query_encoder"]
+        if kind == "static":  # what query_encoder="static" builds for the default adapter
+            kw["query_encoder"] = AdaptedEncoder(adapter_path(), StaticTitleEncoder()).fit()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             tn = TitleNormalizer(
                 model=AdaptedEncoder(adapter_path(), titles, longer),
                 weights=ADAPTED_WEIGHTS,
-                reranker=reranker_path(),
-                **{
-                    k: (
-                        AdaptedEncoder(adapter_path(), StaticTitleEncoder()).fit()
-                        if v == "static"
-                        else v
-                    )
-                    for k, v in settings[name].items()
-                },
+                reranker=reranker_path(kind),
+                rerank_top=int(top) if top else None,
+                n_jobs=args.n_jobs,
+                **kw,
             )
             t0 = time.perf_counter()
             tn.fit(corpus)
             fit_s = time.perf_counter() - t0
+        titles.save()  # the corpus's new texts (padding), for the next config and run
+        longer.save()
         # the default encoder, without the memo: queries are encoded afresh in every run
         tn.dense_encoder_ = AdaptedEncoder(
             adapter_path(), SentenceTransformerEncoder(None, tn.batch_size, 32, False)
@@ -138,7 +153,10 @@ def main(argv: list[str] | None = None) -> int:
             stats.sort_stats("cumulative").print_stats(args.profile)
         res = {
             "fit_s": fit_s,
-            "query_encoder": tn.query_kind_,
+            "query_encoder": kind,
+            "reranker": str(reranker_path(kind)),
+            "rerank_top": tn.rerank_top,
+            "threads": tn._n_threads(),
             "queries_per_s": len(queries) / min(walls),
             "queries_per_cpu_s": len(queries) / min(cpus),
             "wall_s": walls,

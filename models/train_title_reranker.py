@@ -2,7 +2,7 @@
 
 Build the artefact the library uses by default (``TitleNormalizer(reranker="auto")``)::
 
-    python -m models.train_title_reranker --out models/title-reranker.json
+    python -m models.train_title_reranker --out doorstroom_match/data/models/title-reranker.json
 
 Method. The dev occupations are split into 5 folds by uri (``benchmarks.titles_cv``). For each
 fold a title adapter and a word-substitution table are learned without the fold's
@@ -32,14 +32,28 @@ fold's rows and each (recipe, test fold) result are kept in ``--rows-dir``
 steps (``--max-new-folds``, ``--test-folds``, ``--no-final``). On the shared 2-core machine
 with the base embeddings cached in ``build/titles_cv``: 2.5-6 minutes per fold's rows, 2-6
 minutes per nested ``labels`` fit and 5-9 per ``labels+posting`` fit (about twice the
-rows), about 7.5 for the final fit. The kept rows
-are named by folds, seed, candidates and query styles only: delete the folder after changing
-the features, the adapter's or the substitutions' training, or the posting generator.
+rows), about 7.5 for the final fit (20 minutes when the machine is shared with two other
+fits). The kept rows are named by folds, seed, candidates, query styles, the query encoder
+and a hash of the code that makes them (:data:`ROWS_CODE`; ``--rows-hash`` reuses rows across
+a change known not to touch them); the reference data are not hashed.
+
+Queries are embedded as they are served (``--query-encoder``, default the package's default
+query path, MiniLM): ``static`` by the static table
+(:class:`~doorstroom_match.text.static.StaticTitleEncoder`; ``title-reranker-static.json``),
+refitted per fold without the fold's labels, their posting versions and the fold's queries,
+under the
+fold's adapter, as ``benchmarks.titles_cv``'s static methods do; ``model`` by MiniLM's
+forward pass (``title-reranker.json``). Runs side by side:
+``--only-folds`` splits the rows between runs, ``--test-folds`` the nested fits,
+``--nested none`` fits only the final model and ``--nested kept --final-from FILE`` puts
+the kept nested results into that model's record without refitting. ``--rescore 10,20,30``
+(default) also scores re-ranking only the fused best N in the nested CV (``@topN`` rows).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import time
@@ -47,6 +61,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from doorstroom_match.text.rerank import DEFAULT_QUERY_KIND, RERANKER_FILES
 
 DEFAULT_OUT = (
     Path(__file__).resolve().parents[1]
@@ -74,11 +90,52 @@ RECIPES = {
 }
 
 
+#: The code that makes a fold's rows: the folds and their corpora, the adapter's, the
+#: substitutions' and the static table's training, the posting generator, the normaliser and
+#: its features. Its hash is part of the kept rows' names, so a change to any of them makes
+#: the next run build new rows instead of reading stale ones.
+ROWS_CODE = (
+    "benchmarks/titles_cv.py",
+    "benchmarks/titles_posting.py",
+    "benchmarks/_title_baseline.py",
+    "models/train_title_adapter.py",
+    "models/train_title_substitutions.py",
+    "models/train_title_static.py",
+    "models/train_title_reranker.py",
+    "doorstroom_match/text/titles.py",
+    "doorstroom_match/text/rerank.py",
+    "doorstroom_match/text/static.py",
+    "doorstroom_match/text/encoders.py",
+    "doorstroom_match/text/normalise.py",
+    "doorstroom_match/text/synonyms.py",
+    "doorstroom_match/text/corpus.py",
+    "doorstroom_match/text/_ngrams.py",
+)
+
+
+@functools.cache
+def _code_hash() -> str:
+    """A short hash of :data:`ROWS_CODE` (the files as they were when first asked: a run
+    names all its files alike even if the checkout changes under it)."""
+    import hashlib
+
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for name in ROWS_CODE:
+        path = root / name
+        h.update(name.encode())
+        h.update(path.read_bytes() if path.is_file() else b"-")
+    return h.hexdigest()[:10]
+
+
 def _rows_file(args, fold: int) -> Path:
-    """Where one fold's candidate rows are kept (``--rows-dir``), named by what made them."""
+    """Where one fold's candidate rows are kept (``--rows-dir``), named by what made them:
+    folds, seed, candidates, query styles, group rows, the query encoder and a hash of the
+    code that builds them (:func:`_code_hash`; the reference data are not hashed)."""
     key = (
         f"k{args.folds}s{args.seed}c{args.candidates}"
         f"p{int(not args.no_posting)}g{int(not args.no_groups)}"
+        f"-q{args.query_encoder}-{args.rows_hash or _code_hash()}"
     )
     return Path(args.rows_dir) / f"{key}-fold{fold}.npz"
 
@@ -92,6 +149,18 @@ def _fold_rows(fold, args) -> dict[str, Any]:
     from doorstroom_match.text.titles import ADAPTED_WEIGHTS, TitleNormalizer
 
     encoder = AdaptedEncoder(fold.adapter, fold.titles, fold.longer)
+    query_encoder: Any = "model"
+    if args.query_encoder == "static":
+        # the setting it serves in: queries embedded by a static table trained without the
+        # fold's labels, their posting versions and the fold's queries, under the fold's
+        # adapter; corpus rows stay MiniLM (as benchmarks.titles_cv's static methods)
+        from benchmarks.titles_cv import _fold_static
+
+        t0 = time.perf_counter()
+        static = _fold_static(fold, fold.settings(), {})
+        query_encoder = AdaptedEncoder(fold.adapter, static).fit()
+        fold.titles.save()  # the table's training texts, embedded once for every fold
+        print(f"  fold {fold.index}: static table {time.perf_counter() - t0:.0f} s", flush=True)
     out: dict[str, Any] = {}
     fitted: dict[int, tuple[Any, Any]] = {}  # label- and posting-style share their corpus
     for setting, (corpus, texts, gold) in fold.settings().items():
@@ -102,6 +171,7 @@ def _fold_rows(fold, args) -> dict[str, Any]:
                     weights=ADAPTED_WEIGHTS,
                     reranker=None,
                     substitutions=fold.substitutions,
+                    query_encoder=query_encoder,
                 ).fit(corpus),
                 PlainCharTfidf().fit(corpus),
             )
@@ -166,6 +236,7 @@ def build(args) -> dict:
     from doorstroom_match.text.rerank import FEATURES, TitleReranker
 
     t0 = time.perf_counter()
+    print(f"  rows kept as {_rows_file(args, 0)} (and the other folds)", flush=True)
     cache = Path(args.cache_dir) if args.cache_dir else None
     folds_rows: list[dict[str, Any] | None] = [None] * args.folds
     new = 0
@@ -182,8 +253,9 @@ def build(args) -> dict:
             posting=not args.no_posting,
             groups=not args.no_groups,
         )
+        only = {int(x) for x in args.only_folds.split(",") if x} if args.only_folds else None
         for fold in folds:
-            if folds_rows[fold.index] is not None:
+            if folds_rows[fold.index] is not None or (only and fold.index not in only):
                 continue
             if args.max_new_folds and new >= args.max_new_folds:
                 break
@@ -221,7 +293,15 @@ def build(args) -> dict:
     # is kept beside the rows, so an interrupted run resumes where it stopped
     test_folds = [int(x) for x in args.test_folds.split(",")] if args.test_folds else []
     test_folds = test_folds or list(range(args.folds))
+    if args.nested == "none":
+        test_folds = []
     run_recipes = [r for r in recipes if args.nested == "all" or r == args.recipe]
+
+    def done_file(f: int, recipe: str) -> Path:
+        return _rows_file(args, f).with_name(_rows_file(args, f).stem + f"-nested-{recipe}.json")
+
+    if args.nested == "kept":  # the results other runs kept, nothing fitted
+        test_folds = [f for f in test_folds if done_file(f, args.recipe).is_file()]
     nested: dict[str, list] = {}
     for f in test_folds:
         for s in rows:
@@ -231,19 +311,24 @@ def build(args) -> dict:
                 _metrics(r["feats"][:, :, FEATURES.index("fused")], r["right"])
             )
         for recipe in run_recipes:
-            done = _rows_file(args, f).with_name(
-                _rows_file(args, f).stem + f"-nested-{recipe}.json"
-            )
+            done = done_file(f, recipe)
             if args.rows_dir and done.is_file():
                 res = json.loads(done.read_text(encoding="utf-8"))
             else:
                 t1 = time.perf_counter()
                 train = [r for s in recipes[recipe] for i, r in enumerate(rows[s]) if i != f]
                 model = TitleReranker(n_candidates=args.candidates).fit(*stack(train))
-                res = {
-                    s: _metrics(model.predict_scores(rows[s][f]["feats"]), rows[s][f]["right"])
-                    for s in rows
-                }
+                res = {}
+                for s in rows:
+                    feats, right = rows[s][f]["feats"], rows[s][f]["right"]
+                    scores = model.predict_scores(feats)
+                    res[s] = _metrics(scores, right)
+                    for top in args.rescore:
+                        # only the fused top `top` re-scored (features still from all the
+                        # candidates); the rest follow in the fused order
+                        part = np.full_like(scores, -np.inf)
+                        part[:, :top] = model.predict_scores(feats[:, :top])
+                        res[f"{s}@top{top}"] = _metrics(part, right)
                 if args.rows_dir:
                     done.write_text(json.dumps(res), encoding="utf-8")
                 print(f"  nested {recipe} fold {f}: {time.perf_counter() - t1:.0f} s", flush=True)
@@ -259,15 +344,23 @@ def build(args) -> dict:
     if not args.final:
         return {"nested_cv": summary, "test_folds": test_folds}
 
-    final = TitleReranker(n_candidates=args.candidates).fit(
-        *stack([r for s in recipes[args.recipe] for r in rows[s]])
-    )
+    if args.final_from:  # fitted by an earlier run of the same rows and recipe
+        final = TitleReranker.load(args.final_from)
+        if final.info_.get("query_encoder") != args.query_encoder:
+            raise SystemExit(f"{args.final_from} was not trained on {args.query_encoder} rows")
+        train_seconds = final.info_.get("train_seconds")
+    else:
+        final = TitleReranker(n_candidates=args.candidates).fit(
+            *stack([r for s in recipes[args.recipe] for r in rows[s]])
+        )
+        train_seconds = round(time.perf_counter() - t0, 1)
     final.info_.update(
         {
             "folds": args.folds,
             "seed": args.seed,
             "nested_test_folds": test_folds,
             "recipe": args.recipe,
+            "query_encoder": args.query_encoder,
             "groups": not args.no_groups,
             "settings": {
                 s: int(sum(len(r["right"]) for r in rows[s])) for s in recipes[args.recipe]
@@ -282,7 +375,7 @@ def build(args) -> dict:
             "nested_cv_acc1_per_fold": {
                 name: [round(r["acc@1"], 4) for r in res] for name, res in nested.items()
             },
-            "train_seconds": round(time.perf_counter() - t0, 1),
+            "train_seconds": train_seconds,
         }
     )
     final.save(args.out)
@@ -307,7 +400,9 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m models.train_title_reranker", description=__doc__.split("\n")[0]
     )
     p.add_argument(
-        "--out", default=str(DEFAULT_OUT), help="output JSON (default: the package model)"
+        "--out",
+        default=None,
+        help="output JSON (default: the package's file for --query-encoder, rerank.RERANKER_FILES)",
     )
     p.add_argument("--folds", type=int, default=5)
     p.add_argument("--seed", type=int, default=1)
@@ -324,9 +419,29 @@ def main(argv: list[str] | None = None) -> int:
         help="no ISCO group rows in the training corpora (the recipe of the committed model)",
     )
     p.add_argument(
+        "--query-encoder",
+        choices=("static", "model"),
+        default=DEFAULT_QUERY_KIND,
+        help="what embeds the queries of the training rows: the static table (a table per "
+        "fold trained without its labels) or MiniLM's forward pass (default: the package's "
+        "default query path, rerank.DEFAULT_QUERY_KIND)",
+    )
+    p.add_argument(
         "--rows-dir",
         default="build/title_reranker_rows",
         help="each fold's candidate rows are kept here and reused ('' = none)",
+    )
+    p.add_argument(
+        "--rows-hash",
+        default="",
+        help="read and write the kept rows under this code hash instead of the checkout's "
+        "(a run prints its own): for rows made before a change known not to touch them",
+    )
+    p.add_argument(
+        "--only-folds",
+        default="",
+        help="compute the rows of these folds only (comma-separated; runs side by side can "
+        "share the folds), then stop if others are missing",
     )
     p.add_argument(
         "--max-new-folds",
@@ -343,9 +458,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument(
         "--nested",
-        choices=("all", "recipe"),
+        choices=("all", "recipe", "kept", "none"),
         default="all",
-        help="nested CV of every recipe (the comparison) or of --recipe only",
+        help="nested CV of every recipe (the comparison), of --recipe only, of --recipe "
+        "read from the results other runs kept (nothing fitted), or none (only the final fit)",
+    )
+    p.add_argument(
+        "--rescore",
+        default="10,20,30",
+        type=lambda v: [int(x) for x in v.split(",") if x],
+        help="the nested CV also scores re-ranking only the fused top N of the candidates, "
+        "for each N here (comma-separated; '' none): rows '<setting>@topN'",
     )
     p.add_argument(
         "--test-folds",
@@ -353,12 +476,21 @@ def main(argv: list[str] | None = None) -> int:
         help="comma-separated folds the nested CV scores (default: all)",
     )
     p.add_argument(
+        "--final-from",
+        default="",
+        help="the final model: this file written by an earlier run (same rows and recipe) "
+        "instead of a new fit; its record gets this run's nested CV",
+    )
+    p.add_argument(
         "--no-final",
         dest="final",
         action="store_false",
         help="nested CV only: do not fit and write the model",
     )
-    build(p.parse_args(argv))
+    args = p.parse_args(argv)
+    if args.out is None:
+        args.out = str(DEFAULT_OUT.with_name(RERANKER_FILES[args.query_encoder]))
+    build(args)
     return 0
 
 

@@ -31,6 +31,11 @@ def _args(tmp_path, **kw):
         test_folds="",
         final=False,
         out=str(tmp_path / "model.json"),
+        query_encoder="static",
+        rows_hash="",
+        rescore=[],
+        only_folds="",
+        final_from="",
     )
     base.update(kw)
     return SimpleNamespace(**base)
@@ -66,7 +71,28 @@ def test_fold_rows_round_trip_and_are_named_by_their_recipe(tmp_path):
     # rows made another way (no posting-style queries, no group rows) never stand in
     assert trt._rows_file(_args(tmp_path, no_posting=True), 1) != path
     assert trt._rows_file(_args(tmp_path, no_groups=True), 1) != path
+    # nor rows of the other query encoder, nor rows made by other code
+    assert trt._rows_file(_args(tmp_path, query_encoder="model"), 1) != path
+    assert trt._code_hash() in path.name
+    assert trt._rows_file(_args(tmp_path, rows_hash="0123456789"), 1) != path
     assert not list(tmp_path.glob("*.tmp.npz"))
+
+
+def test_nested_cv_scores_rescoring_only_the_fused_best(tmp_path):
+    """``--rescore N``: the nested CV also reports re-ranking the fused top N only; N equal
+    to the candidates gives the full figure."""
+    rng = np.random.default_rng(4)
+    args = _args(tmp_path, recipe="labels", nested="recipe", rescore=[2, 6])
+    for f in range(args.folds):
+        rows = _rows(rng, n=40)
+        for s in SETTINGS:  # the gold's own "char" is highest: something to learn
+            rows[s]["feats"][..., FEATURES.index("char")] += rows[s]["right"] * 2.0
+        trt._save_rows(trt._rows_file(args, f), rows)
+    summary = trt.build(args)["nested_cv"]
+    for s in SETTINGS:
+        full, top6 = summary[f"reranked[labels]/{s}"], summary[f"reranked[labels]/{s}@top6"]
+        assert full["acc@1"] == top6["acc@1"] and full["mrr@10"] == top6["mrr@10"]
+        assert f"reranked[labels]/{s}@top2" in summary
 
 
 def test_metrics_order_by_score_and_break_ties_by_fused_order():
@@ -144,3 +170,27 @@ def test_occupation_cosines_take_each_occupations_best_row():
         idx = [i for i, x in enumerate(row_uris) if x == u]
         want = (q @ rows[idx].T).max(axis=1) if idx else np.full(len(q), -1.0)
         np.testing.assert_allclose(got[:, j], want, rtol=1e-5, atol=1e-6)
+
+
+def test_kept_nested_results_go_into_a_model_fitted_by_another_run(tmp_path):
+    """``--nested kept --final-from FILE``: the model of a final-only run gets the nested CV
+    that other runs kept, without any fit."""
+    rng = np.random.default_rng(5)
+    args = _args(tmp_path, recipe="labels", nested="none", final=True)
+    for f in range(args.folds):
+        rows = _rows(rng, n=30)
+        for s in SETTINGS:
+            rows[s]["feats"][..., FEATURES.index("char")] += rows[s]["right"] * 2.0
+        trt._save_rows(trt._rows_file(args, f), rows)
+    trt.build(args)  # the final fit alone
+    assert TitleReranker.load(args.out).info_["nested_cv_mean"] == {}
+    trt.build(_args(tmp_path, recipe="labels", nested="recipe", test_folds="1", final=False))
+    out = tmp_path / "with_cv.json"
+    info = trt.build(
+        _args(tmp_path, recipe="labels", nested="kept", final=True, final_from=args.out, out=out)
+    )
+    assert info["nested_test_folds"] == [1]
+    assert "reranked/heldout" in TitleReranker.load(out).info_["nested_cv_mean"]
+    a, b = TitleReranker.load(args.out), TitleReranker.load(out)
+    x = rng.random((5, 6, len(FEATURES)), dtype=np.float32)
+    np.testing.assert_array_equal(a.predict_scores(x), b.predict_scores(x))

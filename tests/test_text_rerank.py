@@ -181,16 +181,58 @@ def test_auto_reranker_only_with_the_default_adapter(monkeypatch, tmp_path):
     tn = TitleNormalizer()
     loaded = tn._make_reranker("adapted")
     assert isinstance(loaded, TitleReranker) and loaded.n_candidates == 50
+    # trained on the default query path's features (MiniLM's queries: the sixth session's
+    # model, recorded before the key existed)
+    assert loaded.info_.get("query_encoder", "model") == rerank_mod.DEFAULT_QUERY_KIND
     # trained on label- and posting-style queries of both settings, better where it matters
     cv = loaded.info_["nested_cv_mean"]
     settings = ("heldout", "known", "heldout_posting", "known_posting")
     assert loaded.info_["recipe"] == "labels+posting"
-    assert set(cv) == {f"{kind}/{s}" for kind in ("fused", "reranked") for s in settings}
+    full = {name for name in cv if "@top" not in name}  # the others: only the top N re-scored
+    assert full == {f"{kind}/{s}" for kind in ("fused", "reranked") for s in settings}
     assert all(loaded.info_["settings"][s] > 0 for s in settings)
     for s in ("known", "known_posting"):
         assert cv[f"reranked/{s}"]["acc@1"] > cv[f"fused/{s}"]["acc@1"] + 0.03
     # the rule it was chosen by: unseen labels not below 0.45 acc@1 / 0.55 mrr@10
     assert cv["reranked/heldout"]["acc@1"] >= 0.45 and cv["reranked/heldout"]["mrr@10"] >= 0.55
     assert tn._make_reranker("base") is None and tn._make_reranker("custom") is None
-    monkeypatch.setattr(titles_mod, "reranker_path", lambda: tmp_path / "absent.json")
+    monkeypatch.setattr(titles_mod, "reranker_path", lambda kind=None: tmp_path / "absent.json")
     assert tn._make_reranker("adapted") is None
+
+
+def test_a_reranker_file_per_query_kind(monkeypatch, tmp_path):
+    """Each query path reads the re-ranker trained on its features; an absent one falls back
+    to the default file."""
+    default = rerank_mod.reranker_path()
+    other = {"static": "model", "model": "static"}[rerank_mod.DEFAULT_QUERY_KIND]
+    assert rerank_mod.reranker_path(rerank_mod.DEFAULT_QUERY_KIND) == default
+    assert rerank_mod.reranker_path("custom") == default
+    own = rerank_mod.reranker_path(other)
+    assert own.is_file() and own != default, "both re-rankers are committed"
+    assert TitleReranker.load(own).info_.get("query_encoder", "model") == other
+    monkeypatch.setenv("DOORSTROOM_TITLES_RERANKER", str(tmp_path / "mine.json"))
+    assert rerank_mod.reranker_path(other) == tmp_path / "mine.json"  # no sibling: the file
+    (tmp_path / rerank_mod.RERANKER_FILES[other]).write_text("{}")
+    assert rerank_mod.reranker_path(other) == tmp_path / rerank_mod.RERANKER_FILES[other]
+
+
+def test_rerank_top_rescores_only_the_fused_best():
+    """``rerank_top``: the fused best N re-ordered by the re-ranker, the rest after them in
+    the fused order with a share of 0; N >= the candidates changes nothing."""
+    texts = [q for q, _ in QUERIES]
+    plain = TitleNormalizer(model=None, reranker=None).fit(corpus())
+    fused_scores, fused_idx = plain.predict_topk(texts, k=4)
+    exact = fused_scores[:, 0] >= 10
+    full = TitleNormalizer(model=None, reranker=PreferLast()).fit(corpus())
+    same = TitleNormalizer(model=None, reranker=PreferLast(), rerank_top=4).fit(corpus())
+    for a, b in zip(full.predict_topk(texts, k=4), same.predict_topk(texts, k=4), strict=True):
+        np.testing.assert_array_equal(a, b)
+    two = TitleNormalizer(model=None, reranker=PreferLast(), rerank_top=2).fit(corpus())
+    scores, idx = two.predict_topk(texts, k=4)
+    # the two best fused flipped, then the fused third and fourth
+    np.testing.assert_array_equal(idx[~exact], fused_idx[~exact][:, [1, 0, 2, 3]])
+    # softmax of log1p(rank) over the two re-scored: 2/3, 1/3; then 0
+    np.testing.assert_allclose(scores[~exact], [[2 / 3, 1 / 3, 0, 0]] * (~exact).sum(), rtol=1e-6)
+    np.testing.assert_array_equal(idx[exact][:, 0], fused_idx[exact][:, 0])  # exact stays first
+    with pytest.raises(ValidationError, match="rerank_top"):
+        TitleNormalizer(model=None, rerank_top=0).fit(corpus())

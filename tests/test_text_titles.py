@@ -584,3 +584,64 @@ def test_variant_kernel_equals_the_scipy_reference():
     tn._variant_char_candidates(variants, owner, cands, ref, jit=False)
     assert (ref > 0).any()
     np.testing.assert_array_equal(fast, ref)
+
+
+@pytest.mark.parametrize("dense_weight", [0.0, 0.5])
+def test_occupation_maxima_kernel_equals_the_numpy_reference(dense_weight):
+    """One pass over the rows gives the numbers of ``_fuse`` and ``np.maximum.reduceat``."""
+    pytest.importorskip("numba", reason="needs the 'fast' extra")
+    from doorstroom_match.text.synonyms import TitleSubstitutions
+
+    words = ["magazijn", "medewerker", "kassa", "hulp", "verantwoordelijke", "winkel", "kok"]
+    rng = np.random.default_rng(1)
+    rows = [
+        {"uri": f"u:{int(u)}", "text": " ".join(rng.choice(words, size=rng.integers(1, 4)))}
+        for u in rng.integers(0, 15, size=90)
+    ]
+    subs = TitleSubstitutions({"medewerker": ["bediende", "hulp"], "kassa": ["kas"]})
+    weights = {"char": 0.9, "dense": dense_weight, "desc": 0.5, "desc_dense": 0, "char_sub": 1}
+    tn = TitleNormalizer(model=FakeDense(), weights=weights, reranker=None, substitutions=subs)
+    tn.fit(TitleCorpus.from_rows(rows))
+    texts = ["magazijn medewerker", "kassa", "winkel hulp kok", rows[3]["text"], "Kassa (m/v/x)"]
+    n, n_rows, n_occ = len(texts), len(rows), len(tn.uris_)
+    char = rng.random((n, n_rows), dtype=np.float32)
+    char[3, 5] = char[4, 0] = 1.0  # exact label matches, one of them maybe a preferred label
+    dense = rng.normal(size=(n, n_rows)).astype(np.float32)
+    sub = np.where(rng.random((n, n_rows)) < 0.3, rng.random((n, n_rows)), 0).astype(np.float32)
+    extra = rng.normal(size=(n, n_occ)).astype(np.float32)
+    for d, s in ((dense, sub), (None, sub), (dense, None), (None, None)):
+        fast = tn._occupation_maxima(char, d, s, extra, jit=True)
+        ref = tn._occupation_maxima(char, d, s, extra, jit=False)
+        for a, b in zip(fast, ref, strict=True):
+            if isinstance(a, dict):
+                assert a.keys() == b.keys()
+                for k in a:
+                    np.testing.assert_array_equal(a[k], b[k])
+            else:
+                np.testing.assert_array_equal(a, b)
+    assert ref[2].any()
+    # and through the whole scoring path (real signals): the same outputs
+    real = list(tn._iter_scores(texts, parts=True))
+    tn._occupation_maxima = lambda *a: TitleNormalizer._occupation_maxima(tn, *a, jit=False)
+    for (_, occ_a, info_a), (_, occ_b, info_b) in zip(
+        real, tn._iter_scores(texts, parts=True), strict=True
+    ):
+        np.testing.assert_array_equal(occ_a, occ_b)
+        for k in info_a:
+            if k != "normed":
+                np.testing.assert_array_equal(info_a[k], info_b[k])
+
+
+def test_threads_give_the_same_topk():
+    """``n_jobs``: chunks scored on threads give the single-thread results, row for row."""
+    texts = [q for q, _ in QUERIES] * 7 + ["kok", "Kassa (m/v/x)"]
+    one = TitleNormalizer(model=FakeDense(), reranker=None, n_jobs=1, chunk_size=5)
+    one.fit(corpus())
+    two = TitleNormalizer(model=FakeDense(), reranker=None, n_jobs=2, chunk_size=5)
+    two.fit(corpus())
+    assert two._n_threads() == 2 and one._n_threads() == 1
+    for a, b in zip(one.predict_topk(texts, k=3), two.predict_topk(texts, k=3), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert TitleNormalizer(cache=object(), n_jobs=2)._n_threads() == 1  # SQLite: one thread
+    with pytest.raises(ValidationError, match="n_jobs"):
+        TitleNormalizer(model=None, n_jobs=0).fit(corpus())

@@ -29,7 +29,13 @@ import numpy as np
 from doorstroom_match._exceptions import NotFittedError, ValidationError
 from doorstroom_match.text._paths import model_file
 
-__all__ = ["FEATURES", "TitleReranker", "candidate_features", "group_codes", "reranker_path"]
+__all__ = [
+    "FEATURES",
+    "TitleReranker",
+    "candidate_features",
+    "group_codes",
+    "reranker_path",
+]
 
 #: The per-row signals of ``TitleNormalizer`` the features take as they are.
 _SIGNALS = (
@@ -67,11 +73,36 @@ FEATURES = (
     "query_chars",
 )
 _FILENAME = "title-reranker.json"
+#: The query encoder whose features the re-ranker at :func:`reranker_path` was trained on
+#: (the default query path of ``TitleNormalizer(query_encoder="auto")``: MiniLM's forward
+#: pass); a normaliser whose queries are embedded otherwise uses the file of its kind in
+#: :data:`RERANKER_FILES`, beside it (``title-reranker-static.json`` for the static table).
+DEFAULT_QUERY_KIND = "model"
+#: Re-ranker file per query kind (``TitleNormalizer.query_kind_``): each was trained on the
+#: features its query encoder gives (``models.train_title_reranker --query-encoder``); the
+#: default kind's is :data:`_FILENAME`.
+RERANKER_FILES = {
+    kind: _FILENAME if kind == DEFAULT_QUERY_KIND else name
+    for kind, name in (
+        ("static", "title-reranker-static.json"),
+        ("model", "title-reranker-minilm.json"),
+    )
+}
 
 
-def reranker_path() -> Path:
-    """``$DOORSTROOM_TITLES_RERANKER`` when set, else ``models/title-reranker.json``."""
-    return model_file("DOORSTROOM_TITLES_RERANKER", _FILENAME)
+def reranker_path(query_kind: str | None = None) -> Path:
+    """Where the re-ranker for queries embedded by ``query_kind`` is looked for.
+
+    ``$DOORSTROOM_TITLES_RERANKER`` when set, else ``models/title-reranker.json``: the model
+    for the default query path (:data:`DEFAULT_QUERY_KIND`). Another kind in
+    :data:`RERANKER_FILES` (``"model"``: MiniLM's forward pass) reads its own file in the
+    same folder, and that default one when its own is absent.
+    """
+    path = model_file("DOORSTROOM_TITLES_RERANKER", _FILENAME)
+    if query_kind is None or query_kind == DEFAULT_QUERY_KIND or query_kind not in RERANKER_FILES:
+        return path
+    own = path.with_name(RERANKER_FILES[query_kind])
+    return own if own.is_file() else path
 
 
 def group_codes(isco_groups) -> np.ndarray:
@@ -315,12 +346,15 @@ class TitleReranker:
         }
         return self
 
-    def predict_scores(self, features: np.ndarray) -> np.ndarray:
+    def predict_scores(self, features: np.ndarray, n_threads: int = 0) -> np.ndarray:
         """Ranking score of each candidate (higher is better; comparable within a query).
 
         Parameters
         ----------
         features : ndarray of shape (n_queries, K, len(FEATURES))
+        n_threads : int, default 0
+            LightGBM's threads (0: its default, every core); 1 when the caller runs
+            several predictions on threads of its own (no oversubscription).
 
         Returns
         -------
@@ -331,7 +365,12 @@ class TitleReranker:
         n, k, f = features.shape
         if f != len(FEATURES):
             raise ValidationError(f"features must have {len(FEATURES)} columns, got {f}")
-        raw = self.booster_.predict(np.asarray(features, np.float32).reshape(n * k, f))
+        x = np.asarray(features, np.float32).reshape(n * k, f)
+        raw = (
+            self.booster_.predict(x, num_threads=n_threads)
+            if n_threads
+            else self.booster_.predict(x)
+        )
         return np.asarray(raw, dtype=np.float32).reshape(n, k)
 
     def save(self, path: str | os.PathLike) -> None:

@@ -15,7 +15,8 @@ every row as a weighted sum of similarities:
     falling back with a warning to a fine-tuned model folder or the plain base model when it
     is absent; with ``query_encoder="static"`` the queries (not the corpus) are embedded by
     a static n-gram table distilled from the same MiniLM (:mod:`~doorstroom_match.text.static`),
-    about a hundred times cheaper per title and a little less accurate;
+    about a hundred times cheaper per title, and re-ranked by a re-ranker trained on those
+    queries' features (``models/title-reranker-static.json``);
 ``desc``
     cosine of character TF-IDF of the query and the first sentence of the occupation's
     description (it usually names the occupation in the plural and in other words);
@@ -55,6 +56,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import warnings
@@ -86,6 +88,7 @@ from doorstroom_match.text.encoders import (
 )
 from doorstroom_match.text.normalise import normalise_title, normalise_titles
 from doorstroom_match.text.rerank import (
+    DEFAULT_QUERY_KIND,
     TitleReranker,
     candidate_features,
     group_codes,
@@ -222,6 +225,86 @@ def _variant_rows_kernel(
                 buf[v_indices[jj]] = 0
 
 
+def _occupation_maxima_kernel(
+    char,
+    dense,
+    sub,
+    dense_in_fuse,
+    sub_in_best,
+    w_char,
+    w_dense,
+    w_sub,
+    starts,
+    pref_row,
+    exact_at,
+    fused,
+    char_max,
+    dense_max,
+    sub_max,
+    exact,
+    exact_pref,
+):
+    """The per-occupation maxima of :meth:`TitleNormalizer._iter_scores` in one pass.
+
+    Rows ``starts[o]:starts[o + 1]`` (the last to the end) belong to occupation ``o``. Per
+    query ``i`` and occupation ``o``: ``fused`` the best row of ``best * w_char + w_dense *
+    dense`` where ``best = max(char, w_sub * sub)`` (``sub`` only with ``sub_in_best``,
+    ``dense`` only with ``dense_in_fuse``), ``char_max``/``dense_max``/``sub_max`` the best
+    row of each signal (``dense``/``sub`` of shape (0, 0): not given, their maxima left
+    alone), ``exact`` whether a row has ``char >= exact_at`` and ``exact_pref`` whether that
+    row is a preferred label. The same float32 operations in the same order as the numpy
+    path (``_fuse`` and ``np.maximum.reduceat``), so the same numbers (tested).
+    """
+    n, n_occ = fused.shape
+    n_rows = char.shape[1]
+    has_dense = dense.shape[0] > 0
+    has_sub = sub.shape[0] > 0
+    for i in range(n):
+        for o in range(n_occ):
+            a = starts[o]
+            b = starts[o + 1] if o + 1 < n_occ else n_rows
+            fm = np.float32(-np.inf)
+            cm = np.float32(-np.inf)
+            dm = np.float32(-np.inf)
+            sm = np.float32(-np.inf)
+            ex = False
+            ep = False
+            for r in range(a, b):
+                c = char[i, r]
+                best = c
+                if has_sub:
+                    s = sub[i, r]
+                    if s > sm:
+                        sm = s
+                    if sub_in_best:
+                        v = w_sub * s
+                        if v > best:
+                            best = v
+                row = best * w_char
+                if has_dense:
+                    d = dense[i, r]
+                    if d > dm:
+                        dm = d
+                    if dense_in_fuse:
+                        row = row + w_dense * d
+                if row > fm:
+                    fm = row
+                if c > cm:
+                    cm = c
+                if c >= exact_at:
+                    ex = True
+                    if pref_row[r]:
+                        ep = True
+            fused[i, o] = fm
+            char_max[i, o] = cm
+            if has_dense:
+                dense_max[i, o] = dm
+            if has_sub:
+                sub_max[i, o] = sm
+            exact[i, o] = ex
+            exact_pref[i, o] = ep
+
+
 class TitleNormalizer:
     """Map free-text job titles to occupations of a catalogue.
 
@@ -255,9 +338,12 @@ class TitleNormalizer:
         (a new way of writing a known job); 0.2 serves both (``models/README.md``).
     reranker : "auto", str, Path, TitleReranker or None, default "auto"
         Re-scores the best candidates of :meth:`predict` / :meth:`predict_topk` (not
-        :meth:`score_occupations`). ``"auto"``: the committed ``models/title-reranker.json``
-        when the dense model is the default adapter (the re-ranker was trained on its
-        signals), else none. A path or a fitted
+        :meth:`score_occupations`). ``"auto"``: when the dense model is the default adapter
+        (the re-ranker was trained on its signals), the committed file trained on the
+        features of this normaliser's query path (:func:`~doorstroom_match.text.rerank.
+        reranker_path` of ``query_kind_``: ``models/title-reranker.json`` for MiniLM's
+        queries, ``models/title-reranker-static.json`` for the static table's), else none.
+        A path or a fitted
         :class:`~doorstroom_match.text.rerank.TitleReranker`: that one. None: no re-ranking.
     substitutions : "auto", str, Path, TitleSubstitutions or None, default "auto"
         Word substitutions for the ``char_sub`` signal. ``"auto"``: the committed
@@ -282,9 +368,22 @@ class TitleNormalizer:
         table (:class:`~doorstroom_match.text.static.StaticTitleEncoder`, MiniLM distilled
         onto character n-grams and words, ``models/title-static.npz``), followed by the same
         adapter, in the same space; only for the default adapter and the base model.
-        ``"auto"``: ``"model"`` (the best measured; the static table's figures are in
-        ``benchmarks/README.md``, *Title speed, seventh session*). An encoder object (ready
-        to encode; not fitted here): that one, for queries only.
+        ``"auto"``: :data:`~doorstroom_match.text.rerank.DEFAULT_QUERY_KIND` with the
+        default adapter (``"model"``: with its own re-ranker the static path ties with
+        MiniLM's on unseen labels and postings but is 0.01-0.02 acc@1 lower where the
+        catalogue knows sibling labels, at about twice the speed; ``benchmarks/README.md``,
+        *Static queries with their own re-ranker*), ``"model"`` for other dense models. An
+        encoder object (ready to encode; not fitted here): that one, for queries only.
+    rerank_top : int or None, default None
+        The re-ranker's features are computed for its ``n_candidates`` (50) best fused
+        candidates, as in its training, but only the best ``rerank_top`` of them are
+        re-scored; the others follow them in the fused order, with a share of 0 (None: all
+        are re-scored). The trees' cost is proportional to the candidates re-scored.
+    n_jobs : int or None, default None
+        Threads of :meth:`predict` / :meth:`predict_topk`, each scoring its own chunks of
+        queries (the numba kernels, BLAS and LightGBM release the GIL; results do not
+        depend on it). None: 2 on a machine with 2 CPUs or more, and 1 when ``cache`` is
+        set (its SQLite connection belongs to one thread), as is any value then.
 
     Notes
     -----
@@ -325,6 +424,8 @@ class TitleNormalizer:
         group_penalty: float = 0.3,
         variant_candidates: int | None = 200,
         query_encoder: Any = "auto",
+        rerank_top: int | None = None,
+        n_jobs: int | None = None,
     ) -> None:
         self.model = model
         self.weights = weights
@@ -338,6 +439,8 @@ class TitleNormalizer:
         self.group_penalty = group_penalty
         self.variant_candidates = variant_candidates
         self.query_encoder = query_encoder
+        self.rerank_top = rerank_top
+        self.n_jobs = n_jobs
 
     # ------------------------------------------------------------------------------ fit
     def _make_dense(self) -> tuple[Any, str]:
@@ -437,6 +540,10 @@ class TitleNormalizer:
         check_number(self.group_penalty, "group_penalty", low=0.0)
         if self.variant_candidates is not None:
             check_int(self.variant_candidates, "variant_candidates", low=1)
+        if self.rerank_top is not None:
+            check_int(self.rerank_top, "rerank_top", low=1)
+        if self.n_jobs is not None:
+            check_int(self.n_jobs, "n_jobs", low=1)
         # rows sorted by occupation, so np.maximum.reduceat gives the best row per occupation
         self._row_order = np.argsort(row_occ, kind="stable")
         sorted_occ = row_occ[self._row_order]
@@ -521,7 +628,7 @@ class TitleNormalizer:
                 emb[[not d for d in full]] = 0.0  # no description: no signal
                 self._occ_desc_dense = emb
         self.query_encoder_, self.query_kind_ = self._make_query_encoder(dense, kind)
-        self.reranker_ = self._make_reranker(kind)
+        self.reranker_ = self._make_reranker(kind)  # after query_kind_: its file depends on it
         self._labels_norm = [normalise_title(str(lab)) for lab in self.labels_]
         self._n_rows = n_rows
         self._group_codes = group_codes(self.isco_groups_)
@@ -532,7 +639,15 @@ class TitleNormalizer:
         qe = self.query_encoder
         if self.dense_encoder_ is None:
             return None, "none"
-        if isinstance(qe, str) and qe in ("auto", "model"):
+        if isinstance(qe, str) and qe == "auto":
+            from doorstroom_match.text.static import static_table_path
+
+            # the static table serves the default adapter's queries when it is the default
+            # query path (rerank.DEFAULT_QUERY_KIND) and installed
+            use_static = kind == "adapted" and isinstance(self.dense_encoder_, AdaptedEncoder)
+            use_static = use_static and DEFAULT_QUERY_KIND == "static"
+            qe = "static" if use_static and static_table_path().is_file() else "model"
+        if isinstance(qe, str) and qe == "model":
             return self.dense_encoder_, "model"
         if isinstance(qe, str) and qe == "static":
             from doorstroom_match.text.static import StaticTitleEncoder
@@ -666,7 +781,8 @@ class TitleNormalizer:
         if r is None or (isinstance(r, str) and r.lower() == "none"):
             return None
         if isinstance(r, str) and r == "auto":
-            path = reranker_path()
+            # the file trained on this query path's features (static table or MiniLM)
+            path = reranker_path(getattr(self, "query_kind_", None))
             if kind != "adapted" or not path.is_file():
                 return None
             try:
@@ -713,71 +829,145 @@ class TitleNormalizer:
         ``char_sub_pref`` (the label row), ``desc``, ``desc_dense`` (zeros where a signal is
         off), and ``normed``, the normalised texts (a list).
         """
+        for start in range(0, len(texts), self.chunk_size):
+            occ, info = self._chunk_scores(texts[start : start + self.chunk_size], parts)
+            yield start, occ, info
+
+    def _chunk_scores(
+        self, chunk: list[str], parts: bool = False
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Occupation scores and parts of one chunk of texts (see :meth:`_iter_scores`)."""
         w = self.weights_
         n_occ = len(self.uris_)
-        for start in range(0, len(texts), self.chunk_size):
-            chunk = texts[start : start + self.chunk_size]
-            normed = normalise_titles(chunk)  # once for the char, desc and variant signals
-            char = sparse_dot_dense(
-                self.char_encoder_.encode_prepped_sparse(normed), self._rows_char
-            )
-            want_sub = self.substitutions_ is not None and (w["char_sub"] > 0 or parts)
-            q = dense = None
-            if self.dense_encoder_ is not None:
-                q = self._encode_dense(chunk, self.query_encoder_)
-                if w["dense"] > 0 or parts:
-                    dense = q @ self._rows_dense.T
-            # per-occupation terms: the row prior and the description signals
-            extra = np.broadcast_to(self._occ_prior, (len(chunk), n_occ)).copy()
-            desc_dense = desc = None
-            if q is not None and self._occ_desc_dense is not None:
-                desc_dense = q @ self._occ_desc_dense.T
-                extra += w["desc_dense"] * desc_dense
-            if self.desc_encoder_ is not None:
-                qd = self.desc_encoder_.encode_prepped_sparse(normed)
-                desc = sparse_dot_dense(qd, self._occ_desc)
-                extra += w["desc"] * desc
+        normed = normalise_titles(chunk)  # once for the char, desc and variant signals
+        char = sparse_dot_dense(self.char_encoder_.encode_prepped_sparse(normed), self._rows_char)
+        want_sub = self.substitutions_ is not None and (w["char_sub"] > 0 or parts)
+        q = dense = None
+        if self.dense_encoder_ is not None:
+            q = self._encode_dense(chunk, self.query_encoder_)
+            if w["dense"] > 0 or parts:
+                dense = q @ self._rows_dense.T
+        # per-occupation terms: the row prior and the description signals
+        extra = np.broadcast_to(self._occ_prior, (len(chunk), n_occ)).copy()
+        desc_dense = desc = None
+        if q is not None and self._occ_desc_dense is not None:
+            desc_dense = q @ self._occ_desc_dense.T
+            extra += w["desc_dense"] * desc_dense
+        if self.desc_encoder_ is not None:
+            qd = self.desc_encoder_.encode_prepped_sparse(normed)
+            desc = sparse_dot_dense(qd, self._occ_desc)
+            extra += w["desc"] * desc
 
-            sub = None
-            if want_sub:
-                cands = None
-                c = self.variant_candidates
-                if c is not None and c < n_occ:  # variants only where they can matter
-                    cands = np.argpartition(-self._fuse(char, dense, extra), c - 1, axis=1)[:, :c]
-                sub = self._variant_char(normed, cands)
-            best = char
-            if sub is not None and w["char_sub"] > 0:
-                best = np.maximum(char, w["char_sub"] * sub)
-            occ = self._fuse(best, dense, extra)
-            # a title that is literally (after normalisation) a row of the corpus names that
-            # row's occupation, however many other rows it has: it goes first
-            hit = char >= _EXACT
-            exact = np.maximum.reduceat(hit, self._starts, axis=1)
-            tier = self._exact_tier(
-                exact, np.maximum.reduceat(hit & self._pref_row, self._starts, axis=1)
+        sub = None
+        if want_sub:
+            cands = None
+            c = self.variant_candidates
+            if c is not None and c < n_occ:  # variants only where they can matter
+                cands = np.argpartition(-self._fuse(char, dense, extra), c - 1, axis=1)[:, :c]
+            sub = self._variant_char(normed, cands)
+        # per occupation: the fused score, each signal's best row, exact label matches (a
+        # title that is literally, after normalisation, a row of the corpus names that
+        # row's occupation, however many other rows it has: it goes first)
+        occ, maxima, exact, exact_pref = self._occupation_maxima(char, dense, sub, extra)
+        tier = self._exact_tier(exact, exact_pref)
+        exact = tier > 0
+        # the same bonus for every exact match (the re-ranker's features were learned with
+        # it); the tiers order them in predict_topk
+        occ[exact] += _EXACT_BONUS
+        info: dict[str, np.ndarray] = {"exact": exact, "tier": tier}
+        if parts:  # signals that are off count 0
+            zeros = np.zeros((len(chunk), n_occ), dtype=np.float32)
+            info["normed"] = normed
+            info["char"] = maxima["char"]
+            info["char_pref"] = char[:, self._starts]
+            if sub is None:
+                info["char_sub"] = info["char_sub_pref"] = zeros
+            else:
+                info["char_sub"] = maxima["char_sub"]
+                info["char_sub_pref"] = sub[:, self._starts]
+            info["dense_pref"] = zeros if dense is None else dense[:, self._starts]
+            info["dense"] = zeros if dense is None else maxima["dense"]
+            info["desc"] = zeros if desc is None else desc
+            info["desc_dense"] = zeros if desc_dense is None else desc_dense
+        return occ, info
+
+    def _occupation_maxima(
+        self,
+        char: np.ndarray,
+        dense: np.ndarray | None,
+        sub: np.ndarray | None,
+        extra: np.ndarray,
+        jit: bool = True,
+    ) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray, np.ndarray]:
+        """Fused occupation scores, each signal's best row, and exact label matches.
+
+        Parameters
+        ----------
+        char, dense, sub : ndarray of shape (n, n_rows) (``dense``, ``sub``: or None)
+            Per-row cosines: character TF-IDF, dense, best query variant.
+        extra : ndarray of shape (n, n_occupations)
+            The per-occupation terms (row prior, description signals).
+        jit : bool, default True
+            With numba, one pass over the rows (:func:`_occupation_maxima_kernel`); without
+            (or ``jit=False``), the numpy reference path: the same numbers.
+
+        Returns
+        -------
+        fused : ndarray of shape (n, n_occupations), float32
+            :meth:`_fuse` of ``max(char, w_sub * sub)``, plus ``extra``.
+        maxima : dict of str to ndarray of shape (n, n_occupations)
+            ``char``, and ``dense`` and ``char_sub`` where given: the best row per occupation.
+        exact, exact_pref : ndarray of shape (n, n_occupations), bool
+            An occupation has a row equal to the title (``char >= _EXACT``); that row is its
+            preferred label.
+        """
+        from doorstroom_match._jit import compiled
+
+        w = self.weights_
+        sub_in_best = sub is not None and w["char_sub"] > 0
+        kernel = compiled(_occupation_maxima_kernel) if jit else None
+        arrays = [a for a in (char, dense, sub, extra) if a is not None]
+        if kernel is not None and all(a.dtype == np.float32 for a in arrays):
+            n, n_occ = extra.shape
+            empty = np.zeros((0, 0), dtype=np.float32)
+            fused = np.empty((n, n_occ), dtype=np.float32)
+            maxima = {"char": np.empty((n, n_occ), dtype=np.float32)}
+            if dense is not None:
+                maxima["dense"] = np.empty((n, n_occ), dtype=np.float32)
+            if sub is not None:
+                maxima["char_sub"] = np.empty((n, n_occ), dtype=np.float32)
+            exact = np.empty((n, n_occ), dtype=bool)
+            exact_pref = np.empty((n, n_occ), dtype=bool)
+            kernel(
+                np.ascontiguousarray(char),
+                empty if dense is None else np.ascontiguousarray(dense),
+                empty if sub is None else np.ascontiguousarray(sub),
+                dense is not None and w["dense"] > 0,
+                sub_in_best,
+                np.float32(w["char"]),
+                np.float32(w["dense"]),
+                np.float32(w["char_sub"]),
+                self._starts.astype(np.int64),
+                self._pref_row,
+                np.float32(_EXACT),
+                fused,
+                maxima["char"],
+                maxima.get("dense", empty),
+                maxima.get("char_sub", empty),
+                exact,
+                exact_pref,
             )
-            exact = tier > 0
-            # the same bonus for every exact match (the re-ranker's features were learned with
-            # it); the tiers order them in predict_topk
-            occ[exact] += _EXACT_BONUS
-            info: dict[str, np.ndarray] = {"exact": exact, "tier": tier}
-            if parts:  # signals that are off count 0
-                zeros = np.zeros((len(chunk), n_occ), dtype=np.float32)
-                info["normed"] = normed
-                info["char"] = np.maximum.reduceat(char, self._starts, axis=1)
-                info["char_pref"] = char[:, self._starts]
-                if sub is None:
-                    info["char_sub"] = info["char_sub_pref"] = zeros
-                else:
-                    info["char_sub"] = np.maximum.reduceat(sub, self._starts, axis=1)
-                    info["char_sub_pref"] = sub[:, self._starts]
-                info["dense_pref"] = zeros if dense is None else dense[:, self._starts]
-                info["dense"] = (
-                    zeros if dense is None else np.maximum.reduceat(dense, self._starts, axis=1)
-                )
-                info["desc"] = zeros if desc is None else desc
-                info["desc_dense"] = zeros if desc_dense is None else desc_dense
-            yield start, occ, info
+            return fused + extra, maxima, exact, exact_pref
+        best = np.maximum(char, w["char_sub"] * sub) if sub_in_best else char
+        fused = self._fuse(best, dense, extra)
+        reduce = functools.partial(np.maximum.reduceat, indices=self._starts, axis=1)
+        maxima = {"char": reduce(char)}
+        if dense is not None:
+            maxima["dense"] = reduce(dense)
+        if sub is not None:
+            maxima["char_sub"] = reduce(sub)
+        hit = char >= _EXACT
+        return fused, maxima, reduce(hit), reduce(hit & self._pref_row)
 
     def _fuse(self, best: np.ndarray, dense: np.ndarray | None, extra: np.ndarray) -> np.ndarray:
         """Fused occupation scores from per-row char (or best-variant) and dense cosines.
@@ -851,12 +1041,28 @@ class TitleNormalizer:
         n_cand = kk if rr is None else min(n_occ, max(kk, int(rr.n_candidates)))
         scores = np.zeros((len(texts), kk), dtype=np.float32)
         idx = np.zeros((len(texts), kk), dtype=np.int64)
-        for start, occ, parts in self._iter_scores(texts, parts=rr is not None):
+
+        jobs = self._n_threads()
+        # on threads of ours, LightGBM's own threads would only oversubscribe the cores
+        rr_kw = {}
+        if rr is not None and jobs > 1 and isinstance(rr, TitleReranker):
+            rr_kw = {"n_threads": 1}
+
+        def one_chunk(start: int, size: int) -> None:
+            occ, parts = self._chunk_scores(texts[start : start + size], parts=rr is not None)
             part, vals = _top_sorted(occ, n_cand)
             tier = np.take_along_axis(parts["tier"], part, axis=1)
             key = vals
             if rr is not None:  # re-score the candidates; ties keep the fused order
-                key = rr.predict_scores(self._candidate_features(part, occ, parts))
+                feats = self._candidate_features(part, occ, parts)
+                top = n_cand if self.rerank_top is None else min(n_cand, int(self.rerank_top))
+                if top < n_cand:
+                    # features from all the candidates (as in training), scores for the
+                    # fused best `top`; the others follow them in the fused order
+                    key = np.full(vals.shape, -np.inf, dtype=np.float32)
+                    key[:, :top] = rr.predict_scores(feats[:, :top], **rr_kw)
+                else:
+                    key = rr.predict_scores(feats, **rr_kw)
                 vals = _softmax_rows(key)  # a share of 1 over the candidates, for coaches
                 # exact matches stay first (certain); the re-ranker never saw one in training
                 vals = np.where(tier > 0, 1.0, vals)
@@ -867,7 +1073,30 @@ class TitleNormalizer:
             vals = np.take_along_axis(vals, o, axis=1)
             idx[start : start + len(occ)] = part[:, :kk]
             scores[start : start + len(occ)] = vals[:, :kk]
+
+        size = self.chunk_size
+        if jobs > 1:  # every thread gets work: chunks of at most chunk_size, as even as can be
+            size = max(1, min(size, -(-len(texts) // jobs)))
+        starts = range(0, len(texts), size)
+        if jobs > 1 and len(starts) > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            # the kernels, BLAS and LightGBM release the GIL; every chunk writes its own rows
+            with ThreadPoolExecutor(jobs) as pool:
+                for f in [pool.submit(one_chunk, s, size) for s in starts]:
+                    f.result()
+        else:
+            for s in starts:
+                one_chunk(s, size)
         return scores, idx
+
+    def _n_threads(self) -> int:
+        """Threads of :meth:`predict_topk` (see ``n_jobs``)."""
+        if self.cache is not None:
+            return 1
+        if self.n_jobs is not None:
+            return int(self.n_jobs)
+        return min(2, os.cpu_count() or 1)
 
     def _candidate_features(self, candidates, fused, parts) -> np.ndarray:
         return candidate_features(
