@@ -166,8 +166,11 @@ class OccupationModel:
                 )
             if corpus is None:
                 corpus = load_esco_corpus(self.catalogue)
+            # one thread inside the normaliser: guess() spreads its texts over n_jobs threads
             tn = (
-                TitleNormalizer(model=None, reranker=None) if tn == "fast" else TitleNormalizer()
+                TitleNormalizer(model=None, reranker=None, n_jobs=1)
+                if tn == "fast"
+                else TitleNormalizer(n_jobs=1)
             ).fit(corpus)
         elif not hasattr(tn, "uris_"):
             raise ValidationError("normalizer must be 'fast', 'full' or a fitted TitleNormalizer")
