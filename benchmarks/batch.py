@@ -35,6 +35,7 @@ The figures go to ``benchmarks/README.md`` (section "Weekly batch").
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import sys
@@ -118,6 +119,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             # thread: timed apart as free_after_s)
             inc = tmp / f"inc{i}"
             shutil.copytree(out, inc)
+            if hasattr(os, "sync"):  # last week's files were on disk long ago, not dirty now
+                os.sync()
             timed("increment", inc, "feed_week2.jsonl", w2, i == 0)
             t = time.perf_counter()
             _drop_trash(inc)
