@@ -573,7 +573,8 @@ class _Block:
     ranked : _Ranked or None
         The block's explained rows, for the bulletin, ranked in this process
         (``keep_matches``): each worker's :class:`Match` list is built from them where the
-        bulletin renders that worker's page (:class:`_WeekMatches`). Does not pickle.
+        bulletin renders that worker's page (:class:`_WeekMatches`). From a forked process it
+        comes back without the matcher and the workers (:func:`_forked_block`), never to Dask.
     """
 
     text: str
