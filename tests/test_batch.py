@@ -501,3 +501,21 @@ def test_the_shipped_batch_encoder_is_the_fit_on_the_shipped_catalogue(tmp_path)
     with Store(tmp_path / "s.sqlite") as st:
         assert batch_encoder("tfidf", st).fingerprint == fresh.fingerprint
         assert st._db.execute("SELECT COUNT(*) FROM artifacts").fetchone()[0] == 0
+
+
+def test_guesses_on_threads_are_the_guesses_of_one_thread():
+    # the shipped model (the weekly batch's, fitted on the whole catalogue: not in
+    # test_rules_occupations, whose hand-built catalogue keeps mutation runs fast); more texts
+    # than two chunks of its normaliser, split over threads
+    from doorstroom_match.ranking import default_occupation_model
+
+    m = default_occupation_model()
+    chunk = m.normalizer_.chunk_size
+    labels = [str(x) for x in m.normalizer_.labels_[: 2 * chunk + 37]]
+    texts = [f"{t} (m/v/x)" if i % 3 else t.upper() for i, t in enumerate(labels)]
+    one = m._predict(texts, 5, 1)
+    for n_jobs in (2, 3, 8):
+        many = m._predict(texts, 5, n_jobs)
+        assert np.array_equal(one[0], many[0]) and np.array_equal(one[1], many[1])
+    with pytest.raises(ValidationError, match="n_jobs"):
+        m.guess(["kok"], n_jobs=0)

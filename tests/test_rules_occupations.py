@@ -647,17 +647,9 @@ def test_a_text_below_min_score_is_not_asked_again():
     assert m.normalizer_.asked == ["low"]
 
 
-def test_guesses_on_threads_are_the_guesses_of_one_thread():
-    # the shipped model; more texts than two chunks of its normaliser, split over threads
-    from doorstroom_match.ranking import default_occupation_model
-
-    m = default_occupation_model()
-    chunk = m.normalizer_.chunk_size
-    labels = [str(x) for x in m.normalizer_.labels_[: 2 * chunk + 37]]
-    texts = [f"{t} (m/v/x)" if i % 3 else t.upper() for i, t in enumerate(labels)]
-    one = m._predict(texts, 5, 1)
-    for n_jobs in (2, 3, 8):
-        many = m._predict(texts, 5, n_jobs)
-        assert np.array_equal(one[0], many[0]) and np.array_equal(one[1], many[1])
-    with pytest.raises(ValidationError, match="n_jobs"):
-        m.guess(["kok"], n_jobs=0)
+def test_guess_checks_n_jobs_also_for_texts_guessed_before():
+    m = model({"kok": [("a1", 0.9)]}, k=2)
+    m.guess(["kok"], n_jobs=2)
+    for bad in (0, -1, 1.5, True):
+        with pytest.raises(ValidationError, match="n_jobs"):
+            m.guess(["kok"], n_jobs=bad)
