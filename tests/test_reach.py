@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from doorstroom_match import Vacancy, WorkerProfile, ranking
+from doorstroom_match import Vacancy, WorkerProfile
 from doorstroom_match.geo import cos_limit, postcode_coordinates, unit_inner, unit_vectors
 from doorstroom_match.ranking import Matcher, as_vacancies, as_workers
 from doorstroom_match.reach import (
@@ -25,6 +25,8 @@ from doorstroom_match.reach import (
 )
 from doorstroom_match.synthetic import generate_sample
 
+from ._topk_paths import topk_with
+
 #: Flemish postcodes of the bundled table, and one the table does not know.
 POSTCODES = ["9000", "9050", "9300", "2000", "2800", "3000", "8000", "8500", "3500", "1000"]
 UNKNOWN = "0999"
@@ -36,26 +38,12 @@ def _xyz(codes):
 
 def _both(matcher, wks, top, *, exclude=None, subset=None):
     """(pruned, unpruned) top-k of the same workers."""
-    out = []
-    for reach in (True, False):
-        old = ranking._REACH
-        ranking._REACH = reach
-        try:
-            ctx = matcher._worker_context(wks, exclude)
-            out.append(matcher._topk(ctx, top, far=False, subset=subset))
-        finally:
-            ranking._REACH = old
-    return out
+    kw = {"exclude": exclude, "subset": subset}
+    return [topk_with(matcher, wks, top, reach=r, **kw) for r in (True, False)]
 
 
 def _numpy(matcher, wks, top, *, exclude=None, subset=None):
-    old = ranking._FUSED
-    ranking._FUSED = False
-    try:
-        ctx = matcher._worker_context(wks, exclude)
-        return matcher._topk(ctx, top, far=False, subset=subset)
-    finally:
-        ranking._FUSED = old
+    return topk_with(matcher, wks, top, exclude=exclude, subset=subset, fused=False)
 
 
 def _same(a, b):

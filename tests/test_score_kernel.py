@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from doorstroom_match import RankingWeights, Vacancy, WorkerProfile, ranking
+from doorstroom_match import RankingWeights, Vacancy, WorkerProfile
 from doorstroom_match._score import (
     column_bits,
     compiled_kernel,
@@ -24,6 +24,7 @@ from doorstroom_match._score import (
 from doorstroom_match.ranking import Matcher, as_vacancies, as_workers
 from doorstroom_match.synthetic import generate_sample
 
+from ._topk_paths import topk_with
 from .strategies import competence_maps
 
 
@@ -35,16 +36,8 @@ def sample():
 
 def _both(matcher, wks, top, *, far=False, exclude=None, subset=None):
     """(fused, numpy) top-k of the same context."""
-    out = []
-    for fused in (True, False):
-        old = ranking._FUSED
-        ranking._FUSED = fused
-        try:
-            ctx = matcher._worker_context(wks, exclude)
-            out.append(matcher._topk(ctx, top, far=far, subset=subset))
-        finally:
-            ranking._FUSED = old
-    return out
+    kw = {"far": far, "exclude": exclude, "subset": subset}
+    return [topk_with(matcher, wks, top, fused=f, **kw) for f in (True, False)]
 
 
 def _same(a, b):
