@@ -166,7 +166,7 @@ class OccupationModel:
                 )
             if corpus is None:
                 corpus = load_esco_corpus(self.catalogue)
-            # one thread inside the normaliser: guess() spreads its texts over n_jobs threads
+            # one thread unless guess() asks for more (the weekly batch passes its --jobs)
             tn = (
                 TitleNormalizer(model=None, reranker=None, n_jobs=1)
                 if tn == "fast"
@@ -221,9 +221,9 @@ class OccupationModel:
         texts : sequence of str or None
             Job targets or vacancy titles; ``None`` or blank gives no occupation.
         n_jobs : int, default=1
-            Threads that score the texts not guessed before, in parts of whole chunks of the
-            normaliser (its scoring kernels release the GIL). A text's guess does not depend
-            on the others, so the result is the same for any ``n_jobs``.
+            Threads on which the normaliser scores the texts not guessed before
+            (:meth:`~doorstroom_match.text.TitleNormalizer.predict_topk`); the result is
+            the same for any ``n_jobs``.
 
         Returns
         -------
@@ -238,7 +238,7 @@ class OccupationModel:
         todo = sorted({key for key in keys if key and key not in self._memo})
         n_jobs = check_int(n_jobs, "n_jobs", low=1)
         if todo:
-            scores, idx = self._predict(todo, k, n_jobs)
+            scores, idx = self.normalizer_.predict_topk(todo, k, n_jobs=n_jobs)
             share = _softmax(scores, float(self.temperature), exact=scores >= _EXACT_SCORE)
             # rounded as the weekly store keeps them, so a stored guess scores exactly as a
             # fresh one (byte-identical outputs whether or not a title was seen before)
@@ -256,21 +256,6 @@ class OccupationModel:
                 n = len(hit[0])
                 out_i[r, :n], out_p[r, :n] = hit
         return out_i, out_p
-
-    def _predict(self, todo: list[str], k: int, n_jobs: int) -> tuple[np.ndarray, np.ndarray]:
-        """``normalizer_.predict_topk(todo, k)``, in ``n_jobs`` threads of whole chunks."""
-        tn = self.normalizer_
-        chunk = int(getattr(tn, "chunk_size", 512))
-        n_chunks = -(-len(todo) // chunk)
-        if n_jobs <= 1 or n_chunks < 2:
-            return tn.predict_topk(todo, k)
-        from concurrent.futures import ThreadPoolExecutor
-
-        per = -(-n_chunks // min(n_jobs, n_chunks)) * chunk
-        parts = [todo[i : i + per] for i in range(0, len(todo), per)]
-        with ThreadPoolExecutor(len(parts), thread_name_prefix="occupations") as pool:
-            done = list(pool.map(lambda part: tn.predict_topk(part, k), parts))
-        return np.concatenate([d[0] for d in done]), np.concatenate([d[1] for d in done])
 
     def remember(self, texts: Sequence[str], index: np.ndarray, share: np.ndarray) -> None:
         """Take guesses computed earlier (e.g. kept in the weekly store) for these texts."""

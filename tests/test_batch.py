@@ -513,9 +513,9 @@ def test_guesses_on_threads_are_the_guesses_of_one_thread():
     chunk = m.normalizer_.chunk_size
     labels = [str(x) for x in m.normalizer_.labels_[: 2 * chunk + 37]]
     texts = [f"{t} (m/v/x)" if i % 3 else t.upper() for i, t in enumerate(labels)]
-    one = m._predict(texts, 5, 1)
+    one = m.normalizer_.predict_topk(texts, 5, n_jobs=1)
     for n_jobs in (2, 3, 8):
-        many = m._predict(texts, 5, n_jobs)
+        many = m.normalizer_.predict_topk(texts, 5, n_jobs=n_jobs)
         assert np.array_equal(one[0], many[0]) and np.array_equal(one[1], many[1])
     with pytest.raises(ValidationError, match="n_jobs"):
         m.guess(["kok"], n_jobs=0)

@@ -71,7 +71,7 @@ class TableNormalizer:
         self.answers = answers or {}
         self.asked: list[str] = []
 
-    def predict_topk(self, texts, k):
+    def predict_topk(self, texts, k, n_jobs=None):
         kk = min(k, len(self._uris))
         scores = np.zeros((len(texts), kk), dtype=np.float32)
         idx = np.zeros((len(texts), kk), dtype=np.int64)

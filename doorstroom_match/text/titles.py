@@ -1020,8 +1020,13 @@ class TitleNormalizer:
             out[start : start + len(occ)] = occ
         return out
 
-    def predict_topk(self, texts: Sequence[str], k: int = 10) -> tuple[np.ndarray, np.ndarray]:
+    def predict_topk(
+        self, texts: Sequence[str], k: int = 10, *, n_jobs: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Top-k occupations per text as arrays.
+
+        ``n_jobs``: threads for this call (None: the normaliser's ``n_jobs``); the result does
+        not depend on it.
 
         Returns
         -------
@@ -1042,7 +1047,7 @@ class TitleNormalizer:
         scores = np.zeros((len(texts), kk), dtype=np.float32)
         idx = np.zeros((len(texts), kk), dtype=np.int64)
 
-        jobs = self._n_threads()
+        jobs = self._n_threads(n_jobs)
         # on threads of ours, LightGBM's own threads would only oversubscribe the cores
         rr_kw = {}
         if rr is not None and jobs > 1 and isinstance(rr, TitleReranker):
@@ -1090,10 +1095,12 @@ class TitleNormalizer:
                 one_chunk(s, size)
         return scores, idx
 
-    def _n_threads(self) -> int:
-        """Threads of :meth:`predict_topk` (see ``n_jobs``)."""
+    def _n_threads(self, n_jobs: int | None = None) -> int:
+        """Threads of :meth:`predict_topk`: ``n_jobs`` of the call, else of the normaliser."""
         if self.cache is not None:
             return 1
+        if n_jobs is not None:
+            return check_int(n_jobs, "n_jobs", low=1)
         if self.n_jobs is not None:
             return int(self.n_jobs)
         return min(2, os.cpu_count() or 1)
