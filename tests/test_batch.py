@@ -208,6 +208,39 @@ def test_next_week_encodes_only_new_texts(tmp_path, small_tfidf):
         assert st.count("embeddings") == len(titles2)
 
 
+class _CountingBar:
+    def __init__(self):
+        self.n = 0
+
+    def update(self, n: int = 1) -> None:
+        self.n += n
+
+
+def test_vacancy_texts_are_encoded_once_each_in_chunks_of_distinct_texts(
+    tmp_path, small_tfidf, monkeypatch
+):
+    from doorstroom_match.text.cache import EmbeddingCache, text_sha256
+
+    monkeypatch.setattr(batch_mod, "_ENCODE_CHUNK", 3)  # chunk borders inside the repeats
+    titles = sorted({r["title"] for r in _jsonl(SAMPLE / "feed.jsonl")})[:8]
+    texts = [titles[i % 5] for i in range(11)] + titles[5:] + [titles[0]]
+    enc = CountingEncoder(small_tfidf)
+    with EmbeddingCache(tmp_path / "cache.sqlite") as cache:
+        # two texts already cached from an earlier week
+        cache.put(
+            enc.fingerprint, [text_sha256(t) for t in titles[:2]], small_tfidf.encode(titles[:2])
+        )
+        bar = _CountingBar()
+        vectors, keys, n_encoded, n_cached = batch_mod._encode_vacancies(enc, texts, cache, bar)
+    assert keys == [text_sha256(t) for t in texts]
+    assert (n_encoded, n_cached, bar.n) == (6, 2, len(texts))
+    encoded = [t for call in enc.calls for t in call]
+    assert sorted(encoded) == sorted(titles[2:])  # each new text once, the cached ones never
+    assert all(len(call) <= 3 for call in enc.calls)
+    assert vectors.shape == (len(texts), 32) and vectors.dtype == np.float32
+    np.testing.assert_array_equal(vectors, small_tfidf.encode(texts))
+
+
 def test_expired_vacancies_drop_out(tmp_path):
     res = _run(tmp_path, date="2027-01-04")
     vac = _jsonl(SAMPLE / "feed.jsonl") + _jsonl(SAMPLE / "places.jsonl")
