@@ -450,6 +450,15 @@ def _bar(progress: bool, total: int, desc: str, unit: str) -> Any:
 
 
 # =============================================================================== occupations
+def _guessed_texts(active: list[Vacancy], targets: Sequence[str | None]) -> list[str]:
+    """The week's texts that need an occupation guess: vacancy titles without a given
+    occupation and the workers' job targets, whitespace-normalised, sorted."""
+    return sorted(
+        {" ".join(v.title.split()) for v in active if not v.occupation_uri}
+        | {" ".join(t.split()) for t in targets if t} - {""}
+    )
+
+
 def _occupation_model(
     st: Store,
     active: list[Vacancy],
@@ -476,10 +485,7 @@ def _occupation_model(
         except (ValueError, UnicodeDecodeError):
             log.warning("stored occupation guesses could not be read; computing them again")
             known = {}
-    titles = sorted(
-        {" ".join(v.title.split()) for v in active if not v.occupation_uri}
-        | {" ".join(t.split()) for t in targets if t} - {""}
-    )
+    titles = _guessed_texts(active, targets)
     keys = {t: _text_key(t) for t in titles}
     have = [t for t in titles if keys[t] in known]
     if have:
@@ -805,14 +811,18 @@ def _rank_block(
 
 # Dask: the fitted Matcher does not pickle (mappingproxy fields), so workers get plain records
 # and vectors once (scattered), fit a Matcher from them, and keep it for the following blocks.
-_REMOTE_MATCHERS: dict[str, tuple[Matcher, np.ndarray]] = {}
+_REMOTE_MATCHERS: dict[str, tuple[Matcher, np.ndarray, CompetenceDictionary]] = {}
 
 
-def _matcher_from_payload(token: str, payload: bytes) -> tuple[Matcher, np.ndarray]:
-    """The week's fitted Matcher and its ``new`` flags on a Dask worker, from the pickled
-    payload (fitted once per worker process and week)."""
+def _matcher_from_payload(
+    token: str, payload: bytes
+) -> tuple[Matcher, np.ndarray, CompetenceDictionary]:
+    """The week's fitted Matcher, its ``new`` flags and the dictionary to read the workers
+    with, on a Dask worker, from the pickled payload (once per worker process and week)."""
     hit = _REMOTE_MATCHERS.get(token)
     if hit is None:
+        from .feeds import _MemoDictionary
+
         data = pickle.loads(payload)
         dictionary = (
             CompetenceDictionary.from_records(
@@ -821,13 +831,31 @@ def _matcher_from_payload(token: str, payload: bytes) -> tuple[Matcher, np.ndarr
             if data["dictionary"] is not None
             else None
         )
-        vacs = [Vacancy.from_record(r, dictionary=dictionary) for r in data["vacancies"]]
-        m = Matcher(**data["params"], dictionary=dictionary).fit(
-            vacs, vacancy_vectors=data["vectors"]
-        )
+        # names resolved once per distinct name, as the client's reader does
+        memo = _MemoDictionary(dictionary or default_dictionary())
+        vacs = [Vacancy.from_record(r, dictionary=memo) for r in data["vacancies"]]
+        params = dict(data["params"])
+        if data["guesses"] is not None:
+            # the shipped model, as the client's, with the client's guesses: no title is
+            # guessed again here
+            from .ranking import default_occupation_model
+
+            params["occupations"] = occ = default_occupation_model()
+            occ.remember(*data["guesses"])
+        m = Matcher(**params, dictionary=dictionary).fit(vacs, vacancy_vectors=data["vectors"])
         _REMOTE_MATCHERS.clear()
-        hit = _REMOTE_MATCHERS[token] = (m, data["new"])
+        hit = _REMOTE_MATCHERS[token] = (m, data["new"], memo)
     return hit
+
+
+def _shared_guesses(occ: Any, active: list[Vacancy], wks: list[WorkerProfile]) -> Any:
+    """(texts, index, share) of the week's occupation guesses, for the Dask workers (they
+    would otherwise guess every title again, once per worker process), or None without a
+    shipped occupation model."""
+    if occ is None or not hasattr(occ, "remember"):
+        return None
+    texts = _guessed_texts(active, [w.job_target for w in wks])
+    return (texts, *occ.guess(texts)) if texts else None
 
 
 def _remote_rank(
@@ -843,8 +871,8 @@ def _remote_rank(
     """:func:`_rank_block` on a Dask worker: the same block, text and rows as locally (every
     worker ranked in full, from the block's ``preselected`` lists where the client found
     them)."""
-    matcher, new = _matcher_from_payload(token, payload)
-    workers = [WorkerProfile.from_record(r, dictionary=matcher.dictionary) for r in worker_records]
+    matcher, new, memo = _matcher_from_payload(token, payload)
+    workers = [WorkerProfile.from_record(r, dictionary=memo) for r in worker_records]
     done = _rank_block(
         matcher,
         workers,
@@ -1451,6 +1479,7 @@ def _run(
                 else dictionary.to_records(),
                 "allow_unknown": dictionary.allow_unknown,
                 "new": new,
+                "guesses": _shared_guesses(occ, active, wks),
             }
             token = _digest([run_id, str(st.path), [hashes[v.id] for v in active], day.isoformat()])
             token = f"{token}-{id(payload)}"
