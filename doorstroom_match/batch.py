@@ -735,10 +735,12 @@ def _local_blocks(
             return done
 
     def ranked() -> Any:
-        # at most ``jobs`` blocks in flight: memory stays bounded, and a failing block stops
-        # the week after the blocks already running (pool.map would submit every block)
+        # at most 2 x ``jobs`` blocks in flight: memory stays bounded, and a failing block
+        # stops the week after the blocks already running (pool.map would submit every
+        # block); with only ``jobs`` a process that finished its block waited, idle, until
+        # the blocks before it were taken in order
         pending: deque = deque()
-        for i in range(min(jobs, len(blocks))):
+        for i in range(min(_IN_FLIGHT * jobs, len(blocks))):
             pending.append((i, submit(i)))
         nxt = len(pending)
         while pending:
@@ -751,6 +753,9 @@ def _local_blocks(
 
     return ranked()
 
+
+#: Blocks in flight per process or thread of the ranking (see ``_local_blocks``).
+_IN_FLIGHT = 2
 
 #: The blocks being ranked, for forked processes (they inherit it; see ``_local_blocks``).
 _FORK_BLOCKS: list[tuple[Matcher, list[list[WorkerProfile]], tuple]] = []
