@@ -137,8 +137,14 @@ def _tree_pss() -> int | None:
     return total * 1024
 
 
-def peak_memory(fn: Callable[[], Any], interval: float = 0.002) -> tuple[Any, dict[str, float]]:
+def peak_memory(
+    fn: Callable[[], Any], interval: float = 0.002, trace: bool = True
+) -> tuple[Any, dict[str, float]]:
     """Run ``fn`` once and return its result and the peak memory it took.
+
+    ``trace=False`` leaves :mod:`tracemalloc` off (``traced_mb`` is then ``nan``): tracing
+    keeps a record per live allocation, which for a run holding millions of small Python
+    objects inflates both its time and its resident set (the weekly batch at Flanders scale).
 
     Returns
     -------
@@ -170,17 +176,20 @@ def peak_memory(fn: Callable[[], Any], interval: float = 0.002) -> tuple[Any, di
 
     sampler = threading.Thread(target=sample, daemon=True)
     was_tracing = tracemalloc.is_tracing()
-    if not was_tracing:
+    if trace and not was_tracing:
         tracemalloc.start()
-    tracemalloc.reset_peak()
-    base = tracemalloc.get_traced_memory()[0]
+    if trace or was_tracing:
+        tracemalloc.reset_peak()
+    base = tracemalloc.get_traced_memory()[0] if (trace or was_tracing) else 0
     if before is not None:
         sampler.start()
     try:
         result = fn()
     finally:
-        traced_peak = tracemalloc.get_traced_memory()[1] - base
-        if not was_tracing:
+        traced_peak = (
+            tracemalloc.get_traced_memory()[1] - base if (trace or was_tracing) else float("nan")
+        )
+        if trace and not was_tracing:
             tracemalloc.stop()
         stop.set()
         if before is not None:

@@ -101,7 +101,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             run_it = lambda: _batch(data, out, feed, date, args.encoder, args.bulletin)  # noqa: E731
             t = time.perf_counter()
             if args.memory and first:
-                res, memory[key] = peak_memory(run_it, interval=0.05)
+                res, memory[key] = peak_memory(run_it, interval=0.05, trace=False)
             else:
                 res = run_it()
             times[key].append(time.perf_counter() - t)

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -86,6 +87,10 @@ def test_common_helpers(capsys):
     assert result == 2**20 and mem["traced_mb"] >= 7.9
     if sys.platform == "linux":  # this process's own share, at least
         assert mem["tree_pss_peak_mb"] > 1
+    # untraced (the batch benchmark): no traced figure, tracemalloc left as it was
+    result, mem = _common.peak_memory(lambda: np.ones(2**20).sum(), trace=False)
+    assert result == 2**20 and mem["traced_mb"] != mem["traced_mb"]
+    assert not tracemalloc.is_tracing()
     line = _common.emit_json({"x": np.float32(1.5), "nan": float("nan"), "t": (1, 2)})
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1]) == json.loads(line)
     assert json.loads(line) == {"x": 1.5, "nan": None, "t": [1, 2]}
