@@ -667,6 +667,8 @@ def json_texts(draw):
             + text[i + 1 :]
         )
     return text
+
+
 # ---------------------------------------------------------------- job titles (text/_ngrams)
 _TITLE_WORDS = st.sampled_from(
     [
@@ -684,6 +686,8 @@ def title_texts(draw):
     )
     seps = draw(st.lists(st.sampled_from([" ", "  ", "\t", " / ", "-"]), min_size=len(parts)))
     return "".join(p + s for p, s in zip(parts, seps, strict=False))
+
+
 @st.composite
 def unit_rows(draw, max_rows=12, dim=st.integers(1, 16)):
     """Float32 rows of unit length (text vectors), some with exact zeros and repeats."""
