@@ -176,20 +176,20 @@ def peak_memory(
 
     sampler = threading.Thread(target=sample, daemon=True)
     was_tracing = tracemalloc.is_tracing()
-    if trace and not was_tracing:
-        tracemalloc.start()
-    if trace or was_tracing:
+    tracing = trace or was_tracing  # a caller's own tracing is read, never stopped
+    base = 0
+    if tracing:
+        if not was_tracing:
+            tracemalloc.start()
         tracemalloc.reset_peak()
-    base = tracemalloc.get_traced_memory()[0] if (trace or was_tracing) else 0
+        base = tracemalloc.get_traced_memory()[0]
     if before is not None:
         sampler.start()
     try:
         result = fn()
     finally:
-        traced_peak = (
-            tracemalloc.get_traced_memory()[1] - base if (trace or was_tracing) else float("nan")
-        )
-        if trace and not was_tracing:
+        traced_peak = tracemalloc.get_traced_memory()[1] - base if tracing else float("nan")
+        if tracing and not was_tracing:
             tracemalloc.stop()
         stop.set()
         if before is not None:
