@@ -4,9 +4,11 @@
 
 ``doorstroom_match.core.topk_by_distance`` (top-10, cut-off ``max_distance=2``) on seeded data of
 ``benchmarks.core`` with ``n_jobs`` = 1, 2, 4, ... up to the CPUs this process may use. The
-baseline is the same call on one thread, in the same run; ``efficiency`` is speed-up / threads
-(1.0 is linear). Minimum of ``--repeat`` runs; identical results across thread counts are
-checked.
+scaling baseline is the same call on one thread, in the same run; ``efficiency`` is speed-up /
+threads (1.0 is linear). The default call fuses the lookup-table distances with the selection;
+the score-block path it replaced (explicit ``block_cols``: distances written into a block, then
+selected) is timed beside it at every thread count (``blocked_seconds``, ``fused_vs_blocked``).
+Minimum of ``--repeat`` runs; identical results across thread counts and paths are checked.
 """
 
 from __future__ import annotations
@@ -19,6 +21,17 @@ import numpy as np
 
 from benchmarks._common import best_of, emit_json, platform_info
 from benchmarks.core import DEFAULT_MAX_DISTANCE, make_data, run_core_topk
+
+
+def run_blocked_topk(levels, requirements, weights, k, max_distance, n_jobs):
+    """The score-block path with its own default blocks (what the default call did before)."""
+    from doorstroom_match.core import _topk_blocks, topk_by_distance
+
+    _, block_cols = _topk_blocks(levels.shape[0], requirements.shape[0], n_jobs)
+    return topk_by_distance(
+        levels, requirements, weights, k=k, max_distance=max_distance, n_jobs=n_jobs,
+        block_cols=block_cols,
+    )  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,10 +56,15 @@ def main(argv: list[str] | None = None) -> int:
             lambda n=n: run_core_topk(levels, req, wts, 10, DEFAULT_MAX_DISTANCE, n),
             args.repeat,
         )
+        tb, blocked = best_of(
+            lambda n=n: run_blocked_topk(levels, req, wts, 10, DEFAULT_MAX_DISTANCE, n),
+            args.repeat,
+        )
         if ref is None:
             ref, t1 = res, t
-        else:
-            assert np.array_equal(res.indices, ref.indices), "results differ across threads"
+        for other in (res, blocked):
+            assert np.array_equal(other.indices, ref.indices), "results differ"
+            assert np.array_equal(other.values, ref.values, equal_nan=True), "results differ"
         points.append(
             {
                 "threads": n,
@@ -54,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
                 "pairs_per_s": round(pairs / t),
                 "speedup": round(t1 / t, 2),
                 "efficiency": round(t1 / t / n, 3),
+                "blocked_seconds": round(tb, 4),
+                "fused_vs_blocked": round(tb / t, 2),
             }
         )
         if not args.json:

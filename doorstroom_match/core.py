@@ -27,13 +27,14 @@ Everything here works in row blocks, so memory stays bounded however large W x V
 
 Speed (``benchmarks/README.md``, sections Core and Scaling): the table kernel runs one tile
 per thread on a pool kept between calls (it releases the GIL), about 1.3 ns per pair per
-thread against 2.7 ns for the product; the product runs in tiles of up to 256 workers on
-``n_jobs`` threads, each with single-threaded BLAS (numpy releases the GIL), which on flat
-products like this one beats one multi-threaded BLAS call. The exact top-k selection
-bounds each row's k-th smallest value by the k-th smallest of strided group minima, so only a
-few candidates per row are ranked, and rows with many ties at that bound (a strong worker
-passes most vacancies) need only a prefix of the columns; selecting costs a fraction of the
-product. The plain argpartition path (:func:`_select_smallest_partition`) stays the reference.
+thread against 2.7 ns for the product; :func:`topk_by_distance` by default fuses it with the
+selection (:func:`_lut_topk_kernel`), so that no score block goes through memory at all. The
+product runs in tiles of up to 256 workers on ``n_jobs`` threads, each with single-threaded
+BLAS (numpy releases the GIL), which on flat products like this one beats one multi-threaded
+BLAS call. The exact top-k selection of the score-block path bounds each row's k-th smallest
+value by the k-th smallest of strided group minima, so only a few candidates per row are
+ranked, and rows with many ties at that bound (a strong worker passes most vacancies) need
+only a prefix of the columns; selecting costs a fraction of the product. The plain argpartition path (:func:`_select_smallest_partition`) stays the reference.
 """
 
 from __future__ import annotations
@@ -439,6 +440,68 @@ def _lut_fill_kernel(tables, codes, out, col0, step):
                 g += 1
 
 
+def _lut_topk_kernel(tables, codes, n_cols, step, bound, out_idx, out_val):
+    """The ``k`` smallest distances per row, summed and selected in one pass over the tables.
+
+    Plain Python that numba compiles. ``codes`` (n, G) int32, ``tables`` (G, 25, V) float32;
+    ``out_idx`` (n, k) int64 and ``out_val`` (n, k) float32 come filled with -1 and nan and
+    leave sorted by (distance, column). Distances are summed exactly as in
+    :func:`_lut_fill_kernel` (so equal bits), ``step`` columns at a time into one row buffer
+    that stays in L1; a distance enters the list when it beats the list's worst (while the list
+    is short: when it is at most ``bound``), so ties keep the lower column and a distance above
+    ``bound`` (or nan) is never kept. No score block is written or read.
+    """
+    n_groups = tables.shape[0]
+    n_rows, k = out_idx.shape
+    acc = np.empty(step, dtype=np.float32)
+    count = np.zeros(n_rows, dtype=np.int64)
+    for v0 in range(0, n_cols, step):
+        n = min(n_cols, v0 + step) - v0
+        for i in range(n_rows):
+            t0 = tables[0, codes[i, 0], v0 : v0 + n]
+            if n_groups >= 2:
+                t1 = tables[1, codes[i, 1], v0 : v0 + n]
+                for j in range(n):
+                    acc[j] = t0[j] + t1[j]
+                g = 2
+            else:
+                for j in range(n):
+                    acc[j] = t0[j]
+                g = 1
+            while g + 4 <= n_groups:
+                t0 = tables[g, codes[i, g], v0 : v0 + n]
+                t1 = tables[g + 1, codes[i, g + 1], v0 : v0 + n]
+                t2 = tables[g + 2, codes[i, g + 2], v0 : v0 + n]
+                t3 = tables[g + 3, codes[i, g + 3], v0 : v0 + n]
+                for j in range(n):
+                    acc[j] += (t0[j] + t1[j]) + (t2[j] + t3[j])
+                g += 4
+            while g < n_groups:
+                t0 = tables[g, codes[i, g], v0 : v0 + n]
+                for j in range(n):
+                    acc[j] += t0[j]
+                g += 1
+            c = count[i]
+            worst = out_val[i, k - 1] if c == k else bound
+            for j in range(n):
+                v = acc[j]
+                if v < worst or (c < k and v <= worst):
+                    if c < k:
+                        p = c
+                        c += 1
+                    else:
+                        p = k - 1
+                    while p > 0 and out_val[i, p - 1] > v:
+                        out_val[i, p] = out_val[i, p - 1]
+                        out_idx[i, p] = out_idx[i, p - 1]
+                        p -= 1
+                    out_val[i, p] = v
+                    out_idx[i, p] = v0 + j
+                    if c == k:
+                        worst = out_val[i, k - 1]
+            count[i] = c
+
+
 def lut_available() -> bool:
     """Whether the lookup-table method can run fast (numba, the ``fast`` extra, installed)."""
     return compiled(_lut_fill_kernel) is not None
@@ -532,6 +595,49 @@ def _lut_rows(
     ]
     for future in futures:
         future.result()
+
+
+# vacancies per pass of the fused kernel: a pass's tables (15 x 25 x 512 floats for 30
+# competences, 768 KB) fit a 1 MB L2, so a tile's workers read them from their own core's cache
+# and the threads do not share the L3's bandwidth; 256 to 2,048 measured alike on 2 cores
+_LUT_TOPK_COLS = 512
+_LUT_TOPK_ROWS = 512  # workers per tile: a pass's tables are fetched into L2 once per tile
+
+
+def _lut_topk(
+    lut: _Lut, k: int, bound: np.float32, n_jobs: int, *, jit: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``min(k, V)`` nearest vacancies per worker through :func:`_lut_topk_kernel`.
+
+    Row tiles of at most 512 workers (at least two per thread when there are enough rows) on
+    the shared pool; each tile is independent, so the result does not depend on ``n_jobs``.
+
+    Returns
+    -------
+    indices : ndarray of shape (n_workers, min(k, V)), int64, -1 where nothing qualifies
+    values : ndarray of shape (n_workers, min(k, V)), float32, nan where nothing qualifies
+    """
+    n_rows = lut.codes.shape[0]
+    n_cols = lut.tables.shape[2]
+    kk = min(k, n_cols)
+    out_idx = np.full((n_rows, kk), -1, dtype=np.int64)
+    out_val = np.full((n_rows, kk), np.nan, dtype=np.float32)
+    kernel = (compiled(_lut_topk_kernel) if jit else None) or _lut_topk_kernel
+    rows = max(1, min(_LUT_TOPK_ROWS, -(-n_rows // (2 * n_jobs))))
+
+    def tile(r0: int) -> None:
+        r = slice(r0, r0 + rows)
+        kernel(lut.tables, lut.codes[r], n_cols, _LUT_TOPK_COLS, bound, out_idx[r], out_val[r])
+
+    starts = range(0, n_rows, rows)
+    if n_jobs <= 1 or len(starts) == 1 or threading.current_thread().name.startswith(_POOL_PREFIX):
+        for r0 in starts:
+            tile(r0)
+    else:
+        pool = _shared_pool(n_jobs)
+        for future in [pool.submit(tile, r0) for r0 in starts]:
+            future.result()
+    return out_idx, out_val
 
 
 _POOL_PREFIX = "doorstroom-core"
@@ -1117,9 +1223,13 @@ def topk_by_distance(
     max_distance : float, optional
         Exclude pairs farther than this; ``0`` keeps only pairs that pass the cut-off.
     block_rows, block_cols : int, optional
-        Block shape (memory bound); the result does not depend on it.
+        Block shape (memory bound) of the score-block path; the result does not depend on
+        it. By default, with the lookup tables, no score block is made at all: one compiled
+        kernel sums each worker's distances 512 vacancies at a time and keeps the
+        ``k`` best as it goes (rows in tiles of up to 512 workers, so a pass's tables are
+        fetched into cache once per tile). Naming either block size takes the score-block path.
     n_jobs : int or None, default=-1
-        Threads working on row blocks at once (see :func:`blocked_topk`). ``-1``: every CPU
+        Threads working on row tiles at once (see :func:`blocked_topk`). ``-1``: every CPU
         for problems of at least about a million pairs per thread (smaller ones run in the
         calling thread, where threads cost more than they save); ``None`` or ``1``: the
         calling thread only. The result does not depend on it.
@@ -1148,6 +1258,17 @@ def topk_by_distance(
         )
     n_vac = requirements.shape[0]
     n_jobs = _auto_jobs(n_jobs, levels.shape[0] * n_vac)
+    fused = (
+        block_rows is None
+        and block_cols is None
+        and levels.shape[0] > 0
+        and n_vac > 0
+        and requirements.shape[1] > 0
+        and _resolve_method(method, n_vac, requirements.shape[1]) == "lut"
+    )
+    if fused:
+        bound = _FMAX if max_distance is None else np.float32(min(max_distance, float(_FMAX)))
+        return TopK(*_lut_topk(_lut(levels, requirements, weights), k, bound, n_jobs))
     # the threads work on row blocks below; each block's distances in its own thread
     fill = _distance_filler(levels, requirements, weights, method, n_jobs=1)
     auto_rows, auto_cols = _topk_blocks(levels.shape[0], n_vac, n_jobs)

@@ -261,6 +261,58 @@ def test_topk_equals_brute_force(problem, k, block_rows, block_cols, n_jobs):
 
 
 @given(
+    core_problems(max_workers=5, max_vacancies=40, max_competences=7, weights="any"),
+    st.integers(1, 12),
+    st.sampled_from([None, 0.0, 0.1, 1.0, 2.25, 1e39]),
+    st.sampled_from([1, 3, 64]),
+)
+def test_fused_topk_kernel_as_plain_python(problem, k, max_distance, step):
+    """The fused kernel, run as Python, selects the same entries as brute force over the
+    table kernel's distances (same summation, so equal bits), in passes of any width."""
+    levels, req, wts = problem
+    lut = core_mod._lut(levels, req, wts, jit=False)
+    dist = np.empty((levels.shape[0], req.shape[0]), dtype=np.float32)
+    core_mod._lut_rows(lut, slice(None), dist, 1, jit=False)
+    bound = (
+        core_mod._FMAX
+        if max_distance is None
+        else np.float32(min(max_distance, float(core_mod._FMAX)))
+    )
+    kk = min(k, req.shape[0])
+    idx = np.full((levels.shape[0], kk), -1, dtype=np.int64)
+    val = np.full((levels.shape[0], kk), np.nan, dtype=np.float32)
+    core_mod._lut_topk_kernel(lut.tables, lut.codes, req.shape[0], step, bound, idx, val)
+    ref = loop_topk(dist, k, keep=lambda v: v <= bound)
+    assert_topk_equal(core_mod.TopK(idx, val), *ref)
+
+
+@pytest.mark.skipif("lut" not in METHODS, reason="numba (the 'fast' extra) is not installed")
+@pytest.mark.parametrize("n_comp", [1, 2, 7, 30])
+def test_fused_topk_equals_the_blocked_path(n_comp):
+    """Default blocks take the fused kernel, explicit blocks the score-block path: the same
+    bits across thresholds, ties, k beyond the vacancies, tiles, passes and threads."""
+    rng = np.random.default_rng(n_comp)
+    n_w, n_v = 1100, 2600  # several row tiles of 512 and column passes of 1024
+    levels = rng.integers(0, 5, (n_w, n_comp), dtype=np.int8)
+    levels[:40] = 4  # strong workers: rows of ties at distance 0
+    req = np.where(rng.random((n_v, n_comp)) < 0.4, rng.integers(1, 5, (n_v, n_comp)), 0)
+    req = req.astype(np.int8)
+    wts = np.exp(rng.uniform(-3, 2, (n_v, n_comp))).astype(np.float32)  # order-sensitive sums
+    for k, md in [(10, None), (10, 0.0), (7, 0.3), (25, 2.0), (n_v + 5, 1.0), (1, 1e39)]:
+        blocked = topk_by_distance(
+            levels, req, wts, k=k, max_distance=md, n_jobs=1, block_cols=n_v, method="lut"
+        )
+        for n_jobs in (1, 2, 3):
+            fused = topk_by_distance(levels, req, wts, k=k, max_distance=md, n_jobs=n_jobs)
+            np.testing.assert_array_equal(fused.indices, blocked.indices)
+            np.testing.assert_array_equal(fused.values, blocked.values)
+    nested = core_mod._shared_pool(2).submit(  # from inside the pool: runs inline
+        topk_by_distance, levels, req, wts, k=k, max_distance=md, n_jobs=2
+    )
+    np.testing.assert_array_equal(nested.result(timeout=60).indices, blocked.indices)
+
+
+@given(
     core_problems(max_vacancies=300),
     st.integers(1, 5),
     st.sampled_from([0.0, 0.5, 1.0, 2.25, 7.0, np.inf]),
