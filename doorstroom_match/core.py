@@ -34,7 +34,8 @@ BLAS (numpy releases the GIL), which on flat products like this one beats one mu
 BLAS call. The exact top-k selection of the score-block path bounds each row's k-th smallest
 value by the k-th smallest of strided group minima, so only a few candidates per row are
 ranked, and rows with many ties at that bound (a strong worker passes most vacancies) need
-only a prefix of the columns; selecting costs a fraction of the product. The plain argpartition path (:func:`_select_smallest_partition`) stays the reference.
+only a prefix of the columns; selecting costs a fraction of the product. The plain
+argpartition path (:func:`_select_smallest_partition`) stays the reference.
 """
 
 from __future__ import annotations
@@ -407,6 +408,9 @@ def _lut_fill_kernel(tables, codes, out, col0, step):
     Plain Python that numba compiles (the inner loops vectorise). Columns go in passes of
     ``step`` so that the table rows in use stay in cache; the groups are added four at a
     time, so each output element is loaded and stored once per four table rows.
+    :func:`_lut_topk_kernel` repeats this summation inline (``compiled`` makes one function
+    at a time, so a shared helper would have to be a numba object at import); keep the two in
+    step: ``test_fused_topk_equals_the_blocked_path`` compares their bits.
     """
     n_groups = tables.shape[0]
     n_rows, n_cols = out.shape
