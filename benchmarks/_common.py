@@ -55,16 +55,15 @@ def _blas_info() -> list[dict[str, Any]]:
 
 
 def platform_info() -> dict[str, Any]:
-    """The machine the figures come from."""
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        usable = os.cpu_count()
+    """The machine the figures come from (``usable_cpus``: what ``--jobs`` and ``n_jobs=-1``
+    use, the affinity mask capped by a cgroup CPU quota)."""
+    from doorstroom_match._cpus import usable_cpus
+
     return {
         "platform": platform_string(),
         "cpu": cpu_model(),
         "cpu_count": os.cpu_count(),
-        "usable_cpus": usable,
+        "usable_cpus": usable_cpus(),
         "python": sys.version.split()[0],
         "numpy": np.__version__,
         "blas": _blas_info(),

@@ -14,13 +14,13 @@ Minimum of ``--repeat`` runs; identical results across thread counts and paths a
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 import numpy as np
 
 from benchmarks._common import best_of, emit_json, platform_info
 from benchmarks.core import DEFAULT_MAX_DISTANCE, make_data, run_core_topk
+from doorstroom_match._cpus import usable_cpus
 
 
 def run_blocked_topk(levels, requirements, weights, k, max_distance, n_jobs):
@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
     levels, req, wts = make_data(args.workers, args.vacancies, args.competences, args.seed)
-    cpus = len(os.sched_getaffinity(0))
+    cpus = usable_cpus()  # the affinity mask, capped by a cgroup CPU quota
     counts = [n for n in (1, 2, 4, 8, 16, 32, 64) if n <= cpus]
     if cpus not in counts:
         counts.append(cpus)

@@ -1012,8 +1012,8 @@ def run_batch(
         Delimiter of CSV inputs (``","``, ``";"``, ...); sniffed from each header when None.
     jobs : int, optional
         Blocks of workers ranked at once on threads of this process (default: every CPU this
-        process may use, after its affinity mask; 1 = one at a time). Outputs are the same
-        byte for byte whatever the number.
+        process may use, after its affinity mask and a cgroup CPU quota; 1 = one at a time).
+        Outputs are the same byte for byte whatever the number.
     incremental : bool, default=True
         Rank a worker whose record and settings did not change only against the new and
         changed vacancies, merged with last week's candidate list

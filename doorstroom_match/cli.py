@@ -78,7 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--jobs",
         type=int,
         metavar="N",
-        help="blocks of workers ranked at once (default: every usable CPU); same output for any N",
+        help="blocks of workers ranked at once (default: every usable CPU, after the affinity "
+        "mask and a cgroup CPU quota); same output for any N",
     )
     b.add_argument(
         "--no-increment",

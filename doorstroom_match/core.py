@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import functools
 import numbers
-import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -52,6 +51,7 @@ from typing import Any
 
 import numpy as np
 
+from ._cpus import usable_cpus
 from ._exceptions import BackendUnavailableError, EmptyInputError, ValidationError
 from ._jit import compiled
 from ._validation import check_int, check_level_array, check_number, check_weight_array
@@ -973,11 +973,9 @@ def _is_minus_inf(value: object) -> bool:
 
 
 def _cpu_count() -> int:
-    """CPUs this process may run on (the affinity mask where the OS has one)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not on Linux
-        return os.cpu_count() or 1
+    """CPUs this process may use: the affinity mask, capped by a cgroup CPU quota
+    (:func:`doorstroom_match._cpus.usable_cpus`)."""
+    return usable_cpus()
 
 
 def _resolve_n_jobs(n_jobs: int | None) -> int:

@@ -67,6 +67,7 @@ from typing import Any
 
 import numpy as np
 
+from doorstroom_match._cpus import usable_cpus
 from doorstroom_match._exceptions import EmptyInputError, NotFittedError, ValidationError
 from doorstroom_match._validation import check_int, check_number
 from doorstroom_match.text._ngrams import sparse_dot_dense
@@ -1103,7 +1104,7 @@ class TitleNormalizer:
             return check_int(n_jobs, "n_jobs", low=1)
         if self.n_jobs is not None:
             return int(self.n_jobs)
-        return min(2, os.cpu_count() or 1)
+        return min(2, usable_cpus())
 
     def _candidate_features(self, candidates, fused, parts) -> np.ndarray:
         return candidate_features(
