@@ -329,13 +329,20 @@ class DistanceEngine:
         self, levels: np.ndarray, n_jobs: int = 1
     ) -> Callable[[slice, slice, np.ndarray], None]:
         """``fill(rows, cols, out)``: distances of workers ``rows`` (of ``levels``, shape
-        (n_workers, n_competences), checked) to vacancies ``cols`` written into ``out``."""
+        (n_workers, n_competences), checked) to vacancies ``cols`` written into ``out``.
+
+        ``rows`` is a slice; with the lookup tables it may also be an integer array of any
+        rows (``fill.any_rows`` is then True): a row's distances do not depend on the other
+        rows of the call, so one call gives the bits of one call per row. The product's rows
+        go through BLAS, whose summation can depend on the shape, so it takes slices only.
+        """
         if self.method == "lut":
             lut = _Lut(self._tables, _lut_codes(levels, self.n_competences))
 
-            def fill(rows: slice, cols: slice, out: np.ndarray) -> None:
+            def fill(rows: slice | np.ndarray, cols: slice, out: np.ndarray) -> None:
                 _lut_rows(lut, rows, out, n_jobs, col0=cols.start)
 
+            fill.any_rows = True  # type: ignore[attr-defined]
             return fill
         lf, rft = _factors(levels, self._req, self._wts)
 
@@ -574,10 +581,17 @@ def _lut(levels: np.ndarray, requirements: np.ndarray, weights: np.ndarray, *, j
 
 
 def _lut_rows(
-    lut: _Lut, rows: slice, out: np.ndarray, n_jobs: int, *, col0: int = 0, jit: bool = True
+    lut: _Lut,
+    rows: slice | np.ndarray,
+    out: np.ndarray,
+    n_jobs: int,
+    *,
+    col0: int = 0,
+    jit: bool = True,
 ) -> None:
-    """``out[...]`` = distances of workers ``rows`` to vacancies ``col0 : col0 + out.shape[1]``,
-    on ``n_jobs`` threads (row tiles; the compiled kernel releases the GIL)."""
+    """``out[...]`` = distances of workers ``rows`` (a slice or an index array) to vacancies
+    ``col0 : col0 + out.shape[1]``, on ``n_jobs`` threads (row tiles; the compiled kernel
+    releases the GIL)."""
     fill = compiled(_lut_fill_kernel) if jit else None
     fill = fill or _lut_fill_kernel
     codes = lut.codes[rows]

@@ -154,6 +154,28 @@ def test_lookup_tables_from_several_threads_and_inside_the_pool():
     np.testing.assert_array_equal(nested, ref)
 
 
+@pytest.mark.parametrize("method", METHODS)
+def test_engine_filler_takes_any_rows_with_the_tables(method):
+    """The ranking by place fills workers sorted by place (rarely contiguous): the table
+    filler takes an index array in one call with the bits of one call per row; the product's
+    filler says it does not and is called per row (``ranking._fill_rows``)."""
+    from doorstroom_match.ranking import _fill_rows
+
+    levels, req, wts = dyadic_problem(6, 40, 700, 9)
+    wts = np.exp(np.random.default_rng(6).uniform(-3, 2, wts.shape)).astype(np.float32)
+    fill = core_mod.DistanceEngine(req, wts, method).filler(levels, 1)
+    assert getattr(fill, "any_rows", False) == (method == "lut")
+    rows = np.array([31, 2, 17, 18, 5, 39, 0])
+    cols = slice(120, 650)
+    one_by_one = np.empty((len(rows), 530), np.float32)
+    for r, i in enumerate(rows.tolist()):
+        fill(slice(i, i + 1), cols, one_by_one[r : r + 1])
+    got = np.full_like(one_by_one, np.nan)
+    _fill_rows(fill, rows, cols, got)
+    np.testing.assert_array_equal(got, one_by_one)
+    np.testing.assert_allclose(got, loop_distance(levels[rows], req[cols], wts[cols]), rtol=1e-5)
+
+
 def test_lookup_tables_without_competences_give_zero():
     levels = np.zeros((2, 0), dtype=np.int8)
     req = np.zeros((3, 0), dtype=np.int8)
