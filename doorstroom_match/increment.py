@@ -171,10 +171,11 @@ def config_digest(matcher: Matcher, *, top: int, margin: int = MARGIN, **extra: 
 
 
 def _candidates(matcher: Matcher, cols: np.ndarray, scores: np.ndarray, complete: bool):
-    ids = matcher.vacancy_ids_
+    # map over the lists (``tolist`` gives Python floats already): a generator per element
+    # was a tenth of the ranking processes' time at 25,000 x 100,000
     return CandidateList(
-        tuple(ids[j] for j in cols.tolist()),
-        tuple(float(s) for s in scores.tolist()),
+        tuple(map(matcher.vacancy_ids_.__getitem__, cols.tolist())),
+        tuple(scores.tolist()),
         bool(complete),
     )
 
