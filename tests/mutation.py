@@ -50,6 +50,7 @@ MODULES: dict[str, tuple[str, list[str]]] = {
                     "test_distance_exact_with_dyadic_weights",
                     "test_pass_iff_distance_zero",
                     "test_lookup_table_kernels_as_plain_python",
+                    "test_fused_topk_kernel_sums_like_the_table_kernel",
                     "test_raising_a_level_never_increases_a_distance",
                     "test_select_smallest_equals_reference",
                     "test_select_smallest_tie_heavy_rows",
@@ -74,6 +75,15 @@ MODULES: dict[str, tuple[str, list[str]]] = {
                     "test_blocked_topk_equals_brute_force",
                 )
             ),
+        ],
+    ),
+    # the fused top-k kernel (the default path of topk_by_distance since 2 December 2026):
+    # under mutation numba is off, so the kernel runs as Python against brute force
+    "topk_fused": (
+        "doorstroom_match/core.py",
+        [
+            "tests/test_core.py::test_fused_topk_kernel_as_plain_python",
+            "tests/test_core.py::test_fused_topk_kernel_sums_like_the_table_kernel",
         ],
     ),
     "profiles": (
@@ -181,6 +191,7 @@ FUNCTIONS: dict[str, tuple[str, ...]] = {
         "x__select_smallest_reference",
         "x__select_ties",
     ),
+    "topk_fused": ("x__lut_topk_kernel",),
     # rater aggregation
     "profiles": ("x__rater_key", "x_aggregate_ratings", "xǁWorkerProfileǁfrom_ratings"),
     # the solvers' "placed first" and the BVS rule

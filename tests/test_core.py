@@ -283,7 +283,8 @@ def test_topk_equals_brute_force(problem, k, block_rows, block_cols, n_jobs):
 
 
 @given(
-    core_problems(max_workers=5, max_vacancies=40, max_competences=7, weights="any"),
+    # up to 8 pairs of competences: the first two, one run of four, the rest one at a time
+    core_problems(max_workers=5, max_vacancies=40, max_competences=16, weights="any"),
     st.integers(1, 12),
     st.sampled_from([None, 0.0, 0.1, 1.0, 2.25, 1e39]),
     st.sampled_from([1, 3, 64]),
@@ -306,6 +307,25 @@ def test_fused_topk_kernel_as_plain_python(problem, k, max_distance, step):
     core_mod._lut_topk_kernel(lut.tables, lut.codes, req.shape[0], step, bound, idx, val)
     ref = loop_topk(dist, k, keep=lambda v: v <= bound)
     assert_topk_equal(core_mod.TopK(idx, val), *ref)
+
+
+@pytest.mark.parametrize("n_comp", [3, 4, 9, 11, 12, 13])
+def test_fused_topk_kernel_sums_like_the_table_kernel(n_comp):
+    """With k = every vacancy the fused kernel returns every distance: the same bits as the
+    table kernel's, in plain Python, for the first pair, runs of four and the rest one at a
+    time (float32 sums of weights that are not dyadic: any other order rounds differently)."""
+    rng = np.random.default_rng(n_comp)
+    levels = rng.integers(0, 2, (6, n_comp), dtype=np.int8)
+    req = rng.integers(2, 5, (150, n_comp), dtype=np.int8)
+    wts = np.exp(rng.uniform(-3, 2, (150, n_comp))).astype(np.float32)
+    lut = core_mod._lut(levels, req, wts, jit=False)
+    dist = np.empty((6, 150), dtype=np.float32)
+    core_mod._lut_rows(lut, slice(None), dist, 1, jit=False)
+    idx = np.full((6, 150), -1, dtype=np.int64)
+    val = np.full((6, 150), np.nan, dtype=np.float32)
+    core_mod._lut_topk_kernel(lut.tables, lut.codes, 150, 64, core_mod._FMAX, idx, val)
+    np.testing.assert_array_equal(val, np.take_along_axis(dist, idx, axis=1))
+    np.testing.assert_array_equal(np.sort(idx, axis=1), np.broadcast_to(np.arange(150), idx.shape))
 
 
 @pytest.mark.skipif("lut" not in METHODS, reason="numba (the 'fast' extra) is not installed")
