@@ -348,6 +348,21 @@ def test_fused_topk_equals_the_blocked_path(n_comp):
             fused = topk_by_distance(levels, req, wts, k=k, max_distance=md, n_jobs=n_jobs)
             np.testing.assert_array_equal(fused.indices, blocked.indices)
             np.testing.assert_array_equal(fused.values, blocked.values)
+    if n_comp == 7:  # a k above the fused kernel's limit takes the score-block path
+        calls = []
+        real = core_mod._lut_topk
+        try:
+            core_mod._lut_topk = lambda *a, **kw: calls.append(a[1]) or real(*a, **kw)
+            for big in (core_mod._LUT_TOPK_MAX_K, core_mod._LUT_TOPK_MAX_K + 1):
+                got = topk_by_distance(levels, req, wts, k=big, max_distance=2.0, n_jobs=2)
+                ref = topk_by_distance(
+                    levels, req, wts, k=big, max_distance=2.0, block_cols=n_v, method="lut"
+                )
+                np.testing.assert_array_equal(got.indices, ref.indices)
+                np.testing.assert_array_equal(got.values, ref.values)
+        finally:
+            core_mod._lut_topk = real
+        assert calls == [core_mod._LUT_TOPK_MAX_K]
     nested = core_mod._shared_pool(2).submit(  # from inside the pool: runs inline
         topk_by_distance, levels, req, wts, k=k, max_distance=md, n_jobs=2
     )
