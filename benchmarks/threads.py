@@ -5,12 +5,13 @@
 
 ``doorstroom_match.core.topk_by_distance`` (top-10, cut-off ``max_distance=2``; ``--k`` and
 ``--max-distance`` change them, and the second command measures the fused kernel's k limit) on
-seeded data of ``benchmarks.core`` with ``n_jobs`` = 1, 2, 4, ... up to the CPUs this process may use. The
-scaling baseline is the same call on one thread, in the same run; ``efficiency`` is speed-up /
-threads (1.0 is linear). The default call fuses the lookup-table distances with the selection;
-the score-block path it replaced (explicit ``block_cols``: distances written into a block, then
-selected) is timed beside it at every thread count (``blocked_seconds``, ``fused_vs_blocked``).
-Minimum of ``--repeat`` runs; identical results across thread counts and paths are checked.
+seeded data of ``benchmarks.core`` with ``n_jobs`` = 1, 2, 4, ... up to the CPUs this process
+may use. The scaling baseline is the same call on one thread, in the same run; ``efficiency``
+is speed-up / threads (1.0 is linear). The default call fuses the lookup-table distances with
+the selection; the score-block path it replaced (explicit ``block_cols``: distances written
+into a block, then selected) is timed beside it at every thread count (``blocked_seconds``,
+``fused_vs_blocked``). Minimum of ``--repeat`` runs; identical results across thread counts
+and paths are checked.
 """
 
 from __future__ import annotations
