@@ -9,6 +9,12 @@ two (the quota rounded up, as the JVM and .NET do: 1.5 CPUs give 2 threads).
 Both cgroup versions are read: v2 (``cpu.max`` along the process's cgroup path up to the root,
 the smallest limit wins) and v1 (``cpu.cfs_quota_us`` / ``cpu.cfs_period_us`` of the ``cpu``
 controller). Anything missing or unreadable means no limit; this never raises.
+
+The native libraries size their own pools from the affinity mask (OpenBLAS, OpenMP, torch), so
+under a quota they would oversubscribe too: :func:`native_threads` caps them while the weekly
+batch runs, and :func:`cap_torch_threads` caps torch when a sentence encoder loads. Where no
+quota lowers the count (any machine without one) both leave everything as it is, so the
+results and their bits do not change.
 """
 
 from __future__ import annotations
@@ -16,9 +22,12 @@ from __future__ import annotations
 import functools
 import math
 import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["usable_cpus"]
+__all__ = ["usable_cpus", "native_threads", "cap_torch_threads"]
 
 _CGROUP_ROOT = Path("/sys/fs/cgroup")
 _PROC_CGROUP = Path("/proc/self/cgroup")
@@ -116,3 +125,46 @@ def _v1_limit(node: Path) -> int | None:
     except (OSError, ValueError):
         return None
     return _cpus(quota, period)
+
+
+@contextmanager
+def native_threads(n: int | None = None) -> Iterator[None]:
+    """BLAS and OpenMP pools of at most ``n`` threads while the block runs (threadpoolctl).
+
+    Parameters
+    ----------
+    n : int, optional
+        The cap; default :func:`usable_cpus`. Pools already within it are left alone, so
+        without a CPU quota (affinity mask = usable CPUs) this changes nothing. Libraries
+        loaded inside the block are not capped. Inner limits (the ranking's one BLAS thread)
+        restore to the cap when they end.
+    """
+    n = usable_cpus() if n is None else max(1, int(n))
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn
+        yield
+        return
+    before = [
+        (lib, lib.num_threads)
+        for lib in ThreadpoolController().lib_controllers
+        if lib.num_threads > n
+    ]
+    for lib, _ in before:
+        lib.set_num_threads(n)
+    try:
+        yield
+    finally:
+        for lib, count in before:
+            lib.set_num_threads(count)
+
+
+def cap_torch_threads(n: int | None = None) -> None:
+    """Cap torch's intra-op threads at ``n`` (default :func:`usable_cpus`) when torch is
+    loaded and uses more; torch sizes its pool from the machine, not from a CPU quota."""
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return
+    n = usable_cpus() if n is None else max(1, int(n))
+    if torch.get_num_threads() > n:
+        torch.set_num_threads(n)

@@ -54,6 +54,7 @@ import numpy as np
 
 from ._atomic import AtomicFile as _AtomicFile
 from ._atomic import WeekOutput, batch_lock, recover
+from ._cpus import native_threads
 from ._exceptions import BackendUnavailableError, EmptyInputError, FeedError, ValidationError
 from ._validation import check_int
 from .competences import CompetenceDictionary, default_dictionary
@@ -1044,7 +1045,9 @@ def run_batch(
     # staged in a fresh folder and moved into place together once the store has committed
     out = Path(out_dir)
     store_path = Path(store) if store is not None else out / "state.sqlite"
-    with batch_lock(out, store_path):
+    # native pools (BLAS, OpenMP) no larger than the CPUs the process may use: under a CPU
+    # quota they would size themselves from the host (a no-op without a quota)
+    with batch_lock(out, store_path), native_threads():
         recover(out, lambda run_id: _run_done(store_path, run_id))
         week = WeekOutput(out, parse_run_date(run_date).isoformat())
         try:

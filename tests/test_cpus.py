@@ -77,3 +77,71 @@ def test_usable_cpus_is_the_affinity_capped_by_the_quota(monkeypatch):
     assert core._resolve_n_jobs(-1) == 1
     assert _resolve_jobs(None) == 1
     assert _resolve_jobs(3) == 3  # an explicit --jobs is taken as given
+
+
+def _pools():
+    from threadpoolctl import threadpool_info
+
+    return [(i["filepath"], i["num_threads"]) for i in threadpool_info()]
+
+
+def test_native_threads_caps_blas_and_openmp_and_restores(monkeypatch):
+    import numpy  # noqa: F401  (its BLAS is loaded)
+
+    before = _pools()
+    if max((n for _, n in before), default=1) <= 1:
+        pytest.skip("every native pool has one thread already")
+    with _cpus.native_threads(1):
+        assert all(n == 1 for _, n in _pools())
+        with core._blas_threads(1):  # the ranking's own limit nests inside
+            assert all(n == 1 for _, n in _pools())
+        assert all(n == 1 for _, n in _pools())
+    assert _pools() == before
+    # the default cap is the usable CPUs: without a quota nothing changes
+    monkeypatch.setattr(_cpus, "_cgroup_limit_of_this_process", lambda: None)
+    with _cpus.native_threads():
+        assert _pools() == before
+    monkeypatch.setattr(_cpus, "_cgroup_limit_of_this_process", lambda: 1)
+    with _cpus.native_threads():
+        assert all(n == 1 for _, n in _pools())
+    assert _pools() == before
+
+
+def test_torch_threads_are_capped_to_the_quota(monkeypatch):
+    torch = pytest.importorskip("torch")
+    old = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        monkeypatch.setattr(_cpus, "_cgroup_limit_of_this_process", lambda: None)
+        _cpus.cap_torch_threads(5)
+        assert torch.get_num_threads() == 2  # never raised
+        monkeypatch.setattr(_cpus, "_cgroup_limit_of_this_process", lambda: 1)
+        _cpus.cap_torch_threads()
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(old)
+
+
+def test_the_weekly_batch_runs_with_capped_native_pools(tmp_path, monkeypatch):
+    from contextlib import contextmanager
+
+    from doorstroom_match import batch
+    from doorstroom_match.synthetic import generate_sample, write_jsonl
+
+    seen = []
+    real = batch.native_threads
+
+    @contextmanager
+    def spy(*args):
+        seen.append(args)
+        with real(*args):
+            seen.append(_pools())
+            yield
+
+    monkeypatch.setattr(batch, "native_threads", spy)
+    monkeypatch.setattr(_cpus, "_cgroup_limit_of_this_process", lambda: 1)
+    workers, vacancies, _ = generate_sample(5, 40, 0, 3)
+    write_jsonl(tmp_path / "w.jsonl", workers)
+    write_jsonl(tmp_path / "v.jsonl", vacancies)
+    batch.run_batch(tmp_path / "w.jsonl", tmp_path / "v.jsonl", tmp_path / "out", bulletin=False)
+    assert seen[0] == () and all(n == 1 for _, n in seen[1])

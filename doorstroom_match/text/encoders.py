@@ -44,6 +44,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from doorstroom_match._cpus import cap_torch_threads
 from doorstroom_match._exceptions import BackendUnavailableError, NotFittedError, ValidationError
 from doorstroom_match.text.normalise import normalise_titles
 
@@ -559,6 +560,7 @@ class SentenceTransformerEncoder:
         path = _resolve_model(self.model)
         st = _import_optional("sentence_transformers")
         self.model_ = st.SentenceTransformer(str(path), device=self.device, local_files_only=True)
+        cap_torch_threads()  # torch sizes its pool from the host, not from a CPU quota
         if self.max_seq_length is not None:
             self.model_.max_seq_length = int(self.max_seq_length)
         self.model_path_ = path
