@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from doorstroom_match._cpus import usable_cpus
 from doorstroom_match._exceptions import (
     BackendUnavailableError,
     DuplicateIdError,
@@ -138,7 +139,8 @@ class VectorIndex:
     nprobe : int, default 32
         IVF cells visited per query.
     n_threads : int or None, default None
-        faiss threads (None leaves faiss's default).
+        faiss threads (None: faiss's default, at most the CPUs this process may use, so a CPU
+        quota is respected).
 
     Attributes
     ----------
@@ -203,6 +205,8 @@ class VectorIndex:
         faiss = _faiss()
         if self.n_threads is not None:
             faiss.omp_set_num_threads(int(self.n_threads))
+        elif faiss.omp_get_max_threads() > usable_cpus():  # a CPU quota below the host's
+            faiss.omp_set_num_threads(usable_cpus())
         n, dim = self.vectors_.shape
         if self.kind_ == "exact":
             index = faiss.IndexFlatIP(dim)

@@ -145,3 +145,22 @@ def test_the_weekly_batch_runs_with_capped_native_pools(tmp_path, monkeypatch):
     write_jsonl(tmp_path / "v.jsonl", vacancies)
     batch.run_batch(tmp_path / "w.jsonl", tmp_path / "v.jsonl", tmp_path / "out", bulletin=False)
     assert seen[0] == () and all(n == 1 for _, n in seen[1])
+
+
+def test_faiss_threads_respect_the_quota(monkeypatch):
+    faiss = pytest.importorskip("faiss")
+    import numpy as np
+
+    from doorstroom_match.index import VectorIndex
+
+    old = faiss.omp_get_max_threads()
+    try:
+        faiss.omp_set_num_threads(2)
+        monkeypatch.setattr(_cpus, "_cgroup_limit_of_this_process", lambda: 1)
+        vecs = np.random.default_rng(0).standard_normal((50, 8)).astype(np.float32)
+        VectorIndex(backend="faiss", kind="exact").fit(vecs)
+        assert faiss.omp_get_max_threads() == 1
+        VectorIndex(backend="faiss", kind="exact", n_threads=2).fit(vecs)  # asked for: taken
+        assert faiss.omp_get_max_threads() == 2
+    finally:
+        faiss.omp_set_num_threads(old)
