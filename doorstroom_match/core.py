@@ -939,8 +939,8 @@ def _select_smallest_reference(
 ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`_select_smallest_partition` after excluding non-finite and too-large entries."""
     bad = ~np.isfinite(block)
-    if max_value is not None:
-        bad |= block > max_value
+    if max_value is not None:  # clamped as in the fast path: beyond float32, only inf is out
+        bad |= block > np.float32(min(float(max_value), float(_FMAX)))
     if bad.any():
         block = np.where(bad, np.float32(np.inf), block)
     return _select_smallest_partition(block, k)

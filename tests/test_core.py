@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -381,6 +382,15 @@ def test_topk_max_distance_filters(problem, k, max_distance, block_cols):
     ref = loop_topk(loop_distance(levels, req, wts), k, keep=lambda v: v <= max_distance)
     assert_topk_equal(top, *ref)
     assert ((top.indices >= 0) == np.isfinite(top.values)).all()
+
+
+def test_topk_cutoff_beyond_float32_keeps_every_distance_without_a_warning():
+    levels, req, wts = dyadic_problem(8, 3, 6, 4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's "overflow encountered in cast" included
+        for k, cols in ((10, None), (3, 6), (2, 2)):  # k >= columns: the reference path
+            top = topk_by_distance(levels, req, wts, k=k, max_distance=1e39, block_cols=cols)
+            assert_topk_equal(top, *loop_topk(loop_distance(levels, req, wts), k))
 
 
 def test_topk_zero_max_distance_keeps_passing_pairs_only():
