@@ -23,6 +23,7 @@ import functools
 import math
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -137,7 +138,8 @@ def native_threads(n: int | None = None) -> Iterator[None]:
         The cap; default :func:`usable_cpus`. Pools already within it are left alone, so
         without a CPU quota (affinity mask = usable CPUs) this changes nothing. Libraries
         loaded inside the block are not capped. Inner limits (the ranking's one BLAS thread)
-        restore to the cap when they end.
+        restore to the cap when they end. Overlapping calls (two weekly runs on threads of
+        one process) share the cap of the first; the pools are restored when the last ends.
     """
     n = usable_cpus() if n is None else max(1, int(n))
     try:
@@ -145,18 +147,29 @@ def native_threads(n: int | None = None) -> Iterator[None]:
     except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn
         yield
         return
-    before = [
-        (lib, lib.num_threads)
-        for lib in ThreadpoolController().lib_controllers
-        if lib.num_threads > n
-    ]
-    for lib, _ in before:
-        lib.set_num_threads(n)
+    with _NATIVE_LOCK:  # reference-counted: overlapping runs restore once, when the last ends
+        if _NATIVE["depth"] == 0:
+            _NATIVE["before"] = [
+                (lib, lib.num_threads)
+                for lib in ThreadpoolController().lib_controllers
+                if lib.num_threads > n
+            ]
+            for lib, _ in _NATIVE["before"]:
+                lib.set_num_threads(n)
+        _NATIVE["depth"] += 1
     try:
         yield
     finally:
-        for lib, count in before:
-            lib.set_num_threads(count)
+        with _NATIVE_LOCK:
+            _NATIVE["depth"] -= 1
+            if _NATIVE["depth"] == 0:
+                for lib, count in _NATIVE["before"]:
+                    lib.set_num_threads(count)
+                _NATIVE["before"] = []
+
+
+_NATIVE_LOCK = threading.Lock()
+_NATIVE: dict = {"depth": 0, "before": []}
 
 
 def cap_torch_threads(n: int | None = None) -> None:

@@ -97,6 +97,14 @@ def test_native_threads_caps_blas_and_openmp_and_restores(monkeypatch):
             assert all(n == 1 for _, n in _pools())
         assert all(n == 1 for _, n in _pools())
     assert _pools() == before
+    # overlapping runs (two threads' weeks): the first to end leaves the cap for the other
+    first, second = _cpus.native_threads(1), _cpus.native_threads(1)
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert all(n == 1 for _, n in _pools())
+    second.__exit__(None, None, None)
+    assert _pools() == before
     # the default cap is the usable CPUs: without a quota nothing changes
     monkeypatch.setattr(_cpus, "_cgroup_limit_of_this_process", lambda: None)
     with _cpus.native_threads():
