@@ -599,20 +599,16 @@ def _lut_rows(
     if lut.tables.shape[0] == 0:  # no competences: nothing can fall short
         out[...] = 0
         return
-    n_jobs = min(n_jobs, n_rows)
-    if n_jobs <= 1 or threading.current_thread().name.startswith(_POOL_PREFIX):
-        fill(lut.tables, codes, out, col0, _LUT_COLS)
-        return
     # one tile per thread (more tiles re-read the tables more often) on a pool kept between
     # calls: starting threads for every 30 MB block cost about as much as a fifth of the work
-    step = -(-n_rows // n_jobs)
-    pool = _shared_pool(n_jobs)
-    futures = [
-        pool.submit(fill, lut.tables, codes[r0 : r0 + step], out[r0 : r0 + step], col0, _LUT_COLS)
-        for r0 in range(0, n_rows, step)
-    ]
-    for future in futures:
-        future.result()
+    n_jobs = max(1, min(n_jobs, n_rows))
+    step = max(1, -(-n_rows // n_jobs))
+
+    def tile(r0: int) -> None:
+        r = slice(r0, r0 + step)
+        fill(lut.tables, codes[r], out[r], col0, _LUT_COLS)
+
+    _on_shared_pool(tile, range(0, n_rows, step), n_jobs)
 
 
 # vacancies per pass of the fused kernel: a pass's tables (15 x 25 x 512 floats for 30
@@ -651,18 +647,24 @@ def _lut_topk(
         r = slice(r0, r0 + rows)
         kernel(lut.tables, lut.codes[r], n_cols, _LUT_TOPK_COLS, bound, out_idx[r], out_val[r])
 
-    starts = range(0, n_rows, rows)
-    if n_jobs <= 1 or len(starts) == 1 or threading.current_thread().name.startswith(_POOL_PREFIX):
-        for r0 in starts:
-            tile(r0)
-    else:
-        pool = _shared_pool(n_jobs)
-        for future in [pool.submit(tile, r0) for r0 in starts]:
-            future.result()
+    _on_shared_pool(tile, range(0, n_rows, rows), n_jobs)
     return out_idx, out_val
 
 
 _POOL_PREFIX = "doorstroom-core"
+
+
+def _on_shared_pool(fn: Callable[[int], None], starts: Sequence[int], n_jobs: int) -> None:
+    """``fn(start)`` for every start: on the shared pool of ``n_jobs`` threads, or in the
+    calling thread with one job, one start, or from inside the pool (its tasks never wait on
+    other tasks)."""
+    if n_jobs <= 1 or len(starts) <= 1 or threading.current_thread().name.startswith(_POOL_PREFIX):
+        for start in starts:
+            fn(start)
+        return
+    pool = _shared_pool(n_jobs)
+    for future in [pool.submit(fn, start) for start in starts]:
+        future.result()
 
 
 @functools.cache
@@ -751,6 +753,14 @@ _MAX_GROUPS = 512  # column groups whose minima bound the k-th smallest value of
 _MIN_GROUP_SIZE = 16  # fewer columns per group and the plain partition path is as fast
 _FMAX = np.float32(np.finfo(np.float32).max)
 _KEY_PAD = np.uint64(0xFFFFFFFFFFFFFFFF)
+
+
+def _float32_bound(max_value: float | None) -> np.float32:
+    """A cut-off as the float32 the kernels compare with: None or anything beyond the float32
+    range is the largest float32 (so only inf is out), without numpy's overflow warning."""
+    return _FMAX if max_value is None else np.float32(min(float(max_value), float(_FMAX)))
+
+
 _LOW32 = np.uint64(0xFFFFFFFF)
 
 
@@ -796,7 +806,7 @@ def _select_smallest(
     if k >= n_cols or n_groups < 2 * k or n_rows == 0:
         return _select_smallest_reference(block, k, max_value=max_value)
     block = np.ascontiguousarray(block, dtype=np.float32)
-    bound = _FMAX if max_value is None else np.float32(min(float(max_value), float(_FMAX)))
+    bound = _float32_bound(max_value)
     g = n_cols // n_groups
     # strided groups (column j, j + G, j + 2G, ...): an elementwise fmin over g slices,
     # which numpy vectorises, where a reduction over short contiguous runs would not
@@ -939,8 +949,8 @@ def _select_smallest_reference(
 ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`_select_smallest_partition` after excluding non-finite and too-large entries."""
     bad = ~np.isfinite(block)
-    if max_value is not None:  # clamped as in the fast path: beyond float32, only inf is out
-        bad |= block > np.float32(min(float(max_value), float(_FMAX)))
+    if max_value is not None:
+        bad |= block > _float32_bound(max_value)
     if bad.any():
         block = np.where(bad, np.float32(np.inf), block)
     return _select_smallest_partition(block, k)
@@ -1289,7 +1299,7 @@ def topk_by_distance(
         and _resolve_method(method, n_vac, requirements.shape[1]) == "lut"
     )
     if fused:
-        bound = _FMAX if max_distance is None else np.float32(min(max_distance, float(_FMAX)))
+        bound = _float32_bound(max_distance)
         return TopK(*_lut_topk(_lut(levels, requirements, weights), k, bound, n_jobs))
     # the threads work on row blocks below; each block's distances in its own thread
     fill = _distance_filler(levels, requirements, weights, method, n_jobs=1)

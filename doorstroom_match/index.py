@@ -205,8 +205,8 @@ class VectorIndex:
         faiss = _faiss()
         if self.n_threads is not None:
             faiss.omp_set_num_threads(int(self.n_threads))
-        elif faiss.omp_get_max_threads() > usable_cpus():  # a CPU quota below the host's
-            faiss.omp_set_num_threads(usable_cpus())
+        elif faiss.omp_get_max_threads() > (n_cpu := usable_cpus()):  # a quota below the host
+            faiss.omp_set_num_threads(n_cpu)
         n, dim = self.vectors_.shape
         if self.kind_ == "exact":
             index = faiss.IndexFlatIP(dim)
