@@ -96,6 +96,8 @@ _R = [
     Resource("title_adapter", "data/models/title-adapter.npz", "DOORSTROOM_TITLES_ADAPTER"),
     Resource("title_reranker", "data/models/title-reranker.json", "DOORSTROOM_TITLES_RERANKER"),
     Resource("title_static", "data/models/title-static.npz", "DOORSTROOM_TITLES_STATIC"),
+    # all-MiniLM-L6-v2 quantised to int8 (onnxruntime), the default query encoder of titles
+    Resource("title_int8", "data/models/title-minilm-int8.onnx", "DOORSTROOM_TITLES_INT8"),
     # the weekly batch's "tfidf" text encoder, fitted on the shipped catalogue
     Resource("batch_encoder", "data/models/batch-tfidf.npz", "DOORSTROOM_BATCH_ENCODER"),
     Resource(

