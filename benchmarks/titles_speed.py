@@ -18,6 +18,10 @@ texts need no new embeddings. Configurations, in one process and on the same cor
 ``minilm``
     the same with ``query_encoder="model"``: queries embedded by MiniLM's forward pass, and
     the re-ranker trained on those (``reranker_path("model")``);
+``int8``
+    the same with ``query_encoder="int8"``: MiniLM's forward pass quantised to int8
+    (onnxruntime, ``models/title-minilm-int8.onnx``) under the same adapter, with the
+    float queries' re-ranker (what ``"auto"`` picks where onnxruntime is installed);
 ``static``
     the same with ``query_encoder="static"``: queries embedded by the static table
     (``models/title-static.npz``) under the same adapter, and the re-ranker trained on
@@ -75,9 +79,10 @@ def main(argv: list[str] | None = None) -> int:
     from doorstroom_match.text import TitleNormalizer
     from doorstroom_match.text.corpus import TitleCorpus, read_corpus_csv, read_queries_csv
     from doorstroom_match.text.encoders import AdaptedEncoder, SentenceTransformerEncoder
-    from doorstroom_match.text.rerank import DEFAULT_QUERY_KIND, reranker_path
-    from doorstroom_match.text.static import StaticTitleEncoder, static_table_path
-    from doorstroom_match.text.titles import ADAPTED_WEIGHTS, adapter_path
+    from doorstroom_match.text.quantized import Int8TitleEncoder
+    from doorstroom_match.text.rerank import reranker_path
+    from doorstroom_match.text.static import StaticTitleEncoder
+    from doorstroom_match.text.titles import ADAPTED_WEIGHTS, adapter_path, default_query_encoder
 
     corpus = read_corpus_csv(args.corpus)
     rows = [
@@ -99,11 +104,12 @@ def main(argv: list[str] | None = None) -> int:
     longer = _Memo(SentenceTransformerEncoder(None, 64, 128, False), memo / "descriptions.npz")
     # what "auto" picks for the default adapter (the encoder here is a custom one, the memo,
     # so the harness names the query path and its re-ranker itself)
-    auto = DEFAULT_QUERY_KIND if static_table_path().is_file() else "model"
+    auto = default_query_encoder("base", None)
     settings = {
         "default": {"query_encoder": auto},
         "all_variants": {"query_encoder": auto, "variant_candidates": None},
         "minilm": {"query_encoder": "model"},
+        "int8": {"query_encoder": "int8"},
         "static": {"query_encoder": "static"},
     }
     out: dict = {"n_rows": len(corpus), "n_queries": len(queries), "configs": {}}
@@ -115,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
         kind = kw["query_encoder"]
         if kind == "static":  # what query_encoder="static" builds for the default adapter
             kw["query_encoder"] = AdaptedEncoder(adapter_path(), StaticTitleEncoder()).fit()
+        if kind == "int8":  # what query_encoder="int8" builds for the default adapter
+            kw["query_encoder"] = AdaptedEncoder(adapter_path(), Int8TitleEncoder()).fit()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             tn = TitleNormalizer(

@@ -90,6 +90,13 @@ RERANKER_FILES = {
 }
 
 
+#: Query kinds that read the re-ranker of another kind: MiniLM's queries in int8 compute
+#: MiniLM's float vectors to a cosine of 0.99 (``doorstroom_match.text.quantized``), and with
+#: the float queries' re-ranker they measured as accurate as the float path
+#: (``benchmarks/README.md``, *Queries in int8*).
+RERANKER_OF = {"int8": "model"}
+
+
 def reranker_path(query_kind: str | None = None) -> Path:
     """Where the re-ranker for queries embedded by ``query_kind`` is looked for.
 
@@ -99,6 +106,7 @@ def reranker_path(query_kind: str | None = None) -> Path:
     same folder, and that default one when its own is absent.
     """
     path = model_file("DOORSTROOM_TITLES_RERANKER", _FILENAME)
+    query_kind = RERANKER_OF.get(query_kind, query_kind)  # type: ignore[arg-type]
     if query_kind is None or query_kind == DEFAULT_QUERY_KIND or query_kind not in RERANKER_FILES:
         return path
     own = path.with_name(RERANKER_FILES[query_kind])

@@ -13,7 +13,10 @@ every row as a weighted sum of similarities:
     the *title adapter* (``models/title-adapter.npz``, a 384 x 384 linear map learned on Dutch
     ESCO labels and descriptions by ``python -m models.train_title_adapter``, committed),
     falling back with a warning to a fine-tuned model folder or the plain base model when it
-    is absent; with ``query_encoder="static"`` the queries (not the corpus) are embedded by
+    is absent; by default the queries (not the corpus) go through MiniLM quantised to int8
+    (:mod:`~doorstroom_match.text.quantized`, onnxruntime: the same vectors to a cosine of
+    0.99 at about a third of the CPU time; the float pass where onnxruntime is missing);
+    with ``query_encoder="static"`` the queries (not the corpus) are embedded by
     a static n-gram table distilled from the same MiniLM (:mod:`~doorstroom_match.text.static`),
     about a hundred times cheaper per title, and re-ranked by a re-ranker trained on those
     queries' features (``models/title-reranker-static.json``);
@@ -89,7 +92,6 @@ from doorstroom_match.text.encoders import (
 )
 from doorstroom_match.text.normalise import normalise_title, normalise_titles
 from doorstroom_match.text.rerank import (
-    DEFAULT_QUERY_KIND,
     TitleReranker,
     candidate_features,
     group_codes,
@@ -141,6 +143,34 @@ def trained_model_path() -> Path:
     ``$DOORSTROOM_TITLES_MODEL`` when set, else ``models/titles-minilm-nl`` in the repository.
     """
     return model_file("DOORSTROOM_TITLES_MODEL", _MODEL_DIRNAME)
+
+
+#: The query path ``query_encoder="auto"`` takes for the base MiniLM (under the default
+#: adapter or alone) where it can run: ``"int8"``, MiniLM's own forward pass quantised
+#: (:mod:`doorstroom_match.text.quantized`), as accurate as the float pass with the same
+#: re-ranker and about 1.7 times as fast per query (``benchmarks/README.md``, *Queries in
+#: int8*); ``"model"`` where onnxruntime or the graph is missing.
+AUTO_QUERY_KIND = "int8"
+
+
+def default_query_encoder(kind: str, dense: Any) -> str:
+    """What ``query_encoder="auto"`` picks for a dense model of ``kind`` (see
+    :class:`TitleNormalizer`): :data:`AUTO_QUERY_KIND` for the base MiniLM under the default
+    adapter (``kind="adapted"``) or alone (``"base"``) when it can run here (``"int8"``:
+    onnxruntime and the shipped graph; ``"static"``: the shipped table), else ``"model"``;
+    ``"model"`` for every other dense model."""
+    base = kind == "base" or (kind == "adapted" and isinstance(dense, AdaptedEncoder))
+    if not base:
+        return "model"
+    if AUTO_QUERY_KIND == "int8":
+        from doorstroom_match.text.quantized import int8_available
+
+        return "int8" if int8_available() else "model"
+    if AUTO_QUERY_KIND == "static":
+        from doorstroom_match.text.static import static_table_path
+
+        return "static" if static_table_path().is_file() else "model"
+    return "model"
 
 
 def adapter_path() -> Path:
@@ -362,18 +392,22 @@ class TitleNormalizer:
         their order are the same as scoring against every row, except where an occupation
         ranked lower would have been lifted above them; most of the prediction time was
         spent on the variants (``models/README.md``).
-    query_encoder : {"auto", "static", "model"} or encoder, default "auto"
+    query_encoder : {"auto", "int8", "static", "model"} or encoder, default "auto"
         How queries are embedded for the dense signals (corpus rows and descriptions are always
         embedded by the dense model, once, at fit). ``"model"``: by the dense model itself
-        (MiniLM's forward pass, about 16 CPU ms per posting title). ``"static"``: by the static
-        table (:class:`~doorstroom_match.text.static.StaticTitleEncoder`, MiniLM distilled
-        onto character n-grams and words, ``models/title-static.npz``), followed by the same
-        adapter, in the same space; only for the default adapter and the base model.
-        ``"auto"``: :data:`~doorstroom_match.text.rerank.DEFAULT_QUERY_KIND` with the
-        default adapter (``"model"``: with its own re-ranker the static path ties with
-        MiniLM's on unseen labels and postings but is 0.01-0.02 acc@1 lower where the
-        catalogue knows sibling labels, at about twice the speed; ``benchmarks/README.md``,
-        *Static queries with their own re-ranker*), ``"model"`` for other dense models. An
+        (MiniLM's forward pass in torch, about 6.5 CPU ms per posting title). ``"int8"``: by
+        the same forward pass quantised to int8 (:class:`~doorstroom_match.text.quantized.
+        Int8TitleEncoder`, onnxruntime, ``models/title-minilm-int8.onnx``, about 2.8 CPU ms),
+        followed by the same adapter; only for the default adapter and the base model.
+        ``"static"``: by the static table (:class:`~doorstroom_match.text.static.
+        StaticTitleEncoder`, MiniLM distilled onto character n-grams and words,
+        ``models/title-static.npz``), followed by the same adapter, in the same space; only for
+        the default adapter and the base model. ``"auto"``: :data:`AUTO_QUERY_KIND`
+        (``"int8"``) with the base model, where onnxruntime and the graph are installed
+        (:func:`default_query_encoder`), else ``"model"``: the int8 queries with the float
+        queries' re-ranker measured as accurate as the float pass (``benchmarks/README.md``,
+        *Queries in int8*); the static path is faster still but 0.01-0.02 acc@1 lower where
+        the catalogue knows sibling labels (*Static queries with their own re-ranker*). An
         encoder object (ready to encode; not fitted here): that one, for queries only.
     rerank_top : int or None, default None
         The re-ranker's features are computed for its ``n_candidates`` (50) best fused
@@ -406,7 +440,7 @@ class TitleNormalizer:
     reranker_ : TitleReranker or None
     query_encoder_ : encoder or None
         What embeds the queries (the dense encoder or the static one).
-    query_kind_ : {"model", "static", "custom", "none"}
+    query_kind_ : {"model", "int8", "static", "custom", "none"}
     is_group_ : ndarray of shape (n_occupations,), bool
         Which uris are ISCO-08 groups rather than occupations.
     """
@@ -641,15 +675,22 @@ class TitleNormalizer:
         if self.dense_encoder_ is None:
             return None, "none"
         if isinstance(qe, str) and qe == "auto":
-            from doorstroom_match.text.static import static_table_path
-
-            # the static table serves the default adapter's queries when it is the default
-            # query path (rerank.DEFAULT_QUERY_KIND) and installed
-            use_static = kind == "adapted" and isinstance(self.dense_encoder_, AdaptedEncoder)
-            use_static = use_static and DEFAULT_QUERY_KIND == "static"
-            qe = "static" if use_static and static_table_path().is_file() else "model"
+            qe = default_query_encoder(kind, self.dense_encoder_)
         if isinstance(qe, str) and qe == "model":
             return self.dense_encoder_, "model"
+        if isinstance(qe, str) and qe == "int8":
+            from doorstroom_match.text.quantized import Int8TitleEncoder
+
+            if kind == "adapted" and isinstance(self.dense_encoder_, AdaptedEncoder):
+                return AdaptedEncoder(self.dense_encoder_.adapter, Int8TitleEncoder()).fit(), (
+                    "int8"
+                )
+            if kind == "base":
+                return Int8TitleEncoder().fit(), "int8"
+            raise ValidationError(
+                "query_encoder='int8' is the base all-MiniLM-L6-v2 in int8, so it needs "
+                f"model='auto' (the adapter) or model='base', got a {kind!r} dense model"
+            )
         if isinstance(qe, str) and qe == "static":
             from doorstroom_match.text.static import StaticTitleEncoder
 
@@ -666,7 +707,8 @@ class TitleNormalizer:
         if hasattr(qe, "encode") and hasattr(qe, "fit") and not isinstance(qe, str):
             return qe, "custom"
         raise ValidationError(
-            f"query_encoder must be 'auto', 'static', 'model' or an encoder object, got {qe!r}"
+            "query_encoder must be 'auto', 'int8', 'static', 'model' or an encoder object, "
+            f"got {qe!r}"
         )
 
     def _make_substitutions(self) -> TitleSubstitutions | None:

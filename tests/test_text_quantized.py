@@ -1,0 +1,147 @@
+"""MiniLM in int8 for the title queries (doorstroom_match/text/quantized.py) and its place in
+TitleNormalizer's query_encoder="auto"."""
+
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from doorstroom_match._exceptions import BackendUnavailableError, ValidationError
+from doorstroom_match.text import quantized
+from doorstroom_match.text import rerank as rerank_mod
+from doorstroom_match.text.corpus import TitleCorpus
+from doorstroom_match.text.encoders import AdaptedEncoder, SentenceTransformerEncoder
+from doorstroom_match.text.quantized import Int8TitleEncoder, int8_available, int8_model_path
+from doorstroom_match.text.titles import TitleNormalizer, default_query_encoder
+
+pytest.importorskip("sentence_transformers", reason="needs the 'embeddings' extra")
+
+TITLES = [
+    "magazijnmedewerker",
+    "Kassamedewerkster (m/v/x)",
+    "Verantwoordelijke logistiek - voltijds",
+    "coördinator onderhoud",
+    "Senior developer",
+    "Medewerker productie (ploegenstelsel) in de voedingsindustrie te Roeselare, "
+    "vast contract na interimperiode, met opleiding en doorgroeimogelijkheden",  # > 32 tokens
+    "HEFTRUCKCHAUFFEUR",
+    "poetsvrouw/poetsman",
+    "",
+]
+ROWS = [
+    ("u:magazijn", "magazijnmedewerker"),
+    ("u:magazijn", "magazijnier"),
+    ("u:kassa", "kassamedewerker"),
+    ("u:kok", "kok"),
+    ("u:kok", "hulpkok"),
+    ("u:poets", "schoonmaker"),
+]
+
+
+@pytest.fixture(scope="module")
+def int8() -> Int8TitleEncoder:
+    return Int8TitleEncoder().fit()
+
+
+@pytest.fixture(scope="module")
+def float32() -> SentenceTransformerEncoder:
+    return SentenceTransformerEncoder(None, 64, 32, False).fit()
+
+
+def _corpus() -> TitleCorpus:
+    return TitleCorpus.from_rows([{"uri": u, "text": t} for u, t in ROWS])
+
+
+def test_the_graph_is_shipped_and_runs_here():
+    path = int8_model_path()
+    assert path.is_file(), "doorstroom_match/data/models/title-minilm-int8.onnx is committed"
+    assert path.stat().st_size < 40 * 2**20  # int8 weights: a quarter of the float model
+    assert int8_available()
+
+
+def test_the_tokens_are_the_float_models(int8, float32):
+    ref = float32.model_.tokenizer(TITLES, truncation=True, max_length=32)["input_ids"]
+    assert int8.token_ids(TITLES) == ref
+    assert max(len(x) for x in ref) == 32  # the long title is cut as the float model cuts it
+
+
+def test_the_vectors_are_minilms(int8, float32):
+    a, b = int8.encode(TITLES), float32.encode(TITLES)
+    assert a.shape == (len(TITLES), 384) and a.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(a, axis=1), 1.0, rtol=1e-5)
+    cos = (a * b).sum(axis=1)
+    assert cos.min() > 0.95 and cos.mean() > 0.98, cos
+    assert int8.encode([]).shape == (0, 384)
+
+
+def test_a_titles_vector_does_not_depend_on_the_titles_beside_it(int8):
+    # the graph quantises activations per call: titles are encoded one per call, so a title
+    # gets the same vector alone, in a batch and in any order (the caches rely on it)
+    a = int8.encode(TITLES)
+    np.testing.assert_array_equal(a, np.vstack([int8.encode([t]) for t in TITLES]))
+    np.testing.assert_array_equal(a, int8.encode(TITLES[::-1])[::-1])
+
+
+def test_fingerprint_pickling_and_errors(int8, float32, tmp_path):
+    assert int8.fingerprint.startswith("onnx-int8:") and int8.fingerprint != float32.fingerprint
+    assert Int8TitleEncoder(int8_model_path()).fingerprint == int8.fingerprint
+    again = pickle.loads(pickle.dumps(int8))
+    np.testing.assert_array_equal(again.encode(TITLES[:3]), int8.encode(TITLES[:3]))
+    with pytest.raises(BackendUnavailableError, match="export_title_int8"):
+        Int8TitleEncoder(tmp_path / "absent.onnx").fit()
+    with pytest.raises(ValidationError, match="threads"):
+        Int8TitleEncoder(threads=0).fit()
+
+
+def test_runs_without_torch_or_sentence_transformers():
+    code = (
+        "import sys; sys.modules['torch'] = None; sys.modules['sentence_transformers'] = None\n"
+        "from doorstroom_match.text.quantized import Int8TitleEncoder\n"
+        "e = Int8TitleEncoder().encode(['magazijnier'])\n"
+        "assert e.shape == (1, 384)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_auto_takes_int8_queries_under_the_default_adapter_and_the_float_re_ranker():
+    tn = TitleNormalizer().fit(_corpus())
+    assert tn.query_kind_ == "int8"
+    assert isinstance(tn.query_encoder_, AdaptedEncoder)
+    assert isinstance(tn.query_encoder_.encoder_, Int8TitleEncoder)
+    assert tn.query_encoder_.adapter == tn.dense_encoder_.adapter  # the same adapter
+    # the float queries' re-ranker serves the int8 queries
+    assert rerank_mod.reranker_path("int8") == rerank_mod.reranker_path("model")
+    model = TitleNormalizer(query_encoder="model").fit(_corpus())
+    np.testing.assert_array_equal(model._rows_dense, tn._rows_dense)  # same corpus side
+    queries = ["magazijnmedewerkster (m/v/x)", "hulpkok", "poetsvrouw", "kassabediende"]
+    assert [p[0].uri for p in tn.predict(queries, 1)] == [
+        p[0].uri for p in model.predict(queries, 1)
+    ]
+    base = TitleNormalizer(model="base", query_encoder="int8", reranker=None).fit(_corpus())
+    assert base.query_kind_ == "int8" and isinstance(base.query_encoder_, Int8TitleEncoder)
+
+
+def test_auto_falls_back_to_the_float_pass_without_onnxruntime(monkeypatch):
+    monkeypatch.setattr(quantized, "int8_available", lambda: False)
+    tn = TitleNormalizer(reranker=None).fit(_corpus())
+    assert tn.query_kind_ == "model" and tn.query_encoder_ is tn.dense_encoder_
+    assert default_query_encoder("custom", object()) == "model"
+
+
+def test_int8_needs_the_base_model():
+    class Words:
+        name = "words"
+        fingerprint = "words"
+
+        def fit(self, texts=None):
+            return self
+
+        def encode(self, texts):
+            return np.ones((len(texts), 4), dtype=np.float32) / 2
+
+    with pytest.raises(ValidationError, match="query_encoder='int8' is the base"):
+        TitleNormalizer(model=Words(), query_encoder="int8").fit(_corpus())
