@@ -13,10 +13,11 @@ import pytest
 from doorstroom_match._exceptions import BackendUnavailableError, ValidationError
 from doorstroom_match.text import quantized
 from doorstroom_match.text import rerank as rerank_mod
-from doorstroom_match.text.corpus import TitleCorpus
 from doorstroom_match.text.encoders import AdaptedEncoder, SentenceTransformerEncoder
 from doorstroom_match.text.quantized import Int8TitleEncoder, int8_available, int8_model_path
 from doorstroom_match.text.titles import TitleNormalizer, default_query_encoder
+
+from .test_text_static import _corpus  # the same six rows
 
 pytest.importorskip("sentence_transformers", reason="needs the 'embeddings' extra")
 
@@ -32,14 +33,6 @@ TITLES = [
     "poetsvrouw/poetsman",
     "",
 ]
-ROWS = [
-    ("u:magazijn", "magazijnmedewerker"),
-    ("u:magazijn", "magazijnier"),
-    ("u:kassa", "kassamedewerker"),
-    ("u:kok", "kok"),
-    ("u:kok", "hulpkok"),
-    ("u:poets", "schoonmaker"),
-]
 
 
 @pytest.fixture(scope="module")
@@ -50,10 +43,6 @@ def int8() -> Int8TitleEncoder:
 @pytest.fixture(scope="module")
 def float32() -> SentenceTransformerEncoder:
     return SentenceTransformerEncoder(None, 64, 32, False).fit()
-
-
-def _corpus() -> TitleCorpus:
-    return TitleCorpus.from_rows([{"uri": u, "text": t} for u, t in ROWS])
 
 
 def test_the_graph_is_shipped_and_runs_here():
@@ -143,5 +132,5 @@ def test_int8_needs_the_base_model():
         def encode(self, texts):
             return np.ones((len(texts), 4), dtype=np.float32) / 2
 
-    with pytest.raises(ValidationError, match="query_encoder='int8' is the base"):
+    with pytest.raises(ValidationError, match="query_encoder='int8' is the base.*'custom'"):
         TitleNormalizer(model=Words(), query_encoder="int8").fit(_corpus())

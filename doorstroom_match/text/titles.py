@@ -153,6 +153,26 @@ def trained_model_path() -> Path:
 AUTO_QUERY_KIND = "int8"
 
 
+def _int8_encoder() -> Any:
+    from doorstroom_match.text.quantized import Int8TitleEncoder
+
+    return Int8TitleEncoder()
+
+
+def _static_encoder() -> Any:
+    from doorstroom_match.text.static import StaticTitleEncoder
+
+    return StaticTitleEncoder()
+
+
+#: Query encoders that stand in for the base MiniLM's forward pass: kind -> (a new encoder,
+#: how it relates to the base model, for the message when the dense model is another one).
+_BASE_QUERY_ENCODERS = {
+    "int8": (_int8_encoder, "is"),
+    "static": (_static_encoder, "approximates"),
+}
+
+
 def default_query_encoder(kind: str, dense: Any) -> str:
     """What ``query_encoder="auto"`` picks for a dense model of ``kind`` (see
     :class:`TitleNormalizer`): :data:`AUTO_QUERY_KIND` for the base MiniLM under the default
@@ -678,30 +698,15 @@ class TitleNormalizer:
             qe = default_query_encoder(kind, self.dense_encoder_)
         if isinstance(qe, str) and qe == "model":
             return self.dense_encoder_, "model"
-        if isinstance(qe, str) and qe == "int8":
-            from doorstroom_match.text.quantized import Int8TitleEncoder
-
+        if isinstance(qe, str) and qe in _BASE_QUERY_ENCODERS:
+            # the base MiniLM's queries, computed otherwise: under the same adapter, or alone
+            make, what = _BASE_QUERY_ENCODERS[qe]
             if kind == "adapted" and isinstance(self.dense_encoder_, AdaptedEncoder):
-                return AdaptedEncoder(self.dense_encoder_.adapter, Int8TitleEncoder()).fit(), (
-                    "int8"
-                )
+                return AdaptedEncoder(self.dense_encoder_.adapter, make()).fit(), qe
             if kind == "base":
-                return Int8TitleEncoder().fit(), "int8"
+                return make().fit(), qe
             raise ValidationError(
-                "query_encoder='int8' is the base all-MiniLM-L6-v2 in int8, so it needs "
-                f"model='auto' (the adapter) or model='base', got a {kind!r} dense model"
-            )
-        if isinstance(qe, str) and qe == "static":
-            from doorstroom_match.text.static import StaticTitleEncoder
-
-            if kind == "adapted" and isinstance(self.dense_encoder_, AdaptedEncoder):
-                return AdaptedEncoder(self.dense_encoder_.adapter, StaticTitleEncoder()).fit(), (
-                    "static"
-                )
-            if kind == "base":
-                return StaticTitleEncoder().fit(), "static"
-            raise ValidationError(
-                "query_encoder='static' approximates the base all-MiniLM-L6-v2, so it needs "
+                f"query_encoder={qe!r} {what} the base all-MiniLM-L6-v2, so it needs "
                 f"model='auto' (the adapter) or model='base', got a {kind!r} dense model"
             )
         if hasattr(qe, "encode") and hasattr(qe, "fit") and not isinstance(qe, str):
