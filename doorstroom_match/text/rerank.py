@@ -74,9 +74,10 @@ FEATURES = (
 )
 _FILENAME = "title-reranker.json"
 #: The query encoder whose features the re-ranker at :func:`reranker_path` was trained on
-#: (the default query path of ``TitleNormalizer(query_encoder="auto")``: MiniLM's forward
-#: pass); a normaliser whose queries are embedded otherwise uses the file of its kind in
-#: :data:`RERANKER_FILES`, beside it (``title-reranker-static.json`` for the static table).
+#: (MiniLM's forward pass in float; the default query path, ``"int8"``, reads the same file
+#: through :data:`RERANKER_OF`); a normaliser whose queries are embedded otherwise uses the
+#: file of its kind in :data:`RERANKER_FILES`, beside it (``title-reranker-static.json`` for
+#: the static table).
 DEFAULT_QUERY_KIND = "model"
 #: Re-ranker file per query kind (``TitleNormalizer.query_kind_``): each was trained on the
 #: features its query encoder gives (``models.train_title_reranker --query-encoder``); the

@@ -148,8 +148,8 @@ def trained_model_path() -> Path:
 #: The query path ``query_encoder="auto"`` takes for the base MiniLM (under the default
 #: adapter or alone) where it can run: ``"int8"``, MiniLM's own forward pass quantised
 #: (:mod:`doorstroom_match.text.quantized`), as accurate as the float pass with the same
-#: re-ranker and about 1.7 times as fast per query (``benchmarks/README.md``, *Queries in
-#: int8*); ``"model"`` where onnxruntime or the graph is missing.
+#: re-ranker and about 1.9 times as many queries per second (``benchmarks/README.md``,
+#: *Queries in int8*); ``"model"`` where onnxruntime or the graph is missing.
 AUTO_QUERY_KIND = "int8"
 
 
@@ -459,7 +459,7 @@ class TitleNormalizer:
     model_kind_ : {"adapted", "trained", "base", "custom", "none"}
     reranker_ : TitleReranker or None
     query_encoder_ : encoder or None
-        What embeds the queries (the dense encoder or the static one).
+        What embeds the queries (the dense encoder, or the int8 or static stand-in for it).
     query_kind_ : {"model", "int8", "static", "custom", "none"}
     is_group_ : ndarray of shape (n_occupations,), bool
         Which uris are ISCO-08 groups rather than occupations.
