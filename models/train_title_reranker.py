@@ -43,7 +43,10 @@ query path, MiniLM): ``static`` by the static table
 refitted per fold without the fold's labels, their posting versions and the fold's queries,
 under the
 fold's adapter, as ``benchmarks.titles_cv``'s static methods do; ``model`` by MiniLM's
-forward pass (``title-reranker.json``). Runs side by side:
+forward pass (``title-reranker.json``); ``int8`` by the same pass in int8
+(:class:`~doorstroom_match.text.quantized.Int8TitleEncoder`, the package's default query
+path, which today reads ``title-reranker.json``; its own model would go to
+``title-reranker-int8.json``). Runs side by side:
 ``--only-folds`` splits the rows between runs, ``--test-folds`` the nested fits,
 ``--nested none`` fits only the final model and ``--nested kept --final-from FILE`` puts
 the kept nested results into that model's record without refitting. ``--rescore 10,20,30``
@@ -105,6 +108,7 @@ ROWS_CODE = (
     "doorstroom_match/text/titles.py",
     "doorstroom_match/text/rerank.py",
     "doorstroom_match/text/static.py",
+    "doorstroom_match/text/quantized.py",
     "doorstroom_match/text/encoders.py",
     "doorstroom_match/text/normalise.py",
     "doorstroom_match/text/synonyms.py",
@@ -161,6 +165,12 @@ def _fold_rows(fold, args) -> dict[str, Any]:
         query_encoder = AdaptedEncoder(fold.adapter, static).fit()
         fold.titles.save()  # the table's training texts, embedded once for every fold
         print(f"  fold {fold.index}: static table {time.perf_counter() - t0:.0f} s", flush=True)
+    elif args.query_encoder == "int8":
+        # MiniLM's forward pass in int8 (the package's default query path): nothing is fitted
+        # per fold, the graph is the base model's; under the fold's adapter
+        from doorstroom_match.text.quantized import Int8TitleEncoder
+
+        query_encoder = AdaptedEncoder(fold.adapter, Int8TitleEncoder()).fit()
     out: dict[str, Any] = {}
     fitted: dict[int, tuple[Any, Any]] = {}  # label- and posting-style share their corpus
     for setting, (corpus, texts, gold) in fold.settings().items():
@@ -395,6 +405,12 @@ def print_table(summary: dict[str, dict[str, float]], per_fold: dict[str, list])
         print(f"| {name} | {cells} | {folds} |")
 
 
+def _out_name(query_encoder: str) -> str:
+    """The package's file for a re-ranker trained on ``query_encoder`` rows; a kind without
+    its own file (int8 reads the float file) gets a new name, never the float model's."""
+    return RERANKER_FILES.get(query_encoder, f"title-reranker-{query_encoder}.json")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="python -m models.train_title_reranker", description=__doc__.split("\n")[0]
@@ -420,11 +436,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument(
         "--query-encoder",
-        choices=("static", "model"),
+        choices=("static", "model", "int8"),
         default=DEFAULT_QUERY_KIND,
         help="what embeds the queries of the training rows: the static table (a table per "
-        "fold trained without its labels) or MiniLM's forward pass (default: the package's "
-        "default query path, rerank.DEFAULT_QUERY_KIND)",
+        "fold trained without its labels), MiniLM's forward pass in float (default: the "
+        "features title-reranker.json was trained on, rerank.DEFAULT_QUERY_KIND) or in int8 "
+        "(the package's default query path, which reads the float file: rerank.RERANKER_OF)",
     )
     p.add_argument(
         "--rows-dir",
@@ -489,7 +506,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = p.parse_args(argv)
     if args.out is None:
-        args.out = str(DEFAULT_OUT.with_name(RERANKER_FILES[args.query_encoder]))
+        args.out = str(DEFAULT_OUT.with_name(_out_name(args.query_encoder)))
     build(args)
     return 0
 

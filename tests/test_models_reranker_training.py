@@ -73,6 +73,7 @@ def test_fold_rows_round_trip_and_are_named_by_their_recipe(tmp_path):
     assert trt._rows_file(_args(tmp_path, no_groups=True), 1) != path
     # nor rows of the other query encoder, nor rows made by other code
     assert trt._rows_file(_args(tmp_path, query_encoder="model"), 1) != path
+    assert trt._rows_file(_args(tmp_path, query_encoder="int8"), 1) != path
     assert trt._code_hash() in path.name
     assert trt._rows_file(_args(tmp_path, rows_hash="0123456789"), 1) != path
     assert not list(tmp_path.glob("*.tmp.npz"))
@@ -194,3 +195,11 @@ def test_kept_nested_results_go_into_a_model_fitted_by_another_run(tmp_path):
     a, b = TitleReranker.load(args.out), TitleReranker.load(out)
     x = rng.random((5, 6, len(FEATURES)), dtype=np.float32)
     np.testing.assert_array_equal(a.predict_scores(x), b.predict_scores(x))
+
+
+def test_a_re_ranker_of_int8_rows_never_overwrites_the_float_model():
+    from doorstroom_match.text.rerank import RERANKER_FILES
+
+    assert trt._out_name("model") == RERANKER_FILES["model"]
+    assert trt._out_name("static") == RERANKER_FILES["static"]
+    assert trt._out_name("int8") == "title-reranker-int8.json"
