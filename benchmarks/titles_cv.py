@@ -26,7 +26,12 @@ corpus, the other half queried (see :class:`Fold`). Every fold scores, with the 
     pass, the table trained per fold without the fold's alternative labels, their posting
     versions and the fold's queries (``models.train_title_static``; corpus rows stay MiniLM);
     the run also reports its cosine agreement with MiniLM on the fold's queries
-    (``agreement``).
+    (``agreement``);
+``int8``
+    ``adapted`` with the queries embedded by MiniLM's forward pass in int8
+    (:class:`~doorstroom_match.text.quantized.Int8TitleEncoder`, ``query_encoder="int8"``;
+    ``adapted`` keeps the float pass); ``int8_rr`` with the re-ranker of
+    ``--reranker`` (``auto``: the float queries' file, which the int8 path reads).
 
 Base-model embeddings are computed once and shared by the folds (a memo in this script), so
 the run takes a few minutes on 2 cores. ``--exact-check`` adds the product check of known
@@ -379,6 +384,16 @@ def run(
 
         if reranker is not None:
             built["adapted_rr"] = lambda a=adapter: normalizer(a, reranker=rr_for("model"))
+        if any(m.startswith("int8") for m in methods):
+            # MiniLM's forward pass in int8 (query_encoder="int8") under the
+            # fold's adapter; nothing fitted per fold; the float queries' re-ranker
+            from doorstroom_match.text.quantized import Int8TitleEncoder
+
+            query_int8 = AdaptedEncoder(fold.adapter, Int8TitleEncoder()).fit()
+            built["int8"] = lambda q=query_int8, a=adapter: normalizer(a, query_encoder=q)
+            built["int8_rr"] = lambda q=query_int8, a=adapter: normalizer(
+                a, query_encoder=q, reranker=rr_for("int8")
+            )
         if any(m.startswith("static") for m in methods):
             static = _fold_static(fold, settings, static_params or {})
             query_static = AdaptedEncoder(fold.adapter, static).fit()
@@ -520,7 +535,8 @@ def main(argv: list[str] | None = None) -> int:
         "--methods",
         default="adapted,base,char_tfidf",
         help="comma-separated: adapted, base, char_tfidf, adapted_gp0, adapted_allvariants, "
-        "static, adapted_rr, static_rr (with --reranker), e5, use, adapted+e5, adapted+use",
+        "static, int8, adapted_rr, static_rr, int8_rr (with --reranker), e5, use, adapted+e5, "
+        "adapted+use",
     )
     p.add_argument(
         "--reranker",
