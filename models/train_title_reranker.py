@@ -44,8 +44,8 @@ refitted per fold without the fold's labels, their posting versions and the fold
 under the
 fold's adapter, as ``benchmarks.titles_cv``'s static methods do; ``model`` by MiniLM's
 forward pass (``title-reranker.json``); ``int8`` by the same pass in int8
-(:class:`~doorstroom_match.text.quantized.Int8TitleEncoder`, the package's default query
-path, which today reads ``title-reranker.json``; its own model would go to
+(:class:`~doorstroom_match.text.quantized.Int8TitleEncoder`, ``query_encoder="int8"``,
+which today reads ``title-reranker.json``; its own model would go to
 ``title-reranker-int8.json``). Runs side by side:
 ``--only-folds`` splits the rows between runs, ``--test-folds`` the nested fits,
 ``--nested none`` fits only the final model and ``--nested kept --final-from FILE`` puts
@@ -166,7 +166,7 @@ def _fold_rows(fold, args) -> dict[str, Any]:
         fold.titles.save()  # the table's training texts, embedded once for every fold
         print(f"  fold {fold.index}: static table {time.perf_counter() - t0:.0f} s", flush=True)
     elif args.query_encoder == "int8":
-        # MiniLM's forward pass in int8 (the package's default query path): nothing is fitted
+        # MiniLM's forward pass in int8 (query_encoder="int8"): nothing is fitted
         # per fold, the graph is the base model's; under the fold's adapter
         from doorstroom_match.text.quantized import Int8TitleEncoder
 
@@ -441,7 +441,7 @@ def main(argv: list[str] | None = None) -> int:
         help="what embeds the queries of the training rows: the static table (a table per "
         "fold trained without its labels), MiniLM's forward pass in float (default: the "
         "features title-reranker.json was trained on, rerank.DEFAULT_QUERY_KIND) or in int8 "
-        "(the package's default query path, which reads the float file: rerank.RERANKER_OF)",
+        "(query_encoder='int8', which reads the float file today: rerank.RERANKER_OF)",
     )
     p.add_argument(
         "--rows-dir",

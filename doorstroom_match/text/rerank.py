@@ -74,8 +74,8 @@ FEATURES = (
 )
 _FILENAME = "title-reranker.json"
 #: The query encoder whose features the re-ranker at :func:`reranker_path` was trained on
-#: (MiniLM's forward pass in float; the default query path, ``"int8"``, reads the same file
-#: through :data:`RERANKER_OF`); a normaliser whose queries are embedded otherwise uses the
+#: (MiniLM's forward pass in float, the default query path; ``"int8"`` queries read the same
+#: file through :data:`RERANKER_OF`); a normaliser whose queries are embedded otherwise uses the
 #: file of its kind in :data:`RERANKER_FILES`, beside it (``title-reranker-static.json`` for
 #: the static table).
 DEFAULT_QUERY_KIND = "model"
@@ -92,9 +92,9 @@ RERANKER_FILES = {
 
 
 #: Query kinds that read the re-ranker of another kind: MiniLM's queries in int8 compute
-#: MiniLM's float vectors to a cosine of 0.99 (``doorstroom_match.text.quantized``), and with
-#: the float queries' re-ranker they measured as accurate as the float path
-#: (``benchmarks/README.md``, *Queries in int8*).
+#: MiniLM's float vectors to a cosine of 0.99 (``doorstroom_match.text.quantized``); with the
+#: float queries' re-ranker they measured 0.004-0.008 acc@1 below the float path
+#: (``benchmarks/README.md``, *Queries in int8*) until a re-ranker of their own is trained.
 RERANKER_OF = {"int8": "model"}
 
 
