@@ -73,11 +73,13 @@ clean:
 # (models/title-static.npz: MiniLM distilled onto n-grams and words for cheap queries; a few
 # minutes, most of them embedding its ~41,000 training titles once), MiniLM in int8 for the
 # queries (models/title-minilm-int8.onnx, 23 MB, about a minute; needs onnx, installed here)
-# and the re-ranker
-# (models/title-reranker.json, 2 MB: label- and posting-style queries embedded by MiniLM, the
-# default query path; ISCO group rows in the corpora), all committed. The re-ranker's step
+# and the re-rankers
+# (models/title-reranker.json, 2 MB: label- and posting-style queries embedded by MiniLM in
+# float; models/title-reranker-int8.json: the same queries embedded in int8, the default query
+# path; ISCO group rows in the corpora), all committed. The re-ranker's step
 # builds the out-of-fold rows of 5 folds and runs the nested CV of both recipes before its
-# final fit: about 1.5 hours on the shared 2-core machine (rows and results are kept in
+# final fit: about 1.5 hours on the shared 2-core machine, 10-15 minutes on a quiet one
+# (rows and results are kept in
 # build/title_reranker_rows, named by the query encoder and a hash of the code that makes
 # them, and reused). The re-ranker of the static table's queries
 # (models/title-reranker-static.json, for query_encoder="static", 2 MB) is not rebuilt here:
@@ -93,6 +95,7 @@ models: $(STAMP)
 	$(PY) -m pip install --quiet onnx  # build time only: exporting MiniLM for the int8 queries
 	$(PY) -m models.export_title_int8 --out doorstroom_match/data/models/title-minilm-int8.onnx
 	$(PY) -m models.train_title_reranker --out doorstroom_match/data/models/title-reranker.json
+	$(PY) -m models.train_title_reranker --query-encoder int8 --out doorstroom_match/data/models/title-reranker-int8.json
 
 models-finetune: $(STAMP)
 	$(PY) -m models.train_titles --out models/titles-minilm-nl

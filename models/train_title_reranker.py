@@ -44,9 +44,8 @@ refitted per fold without the fold's labels, their posting versions and the fold
 under the
 fold's adapter, as ``benchmarks.titles_cv``'s static methods do; ``model`` by MiniLM's
 forward pass (``title-reranker.json``); ``int8`` by the same pass in int8
-(:class:`~doorstroom_match.text.quantized.Int8TitleEncoder`, ``query_encoder="int8"``,
-which today reads ``title-reranker.json``; its own model would go to
-``title-reranker-int8.json``). Runs side by side:
+(:class:`~doorstroom_match.text.quantized.Int8TitleEncoder`, the package's default query
+path; ``title-reranker-int8.json``). Runs side by side:
 ``--only-folds`` splits the rows between runs, ``--test-folds`` the nested fits,
 ``--nested none`` fits only the final model and ``--nested kept --final-from FILE`` puts
 the kept nested results into that model's record without refitting. ``--rescore 10,20,30``
@@ -407,7 +406,7 @@ def print_table(summary: dict[str, dict[str, float]], per_fold: dict[str, list])
 
 def _out_name(query_encoder: str) -> str:
     """The package's file for a re-ranker trained on ``query_encoder`` rows; a kind without
-    its own file (int8 reads the float file) gets a new name, never the float model's."""
+    a file of its own gets a new name, never another kind's."""
     return RERANKER_FILES.get(query_encoder, f"title-reranker-{query_encoder}.json")
 
 
@@ -441,7 +440,7 @@ def main(argv: list[str] | None = None) -> int:
         help="what embeds the queries of the training rows: the static table (a table per "
         "fold trained without its labels), MiniLM's forward pass in float (default: the "
         "features title-reranker.json was trained on, rerank.DEFAULT_QUERY_KIND) or in int8 "
-        "(query_encoder='int8', which reads the float file today: rerank.RERANKER_OF)",
+        "(the package's default query path; its file is title-reranker-int8.json)",
     )
     p.add_argument(
         "--rows-dir",

@@ -73,11 +73,11 @@ FEATURES = (
     "query_chars",
 )
 _FILENAME = "title-reranker.json"
-#: The query encoder whose features the re-ranker at :func:`reranker_path` was trained on
-#: (MiniLM's forward pass in float, the default query path; ``"int8"`` queries read the same
-#: file through :data:`RERANKER_OF`); a normaliser whose queries are embedded otherwise uses the
-#: file of its kind in :data:`RERANKER_FILES`, beside it (``title-reranker-static.json`` for
-#: the static table).
+#: The query encoder whose features the re-ranker at :func:`reranker_path` (the file
+#: ``title-reranker.json``) was trained on: MiniLM's forward pass in float. A normaliser whose
+#: queries are embedded otherwise uses the file of its kind in :data:`RERANKER_FILES`, beside
+#: it: ``title-reranker-int8.json`` for MiniLM in int8 (the default query path,
+#: ``titles.AUTO_QUERY_KIND``), ``title-reranker-static.json`` for the static table.
 DEFAULT_QUERY_KIND = "model"
 #: Re-ranker file per query kind (``TitleNormalizer.query_kind_``): each was trained on the
 #: features its query encoder gives (``models.train_title_reranker --query-encoder``); the
@@ -86,16 +86,10 @@ RERANKER_FILES = {
     kind: _FILENAME if kind == DEFAULT_QUERY_KIND else name
     for kind, name in (
         ("static", "title-reranker-static.json"),
+        ("int8", "title-reranker-int8.json"),
         ("model", "title-reranker-minilm.json"),
     )
 }
-
-
-#: Query kinds that read the re-ranker of another kind: MiniLM's queries in int8 compute
-#: MiniLM's float vectors to a cosine of 0.99 (``doorstroom_match.text.quantized``); with the
-#: float queries' re-ranker they measured 0.004-0.008 acc@1 below the float path
-#: (``benchmarks/README.md``, *Queries in int8*) until a re-ranker of their own is trained.
-RERANKER_OF = {"int8": "model"}
 
 
 def reranker_path(query_kind: str | None = None) -> Path:
@@ -107,7 +101,6 @@ def reranker_path(query_kind: str | None = None) -> Path:
     same folder, and that default one when its own is absent.
     """
     path = model_file("DOORSTROOM_TITLES_RERANKER", _FILENAME)
-    query_kind = RERANKER_OF.get(query_kind, query_kind)  # type: ignore[arg-type]
     if query_kind is None or query_kind == DEFAULT_QUERY_KIND or query_kind not in RERANKER_FILES:
         return path
     own = path.with_name(RERANKER_FILES[query_kind])
