@@ -10,11 +10,11 @@ layers' weights quantised to int8 per output channel and their inputs quantised 
 that package's own ``tokenizer.json``, so the tokens are the same.
 
 Against the float model (torch) on 2,000 posting-style titles: cosine mean 0.991, minimum
-0.977, at less than half the CPU time per title (2.8 against 6.5 ms). In the title
-normaliser (``query_encoder="int8"``, an option; ``benchmarks/README.md``, *Queries in
-int8*): as accurate as the float queries in the fused score of the 5-fold CV, and 0.004-0.008
-acc@1 lower with the float queries' re-ranker, which is why ``"auto"`` keeps the float pass.
-Runs without torch: onnxruntime and tokenizers only.
+0.977, at less than half the CPU time per title (2.8 against 6.5 ms). The title normaliser's
+default query path (``query_encoder="auto"`` -> ``"int8"``), with a re-ranker trained on its
+queries: in the nested 5-fold CV as accurate as the float queries with theirs
+(``benchmarks/README.md``, *Queries in int8*). Runs without torch: onnxruntime and
+tokenizers only.
 
 Examples
 --------

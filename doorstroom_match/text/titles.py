@@ -13,10 +13,11 @@ every row as a weighted sum of similarities:
     the *title adapter* (``models/title-adapter.npz``, a 384 x 384 linear map learned on Dutch
     ESCO labels and descriptions by ``python -m models.train_title_adapter``, committed),
     falling back with a warning to a fine-tuned model folder or the plain base model when it
-    is absent; with ``query_encoder="int8"`` the queries (not the corpus) go through MiniLM
-    quantised to int8 (:mod:`~doorstroom_match.text.quantized`, onnxruntime: the same vectors
-    to a cosine of 0.99 at about half the CPU time per query); with ``query_encoder="static"``
-    the queries (not the corpus) are embedded by
+    is absent; by default the queries (not the corpus) go through MiniLM quantised to int8
+    (:mod:`~doorstroom_match.text.quantized`, onnxruntime: the same vectors to a cosine of
+    0.99 at under half the CPU time per query, re-ranked by a re-ranker trained on them,
+    ``models/title-reranker-int8.json``; the float pass where onnxruntime is missing); with
+    ``query_encoder="static"`` the queries (not the corpus) are embedded by
     a static n-gram table distilled from the same MiniLM (:mod:`~doorstroom_match.text.static`),
     about a hundred times cheaper per title, and re-ranked by a re-ranker trained on those
     queries' features (``models/title-reranker-static.json``);
@@ -146,13 +147,14 @@ def trained_model_path() -> Path:
 
 
 #: The query path ``query_encoder="auto"`` takes for the base MiniLM (under the default
-#: adapter or alone): ``"model"``, MiniLM's float forward pass. ``"int8"``
-#: (:mod:`doorstroom_match.text.quantized`) is about 1.9 times as fast and as accurate in the
-#: fused score, but with the float queries' re-ranker 0.004-0.008 acc@1 lower in every
-#: setting of the 5-fold CV, paired (``benchmarks/README.md``, *Queries in int8*): it stays
-#: an option until a re-ranker trained on int8 rows is measured (``"int8"`` or ``"static"``
-#: here make ``"auto"`` take that path where it can run, else ``"model"``).
-AUTO_QUERY_KIND = "model"
+#: adapter or alone) where it can run: ``"int8"``, MiniLM's forward pass quantised
+#: (:mod:`doorstroom_match.text.quantized`) with the re-ranker trained on its own queries
+#: (``title-reranker-int8.json``): in the nested 5-fold CV as accurate as the float pass
+#: with its re-ranker (unseen labels 0.454 / 0.553 against 0.453 / 0.552, postings 0.500 /
+#: 0.585 against 0.500 / 0.584) at about 1.9 times the queries per second
+#: (``benchmarks/README.md``, *Queries in int8*); ``"model"`` (the float pass) where
+#: onnxruntime or the graph is missing.
+AUTO_QUERY_KIND = "int8"
 
 
 def _int8_encoder() -> Any:
@@ -425,11 +427,11 @@ class TitleNormalizer:
         StaticTitleEncoder`, MiniLM distilled onto character n-grams and words,
         ``models/title-static.npz``), followed by the same adapter, in the same space; only for
         the default adapter and the base model. ``"auto"``: :data:`AUTO_QUERY_KIND`
-        (``"model"``; :func:`default_query_encoder`): the int8 queries are about 1.9 times as
-        fast, as accurate in the fused score, and 0.004-0.008 acc@1 lower with the float
-        queries' re-ranker (``benchmarks/README.md``, *Queries in int8*); the static path is
-        faster still but 0.01-0.02 acc@1 lower where the catalogue knows sibling labels
-        (*Static queries with their own re-ranker*). An
+        (``"int8"``, with its own re-ranker; :func:`default_query_encoder`) where onnxruntime
+        and the graph are installed, else ``"model"``: as accurate as the float queries in
+        the nested CV at about 1.9 times the speed (``benchmarks/README.md``, *Queries in
+        int8*); the static path is faster still but 0.01-0.02 acc@1 lower where the catalogue
+        knows sibling labels (*Static queries with their own re-ranker*). An
         encoder object (ready to encode; not fitted here): that one, for queries only.
     rerank_top : int or None, default None
         The re-ranker's features are computed for its ``n_candidates`` (50) best fused
