@@ -31,7 +31,7 @@ corpus, the other half queried (see :class:`Fold`). Every fold scores, with the 
     ``adapted`` with the queries embedded by MiniLM's forward pass in int8
     (:class:`~doorstroom_match.text.quantized.Int8TitleEncoder`, ``query_encoder="int8"``;
     ``adapted`` keeps the float pass); ``int8_rr`` with the re-ranker of
-    ``--reranker`` (``auto``: the float queries' file, which the int8 path reads).
+    ``--reranker`` (``auto``: the file trained on int8 queries, ``title-reranker-int8.json``).
 
 Base-model embeddings are computed once and shared by the folds (a memo in this script), so
 the run takes a few minutes on 2 cores. ``--exact-check`` adds the product check of known
@@ -386,7 +386,7 @@ def run(
             built["adapted_rr"] = lambda a=adapter: normalizer(a, reranker=rr_for("model"))
         if any(m.startswith("int8") for m in methods):
             # MiniLM's forward pass in int8 (query_encoder="int8") under the
-            # fold's adapter; nothing fitted per fold; the float queries' re-ranker
+            # fold's adapter; nothing fitted per fold; "auto": the int8 queries' re-ranker
             from doorstroom_match.text.quantized import Int8TitleEncoder
 
             query_int8 = AdaptedEncoder(fold.adapter, Int8TitleEncoder()).fit()

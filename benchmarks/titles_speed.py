@@ -21,7 +21,7 @@ texts need no new embeddings. Configurations, in one process and on the same cor
 ``int8``
     the same with ``query_encoder="int8"``: MiniLM's forward pass quantised to int8
     (onnxruntime, ``models/title-minilm-int8.onnx``) under the same adapter, with the
-    float queries' re-ranker (an option: ``"auto"`` keeps the float pass);
+    re-ranker trained on such queries (what ``"auto"`` picks where onnxruntime is installed);
 ``static``
     the same with ``query_encoder="static"``: queries embedded by the static table
     (``models/title-static.npz``) under the same adapter, and the re-ranker trained on

@@ -405,9 +405,9 @@ def print_table(summary: dict[str, dict[str, float]], per_fold: dict[str, list])
 
 
 def _out_name(query_encoder: str) -> str:
-    """The package's file for a re-ranker trained on ``query_encoder`` rows; a kind without
-    a file of its own gets a new name, never another kind's."""
-    return RERANKER_FILES.get(query_encoder, f"title-reranker-{query_encoder}.json")
+    """The package's file for a re-ranker trained on ``query_encoder`` rows (every choice of
+    ``--query-encoder`` has its own in :data:`~doorstroom_match.text.rerank.RERANKER_FILES`)."""
+    return RERANKER_FILES[query_encoder]
 
 
 def main(argv: list[str] | None = None) -> int:

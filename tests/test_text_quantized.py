@@ -18,16 +18,13 @@ from doorstroom_match.text.encoders import AdaptedEncoder, SentenceTransformerEn
 from doorstroom_match.text.quantized import Int8TitleEncoder, int8_available, int8_model_path
 from doorstroom_match.text.titles import TitleNormalizer, default_query_encoder
 
+from .test_text_static import TITLES as STATIC_TITLES
 from .test_text_static import _corpus  # the same six rows
 
 pytest.importorskip("sentence_transformers", reason="needs the 'embeddings' extra")
 
 TITLES = [
-    "magazijnmedewerker",
-    "Kassamedewerkster (m/v/x)",
-    "Verantwoordelijke logistiek - voltijds",
-    "coördinator onderhoud",
-    "Senior developer",
+    *[t for t in STATIC_TITLES if t],  # the static encoder's titles, then harder ones
     "Medewerker productie (ploegenstelsel) in de voedingsindustrie te Roeselare, "
     "vast contract na interimperiode, met opleiding en doorgroeimogelijkheden",  # > 32 tokens
     "HEFTRUCKCHAUFFEUR",
