@@ -38,6 +38,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as _dt
+import gc
 import hashlib
 import io
 import json
@@ -1047,7 +1048,7 @@ def run_batch(
     store_path = Path(store) if store is not None else out / "state.sqlite"
     # native pools (BLAS, OpenMP) no larger than the CPUs the process may use: under a CPU
     # quota they would size themselves from the host (a no-op without a quota)
-    with batch_lock(out, store_path), native_threads():
+    with batch_lock(out, store_path), native_threads(), _cyclic_gc_paused():
         recover(out, lambda run_id: _run_done(store_path, run_id))
         week = WeekOutput(out, parse_run_date(run_date).isoformat())
         try:
@@ -1075,6 +1076,27 @@ def run_batch(
             )
         finally:
             week.discard()  # a no-op after a publish (the folder is gone)
+
+
+@contextlib.contextmanager
+def _cyclic_gc_paused() -> Any:
+    """Python's cyclic garbage collector paused while the week runs, then as it was.
+
+    A week builds millions of long-lived objects (records, profiles, the fitted ranking) and
+    almost no reference cycles, so the collector's full passes find nothing: a cold week of
+    25,000 workers x 100,000 vacancies ran 11 of them over up to 880,000 tracked objects, 2.3 s
+    on the main thread holding the GIL (3.1 s with the younger generations), and the whole week
+    left about 900 objects in cycles. Reference counting still frees everything else at once;
+    the few cycles are collected after the week. The forked ranking and render processes
+    inherit the pause. Restored as it was (a caller that paused it keeps it paused).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _run_done(store_path: Path, run_id: int) -> bool:

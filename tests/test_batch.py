@@ -396,6 +396,33 @@ def test_dask_scoring_equals_local(tmp_path, small_tfidf):
     assert by_address.matches_path.read_bytes() == local.matches_path.read_bytes()
 
 
+def test_cyclic_gc_is_paused_for_the_week_and_restored(tmp_path, monkeypatch):
+    import gc
+
+    seen = []
+    inner = batch_mod._run_batch
+
+    def spy(*a, **kw):
+        seen.append(gc.isenabled())
+        return inner(*a, **kw)
+
+    monkeypatch.setattr(batch_mod, "_run_batch", spy)
+    assert gc.isenabled()
+    _run(tmp_path / "a")
+    assert seen == [False] and gc.isenabled()
+    # restored after an error too
+    with pytest.raises(EmptyInputError):
+        _run(tmp_path / "b", date="2030-W02")
+    assert seen == [False, False] and gc.isenabled()
+    # a caller that paused it keeps it paused
+    gc.disable()
+    try:
+        _run(tmp_path / "c")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 # ------------------------------------------------------------------------------ errors
 def test_no_valid_worker_still_writes_rejected(tmp_path):
     workers = tmp_path / "workers.jsonl"
