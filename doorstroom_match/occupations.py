@@ -26,6 +26,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import math
+import os
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -83,8 +84,36 @@ _MATCH_RANK = {"exactMatch": 0, "closeMatch": 1, "narrowMatch": 2, "broadMatch":
 # importance -> minimum level: < 3.4 -> 1, < 4.0 -> 2, < 4.6 -> 3, else 4 (the generator's cuts)
 _IMPORTANCE_CUTS = np.array([3.4, 4.0, 4.6], dtype=np.float32)
 _INFER_SHARE = 0.4  # share of the competences an inferred cut-off requires
+# The "fast" normaliser's row_penalty (TitleNormalizer's default 0.2 was chosen for the full
+# normaliser's fused score, whose dense and description terms make it larger). Without them
+# the same penalty weighs twice as much, and an occupation whose other labels the catalogue
+# holds, the product's common case, loses to one known by its preferred label only. Nested
+# 5-fold CV by occupation (``python -m benchmarks.titles_cv --methods fast --row-penalty P``),
+# acc@1 held-out labels / known labels / held-out postings / known postings: 0.2 gives
+# 0.410 / 0.394 / 0.474 / 0.405, 0.1 gives 0.397 / 0.536 / 0.461 / 0.575, 0.05 gives
+# 0.375 / 0.597 / 0.442 / 0.652; the plausibility week (``benchmarks.flow``, seeds 7-9)
+# family@10 0.59-0.68 at 0.2, 0.68-0.76 at 0.1. 0.1 takes most of the gain for 0.013 held-out.
+FAST_ROW_PENALTY = 0.1
 # the normaliser adds a bonus of 10 to a row equal to the normalised title (an exact label)
 _EXACT_SCORE = 5.0
+
+
+def _normalizer_params(name: Any, tn: Any) -> tuple:
+    """The parameters of a fitted normaliser that decide its guesses, as plain values."""
+
+    def describe(v: Any) -> str | None:
+        if v is None or isinstance(v, str | os.PathLike):
+            return None if v is None else str(v)
+        fp = getattr(v, "fingerprint", None)  # an encoder's (its weights and settings)
+        return fp if isinstance(fp, str) else type(v).__name__
+
+    keys = ("weights", "row_penalty", "group_penalty", "variant_candidates")
+    return (
+        name if isinstance(name, str) else "given",
+        *((k, repr(getattr(tn, k, None))) for k in keys),
+        *((k, describe(getattr(tn, k, None))) for k in ("model", "reranker", "substitutions")),
+        ("query_encoder", describe(getattr(tn, "query_encoder", None))),
+    )
 
 
 class OccupationModel:
@@ -93,8 +122,9 @@ class OccupationModel:
     Parameters
     ----------
     normalizer : "fast", "full" or fitted TitleNormalizer, default="fast"
-        ``"fast"``: character n-gram TF-IDF with word substitutions (about 1,000 titles/s on
-        2 cores; as accurate as the full model on posting titles, see ``models/README.md``);
+        ``"fast"``: character n-gram TF-IDF with word substitutions, ``row_penalty``
+        :data:`FAST_ROW_PENALTY` (about 1,000 titles/s on 2 cores; see ``models/README.md``
+        for how it compares with the full model);
         ``"full"``: the default :class:`~doorstroom_match.text.TitleNormalizer` with the dense
         title adapter and re-ranker (needs the ``embeddings`` extra; ~10x slower); or a
         normaliser already fitted on any catalogue.
@@ -168,7 +198,7 @@ class OccupationModel:
                 corpus = load_esco_corpus(self.catalogue)
             # one thread unless guess() asks for more (the weekly batch passes its --jobs)
             tn = (
-                TitleNormalizer(model=None, reranker=None, n_jobs=1)
+                TitleNormalizer(model=None, reranker=None, row_penalty=FAST_ROW_PENALTY, n_jobs=1)
                 if tn == "fast"
                 else TitleNormalizer(n_jobs=1)
             ).fit(corpus)
@@ -202,6 +232,9 @@ class OccupationModel:
                 (type(tn).__name__, len(tn.uris_), self.k, self.temperature, self.min_score)
             ).encode()
         )
+        # what decides the guesses (stored guesses are keyed by this fingerprint): which
+        # normaliser, its scoring parameters and models
+        fp.update(repr(_normalizer_params(self.normalizer, tn)).encode())
         fp.update("\n".join(map(str, self.uris_[:50])).encode())
         self.fingerprint_ = fp.hexdigest()[:16]
         return self

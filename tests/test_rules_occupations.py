@@ -315,6 +315,41 @@ def test_physical_demand_by_isco_major_group():
     assert odd.physical_demand(len(CATALOGUE)) == 3.0
 
 
+def test_the_fingerprint_follows_what_decides_the_guesses():
+    # stored guesses are keyed by the fingerprint: a normaliser scoring otherwise must not
+    # reuse them, the same one must
+    def fp(**attrs):
+        tn = TableNormalizer()
+        for k, v in attrs.items():
+            setattr(tn, k, v)
+        return OccupationModel(tn).fit().fingerprint_
+
+    base = fp(row_penalty=0.1, weights=None, reranker=None)
+    assert base == fp(row_penalty=0.1, weights=None, reranker=None)
+    assert base != fp(row_penalty=0.2, weights=None, reranker=None)
+    assert base != fp(row_penalty=0.1, weights={"char": 1.0}, reranker=None)
+    assert base != fp(row_penalty=0.1, weights=None, reranker="r.json")
+    assert model().fingerprint_ != model(temperature=0.1).fingerprint_
+
+
+def test_the_fast_normaliser_uses_its_own_row_penalty(monkeypatch):
+    seen = {}
+
+    class Spy:
+        def __init__(self, **kw):
+            seen.update(kw)
+
+        def fit(self, corpus):
+            return TableNormalizer()
+
+    import doorstroom_match.text.titles as titles_mod
+
+    monkeypatch.setattr(titles_mod, "TitleNormalizer", Spy)
+    OccupationModel("fast").fit(corpus=object())
+    assert seen["row_penalty"] == occ_mod.FAST_ROW_PENALTY == 0.1
+    assert seen["model"] is None and seen["reranker"] is None
+
+
 def test_unfitted_model_and_bad_settings():
     with pytest.raises(NotFittedError, match="not fitted yet; call fit"):
         OccupationModel().guess(["kok"])
