@@ -127,8 +127,16 @@ BASE_MODEL_WEIGHTS: Mapping[str, float] = {
     "desc": 0.5,
     "desc_dense": 0.0,
 }
-#: Signal weights without a dense model (``model=None``).
-TFIDF_WEIGHTS: Mapping[str, float] = {"char": 1.0, "dense": 0.0, "desc": 0.5, "desc_dense": 0.0}
+#: Signal weights without a dense model (``model=None``; the ranking's "fast" occupation
+#: model). ``char_sub`` was missing (so 0) until 2026-12-02, which left the word substitutions
+#: unused; with it, 5-fold CV by occupation: ``models/README.md``, "The ranking's fast normaliser".
+TFIDF_WEIGHTS: Mapping[str, float] = {
+    "char": 1.0,
+    "dense": 0.0,
+    "desc": 0.5,
+    "desc_dense": 0.0,
+    "char_sub": 1.0,
+}
 _SIGNALS = ("char", "dense", "desc", "desc_dense", "char_sub")
 _MODEL_DIRNAME = "titles-minilm-nl"
 _ADAPTER_FILENAME = "title-adapter.npz"
