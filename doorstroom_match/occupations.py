@@ -109,9 +109,12 @@ def _normalizer_params(name: Any, tn: Any) -> tuple:
         fp = getattr(v, "fingerprint", None)  # an encoder's (its weights and settings)
         return fp if isinstance(fp, str) else type(v).__name__
 
-    keys = ("weights", "row_penalty", "group_penalty", "variant_candidates")
+    keys = ("row_penalty", "group_penalty", "variant_candidates")
+    # the weights as fitted (``weights=None`` resolves to a table of the module, which can change)
+    weights = getattr(tn, "weights_", getattr(tn, "weights", None))
     return (
         name if isinstance(name, str) else "given",
+        ("weights", repr(weights)),
         *((k, repr(getattr(tn, k, None))) for k in keys),
         *((k, describe(getattr(tn, k, None))) for k in ("model", "reranker", "substitutions")),
         ("query_encoder", describe(getattr(tn, "query_encoder", None))),

@@ -329,6 +329,10 @@ def test_the_fingerprint_follows_what_decides_the_guesses():
     assert base != fp(row_penalty=0.2, weights=None, reranker=None)
     assert base != fp(row_penalty=0.1, weights={"char": 1.0}, reranker=None)
     assert base != fp(row_penalty=0.1, weights=None, reranker="r.json")
+    # the weights as fitted count, not the parameter (None resolves to a module table)
+    resolved = fp(row_penalty=0.1, weights=None, weights_={"char": 1.0}, reranker=None)
+    assert resolved != base
+    assert resolved != fp(row_penalty=0.1, weights=None, weights_={"char": 0.5}, reranker=None)
     assert model().fingerprint_ != model(temperature=0.1).fingerprint_
 
 
