@@ -370,14 +370,9 @@ def run(
             "adapted_gp0": lambda a=adapter: normalizer(a, group_penalty=0.0),
             "adapted_allvariants": lambda a=adapter: normalizer(a, variant_candidates=None),
             # the occupation model's "fast" normaliser (the batch's and match()'s default):
-            # character n-grams and word substitutions, no dense signal, no re-ranker
-            "fast": lambda subs=fold.substitutions: TitleNormalizer(
-                model=None,
-                reranker=None,
-                substitutions=subs,
-                group_penalty=group_penalty,
-                row_penalty=row_penalty,
-            ),
+            # character n-grams and word substitutions, no dense signal, no re-ranker (weights
+            # None: the table of a normaliser without a dense model)
+            "fast": lambda: normalizer(None, None),
         }
         for name, memo in multi.items():
             built[name] = lambda memo=memo: normalizer(memo)
