@@ -645,3 +645,30 @@ def test_threads_give_the_same_topk():
     assert TitleNormalizer(cache=object(), n_jobs=2)._n_threads() == 1  # SQLite: one thread
     with pytest.raises(ValidationError, match="n_jobs"):
         TitleNormalizer(model=None, n_jobs=0).fit(corpus())
+
+
+@pytest.mark.parametrize("model", [None, "fake"])
+def test_texts_spelled_alike_are_scored_once_with_the_same_results(model):
+    """predict_topk scores each normalised text once (each text, with a dense encoder) and
+    gives every text what scoring it alone gives (the plain reference)."""
+    texts = [
+        "Kassierster (m/v/x)",
+        "kassierster",
+        "KASSIERSTER",
+        "Coördinatrice onderhoud (m/v/x)",
+        "coordinatrice  onderhoud",
+        "kassierster",
+        "hulpkokkin",
+        "",
+    ]
+    tn = TitleNormalizer(model=FakeDense() if model else None, reranker=None, chunk_size=3)
+    tn.fit(corpus())
+    scored = []
+    inner = tn._predict_topk
+    tn._predict_topk = lambda t, k, j: (scored.append(list(t)), inner(t, k, j))[1]
+    scores, idx = tn.predict_topk(texts, k=3)
+    alone = [tn.predict_topk([t], k=3) for t in texts]
+    np.testing.assert_array_equal(scores, np.concatenate([s for s, _ in alone]))
+    np.testing.assert_array_equal(idx, np.concatenate([i for _, i in alone]))
+    assert len(scored[0]) == (4 if model is None else 7)  # first of each group, in order
+    assert scored[0][0] == "Kassierster (m/v/x)"

@@ -1100,6 +1100,26 @@ class TitleNormalizer:
         texts = _as_texts(texts)
         if not isinstance(k, int | np.integer) or k < 1:
             raise ValidationError(f"k must be an int >= 1, got {k!r}")
+        # texts that give the same scores are scored once: without a dense encoder every
+        # signal is computed from the normalised text (a weekly feed writes one title in
+        # many ways: "Productiemedewerker (m/v/x)", "PRODUCTIEMEDEWERKER", ...), with one
+        # from the text itself
+        keys = texts if self.dense_encoder_ is not None else normalise_titles(texts)
+        first: dict[str, int] = {}
+        inverse = np.fromiter(
+            (first.setdefault(key, len(first)) for key in keys), dtype=np.int64, count=len(keys)
+        )
+        if len(first) < len(texts):
+            rep = np.zeros(len(first), dtype=np.int64)
+            rep[inverse[::-1]] = np.arange(len(texts) - 1, -1, -1)  # each key's first text
+            scores, idx = self._predict_topk([texts[i] for i in rep], k, n_jobs)
+            return scores[inverse], idx[inverse]
+        return self._predict_topk(texts, k, n_jobs)
+
+    def _predict_topk(
+        self, texts: list[str], k: int, n_jobs: int | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`predict_topk` on checked texts, each scored (no grouping)."""
         n_occ = len(self.uris_)
         kk = min(int(k), n_occ)
         rr = getattr(self, "reranker_", None)
