@@ -669,7 +669,7 @@ def test_texts_spelled_alike_are_scored_once_with_the_same_results(model):
     tn.fit(corpus())
     scored = []
     inner = tn._predict_topk
-    tn._predict_topk = lambda t, k, j: (scored.append(list(t)), inner(t, k, j))[1]
+    tn._predict_topk = lambda t, k, j, nd: (scored.append(list(t)), inner(t, k, j, nd))[1]
     scores, idx = tn.predict_topk(texts, k=3)
     alone = [tn.predict_topk([t], k=3) for t in texts]
     np.testing.assert_array_equal(scores, np.concatenate([s for s, _ in alone]))

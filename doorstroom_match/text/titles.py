@@ -915,12 +915,14 @@ class TitleNormalizer:
             yield start, occ, info
 
     def _chunk_scores(
-        self, chunk: list[str], parts: bool = False
+        self, chunk: list[str], parts: bool = False, normed: list[str] | None = None
     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        """Occupation scores and parts of one chunk of texts (see :meth:`_iter_scores`)."""
+        """Occupation scores and parts of one chunk of texts (see :meth:`_iter_scores`);
+        ``normed``: ``normalise_titles(chunk)`` where the caller has it already."""
         w = self.weights_
         n_occ = len(self.uris_)
-        normed = normalise_titles(chunk)  # once for the char, desc and variant signals
+        if normed is None:  # once for the char, desc and variant signals
+            normed = normalise_titles(chunk)
         char = sparse_dot_dense(self.char_encoder_.encode_prepped_sparse(normed), self._rows_char)
         want_sub = self.substitutions_ is not None and (w["char_sub"] > 0 or parts)
         q = dense = None
@@ -1125,22 +1127,29 @@ class TitleNormalizer:
         # signal is computed from the normalised text (a weekly feed writes one title in
         # many ways: "Productiemedewerker (m/v/x)", "PRODUCTIEMEDEWERKER", ...), with one
         # from the text itself
-        keys = texts if self.dense_encoder_ is not None else normalise_titles(texts)
-        first: dict[str, int] = {}
-        inverse = np.fromiter(
-            (first.setdefault(key, len(first)) for key in keys), dtype=np.int64, count=len(keys)
-        )
+        normed = normalise_titles(texts)
+        keys = texts if self.dense_encoder_ is not None else normed
+        group: dict[str, int] = {}
+        first: list[int] = []  # per group, its first text
+        inverse = np.empty(len(keys), dtype=np.int64)
+        for n, key in enumerate(keys):
+            g = group.get(key)
+            if g is None:
+                g = group[key] = len(first)
+                first.append(n)
+            inverse[n] = g
         if len(first) < len(texts):
-            rep = np.zeros(len(first), dtype=np.int64)
-            rep[inverse[::-1]] = np.arange(len(texts) - 1, -1, -1)  # each key's first text
-            scores, idx = self._predict_topk([texts[i] for i in rep], k, n_jobs)
+            scores, idx = self._predict_topk(
+                [texts[n] for n in first], k, n_jobs, [normed[n] for n in first]
+            )
             return scores[inverse], idx[inverse]
-        return self._predict_topk(texts, k, n_jobs)
+        return self._predict_topk(texts, k, n_jobs, normed)
 
     def _predict_topk(
-        self, texts: list[str], k: int, n_jobs: int | None
+        self, texts: list[str], k: int, n_jobs: int | None, normed: list[str] | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`predict_topk` on checked texts, each scored (no grouping)."""
+        """:meth:`predict_topk` on checked texts, each scored (no grouping); ``normed``:
+        their normalised forms, where known."""
         n_occ = len(self.uris_)
         kk = min(int(k), n_occ)
         rr = getattr(self, "reranker_", None)
@@ -1155,7 +1164,11 @@ class TitleNormalizer:
             rr_kw = {"n_threads": 1}
 
         def one_chunk(start: int, size: int) -> None:
-            occ, parts = self._chunk_scores(texts[start : start + size], parts=rr is not None)
+            occ, parts = self._chunk_scores(
+                texts[start : start + size],
+                parts=rr is not None,
+                normed=None if normed is None else normed[start : start + size],
+            )
             part, vals = _top_sorted(occ, n_cand)
             tier = np.take_along_axis(parts["tier"], part, axis=1)
             key = vals
