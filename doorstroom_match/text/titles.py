@@ -1109,7 +1109,8 @@ class TitleNormalizer:
         """Top-k occupations per text as arrays.
 
         ``n_jobs``: threads for this call (None: the normaliser's ``n_jobs``); the result does
-        not depend on it.
+        not depend on it. Texts that must score alike are scored once: equal texts, and
+        without a dense encoder texts with the same normalised form.
 
         Returns
         -------
