@@ -27,6 +27,7 @@ import csv
 import hashlib
 import math
 import os
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -98,6 +99,34 @@ _INFER_SHARE = 0.4  # share of the competences an inferred cut-off requires
 FAST_ROW_PENALTY = 0.1
 # the normaliser adds a bonus of 10 to a row equal to the normalised title (an exact label)
 _EXACT_SCORE = 5.0
+
+#: A text that names jobs as alternatives: "bakker of callcentermedewerker".
+_OR = re.compile(r"\s+of\s+", re.IGNORECASE)
+
+#: At most this many alternatives in one text; more is a sentence, not a list of jobs.
+_MAX_ALTERNATIVES = 3
+
+#: Part of the fingerprint: how texts that name alternatives are guessed (stored guesses of an
+#: older rule are not reused).
+_ALTERNATIVES_RULE = "alternatives-v1"
+
+
+def _alternatives(key: str) -> list[str]:
+    """The jobs a text names as alternatives ("magazijnier of chauffeur": two), or [].
+
+    Not split: a single part, more than :data:`_MAX_ALTERNATIVES`, an elided compound
+    ("kunststof- of rubberindustrie") and an "of" inside parentheses ("slijper metaal
+    (machinaal zagen of steken)").
+    """
+    parts = _OR.split(key)
+    if not 2 <= len(parts) <= _MAX_ALTERNATIVES:
+        return []
+    for part in parts:
+        if not part or part.endswith("-") or part.startswith("-"):
+            return []
+        if part.count("(") != part.count(")"):
+            return []
+    return parts
 
 
 def _normalizer_params(name: Any, tn: Any) -> tuple:
@@ -240,6 +269,7 @@ class OccupationModel:
         # what decides the guesses (stored guesses are keyed by this fingerprint): which
         # normaliser, its scoring parameters and models
         fp.update(repr(_normalizer_params(self.normalizer, tn)).encode())
+        fp.update(_ALTERNATIVES_RULE.encode())
         fp.update("\n".join(map(str, self.uris_[:50])).encode())
         self.fingerprint_ = fp.hexdigest()[:16]
         return self
@@ -269,6 +299,16 @@ class OccupationModel:
             Into :attr:`uris_`, best first; ``-1`` pads rows with fewer (or no) guesses.
         share : ndarray of shape (n_texts, k), float32
             Non-negative, summing to 1 over a row's guesses (0 where padded).
+
+        Notes
+        -----
+        A text that names two or three jobs as alternatives ("bakker of
+        callcentermedewerker", as coaches write a job target with two directions) gets the
+        mean of its alternatives' guesses (the ``k`` largest shares, summing to 1 again), so
+        each direction counts, instead of the guess of the whole phrase, which follows one
+        of them or neither (here "manager callcenter"). Only when the whole text is no label
+        of the catalogue (an exact match stays certain: "ploegbaas kunststof of rubber") and
+        every alternative alone is recognised (scores at least ``min_score``).
         """
         self._check_fitted()
         k = int(self.k)
@@ -276,13 +316,27 @@ class OccupationModel:
         todo = sorted({key for key in keys if key and key not in self._memo})
         n_jobs = check_int(n_jobs, "n_jobs", low=1)
         if todo:
-            scores, idx = self.normalizer_.predict_topk(todo, k, n_jobs=n_jobs)
+            alternatives = {key: _alternatives(key) for key in todo}
+            # the alternatives scored in the same call as the texts (each text scores alone,
+            # so the results do not depend on what else is in the call)
+            texts_in = todo + sorted(
+                {a for parts in alternatives.values() for a in parts} - set(todo)
+            )
+            scores, idx = self.normalizer_.predict_topk(texts_in, k, n_jobs=n_jobs)
             share = _softmax(scores, float(self.temperature), exact=scores >= _EXACT_SCORE)
             # rounded as the weekly store keeps them, so a stored guess scores exactly as a
             # fresh one (byte-identical outputs whether or not a title was seen before)
             share = np.round(share, 6).astype(np.float32)
+            row = {key: i for i, key in enumerate(texts_in)}
             for i, key in enumerate(todo):
-                if scores[i, 0] < self.min_score:
+                parts = [row[a] for a in alternatives[key]]
+                if (
+                    parts
+                    and scores[i, 0] < _EXACT_SCORE
+                    and min(scores[j, 0] for j in parts) >= self.min_score
+                ):
+                    self._memo[key] = _mean_guess([(idx[j], share[j]) for j in parts], k)
+                elif scores[i, 0] < self.min_score:
                     self._memo[key] = (np.empty(0, np.int64), np.empty(0, np.float32))
                 else:
                     self._memo[key] = (idx[i].astype(np.int64), share[i].astype(np.float32))
@@ -441,6 +495,32 @@ class OccupationModel:
         """Importance (1..5) of physical fitness for occupation ``index`` (by ISCO major)."""
         g = self.isco_[index] if index >= 0 else ""
         return float(PHYSICAL_BY_MAJOR.get(g[:1], 3.0)) if g else 3.0
+
+
+def _mean_guess(
+    guesses: Sequence[tuple[np.ndarray, np.ndarray]], k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` largest shares of the mean of several guesses, summing to 1 (rounded as
+    :meth:`OccupationModel.guess` rounds); equal shares keep the order of the guesses.
+
+    Parameters
+    ----------
+    guesses : sequence of (index, share), each of shape (k,)
+
+    Returns
+    -------
+    index : ndarray of shape (k',), int64
+    share : ndarray of shape (k',), float32
+        ``k' <= k``.
+    """
+    total: dict[int, float] = {}
+    for index, share in guesses:
+        for j, p in zip(index.tolist(), share.tolist(), strict=True):
+            total[j] = total.get(j, 0.0) + p / len(guesses)
+    best = sorted(total, key=lambda j: -total[j])[:k]  # stable: ties in the guesses' order
+    vals = np.array([total[j] for j in best], dtype=np.float64)
+    vals /= vals.sum()
+    return np.array(best, dtype=np.int64), np.round(vals, 6).astype(np.float32)
 
 
 def _softmax(scores: np.ndarray, temperature: float, exact: np.ndarray) -> np.ndarray:

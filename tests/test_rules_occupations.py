@@ -6,6 +6,11 @@ docstrings), on a hand-built catalogue so that every value can be worked out by 
   exact rows), rounded to 6 decimals; a text whose best score is below ``min_score`` (or a
   blank text) gets no occupation; rows padded with ``-1`` / 0; texts that differ only in
   whitespace are one text, and a text already guessed (or remembered) is not asked again.
+- ``guess`` of a text naming two or three jobs ("X of Y"): the mean of the alternatives'
+  guesses, its ``k`` largest shares (ties in the alternatives' order) summing to 1 again;
+  not when the whole text is an exact label, when an alternative scores below
+  ``min_score``, nor for an elided compound ("kunststof- of rubber"), an "of" inside
+  parentheses or more than three parts.
 - ``known``: a catalogue uri is certain; any other uri gives an empty row.
 - ``features`` / ``affinity``: the cosine of vectors with one block per level of the ISCO-08
   tree (shares per occupation, summed per 4-, 3- and 2-digit group, scaled by the square
@@ -269,6 +274,67 @@ def test_whitespace_variants_are_one_text_and_each_is_asked_once():
     assert m.normalizer_.asked == ["hulp kok"]
     m.guess(["hulp kok", "hulp  kok"])  # remembered: not asked again
     assert m.normalizer_.asked == ["hulp kok"]
+
+
+def _mean_of(guesses: list[tuple[list[int], list[float]]], k: int) -> tuple[list, list]:
+    """The documented mean of guesses, from the sentence: shares averaged per occupation,
+    the k largest kept (ties in the guesses' order), summing to 1, rounded to 6 decimals."""
+    total: dict[int, float] = {}
+    for index, share in guesses:
+        for j, p in zip(index, share, strict=True):
+            if j >= 0:
+                total[j] = total.get(j, 0.0) + p / len(guesses)
+    best = sorted(total, key=lambda j: -total[j])[:k]
+    norm = sum(total[j] for j in best)
+    return best, [float(np.float32(round(total[j] / norm, 6))) for j in best]
+
+
+def test_a_text_naming_alternatives_gets_the_mean_of_their_guesses():
+    answers = {
+        "kok of poetser": [("d", 0.9), ("a1", 0.3)],  # the whole phrase: one job, wrongly
+        "kok": [("a1", 11.0), ("b", 0.5)],  # an exact label: certain
+        "poetser": [("c", 0.8), ("b", 0.75), ("e", 0.5)],
+        "kok of poetser of kelner": [("d", 0.9)],
+        "kelner": [("b", 0.9), ("e", 0.8)],
+    }
+    m = model(answers, k=3)
+    parts = model(answers, k=3)
+    pi, ps = parts.guess(["kok", "poetser", "kelner"])
+    for text, rows in (("kok of poetser", [0, 1]), ("kok  OF poetser of kelner", [0, 1, 2])):
+        index, share = m.guess([text])
+        want_i, want_s = _mean_of([(pi[r].tolist(), ps[r].tolist()) for r in rows], 3)
+        assert index[0].tolist() == want_i and share[0].tolist() == want_s
+        assert share[0].sum() == pytest.approx(1.0, abs=1e-5) and share.dtype == np.float32
+    # both directions count: the certain "kok" (a1) first, "poetser"'s best (c) next
+    assert m.guess(["kok of poetser"])[0][0, :2].tolist() == [0, 3]
+    # the alternatives were asked in the same call as the texts
+    assert {"kok", "poetser", "kelner"} <= set(m.normalizer_.asked)
+
+
+def test_alternatives_only_where_the_text_is_a_list_of_recognised_jobs():
+    answers = {
+        "ploegbaas kunststof of rubber": [("g", 11.0)],  # a label of the catalogue: certain
+        "ploegbaas kunststof": [("a1", 0.9)],
+        "rubber": [("b", 0.9)],
+        "kok of qqq": [("d", 0.6)],
+        "kok": [("a1", 0.9)],
+        "qqq": [("c", 0.2)],  # below min_score: not recognised, so the whole text decides
+    }
+    m = model(answers, k=2)
+    index, share = m.guess(["ploegbaas kunststof of rubber", "kok of qqq"])
+    assert index[:, 0].tolist() == [7, 4] and share[0].tolist() == [1.0, 0.0]
+    # never split, so the parts are never asked: an elided compound, "of" in parentheses,
+    # more than three alternatives, no "of" between words
+    texts = [
+        "kunststof- of rubberindustrie",
+        "slijper metaal (machinaal zagen of steken)",
+        "a of b of c of d",
+        "offsetdrukker",
+        "of",
+    ]
+    fresh = model({}, k=2)
+    fresh.guess(texts)
+    assert sorted(fresh.normalizer_.asked) == sorted(texts)
 
 
 def test_remember_takes_earlier_guesses():
