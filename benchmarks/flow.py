@@ -11,7 +11,10 @@ A realistic week built from data we hold, then ``run_batch`` with its defaults (
 * **workers**: ``--workers`` job targets in ISCO 4-9, each a *dev* alternative label of the
   target occupation as a coach would type it; those labels are **removed from the catalogue**
   the product uses (``$DOORSTROOM_ESCO_OCCUPATIONS`` points at a reduced copy), so every job
-  target is a title the library has never seen; postcodes and a commute limit of 15-40 km.
+  target is a title the library has never seen; postcodes and a commute limit of 15-40 km;
+  with ``--two-targets SHARE``, that share of the workers names a second job as coaches write
+  it ("magazijnier of kassamedewerker": another target occupation of another ISCO minor group,
+  one of its dev labels, removed from the catalogue too).
 
 Metrics (mean over workers, as in the issue):
 
@@ -19,12 +22,15 @@ Metrics (mean over workers, as in the issue):
   target's ISCO 3-digit group, the share in the top 10, out of ``min(10, how many)``;
 * ``occupation@10``: the same at ISCO 4 digits;
 * ``beyond``: share of top-10 rows beyond the limit, for workers with >= 10 within it;
-* ``isco12``: share of top-10 rows whose true occupation is in ISCO major group 1 or 2.
+* ``isco12``: share of top-10 rows whose true occupation is in ISCO major group 1 or 2;
+* for a worker with two targets, a vacancy of either family (occupation) counts, and
+  ``two_targets`` adds ``both@10``: the share of those workers (with vacancies of both
+  families within reach) whose top 10 holds at least one of each.
 
 The anchor in the same run: character TF-IDF (3-5-grams) of job target against title, within
 the commute limit. Run::
 
-    python -m benchmarks.flow --workers 400 --vacancies 5000 --json
+    python -m benchmarks.flow --workers 400 --vacancies 5000 --json [--two-targets 0.3]
 """
 
 from __future__ import annotations
@@ -78,8 +84,14 @@ def _coach_typed(label: str, rng: random.Random) -> str:
     return t
 
 
-def build_week(n_workers: int, n_vacancies: int, seed: int, workdir: Path) -> dict:
-    """Write workers.jsonl, feed.jsonl and a reduced catalogue; return the ground truth."""
+def build_week(
+    n_workers: int, n_vacancies: int, seed: int, workdir: Path, two_targets: float = 0.0
+) -> dict:
+    """Write workers.jsonl, feed.jsonl and a reduced catalogue; return the ground truth.
+
+    ``two_targets``: share of the workers whose job target names a second job (``truth_w2``);
+    0 draws nothing more, so the week is the same as before the option.
+    """
     from doorstroom_match.resources import open_resource
     from doorstroom_match.text.corpus import read_esco_occupations
 
@@ -100,12 +112,19 @@ def build_week(n_workers: int, n_vacancies: int, seed: int, workdir: Path) -> di
         )
     # targets: occupations of ISCO 4-9, drawn with repetition so families recur in the feed
     target_occs = rng.sample(low, min(len(low), max(60, n_workers // 3)))
-    workers, truth_w, removed = [], {}, {}
+    workers, truth_w, truth_w2, removed = [], {}, {}, {}
     for i in range(n_workers):
         o = rng.choice(target_occs)
         label = rng.choice(o.alt_labels)
         removed.setdefault(o.uri, set()).add(label)
         wid = f"W{i:05d}"
+        target = _coach_typed(label, rng)
+        if two_targets > 0 and rng.random() < two_targets:
+            o2 = rng.choice([t for t in target_occs if t.isco_group[:3] != o.isco_group[:3]])
+            label2 = rng.choice(o2.alt_labels)
+            removed.setdefault(o2.uri, set()).add(label2)
+            target = f"{target} of {label2}"
+            truth_w2[wid] = o2.uri
         comps = {
             c: int(np_rng.choice([1, 2, 3, 4], p=[0.12, 0.4, 0.4, 0.08]))
             for c in ("samenwerken", "zelfstandigheid", "initiatief", "flexibiliteit",
@@ -115,7 +134,7 @@ def build_week(n_workers: int, n_vacancies: int, seed: int, workdir: Path) -> di
         workers.append(
             {
                 "id": wid,
-                "job_target": _coach_typed(label, rng),
+                "job_target": target,
                 "postcode": rng.choice(pcs),
                 "max_commute_km": rng.choice([15, 20, 25, 30, 40]),
                 "competences": comps,
@@ -164,7 +183,8 @@ def build_week(n_workers: int, n_vacancies: int, seed: int, workdir: Path) -> di
                         o.description, o.split])  # fmt: skip
     isco = {u: by_uri[u].isco_group for u in by_uri}
     return {"workers": workers, "vacancies": vacancies, "truth_w": truth_w,
-            "truth_v": truth_v, "isco": isco, "catalogue": cat}  # fmt: skip
+            "truth_w2": truth_w2, "truth_v": truth_v, "isco": isco,
+            "catalogue": cat}  # fmt: skip
 
 
 def _km_matrix(workers: list[dict], vacancies: list[dict]) -> np.ndarray:
@@ -181,16 +201,26 @@ def score(top: dict[str, list[str]], week: dict, km: np.ndarray) -> dict[str, fl
     isco = week["isco"]
     v_index = {v["id"]: j for j, v in enumerate(vs)}
     v_isco = np.array([isco[week["truth_v"][v["id"]]] for v in vs])
+    second = week.get("truth_w2", {})
     fam, occ, beyond, high = [], [], [], []
+    fam2, both = [], []  # the workers with two targets
+    prefix = {d: np.array([x[:d] for x in v_isco]) for d in (3, 4)}
     for i, w in enumerate(ws):
-        g = isco[week["truth_w"][w["id"]]]
+        goals = [isco[week["truth_w"][w["id"]]]]
+        if w["id"] in second:
+            goals.append(isco[second[w["id"]]])
         within = km[i] <= w["max_commute_km"]
         got = [v_index[x] for x in top.get(w["id"], [])[:10]]
         for digits, acc in ((3, fam), (4, occ)):
-            rel = within & (np.array([x[:digits] for x in v_isco]) == g[:digits])
+            each = [within & (prefix[digits] == g[:digits]) for g in goals]
+            rel = np.logical_or.reduce(each)
             n_rel = int(rel.sum())
             if n_rel:
                 acc.append(sum(1 for j in got if rel[j]) / min(10, n_rel))
+                if digits == 3 and len(goals) > 1:
+                    fam2.append(acc[-1])
+            if digits == 3 and len(goals) > 1 and all(e.any() for e in each):
+                both.append(all(any(e[j] for j in got) for e in each))
         if within.sum() >= 10 and got:
             beyond.append(sum(1 for j in got if not within[j]) / len(got))
         if got:
@@ -202,6 +232,18 @@ def score(top: dict[str, list[str]], week: dict, km: np.ndarray) -> dict[str, fl
         "isco12": round(float(np.mean(high)), 4),
         "n_workers_family": len(fam),
         "n_workers_occupation": len(occ),
+        **(
+            {
+                "two_targets": {
+                    "n_workers": len(second),
+                    "family@10": round(float(np.mean(fam2)), 4) if fam2 else None,
+                    "both@10": round(float(np.mean(both)), 4) if both else None,
+                    "n_workers_both": len(both),
+                }
+            }
+            if second
+            else {}
+        ),
     }
 
 
@@ -225,11 +267,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", type=int, default=400)
     p.add_argument("--vacancies", type=int, default=5000)
     p.add_argument("--seed", type=int, default=7)
+    p.add_argument(
+        "--two-targets",
+        type=float,
+        default=0.0,
+        help="share of workers whose job target names a second job ('X of Y'); default 0",
+    )
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        week = build_week(args.workers, args.vacancies, args.seed, work)
+        week = build_week(args.workers, args.vacancies, args.seed, work, args.two_targets)
         # the product must not know the job targets' labels: point it at the reduced catalogue
         # (before anything fits the default occupation model in this process)
         os.environ["DOORSTROOM_ESCO_OCCUPATIONS"] = str(week["catalogue"])
@@ -253,6 +301,7 @@ def main(argv: list[str] | None = None) -> int:
             "workers": args.workers,
             "vacancies": args.vacancies,
             "seed": args.seed,
+            "two_targets": args.two_targets,
             "batch": score(top, week, km),
             "tfidf_within_limit": score(tfidf_anchor(week, km), week, km),
             "batch_seconds": round(t_batch, 2),
