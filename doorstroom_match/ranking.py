@@ -707,6 +707,20 @@ class Matcher:
             sub._vac_text = self._vac_text.subset(cols)
         return sub
 
+    def _targets_known(self, workers: Sequence[WorkerProfile]) -> np.ndarray:
+        """Per worker, whether its job target names an occupation the occupation model
+        recognises (its guesses are memoised: the ranking made them already).
+
+        Returns
+        -------
+        ndarray of shape (n_workers,), bool
+        """
+        occ = self.occupations_
+        if occ is None or not workers:
+            return np.zeros(len(workers), dtype=bool)
+        index, _ = occ.guess([w.job_target for w in workers])
+        return index[:, 0] >= 0
+
     def _check_fitted(self) -> None:
         if not hasattr(self, "vacancies_"):
             raise NotFittedError(
@@ -1303,6 +1317,7 @@ class Matcher:
                         source,
                         within,
                         None if ctx.km is None else ctx.km[i],
+                        bool(self._targets_known([worker])[0]),
                     ),
                     commute_km=km,
                     within_commute=within,
@@ -1424,6 +1439,15 @@ _KIND_NL = {
 }
 
 
+#: A title whose text signal is above this "sluit deels aan bij het jobdoelwit".
+_TITLE_PARTLY = 0.04
+
+#: The reason of a match that has nothing to do with a recognised job target.
+UNRELATED_REASON = (
+    "gekozen op bereik en competenties: geen verwantschap met het jobdoelwit gevonden"
+)
+
+
 def _reasons(
     vac: Vacancy,
     effective: Vacancy,
@@ -1433,7 +1457,14 @@ def _reasons(
     source: str = "vacancy",
     within: bool = True,
     limit_km: float | None = None,
+    target_known: bool = False,
 ) -> tuple[str, ...]:
+    """The Dutch reasons of one match, most telling first.
+
+    ``target_known``: the worker's job target names an occupation the model recognises; a
+    match then says so when neither its occupation nor its title has anything to do with
+    the target (work within reach that a short commute limit leaves, for instance).
+    """
     out = []
     occ = comps.get("occupation", 0.0)
     if occ >= 0.8:
@@ -1442,6 +1473,8 @@ def _reasons(
         out.append("verwant beroep (zelfde beroepsgroep als het jobdoelwit)")
     elif occ >= 0.1:
         out.append("beroep uit hetzelfde domein als het jobdoelwit")
+    elif target_known and comps.get("text", 0) <= _TITLE_PARTLY:
+        out.append(UNRELATED_REASON)
     n_req = len(effective.requirements)
     inferred = " (afgeleid van het beroep: de vacature noemt geen minimumniveaus)"
     if source == "none":
@@ -1465,7 +1498,7 @@ def _reasons(
             out.append("niet aangetoond (nooit gemeten): " + ", ".join(g.label for g in missing))
     if comps.get("text", 0) > 0.12:
         out.append("de functietitel sluit goed aan bij het jobdoelwit")
-    elif comps.get("text", 0) > 0.04:
+    elif comps.get("text", 0) > _TITLE_PARTLY:
         out.append("de functietitel sluit deels aan bij het jobdoelwit")
     if comps.get("regime", 0) < 0:
         out.append("let op: voltijdse job, de werknemer werkt deeltijds")
@@ -1583,6 +1616,11 @@ class _Ranked:
         return {}
 
     @cached_property
+    def _targets_known(self) -> list[bool]:
+        """Per worker, whether the model recognises its job target (for the reasons)."""
+        return self.matcher._targets_known(self.workers).tolist()
+
+    @cached_property
     def _shown(self) -> dict[str, np.ndarray | None]:
         """Per signal, where it is shown: everywhere (None), or only where it applies."""
         return {
@@ -1646,6 +1684,7 @@ class _Ranked:
             gaps_all.append(g)
         # shown per signal over all rows (a flag appears where it applies), then sliced
         shown = self._shown
+        known = self._targets_known
         values = {k: self.components[k][lo:hi].tolist() for k in SIGNALS if k in shown}
         masks = {k: v[lo:hi].tolist() for k, v in shown.items() if v is not None}
         out: list[Match] = []
@@ -1688,6 +1727,7 @@ class _Ranked:
                         source,
                         within,
                         None if self.limit_km is None else self.limit_km[i],
+                        known[i],
                     ),
                     commute_km=km_,
                     within_commute=within,

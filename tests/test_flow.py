@@ -151,6 +151,32 @@ def test_regime_and_limits_are_flagged_and_cost_a_little():
     assert any("fysiek zwaar" in r for r in out["part"].reasons)  # a painter (ISCO 7)
 
 
+def test_work_unrelated_to_a_recognised_job_target_says_so():
+    from doorstroom_match.ranking import UNRELATED_REASON
+
+    # a short commute limit: only the unrelated jobs lie within it, so they come first
+    vs = [
+        Vacancy("kap", "Heftruckchauffeur (m/v/x)", postcode="9050"),
+        Vacancy("bak", "Schilder", postcode="9031"),
+        Vacancy("kok", "Kok", postcode="9070"),
+        Vacancy("hulp", "Chef-kok", postcode="9050"),
+    ]
+    w = _worker(job_target="kok", max_commute_km=60)
+    out = {m.vacancy_id: m for m in match(w, vs, top=4)}
+    assert UNRELATED_REASON in out["kap"].reasons and UNRELATED_REASON in out["bak"].reasons
+    for vid in ("kok", "hulp"):  # the same occupation, a related one
+        assert UNRELATED_REASON not in out[vid].reasons
+        assert any("jobdoelwit" in r for r in out[vid].reasons)
+    # no job target, or one the model does not recognise: nothing to be unrelated to
+    for target in (None, "qqq xyz"):
+        lone = match(_worker(job_target=target, max_commute_km=60), vs, top=4)
+        assert len(lone) == 4 and not any(UNRELATED_REASON in m.reasons for m in lone)
+    # the bulletin's card says it where a coach reads why
+    from doorstroom_match.bulletin import _why_html
+
+    assert "Gekozen op bereik en competenties" in _why_html(out["kap"].reasons)
+
+
 def test_exclude_never_suggests_those_vacancies():
     w = _worker()
     vs = [Vacancy(f"V{i}", "Kok", postcode="9050") for i in range(4)]
