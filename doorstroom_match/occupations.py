@@ -129,6 +129,12 @@ def _alternatives(key: str) -> list[str]:
     return parts
 
 
+def _package_version() -> str:
+    from . import __version__
+
+    return str(__version__)
+
+
 def _normalizer_params(name: Any, tn: Any) -> tuple:
     """The parameters of a fitted normaliser that decide its guesses, as plain values."""
 
@@ -139,6 +145,21 @@ def _normalizer_params(name: Any, tn: Any) -> tuple:
         return fp if isinstance(fp, str) else type(v).__name__
 
     keys = ("row_penalty", "group_penalty", "variant_candidates")
+    # what was fitted, by content: a name such as "auto" stays the same when the package
+    # ships another substitution table or re-ranker, or another catalogue
+    fitted = hashlib.sha256()
+    subs = getattr(tn, "substitutions_", None)
+    if subs is not None:
+        fitted.update(repr((sorted(subs.table.items()), subs.max_variants)).encode())
+    booster = getattr(getattr(tn, "reranker_", None), "booster_", None)
+    if booster is not None:
+        fitted.update(booster.model_to_string().encode())
+    for name in ("labels_", "isco_groups_"):
+        fitted.update(repr(list(getattr(tn, name, ()))).encode())
+    rows = getattr(tn, "_rows_char_by_row", None)  # the corpus rows as the char signal sees them
+    if rows is not None:
+        for part in (rows.indptr, rows.indices, rows.data):
+            fitted.update(part.tobytes())
     # the weights as fitted (``weights=None`` resolves to a table of the module, which can change)
     weights = getattr(tn, "weights_", getattr(tn, "weights", None))
     return (
@@ -147,6 +168,7 @@ def _normalizer_params(name: Any, tn: Any) -> tuple:
         *((k, repr(getattr(tn, k, None))) for k in keys),
         *((k, describe(getattr(tn, k, None))) for k in ("model", "reranker", "substitutions")),
         ("query_encoder", describe(getattr(tn, "query_encoder", None))),
+        ("fitted", fitted.hexdigest()),
     )
 
 
@@ -270,6 +292,7 @@ class OccupationModel:
         # normaliser, its scoring parameters and models
         fp.update(repr(_normalizer_params(self.normalizer, tn)).encode())
         fp.update(_ALTERNATIVES_RULE.encode())
+        fp.update(_package_version().encode())  # the rules of the code that guesses
         fp.update("\n".join(map(str, self.uris_[:50])).encode())
         self.fingerprint_ = fp.hexdigest()[:16]
         return self

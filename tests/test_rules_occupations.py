@@ -381,7 +381,7 @@ def test_physical_demand_by_isco_major_group():
     assert odd.physical_demand(len(CATALOGUE)) == 3.0
 
 
-def test_the_fingerprint_follows_what_decides_the_guesses():
+def test_the_fingerprint_follows_what_decides_the_guesses(monkeypatch):
     # stored guesses are keyed by the fingerprint: a normaliser scoring otherwise must not
     # reuse them, the same one must
     def fp(**attrs):
@@ -400,6 +400,35 @@ def test_the_fingerprint_follows_what_decides_the_guesses():
     assert resolved != base
     assert resolved != fp(row_penalty=0.1, weights=None, weights_={"char": 0.5}, reranker=None)
     assert model().fingerprint_ != model(temperature=0.1).fingerprint_
+    # and what was fitted, by content: another substitution table, re-ranker or catalogue
+    # under the same names ("auto") must not reuse the stored guesses
+
+    class Subs:
+        def __init__(self, table):
+            self.table, self.max_variants = table, 8
+
+    class Booster:
+        def __init__(self, text):
+            self.text = text
+
+        def model_to_string(self):
+            return self.text
+
+    class Reranker:
+        def __init__(self, text):
+            self.booster_ = Booster(text)
+
+    same = dict(row_penalty=0.1, weights=None, reranker="auto", substitutions="auto")
+    one = fp(**same, substitutions_=Subs({"kok": ("kookster",)}), reranker_=Reranker("a"))
+    assert one == fp(**same, substitutions_=Subs({"kok": ("kookster",)}), reranker_=Reranker("a"))
+    assert one != fp(**same, substitutions_=Subs({"kok": ("chef",)}), reranker_=Reranker("a"))
+    assert one != fp(**same, substitutions_=Subs({"kok": ("kookster",)}), reranker_=Reranker("b"))
+    labels = np.array(["kok", "bakker"], dtype=object)
+    assert fp(**same, labels_=labels) != fp(**same, labels_=labels[::-1].copy())
+    # and the package's version (the code that normalises and guesses)
+    before = fp(**same)
+    monkeypatch.setattr(occ_mod, "_package_version", lambda: "9.9.9")
+    assert fp(**same) != before
 
 
 def test_the_fast_normaliser_uses_its_own_row_penalty(monkeypatch):
