@@ -179,7 +179,7 @@ class OccupationModel:
     ----------
     normalizer : "fast", "full" or fitted TitleNormalizer, default="fast"
         ``"fast"``: character n-gram TF-IDF with word substitutions, ``row_penalty``
-        :data:`FAST_ROW_PENALTY` (about 1,000 titles/s on 2 cores; see ``models/README.md``
+        :data:`FAST_ROW_PENALTY` (2,000-3,000 feed titles per CPU second; see ``models/README.md``
         for how it compares with the full model);
         ``"full"``: the default :class:`~doorstroom_match.text.TitleNormalizer` with the dense
         title adapter and re-ranker (needs the ``embeddings`` extra; ~10x slower); or a
