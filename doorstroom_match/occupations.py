@@ -197,6 +197,10 @@ class OccupationModel:
         not a wild guess.
     catalogue : path, optional
         An ESCO ``occupations.csv``; default the catalogue shipped with the package.
+    target_high_skill_penalty : float, default=0.1
+        The prior of :meth:`guess_targets`: a manager's or professional's occupation (ISCO
+        1-2) among a job target's guesses counts as if it scored this much lower (its share
+        times ``exp(-penalty / temperature)``, then the shares sum to 1 again); 0 turns it off.
 
     Examples
     --------
@@ -213,8 +217,10 @@ class OccupationModel:
         weights: tuple[float, ...] = (0.35, 0.25, 0.25, 0.15),
         min_score: float = 0.25,
         catalogue: Any = None,
+        target_high_skill_penalty: float = 0.1,
     ) -> None:
         self.normalizer = normalizer
+        self.target_high_skill_penalty = target_high_skill_penalty
         self.k = k
         self.temperature = temperature
         self.weights = weights
@@ -244,6 +250,7 @@ class OccupationModel:
             raise ValidationError(f"weights must be (a_occ, a_4, a_3, a_2), got {self.weights!r}")
         for w in self.weights:
             check_number(w, "weights", low=0.0)
+        check_number(self.target_high_skill_penalty, "target_high_skill_penalty", low=0.0)
         tn = self.normalizer
         if isinstance(tn, str):
             if tn not in ("fast", "full"):
@@ -268,6 +275,7 @@ class OccupationModel:
             for u, g in zip(tn.uris_, tn.isco_groups_, strict=True)
         ]
         self.isco_ = np.asarray(groups, dtype=object)
+        self._high_skill = np.array([g[:1] in HIGH_SKILL_MAJORS for g in groups], dtype=bool)
         g4 = sorted({g[:4] for g in groups if len(g) >= 4})
         g3 = sorted({g[:3] for g in groups if len(g) >= 3})
         g2 = sorted({g[:2] for g in groups if len(g) >= 2})
@@ -371,6 +379,40 @@ class OccupationModel:
                 n = len(hit[0])
                 out_i[r, :n], out_p[r, :n] = hit
         return out_i, out_p
+
+    def guess_targets(
+        self, texts: Sequence[str | None], n_jobs: int = 1
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The likeliest occupations of workers' job targets: :meth:`guess` with a prior.
+
+        Few workers who move on from the social economy aim at a manager's or professional's
+        job (ISCO 1-2), and a job target that only resembles such a label is most often the
+        worker's own job ("rayonmedewerker" reads like "rayonmanager detailhandel" before
+        "verkoopmedewerker"; "medewerker kringwinkel" like "manager kledingwinkel"). So the
+        share of each ISCO 1-2 guess is multiplied by ``exp(-target_high_skill_penalty /
+        temperature)``, as if it scored that much lower, the guesses are ordered again and
+        their shares sum to 1 again. An exact label stays certain ("manager callcenter"
+        typed as such is a manager's target), and a target whose guesses are all ISCO 1-2
+        keeps them in the same order. Vacancy titles get no prior (:meth:`guess`): feeds
+        hold such jobs as they are.
+
+        Returns
+        -------
+        index, share : ndarray of shape (n_texts, k)
+            As :meth:`guess`.
+        """
+        index, share = self.guess(texts, n_jobs=n_jobs)
+        pen = float(self.target_high_skill_penalty)
+        if pen == 0.0 or not index.size:
+            return index, share
+        is_high = (index >= 0) & self._high_skill[np.maximum(index, 0)]
+        w = share.astype(np.float64) * np.where(is_high, math.exp(-pen / self.temperature), 1.0)
+        order = np.argsort(-w, axis=1, kind="stable")  # ties (and padding) keep their order
+        w = np.take_along_axis(w, order, axis=1)
+        total = w.sum(axis=1, keepdims=True)
+        w = np.divide(w, total, out=np.zeros_like(w), where=total > 0)
+        # rounded as guess() rounds (and -1 padding stays last: its weight is 0)
+        return np.take_along_axis(index, order, axis=1), np.round(w, 6).astype(np.float32)
 
     def remember(self, texts: Sequence[str], index: np.ndarray, share: np.ndarray) -> None:
         """Take guesses computed earlier (e.g. kept in the weekly store) for these texts."""

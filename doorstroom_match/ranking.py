@@ -718,7 +718,7 @@ class Matcher:
         occ = self.occupations_
         if occ is None or not workers:
             return np.zeros(len(workers), dtype=bool)
-        index, _ = occ.guess([w.job_target for w in workers])
+        index, _ = occ.guess_targets([w.job_target for w in workers])
         return index[:, 0] >= 0
 
     def _check_fitted(self) -> None:
@@ -878,7 +878,7 @@ class Matcher:
                 ctx.vecs[has] = tv
         occ = self.occupations_
         if occ is not None:
-            gi, gp = occ.guess([x.job_target for x in wks])
+            gi, gp = occ.guess_targets([x.job_target for x in wks])
             ctx.feat = occ.features(gi, gp).tocsr()
             isco = occ.isco(gi)
             ctx.low_skill = np.array([str(g)[:1] not in HIGH_SKILL_MAJORS for g in isco])

@@ -11,6 +11,10 @@ docstrings), on a hand-built catalogue so that every value can be worked out by 
   not when the whole text is an exact label, when an alternative scores below
   ``min_score``, nor for an elided compound ("kunststof- of rubber"), an "of" inside
   parentheses or more than three parts.
+- ``guess_targets``: ``guess`` with each ISCO 1-2 guess's share times
+  ``exp(-target_high_skill_penalty / temperature)``, ordered again (stable) and summing to 1
+  again, rounded to 6 decimals; an exact label stays certain, guesses that are all ISCO 1-2
+  keep their order, a penalty of 0 is ``guess``.
 - ``known``: a catalogue uri is certain; any other uri gives an empty row.
 - ``features`` / ``affinity``: the cosine of vectors with one block per level of the ISCO-08
   tree (shares per occupation, summed per 4-, 3- and 2-digit group, scaled by the square
@@ -335,6 +339,46 @@ def test_alternatives_only_where_the_text_is_a_list_of_recognised_jobs():
     fresh = model({}, k=2)
     fresh.guess(texts)
     assert sorted(fresh.normalizer_.asked) == sorted(texts)
+
+
+def test_job_targets_get_the_prior_against_manager_and_professional_guesses():
+    # g (ISCO 7) and e (no group) are not ISCO 1-2; a1, b, d are
+    answers = {
+        "t": [("a1", 0.9), ("g", 0.85), ("e", 0.5)],
+        "exact": [("d", 11.0), ("g", 0.9), ("e", 0.5)],
+        "high": [("b", 0.9), ("a1", 0.8), ("d", 0.7)],
+        "far": [("a1", 0.9), ("g", 0.5), ("e", 0.45)],
+    }
+    for pen in (0.2, 0.05):
+        m = model(answers, k=3, temperature=0.05, target_high_skill_penalty=pen)
+        raw_i, raw_s = m.guess(list(answers))
+        index, share = m.guess_targets(list(answers))
+        high = {0, 1, 2, 3, 4}  # a1, b, a2, c, d: ISCO 1-2
+        for r in range(len(answers)):
+            w = [
+                s * (math.exp(-pen / 0.05) if i in high else 1.0)
+                for i, s in zip(raw_i[r].tolist(), raw_s[r].tolist(), strict=True)
+            ]
+            order = sorted(range(3), key=lambda n: -w[n])  # stable: ties keep their order
+            want_i = [int(raw_i[r][n]) for n in order]
+            want_s = [float(np.float32(round(w[n] / sum(w), 6))) for n in order]
+            assert index[r].tolist() == want_i and share[r].tolist() == want_s
+    # what that means for a coach's job target
+    m = model(answers, k=3, target_high_skill_penalty=0.2)
+    index, share = m.guess_targets(["t", "exact", "high", "far"])
+    assert index[0, 0] == 7  # g before a1: 0.85 against 0.9 - 0.2
+    assert index[1].tolist()[0] == 4 and share[1].tolist() == [1.0, 0.0, 0.0]  # exact: certain
+    assert index[2].tolist() == [1, 0, 4]  # all ISCO 1-2: the same order
+    assert index[3, 0] == 0  # a lead of 0.4 survives a penalty of 0.2
+    # off, and vacancy titles (guess) never get it
+    off = model(answers, k=3, target_high_skill_penalty=0.0)
+    for a, b in zip(off.guess_targets(["t"]), off.guess(["t"]), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert m.guess(["t"])[0][0, 0] == 0
+    # no guess stays no guess; a bad penalty is refused
+    assert m.guess_targets(["qqq", None])[0].tolist() == [[-1, -1, -1]] * 2
+    with pytest.raises(ValidationError, match="target_high_skill_penalty"):
+        model(answers, target_high_skill_penalty=-0.1)
 
 
 def test_remember_takes_earlier_guesses():
