@@ -24,6 +24,7 @@ No timing; the model is the shipped fast normaliser (``default_occupation_model`
 from __future__ import annotations
 
 import argparse
+import copy
 import csv
 import gzip
 import os
@@ -109,7 +110,8 @@ def coach_typed(penalties: list[float], n_workers: int, seeds: list[int]) -> dic
     from doorstroom_match.ranking import default_occupation_model
     from doorstroom_match.synthetic.generate import generate_workers
 
-    occ = default_occupation_model()
+    # a model of its own: the shipped one is shared by the process (match(), tests)
+    occ = copy.copy(default_occupation_model())
     out: dict[str, list] = {str(p): [] for p in penalties}
     for seed in seeds:
         truth: dict[str, str] = {}

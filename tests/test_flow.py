@@ -284,3 +284,14 @@ def test_batch_output_does_not_depend_on_jobs(tmp_path, monkeypatch):
     assert len(out[1, "pages"]) > 60 and out[1, "pages"] == out[3, "pages"]
     with pytest.raises(ValueError, match="jobs"):
         run_batch(sample / "workers.jsonl", sample / "feed.jsonl", tmp_path / "x", jobs=0)
+
+
+def test_target_prior_benchmark_runs_and_the_prior_lowers_manager_misreads():
+    """``benchmarks.target_prior``'s coach-typed part (the unseen-label part needs the team's
+    reference data): with the prior, no more targets read as ISCO 1-2 than without."""
+    from benchmarks.target_prior import coach_typed
+
+    res = coach_typed([0.0, 0.1], 300, [1])
+    off, on = res["0.0"][0], res["0.1"][0]
+    assert off["true_isco12"] == 0 and 0.0 <= on["read_as_isco12"] <= off["read_as_isco12"]
+    assert 0.0 < on["occupation"] <= on["minor_group"] <= on["major"] <= 1.0
