@@ -718,7 +718,8 @@ class Matcher:
         occ = self.occupations_
         if occ is None or not workers:
             return np.zeros(len(workers), dtype=bool)
-        index, _ = occ.guess_targets([w.job_target for w in workers])
+        # guess, not guess_targets: the prior reorders a target's guesses, never removes them
+        index, _ = occ.guess([w.job_target for w in workers])
         return index[:, 0] >= 0
 
     def _check_fitted(self) -> None:
@@ -1287,6 +1288,7 @@ class Matcher:
             for n in range(len(idx))
         ]
         cos = ctx.xyz[i] @ self._vac_xyz[idx].T  # nan when a postcode is unknown
+        target_known = bool(self._targets_known([worker])[0])
         out = []
         for rank, ((j, score, within), comps, sh, c) in enumerate(
             zip(found, comps_all, short, cos, strict=True), start=1
@@ -1317,7 +1319,7 @@ class Matcher:
                         source,
                         within,
                         None if ctx.km is None else ctx.km[i],
-                        bool(self._targets_known([worker])[0]),
+                        target_known,
                     ),
                     commute_km=km,
                     within_commute=within,
