@@ -172,19 +172,29 @@ def build_week(
             for rec in rows:
                 fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
     # the catalogue the product will use: the job targets' labels removed
-    cat = workdir / "occupations.csv.gz"
-    with gzip.open(cat, "wt", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["uri", "code", "isco_group", "preferred_label", "alt_labels", "description",
-                    "split"])  # fmt: skip
-        for o in occs:
-            alts = [a for a in o.alt_labels if a not in removed.get(o.uri, ())]
-            w.writerow([o.uri, o.code, o.isco_group, o.preferred_label, "|".join(alts),
-                        o.description, o.split])  # fmt: skip
+    cat = reduced_catalogue(removed, workdir, occs)
     isco = {u: by_uri[u].isco_group for u in by_uri}
     return {"workers": workers, "vacancies": vacancies, "truth_w": truth_w,
             "truth_w2": truth_w2, "truth_v": truth_v, "isco": isco,
             "catalogue": cat}  # fmt: skip
+
+
+def reduced_catalogue(removed: dict[str, set[str]], folder: Path, occs: list | None = None) -> Path:
+    """``folder/occupations.csv.gz``: the shipped catalogue (``occs`` where already read)
+    without the alternative labels ``removed`` (uri -> labels), for
+    ``$DOORSTROOM_ESCO_OCCUPATIONS``: job targets the product has never seen."""
+    from doorstroom_match.text.corpus import read_esco_occupations
+
+    cat = folder / "occupations.csv.gz"
+    with gzip.open(cat, "wt", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["uri", "code", "isco_group", "preferred_label", "alt_labels", "description",
+                    "split"])  # fmt: skip
+        for o in read_esco_occupations() if occs is None else occs:
+            alts = [a for a in o.alt_labels if a not in removed.get(o.uri, ())]
+            w.writerow([o.uri, o.code, o.isco_group, o.preferred_label, "|".join(alts),
+                        o.description, o.split])  # fmt: skip
+    return cat
 
 
 def _km_matrix(workers: list[dict], vacancies: list[dict]) -> np.ndarray:

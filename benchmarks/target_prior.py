@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import copy
 import csv
-import gzip
 import os
 import sys
 import tempfile
@@ -36,24 +35,9 @@ from typing import Any
 import numpy as np
 
 from benchmarks._common import emit_json, platform_info
+from benchmarks.flow import reduced_catalogue
 
 _GROUPS = (("ISCO 1-2", "12"), ("ISCO 3", "3"), ("ISCO 4-9", "456789"))
-
-
-def _reduced_catalogue(drop: dict[str, set[str]], folder: Path) -> Path:
-    """The shipped catalogue without the given alternative labels (uri -> labels)."""
-    from doorstroom_match.text.corpus import read_esco_occupations
-
-    cat = folder / "occupations.csv.gz"
-    with gzip.open(cat, "wt", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["uri", "code", "isco_group", "preferred_label", "alt_labels", "description",
-                    "split"])  # fmt: skip
-        for o in read_esco_occupations():
-            alts = [a for a in o.alt_labels if a not in drop.get(o.uri, ())]
-            w.writerow([o.uri, o.code, o.isco_group, o.preferred_label, "|".join(alts),
-                        o.description, o.split])  # fmt: skip
-    return cat
 
 
 def _share(flags: list[bool] | np.ndarray) -> float:
@@ -92,7 +76,7 @@ def unseen_labels(penalties: list[float]) -> dict:
         drop.setdefault(u, set()).add(t)
     with tempfile.TemporaryDirectory() as tmp:
         # before anything fits the default occupation model in this process
-        os.environ["DOORSTROOM_ESCO_OCCUPATIONS"] = str(_reduced_catalogue(drop, Path(tmp)))
+        os.environ["DOORSTROOM_ESCO_OCCUPATIONS"] = str(reduced_catalogue(drop, Path(tmp)))
         from doorstroom_match.occupations import OccupationModel
 
         occ = OccupationModel().fit()
