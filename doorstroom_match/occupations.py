@@ -151,6 +151,9 @@ def _normalizer_params(name: Any, tn: Any) -> tuple:
     subs = getattr(tn, "substitutions_", None)
     if subs is not None:
         fitted.update(repr((sorted(subs.table.items()), subs.max_variants)).encode())
+    lex = getattr(tn, "lexicon_", None)
+    if lex is not None:
+        fitted.update(f"lexicon {lex.fingerprint()}".encode())
     booster = getattr(getattr(tn, "reranker_", None), "booster_", None)
     if booster is not None:
         fitted.update(booster.model_to_string().encode())

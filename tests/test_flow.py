@@ -50,6 +50,25 @@ def test_occupation_model_recognises_titles_and_affinity_is_a_cosine(occ):
     np.testing.assert_allclose(norms, [1, 1, 1, 0, 0], atol=1e-5)
 
 
+def test_flemish_job_words_are_read_as_the_catalogues_jobs(occ):
+    # words of Flemish postings and coaches that the Dutch catalogue lacks; by spelling alone
+    # each was read as another job (kuiper, steenhouwer, buschauffeur, autopoetser, ...)
+    cases = {
+        "Kuisvrouw (m/v/x)": "schoonmaker",
+        "poetshulp": "schoonmaker",
+        "hulpbeenhouwer": "slager",
+        "camionchauffeur": "vrachtwagenchauffeur",
+        "clarkchauffeur": "heftruckchauffeur",
+        "serrearbeider": "tuinbouwmedewerker",
+        "medewerker groenonderhoud": "medewerker groenvoorziening",
+        "plongeur": "keukenhulp",
+    }
+    idx, _ = occ.guess_targets(list(cases))
+    labels = dict(zip(occ.uris_, occ.normalizer_.labels_, strict=True))
+    for (text, want), row in zip(cases.items(), idx, strict=True):
+        assert labels[occ.uris_[row[0]]].startswith(want), (text, labels[occ.uris_[row[0]]])
+
+
 def test_affinity_levels_follow_the_isco_tree(occ):
     # certain guesses (given uris): same occupation 1, then each shared level of the ISCO tree
     by_group: dict[str, list[str]] = {}

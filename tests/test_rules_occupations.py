@@ -469,6 +469,13 @@ def test_the_fingerprint_follows_what_decides_the_guesses(monkeypatch):
     assert one != fp(**same, substitutions_=Subs({"kok": ("kookster",)}), reranker_=Reranker("b"))
     labels = np.array(["kok", "bakker"], dtype=object)
     assert fp(**same, labels_=labels) != fp(**same, labels_=labels[::-1].copy())
+    # another list of words the catalogue lacks (the lexicon) under the same name
+    from doorstroom_match.text.lexicon import TitleLexicon
+
+    kuis = fp(**same, lexicon_=TitleLexicon({"kuis": "schoonmaak"}))
+    assert kuis == fp(**same, lexicon_=TitleLexicon({"kuis": "schoonmaak"}))
+    assert kuis != fp(**same, lexicon_=TitleLexicon({"kuis": "poets"}))
+    assert kuis != fp(**same)
     # and the package's version (the code that normalises and guesses)
     before = fp(**same)
     monkeypatch.setattr(occ_mod, "_package_version", lambda: "9.9.9")

@@ -27,6 +27,7 @@ from doorstroom_match.text.encoders import (
     TfidfEncoder,
     make_encoder,
 )
+from doorstroom_match.text.lexicon import TitleLexicon
 from doorstroom_match.text.normalise import normalise_title
 from doorstroom_match.text.synonyms import TitleSubstitutions
 from doorstroom_match.text.titles import TitleMatch, TitleNormalizer
@@ -42,6 +43,7 @@ __all__ = [
     "SentenceTransformerEncoder",
     "TfidfEncoder",
     "TitleCorpus",
+    "TitleLexicon",
     "TitleMatch",
     "TitleNormalizer",
     "TitleSubstitutions",

@@ -91,6 +91,7 @@ from doorstroom_match.text.encoders import (
     TfidfEncoder,
     _as_texts,
 )
+from doorstroom_match.text.lexicon import TitleLexicon, lexicon_path
 from doorstroom_match.text.normalise import normalise_title, normalise_titles
 from doorstroom_match.text.rerank import (
     TitleReranker,
@@ -433,6 +434,13 @@ class TitleNormalizer:
         Word substitutions for the ``char_sub`` signal. ``"auto"``: the committed
         ``models/title-substitutions.json`` (:func:`~doorstroom_match.text.synonyms.
         substitutions_path`) when it exists. None: no variants (``char_sub`` is 0).
+    lexicon : "auto", str, Path, TitleLexicon or None, default "auto"
+        Query words the catalogue lacks, rewritten into the catalogue's words before the
+        character, description and variant signals (:class:`~doorstroom_match.text.lexicon.
+        TitleLexicon`: ``kuisvrouw`` -> ``schoonmaker``, ``magazijnier`` ->
+        ``magazijnmedewerker``; a word the corpus holds is never rewritten). ``"auto"``: the
+        list shipped in the package (:func:`~doorstroom_match.text.lexicon.lexicon_path`).
+        None: queries are scored as written.
     group_penalty : float, default 0.3
         Subtracted from the fused score of an ISCO-08 *group* (a corpus uri of ESCO's
         ``…/esco/isco/C…`` form, or another uri whose label is an ISCO group label): a posting
@@ -509,6 +517,7 @@ class TitleNormalizer:
         row_penalty: float = 0.2,
         reranker: Any = "auto",
         substitutions: Any = "auto",
+        lexicon: Any = "auto",
         group_penalty: float = 0.3,
         variant_candidates: int | None = 200,
         query_encoder: Any = "auto",
@@ -524,6 +533,7 @@ class TitleNormalizer:
         self.row_penalty = row_penalty
         self.reranker = reranker
         self.substitutions = substitutions
+        self.lexicon = lexicon
         self.group_penalty = group_penalty
         self.variant_candidates = variant_candidates
         self.query_encoder = query_encoder
@@ -677,6 +687,9 @@ class TitleNormalizer:
             weights["dense"] = weights["desc_dense"] = 0.0
         self.weights_ = weights
         self.substitutions_ = self._make_substitutions()
+        self.lexicon_ = self._make_lexicon()
+        if self.lexicon_ is not None:
+            self.lexicon_.fit(normed_texts)
 
         self.char_encoder_ = TfidfEncoder(ngram_range=tuple(self.ngram_range))
         rows_char = self.char_encoder_._fit_prepped(normed_texts)
@@ -748,6 +761,26 @@ class TitleNormalizer:
             "query_encoder must be 'auto', 'int8', 'static', 'model' or an encoder object, "
             f"got {qe!r}"
         )
+
+    def _make_lexicon(self) -> TitleLexicon | None:
+        lx = self.lexicon
+        if lx is None or (isinstance(lx, str) and lx.lower() == "none"):
+            return None
+        if isinstance(lx, str) and lx == "auto":
+            return TitleLexicon.load(lexicon_path())
+        if isinstance(lx, str | os.PathLike):
+            return TitleLexicon.load(lx)
+        if isinstance(lx, TitleLexicon):
+            return TitleLexicon(lx.table)  # a copy: fit() learns this corpus's words
+        raise ValidationError(
+            f"lexicon must be 'auto', None, a file path or a TitleLexicon, got {type(lx).__name__}"
+        )
+
+    def _query_normed(self, texts: Sequence[str]) -> list[str]:
+        """Normalised queries, with the lexicon's words rewritten (``lexicon``)."""
+        normed = normalise_titles(texts)
+        lex = getattr(self, "lexicon_", None)
+        return normed if lex is None else [lex.rewrite(t) for t in normed]
 
     def _make_substitutions(self) -> TitleSubstitutions | None:
         s = self.substitutions
@@ -922,7 +955,7 @@ class TitleNormalizer:
         w = self.weights_
         n_occ = len(self.uris_)
         if normed is None:  # once for the char, desc and variant signals
-            normed = normalise_titles(chunk)
+            normed = self._query_normed(chunk)
         char = sparse_dot_dense(self.char_encoder_.encode_prepped_sparse(normed), self._rows_char)
         want_sub = self.substitutions_ is not None and (w["char_sub"] > 0 or parts)
         q = dense = None
@@ -1128,7 +1161,7 @@ class TitleNormalizer:
         # signal is computed from the normalised text (a weekly feed writes one title in
         # many ways: "Productiemedewerker (m/v/x)", "PRODUCTIEMEDEWERKER", ...), with one
         # from the text itself
-        normed = normalise_titles(texts)
+        normed = self._query_normed(texts)
         keys = texts if self.dense_encoder_ is not None else normed
         group: dict[str, int] = {}
         first: list[int] = []  # per group, its first text

@@ -1,0 +1,140 @@
+"""Query words the catalogue lacks (Belgian Dutch), rewritten into the catalogue's words."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+
+import pytest
+
+from doorstroom_match._exceptions import ValidationError
+from doorstroom_match.resources import resource_path
+from doorstroom_match.text.corpus import TitleCorpus
+from doorstroom_match.text.lexicon import TitleLexicon, lexicon_path
+from doorstroom_match.text.normalise import normalise_title
+from doorstroom_match.text.titles import TitleNormalizer
+
+CATALOGUE = ["slager", "beenhouwer", "schoon maker gebouwen", "vrachtwagen chauffeur"]
+
+
+def lexicon() -> TitleLexicon:
+    return TitleLexicon(
+        {"kuisvrouw": "schoonmaker", "beenhouwer": "slager", "camion": "vrachtwagen"}
+    ).fit(CATALOGUE)
+
+
+def test_a_listed_word_the_catalogue_lacks_is_replaced_by_the_catalogues_word():
+    lex = lexicon()
+    # keys and values are normalised: "kuisvrouw" is read as "kuiser", the male form
+    assert lex.table["kuiser"] == "schoon maker"
+    assert lex.rewrite("kuiser") == "schoon maker"
+    assert lex.rewrite("kuiser gebouwen") == "schoon maker gebouwen"
+    assert lex.rewrite("camion chauffeur") == "vrachtwagen chauffeur"
+
+
+def test_a_word_of_the_catalogue_is_never_rewritten():
+    assert lexicon().rewrite("beenhouwer") == "beenhouwer"
+    # the same word in another catalogue is rewritten
+    other = TitleLexicon({"beenhouwer": "slager"}).fit(["slager"])
+    assert other.rewrite("beenhouwer") == "slager"
+
+
+def test_a_listed_word_inside_a_compound_is_rewritten_with_three_letters_beside_it():
+    lex = lexicon()
+    assert lex.rewrite("hulpbeenhouwer") == "hulpslager"  # at the end
+    assert lex.rewrite("beenhouwerswinkel") == "slagerswinkel"  # at the start
+    assert lex.rewrite("xbeenhouwer") == "xbeenhouwer"  # fewer than three letters beside it
+    assert lex.rewrite("camionette") == "vrachtwagenette"  # the rule is plain, not clever
+    # the longest listed word wins, and the result is normalised again (compound heads)
+    lex2 = TitleLexicon({"technieker": "technicus", "ker": "xyz"}).fit([])
+    assert lex2.rewrite("onderhoudstechnieker") == normalise_title("onderhoudstechnicus")
+
+
+def test_entries_are_checked_and_the_fingerprint_follows_the_entries():
+    with pytest.raises(ValidationError, match="one word"):
+        TitleLexicon({"twee woorden": "x"})
+    with pytest.raises(ValidationError, match="non-empty"):
+        TitleLexicon({"woord": " "})
+    a = TitleLexicon({"kuis": "schoonmaak"})
+    assert a.fingerprint() == TitleLexicon({"kuis": "schoonmaak"}).fingerprint()
+    assert a.fingerprint() != TitleLexicon({"kuis": "schoonmaker"}).fingerprint()
+
+
+def test_load_reads_comments_and_rejects_a_file_without_the_columns(tmp_path):
+    good = tmp_path / "words.csv"
+    good.write_text("# a comment\nword,catalogue,note\nkuisvrouw,schoonmaker,Belgian\n")
+    assert TitleLexicon.load(good).table == {"kuiser": "schoon maker"}
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b\n1,2\n")
+    with pytest.raises(ValidationError, match="is not a title lexicon"):
+        TitleLexicon.load(bad)
+
+
+def test_the_shipped_list_maps_onto_words_of_the_shipped_catalogue():
+    lex = TitleLexicon.load(lexicon_path())
+    assert len(lex) >= 30
+    with gzip.open(resource_path("esco_occupations"), "rt", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    labels = [r["preferred_label"] for r in rows]
+    labels += [a for r in rows for a in r["alt_labels"].split("|") if a]
+    words = {w for lab in labels for w in normalise_title(lab).split()}
+    joined = " ".join(sorted(words))
+    for key, value in lex.table.items():
+        for w in value.split():  # a word of the catalogue, or part of one (compounds)
+            assert w in words or w in joined, (key, value)
+        assert key != value
+
+
+def test_the_environment_names_another_list(tmp_path, monkeypatch):
+    other = tmp_path / "other.csv"
+    other.write_text("word,catalogue\nfoo,bar\n")
+    monkeypatch.setenv("DOORSTROOM_TITLES_LEXICON", str(other))
+    assert lexicon_path() == other
+
+
+ROWS = [
+    ("1", "u:cleaner", "schoonmaker gebouwen", ""),
+    ("2", "u:cooper", "kuiper", ""),
+    ("3", "u:butcher", "slager", ""),
+    ("4", "u:mason", "steenhouwer", ""),
+    ("5", "u:truck", "vrachtwagenchauffeur", ""),
+    ("6", "u:bus", "buschauffeur", ""),
+]
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return TitleCorpus.from_rows(
+        [dict(zip(("id", "uri", "text", "description"), r, strict=True)) for r in ROWS]
+    )
+
+
+def _top(tn, texts):
+    _, idx = tn.predict_topk(texts, 1)
+    return [tn.uris_[i] for i in idx[:, 0]]
+
+
+def test_the_normaliser_reads_flemish_words_as_the_catalogues(corpus):
+    kw = dict(model=None, reranker=None, substitutions=None)
+    queries = ["Kuisvrouw (m/v/x)", "hulpbeenhouwer", "camionchauffeur"]
+    plain = TitleNormalizer(lexicon=None, **kw).fit(corpus)
+    # by spelling alone each reads as the wrong job
+    assert _top(plain, queries) == ["u:cooper", "u:mason", "u:bus"]
+    lex = TitleNormalizer(**kw).fit(corpus)  # "auto": the shipped list
+    assert _top(lex, queries) == ["u:cleaner", "u:butcher", "u:truck"]
+    # titles without a listed word score exactly as without the lexicon
+    same = ["steenhouwer", "buschauffeur gezocht", "kuiper"]
+    assert (lex.score_occupations(same) == plain.score_occupations(same)).all()
+
+
+def test_the_normaliser_takes_a_lexicon_object_a_path_or_rejects_anything_else(corpus, tmp_path):
+    kw = dict(model=None, reranker=None, substitutions=None)
+    given = TitleLexicon({"kuisvrouw": "schoonmaker"})
+    tn = TitleNormalizer(lexicon=given, **kw).fit(corpus)
+    assert _top(tn, ["kuisvrouw"]) == ["u:cleaner"]
+    assert given._catalogue_words == frozenset()  # the caller's object is not fitted
+    path = tmp_path / "w.csv"
+    path.write_text("word,catalogue\nkuisvrouw,kuiper\n")
+    assert _top(TitleNormalizer(lexicon=str(path), **kw).fit(corpus), ["kuisvrouw"]) == ["u:cooper"]
+    with pytest.raises(ValidationError, match="lexicon must be"):
+        TitleNormalizer(lexicon=3, **kw).fit(corpus)
