@@ -52,7 +52,8 @@ def test_occupation_model_recognises_titles_and_affinity_is_a_cosine(occ):
 
 def test_flemish_job_words_are_read_as_the_catalogues_jobs(occ):
     # words of Flemish postings and coaches that the Dutch catalogue lacks; by spelling alone
-    # each was read as another job (kuiper, steenhouwer, buschauffeur, autopoetser, ...)
+    # each was read as another job (kuiper, steenhouwer, buschauffeur, autopoetser, data
+    # warehouse designer, operator kelder, ...)
     cases = {
         "Kuisvrouw (m/v/x)": "schoonmaker",
         "poetshulp": "schoonmaker",
@@ -62,6 +63,11 @@ def test_flemish_job_words_are_read_as_the_catalogues_jobs(occ):
         "serrearbeider": "tuinbouwmedewerker",
         "medewerker groenonderhoud": "medewerker groenvoorziening",
         "plongeur": "keukenhulp",
+        # English loan titles of postings
+        "Forklift driver": "heftruckchauffeur",
+        "Warehouse worker (m/f/x)": "magazijnmedewerker",
+        "Cleaner": "schoonmaker",
+        "Welder": "lasser",
     }
     idx, _ = occ.guess_targets(list(cases))
     labels = dict(zip(occ.uris_, occ.normalizer_.labels_, strict=True))

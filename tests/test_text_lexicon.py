@@ -19,7 +19,8 @@ CATALOGUE = ["slager", "beenhouwer", "schoon maker gebouwen", "vrachtwagen chauf
 
 def lexicon() -> TitleLexicon:
     return TitleLexicon(
-        {"kuisvrouw": "schoonmaker", "beenhouwer": "slager", "camion": "vrachtwagen"}
+        {"kuisvrouw": "schoonmaker", "beenhouwer": "slager", "camion": "vrachtwagen"},
+        inside=["beenhouwer", "camion"],
     ).fit(CATALOGUE)
 
 
@@ -45,25 +46,56 @@ def test_a_listed_word_inside_a_compound_is_rewritten_with_three_letters_beside_
     assert lex.rewrite("beenhouwerswinkel") == "slagerswinkel"  # at the start
     assert lex.rewrite("xbeenhouwer") == "xbeenhouwer"  # fewer than three letters beside it
     assert lex.rewrite("camionette") == "vrachtwagenette"  # the rule is plain, not clever
-    # the longest listed word wins, and the result is normalised again (compound heads)
-    lex2 = TitleLexicon({"technieker": "technicus", "ker": "xyz"}).fit([])
+    # only words marked "inside", of four letters or more; the longest first; the result is
+    # normalised again (compound heads)
+    lex2 = TitleLexicon(
+        {"technieker": "technicus", "ker": "xyz", "car": "auto", "nieker": "abc"},
+        inside=["technieker", "ker", "nieker"],
+    ).fit([])
     assert lex2.rewrite("onderhoudstechnieker") == normalise_title("onderhoudstechnicus")
+    assert lex2.rewrite("bakker") == "bakker"  # "ker" is too short to be rewritten inside
+    assert lex2.rewrite("carpenters") == "carpenters"  # "car" is not marked inside
+    assert lex2.rewrite("car") == "auto"
+    with pytest.raises(ValidationError, match="not in the table"):
+        TitleLexicon({"a": "b"}, inside=["c"])
+
+
+def test_a_phrase_is_rewritten_as_a_whole_unless_a_label_holds_it():
+    lex = TitleLexicon(
+        {"truck driver": "vrachtwagenchauffeur", "driver": "chauffeur", "warehouse worker": "x"}
+    ).fit(["vrachtwagen chauffeur", "data warehouse designer", "warehouse worker app"])
+    assert lex.rewrite("truck driver") == "vrachtwagen chauffeur"  # the phrase first
+    assert lex.rewrite("forklift driver") == "forklift chauffeur"  # then the words
+    assert lex.rewrite("senior truck driver nacht") == "senior vrachtwagen chauffeur nacht"
+    assert lex.rewrite("warehouse worker") == "warehouse worker"  # a label holds it in a row
+    assert lex.rewrite("truck") == "truck"
 
 
 def test_entries_are_checked_and_the_fingerprint_follows_the_entries():
-    with pytest.raises(ValidationError, match="one word"):
-        TitleLexicon({"twee woorden": "x"})
+    with pytest.raises(ValidationError, match="one to 3 words"):
+        TitleLexicon({"een twee drie vier": "x"})
     with pytest.raises(ValidationError, match="non-empty"):
         TitleLexicon({"woord": " "})
     a = TitleLexicon({"kuis": "schoonmaak"})
     assert a.fingerprint() == TitleLexicon({"kuis": "schoonmaak"}).fingerprint()
     assert a.fingerprint() != TitleLexicon({"kuis": "schoonmaker"}).fingerprint()
+    assert a.fingerprint() != TitleLexicon({"kuis": "schoonmaak"}, inside=["kuis"]).fingerprint()
+    assert a.copy().fingerprint() == a.fingerprint()
 
 
 def test_load_reads_comments_and_rejects_a_file_without_the_columns(tmp_path):
     good = tmp_path / "words.csv"
-    good.write_text("# a comment\nword,catalogue,note\nkuisvrouw,schoonmaker,Belgian\n")
-    assert TitleLexicon.load(good).table == {"kuiser": "schoon maker"}
+    good.write_text(
+        "# a comment\nword,catalogue,inside,note\nkuisvrouw,schoonmaker,,Belgian\n"
+        "poets,schoonmaak,yes,\ncall center,callcenter,,English\n"
+    )
+    lex = TitleLexicon.load(good)
+    assert lex.table == {
+        "kuiser": "schoon maker",
+        "poets": "schoonmaak",
+        "call center": "callcenter",
+    }
+    assert lex.inside == {"poets"}
     bad = tmp_path / "bad.csv"
     bad.write_text("a,b\n1,2\n")
     with pytest.raises(ValidationError, match="is not a title lexicon"):
@@ -116,12 +148,12 @@ def _top(tn, texts):
 
 def test_the_normaliser_reads_flemish_words_as_the_catalogues(corpus):
     kw = dict(model=None, reranker=None, substitutions=None)
-    queries = ["Kuisvrouw (m/v/x)", "hulpbeenhouwer", "camionchauffeur"]
+    queries = ["Kuisvrouw (m/v/x)", "hulpbeenhouwer", "camionchauffeur", "Truck driver"]
     plain = TitleNormalizer(lexicon=None, **kw).fit(corpus)
     # by spelling alone each reads as the wrong job
-    assert _top(plain, queries) == ["u:cooper", "u:mason", "u:bus"]
+    assert _top(plain, queries) == ["u:cooper", "u:mason", "u:bus", "u:butcher"]
     lex = TitleNormalizer(**kw).fit(corpus)  # "auto": the shipped list
-    assert _top(lex, queries) == ["u:cleaner", "u:butcher", "u:truck"]
+    assert _top(lex, queries) == ["u:cleaner", "u:butcher", "u:truck", "u:truck"]
     # titles without a listed word score exactly as without the lexicon
     same = ["steenhouwer", "buschauffeur gezocht", "kuiper"]
     assert (lex.score_occupations(same) == plain.score_occupations(same)).all()

@@ -2,27 +2,34 @@
 
 Flemish postings and coaches write jobs with words the Dutch ESCO catalogue does not hold:
 ``kuisvrouw`` and ``poetshulp`` (schoonmaak), ``magazijnier``, ``technieker``, ``camion``,
-``clark`` (heftruck), ``serre`` (kas), ``plongeur``. Character n-grams then find the
-nearest *spelling* ("kuisvrouw" reads like "kuiper", "poetshulp" like "autopoetser",
-"camionchauffeur" like "buschauffeur"), and word substitutions learned from the catalogue's
-own labels cannot know words the catalogue never uses. :class:`TitleLexicon` rewrites such a
+``clark`` (heftruck), ``serre`` (kas), ``plongeur``, and English loan titles (``cleaner``,
+``forklift driver``, ``warehouse worker``). Character n-grams then find the nearest
+*spelling* ("kuisvrouw" reads like "kuiper", "poetshulp" like "autopoetser",
+"camionchauffeur" like "buschauffeur", "welder" like "operator kelder"), and word
+substitutions learned from the catalogue's own labels cannot know words the catalogue never
+uses. :class:`TitleLexicon` rewrites such a
 word of a normalised *query* into the catalogue's word before it is scored; the catalogue's
 rows are left as they are.
 
 Rules, so that a rewrite never hides what the catalogue knows:
 
+- a listed phrase of two or three words is replaced first (``warehouse worker`` ->
+  ``magazijnmedewerker``), unless a label of the catalogue holds those words in a row;
 - a query word that is a word of the catalogue (any normalised label) is kept as it is;
 - otherwise a listed word is replaced (``kuiser`` -> ``schoonmaker``), or, inside a longer
-  word, a listed word at its start or end with at least three other letters
-  (``hulpbeenhouwer`` -> ``hulpslager``, ``onderhoudstechnieker`` -> ``onderhoudstechnicus``),
-  the longest listed word first; the result is normalised again (compound heads split).
+  word, a listed word of at least four letters marked ``inside`` at its start or end with at
+  least three other letters (``hulpbeenhouwer`` -> ``hulpslager``, ``onderhoudstechnieker``
+  -> ``onderhoudstechnicus``), the longest listed word first; the result is normalised again
+  (compound heads split).
 
 The list (``data/reference/be_title_words.csv``, :func:`lexicon_path`) is written by hand from
 common Belgian-Dutch usage; ``models/README.md`` says how it was measured.
 
 Examples
 --------
->>> lex = TitleLexicon({"kuisvrouw": "schoonmaker", "beenhouwer": "slager"})
+>>> lex = TitleLexicon(
+...     {"kuisvrouw": "schoonmaker", "beenhouwer": "slager"}, inside=["beenhouwer"]
+... )
 >>> lex.fit(["slager", "beenhouwer", "schoon maker"]).rewrite("kuiser")
 'schoon maker'
 >>> lex.rewrite("hulpbeenhouwer")
@@ -47,6 +54,8 @@ from doorstroom_match.text.normalise import normalise_title
 __all__ = ["TitleLexicon", "lexicon_path"]
 
 _MIN_REST = 3  # letters a compound keeps beside a listed word ("hulp" + "beenhouwer")
+_MIN_INSIDE = 4  # letters of a listed word rewritten inside a longer word
+_MAX_PHRASE = 3  # words in a listed phrase
 
 
 def lexicon_path() -> Path:
@@ -60,25 +69,44 @@ class TitleLexicon:
     Parameters
     ----------
     table : mapping of str to str
-        Word as written -> the catalogue's word(s); both are normalised
-        (:func:`~doorstroom_match.text.normalise.normalise_title`), so female forms and
-        accents need no entries of their own.
+        Word or phrase (up to three words) as written -> the catalogue's word(s); both are
+        normalised (:func:`~doorstroom_match.text.normalise.normalise_title`), so female
+        forms and accents need no entries of their own.
+    inside : iterable of str, optional
+        The words of ``table`` that may also be rewritten inside a longer word (Dutch
+        compounds: ``beenhouwer`` in ``hulpbeenhouwer``); default none.
     """
 
-    def __init__(self, table: Mapping[str, str]) -> None:
+    def __init__(self, table: Mapping[str, str], inside: Iterable[str] = ()) -> None:
         words: dict[str, str] = {}
+        phrases: dict[tuple[str, ...], str] = {}
+        keys: dict[str, str] = {}
         for raw, target in table.items():
             key = normalise_title(str(raw))
             value = normalise_title(str(target))
-            if not key or " " in key or not value:
+            n = len(key.split())
+            if not key or not value or n > _MAX_PHRASE:
                 raise ValidationError(
-                    f"a lexicon entry must be one word and a non-empty replacement, "
-                    f"got {raw!r} -> {target!r}"
+                    f"a lexicon entry must be one to {_MAX_PHRASE} words and a non-empty "
+                    f"replacement, got {raw!r} -> {target!r}"
                 )
-            words[key] = value
-        self.table = words
-        self._parts = sorted(words, key=lambda w: (-len(w), w))
+            keys[str(raw)] = key
+            if n == 1:
+                words[key] = value
+            else:
+                phrases[tuple(key.split())] = value
+        inner = {keys.get(str(w), normalise_title(str(w))) for w in inside}
+        unknown = sorted(inner - set(words))
+        if unknown:
+            raise ValidationError(f"inside names words that are not in the table: {unknown}")
+        self._set(words, phrases, frozenset(w for w in inner if len(w) >= _MIN_INSIDE))
+
+    def _set(self, words: dict, phrases: dict, inside: frozenset[str]) -> None:
+        self._words, self._phrases, self.inside = words, phrases, inside
+        self.table = {**words, **{" ".join(k): v for k, v in phrases.items()}}
+        self._parts = sorted(inside, key=lambda w: (-len(w), w))
         self._catalogue_words: frozenset[str] = frozenset()
+        self._catalogue_phrases: frozenset[tuple[str, ...]] = frozenset()
         self._memo: dict[str, str] = {}
 
     def __len__(self) -> int:
@@ -89,25 +117,44 @@ class TitleLexicon:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> TitleLexicon:
-        """Read a list with columns ``word,catalogue[,note]``; lines starting with ``#`` are
+        """Read a list with columns ``word,catalogue[,inside[,note]]`` (``inside``: ``yes``
+        where the word may be rewritten inside a longer word); lines starting with ``#`` are
         comments."""
         try:
             text = Path(path).read_text(encoding="utf-8-sig")
             lines = [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
             rows = list(csv.DictReader(io.StringIO("\n".join(lines))))
             table = {r["word"].strip(): r["catalogue"].strip() for r in rows}
+            inside = [r["word"].strip() for r in rows if (r.get("inside") or "").strip() == "yes"]
         except (KeyError, AttributeError, ValueError, csv.Error) as exc:
             raise ValidationError(f"{str(path)!r} is not a title lexicon: {exc}") from None
-        return cls(table)
+        return cls(table, inside)
+
+    def copy(self) -> TitleLexicon:
+        """The same entries, not fitted."""
+        out = TitleLexicon({})
+        out._set(self._words, self._phrases, self.inside)
+        return out
 
     def fingerprint(self) -> str:
         """A digest of the entries (stored guesses depend on them)."""
         body = "\n".join(f"{k}\t{v}" for k, v in sorted(self.table.items()))
+        body += "\ninside\t" + " ".join(sorted(self.inside))
         return hashlib.sha256(body.encode()).hexdigest()[:16]
 
     def fit(self, catalogue_texts: Iterable[str]) -> TitleLexicon:
-        """Learn the catalogue's words from its normalised rows; returns self."""
-        self._catalogue_words = frozenset(w for t in catalogue_texts for w in t.split())
+        """Learn the catalogue's words (and its runs of words, for the phrases) from its
+        normalised rows; returns self."""
+        words: set[str] = set()
+        runs: set[tuple[str, ...]] = set()
+        lengths = {len(k) for k in self._phrases}
+        for t in catalogue_texts:
+            ws = t.split()
+            words.update(ws)
+            for n in lengths:
+                runs.update(tuple(ws[i : i + n]) for i in range(len(ws) - n + 1))
+        self._catalogue_words = frozenset(words)
+        self._catalogue_phrases = frozenset(runs & set(self._phrases))
         self._memo = {}
         return self
 
@@ -117,21 +164,36 @@ class TitleLexicon:
             return got
         out = w
         if w not in self._catalogue_words:
-            if w in self.table:
-                out = self.table[w]
+            if w in self._words:
+                out = self._words[w]
             else:
                 for key in self._parts:
                     if len(w) - len(key) < _MIN_REST:
                         continue
                     if w.endswith(key):
-                        out = normalise_title(w[: -len(key)] + self.table[key].replace(" ", ""))
+                        out = normalise_title(w[: -len(key)] + self._words[key].replace(" ", ""))
                         break
                     if w.startswith(key):
-                        out = normalise_title(self.table[key].replace(" ", "") + w[len(key) :])
+                        out = normalise_title(self._words[key].replace(" ", "") + w[len(key) :])
                         break
         self._memo[w] = out
         return out
 
     def rewrite(self, normed: str) -> str:
         """A normalised query with its listed words rewritten (see the module docstring)."""
-        return " ".join(self._word(w) for w in normed.split())
+        words = normed.split()
+        if not self._phrases:
+            return " ".join(self._word(w) for w in words)
+        out: list[str] = []
+        i = 0
+        while i < len(words):
+            for n in range(min(_MAX_PHRASE, len(words) - i), 1, -1):
+                run = tuple(words[i : i + n])
+                if run in self._phrases and run not in self._catalogue_phrases:
+                    out.append(self._phrases[run])
+                    i += n
+                    break
+            else:
+                out.append(self._word(words[i]))
+                i += 1
+        return " ".join(out)

@@ -771,7 +771,7 @@ class TitleNormalizer:
         if isinstance(lx, str | os.PathLike):
             return TitleLexicon.load(lx)
         if isinstance(lx, TitleLexicon):
-            return TitleLexicon(lx.table)  # a copy: fit() learns this corpus's words
+            return lx.copy()  # fit() learns this corpus's words
         raise ValidationError(
             f"lexicon must be 'auto', None, a file path or a TitleLexicon, got {type(lx).__name__}"
         )
