@@ -105,7 +105,7 @@ _R = [
         "data/models/title-substitutions.json",
         "DOORSTROOM_TITLES_SUBSTITUTIONS",
     ),
-    # query words the catalogue lacks (Belgian Dutch) -> the catalogue's words
+    # query words the catalogue lacks (Belgian Dutch, English loans) -> the catalogue's words
     Resource("title_lexicon", "data/reference/be_title_words.csv", "DOORSTROOM_TITLES_LEXICON"),
     # the optional fine-tuned sentence-transformers folder (not shipped: ~90 MB)
     Resource("title_model", "data/models/titles-minilm-nl", "DOORSTROOM_TITLES_MODEL"),

@@ -15,6 +15,7 @@ MODULES = [
     "doorstroom_match.plan",
     "doorstroom_match.proposals",
     "doorstroom_match.calibration",
+    "doorstroom_match.text.lexicon",
 ]
 
 

@@ -23,7 +23,8 @@ Rules, so that a rewrite never hides what the catalogue knows:
   (compound heads split).
 
 The list (``data/reference/be_title_words.csv``, :func:`lexicon_path`) is written by hand from
-common Belgian-Dutch usage; ``models/README.md`` says how it was measured.
+common Belgian-Dutch usage and the English titles of Flemish postings; ``models/README.md``
+says how it was measured.
 
 Examples
 --------
@@ -182,8 +183,6 @@ class TitleLexicon:
     def rewrite(self, normed: str) -> str:
         """A normalised query with its listed words rewritten (see the module docstring)."""
         words = normed.split()
-        if not self._phrases:
-            return " ".join(self._word(w) for w in words)
         out: list[str] = []
         i = 0
         while i < len(words):
