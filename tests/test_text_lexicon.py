@@ -8,7 +8,7 @@ import gzip
 import pytest
 
 from doorstroom_match._exceptions import ValidationError
-from doorstroom_match.resources import resource_path
+from doorstroom_match.resources import ResourceNotFoundError, resource_path
 from doorstroom_match.text.corpus import TitleCorpus
 from doorstroom_match.text.lexicon import TitleLexicon, lexicon_path
 from doorstroom_match.text.normalise import normalise_title
@@ -122,6 +122,12 @@ def test_the_environment_names_another_list(tmp_path, monkeypatch):
     other.write_text("word,catalogue\nfoo,bar\n")
     monkeypatch.setenv("DOORSTROOM_TITLES_LEXICON", str(other))
     assert lexicon_path() == other
+    # a variable naming a missing file is an error, not a silent fall back on the package's list
+    monkeypatch.setenv("DOORSTROOM_TITLES_LEXICON", str(tmp_path / "gone.csv"))
+    with pytest.raises(ResourceNotFoundError, match="DOORSTROOM_TITLES_LEXICON"):
+        lexicon_path()
+    with pytest.raises(ValidationError, match="cannot read the title lexicon"):
+        TitleLexicon.load(tmp_path / "gone.csv")
 
 
 ROWS = [

@@ -49,7 +49,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from doorstroom_match._exceptions import ValidationError
-from doorstroom_match.text._paths import model_file
+from doorstroom_match.resources import resource_path
 from doorstroom_match.text.normalise import normalise_title
 
 __all__ = ["TitleLexicon", "lexicon_path"]
@@ -60,8 +60,15 @@ _MAX_PHRASE = 3  # words in a listed phrase
 
 
 def lexicon_path() -> Path:
-    """``$DOORSTROOM_TITLES_LEXICON`` when set, else the list shipped in the package."""
-    return model_file("DOORSTROOM_TITLES_LEXICON", "be_title_words.csv")
+    """``$DOORSTROOM_TITLES_LEXICON`` when set, else the list shipped in the package.
+
+    Raises
+    ------
+    ResourceNotFoundError
+        The variable names a file that does not exist (it is never silently replaced by the
+        package's list).
+    """
+    return resource_path("title_lexicon")
 
 
 class TitleLexicon:
@@ -123,6 +130,9 @@ class TitleLexicon:
         comments."""
         try:
             text = Path(path).read_text(encoding="utf-8-sig")
+        except OSError as exc:
+            raise ValidationError(f"cannot read the title lexicon {str(path)!r}: {exc}") from None
+        try:
             lines = [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
             rows = list(csv.DictReader(io.StringIO("\n".join(lines))))
             table = {r["word"].strip(): r["catalogue"].strip() for r in rows}
