@@ -6,6 +6,8 @@ import csv
 import gzip
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from doorstroom_match._exceptions import ValidationError
 from doorstroom_match.resources import ResourceNotFoundError, resource_path
@@ -176,3 +178,23 @@ def test_the_normaliser_takes_a_lexicon_object_a_path_or_rejects_anything_else(c
     assert _top(TitleNormalizer(lexicon=str(path), **kw).fit(corpus), ["kuisvrouw"]) == ["u:cooper"]
     with pytest.raises(ValidationError, match="lexicon must be"):
         TitleNormalizer(lexicon=3, **kw).fit(corpus)
+
+
+_LEX = TitleLexicon(
+    {"kuisvrouw": "schoonmaker", "camion": "vrachtwagen", "truck driver": "vrachtwagenchauffeur"},
+    inside=["camion"],
+).fit(CATALOGUE)
+_WORDS = sorted({w for t in CATALOGUE for w in t.split()} | {"kuiser", "camion", "truck", "x"})
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.sampled_from(_WORDS), max_size=6))
+def test_rewrite_replaces_every_listed_word_and_keeps_the_catalogues(words):
+    text = " ".join(words)
+    out = _LEX.rewrite(text).split()
+    assert "kuiser" not in out and "camion" not in out  # listed, not catalogue words
+    kept = [w for w in words if w in _LEX._catalogue_words]
+    # catalogue words survive, in order (no listed phrase can form: "driver" is not drawn)
+    it = iter(out)
+    assert all(any(w == o for o in it) for w in kept)
+    assert _LEX.rewrite(" ".join(out)) == " ".join(out)  # a rewritten text stays as it is

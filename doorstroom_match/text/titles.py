@@ -438,7 +438,8 @@ class TitleNormalizer:
         Query words the catalogue lacks, rewritten into the catalogue's words before the
         character, description and variant signals (:class:`~doorstroom_match.text.lexicon.
         TitleLexicon`: ``kuisvrouw`` -> ``schoonmaker``, ``magazijnier`` ->
-        ``magazijnmedewerker``; a word the corpus holds is never rewritten). ``"auto"``: the
+        ``magazijnmedewerker``; a word the corpus holds is rewritten only inside a listed phrase
+        that no corpus row holds, "truck driver"). ``"auto"``: the
         list shipped in the package (:func:`~doorstroom_match.text.lexicon.lexicon_path`).
         None: queries are scored as written.
     group_penalty : float, default 0.3
