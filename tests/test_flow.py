@@ -59,6 +59,7 @@ def test_flemish_job_words_are_read_as_the_catalogues_jobs(occ):
         "poetshulp": "schoonmaker",
         "hulpbeenhouwer": "slager",
         "camionchauffeur": "vrachtwagenchauffeur",
+        "Chauffeur camionette": "auto- en bestelwagenkoerier",  # a van, not a truck
         "clarkchauffeur": "heftruckchauffeur",
         "serrearbeider": "tuinbouwmedewerker",
         "medewerker groenonderhoud": "medewerker groenvoorziening",
