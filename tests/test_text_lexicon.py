@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 
 from doorstroom_match._exceptions import ValidationError
 from doorstroom_match.resources import ResourceNotFoundError, resource_path
-from doorstroom_match.text.corpus import TitleCorpus
 from doorstroom_match.text.lexicon import TitleLexicon, lexicon_path
 from doorstroom_match.text.normalise import normalise_title
 from doorstroom_match.text.titles import TitleNormalizer
+from tests.test_text_titles import corpus_of
 
 CATALOGUE = ["slager", "beenhouwer", "schoon maker gebouwen", "vrachtwagen chauffeur"]
 
@@ -144,9 +144,7 @@ ROWS = [
 
 @pytest.fixture(scope="module")
 def corpus():
-    return TitleCorpus.from_rows(
-        [dict(zip(("id", "uri", "text", "description"), r, strict=True)) for r in ROWS]
-    )
+    return corpus_of(ROWS)
 
 
 def _top(tn, texts):

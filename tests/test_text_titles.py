@@ -54,10 +54,15 @@ QUERIES = [
 ]
 
 
-def corpus():
+def corpus_of(rows):
+    """A corpus from ``(id, uri, text, description)`` tuples."""
     return TitleCorpus.from_rows(
-        [dict(zip(("id", "uri", "text", "description"), r, strict=True)) for r in ROWS]
+        [dict(zip(("id", "uri", "text", "description"), r, strict=True)) for r in rows]
     )
+
+
+def corpus():
+    return corpus_of(ROWS)
 
 
 class FakeDense:
@@ -151,9 +156,7 @@ def test_title_scores_by_hand():
         ("5", "u:c", "verver", ""),
         ("6", "u:d", "kok", ""),
     ]
-    c = TitleCorpus.from_rows(
-        [dict(zip(("id", "uri", "text", "description"), r, strict=True)) for r in rows]
-    )
+    c = corpus_of(rows)
     tn = TitleNormalizer(
         model=None,
         weights={"char": 1.0, "dense": 0.0, "desc": 0.0},

@@ -439,9 +439,9 @@ class TitleNormalizer:
         character, description and variant signals (:class:`~doorstroom_match.text.lexicon.
         TitleLexicon`: ``kuisvrouw`` -> ``schoonmaker``, ``magazijnier`` ->
         ``magazijnmedewerker``; a word the corpus holds is rewritten only inside a listed phrase
-        that no corpus row holds, "truck driver"). ``"auto"``: the
-        list shipped in the package (:func:`~doorstroom_match.text.lexicon.lexicon_path`).
-        None: queries are scored as written.
+        that no corpus row holds, "truck driver"). ``"auto"``: the list shipped in the package
+        (:func:`~doorstroom_match.text.lexicon.lexicon_path`). None: queries are scored as
+        written.
     group_penalty : float, default 0.3
         Subtracted from the fused score of an ISCO-08 *group* (a corpus uri of ESCO's
         ``…/esco/isco/C…`` form, or another uri whose label is an ISCO group label): a posting
