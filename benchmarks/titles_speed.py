@@ -22,6 +22,9 @@ texts need no new embeddings. Configurations, in one process and on the same cor
     the same with ``query_encoder="int8"``: MiniLM's forward pass quantised to int8
     (onnxruntime, ``models/title-minilm-int8.onnx``) under the same adapter, with the
     re-ranker trained on such queries (what ``"auto"`` picks where onnxruntime is installed);
+``lightgbm``
+    ``default`` with the re-ranker's trees scored by LightGBM itself (the reference engine)
+    instead of QuickScorer (``doorstroom_match.text._forest``): the same rankings;
 ``static``
     the same with ``query_encoder="static"``: queries embedded by the static table
     (``models/title-static.npz``) under the same adapter, and the re-ranker trained on
@@ -107,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     auto = default_query_encoder("base", None)
     settings = {
         "default": {"query_encoder": auto},
+        "lightgbm": {"query_encoder": auto},
         "all_variants": {"query_encoder": auto, "variant_candidates": None},
         "minilm": {"query_encoder": "model"},
         "int8": {"query_encoder": "int8"},
@@ -144,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
         ).fit()
         if tn.query_kind_ == "model":  # (a static query encoder holds no memo)
             tn.query_encoder_ = tn.dense_encoder_
+        if base == "lightgbm" and tn.reranker_ is not None:
+            tn.reranker_.forest_ = None  # predict_scores falls back to the booster
         tn.predict_topk(queries[:20], k=10)  # warm-up (lazy imports, first batch)
         walls, cpus = [], []
         for _ in range(args.repeat):
@@ -164,6 +170,9 @@ def main(argv: list[str] | None = None) -> int:
             "query_encoder": kind,
             "reranker": str(reranker_path(kind)),
             "rerank_top": tn.rerank_top,
+            "reranker_engine": "none"
+            if tn.reranker_ is None
+            else ("lightgbm" if tn.reranker_.forest_ is None else "quickscorer"),
             "threads": tn._n_threads(),
             "queries_per_s": len(queries) / min(walls),
             "queries_per_cpu_s": len(queries) / min(cpus),

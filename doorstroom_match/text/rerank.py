@@ -265,6 +265,9 @@ class TitleReranker:
     Attributes
     ----------
     booster_ : lightgbm.Booster
+    forest_ : QuickScorerForest or None
+        The same trees for :meth:`predict_scores`' fast path (same numbers as the booster;
+        None where numba is missing or the model is one QuickScorer does not cover).
     info_ : dict
         Training record (counts, cross-validated scores, LightGBM version).
     """
@@ -340,6 +343,7 @@ class TitleReranker:
         )
         model.fit(features.reshape(n * k, f), gold.reshape(-1).astype(np.int32), group=[k] * n)
         self.booster_ = model.booster_
+        self.forest_ = _forest_of(self.booster_)
         self.info_ = {
             "features": list(FEATURES),
             "lightgbm": lgb.__version__,
@@ -348,7 +352,9 @@ class TitleReranker:
         }
         return self
 
-    def predict_scores(self, features: np.ndarray, n_threads: int = 0) -> np.ndarray:
+    def predict_scores(
+        self, features: np.ndarray, n_threads: int = 0, engine: str = "auto"
+    ) -> np.ndarray:
         """Ranking score of each candidate (higher is better; comparable within a query).
 
         Parameters
@@ -357,6 +363,10 @@ class TitleReranker:
         n_threads : int, default 0
             LightGBM's threads (0: its default, every core); 1 when the caller runs
             several predictions on threads of its own (no oversubscription).
+        engine : {'auto', 'lightgbm'}, default 'auto'
+            ``'auto'``: the trees scored by QuickScorer (:attr:`forest_`, on the calling
+            thread; 1.4-1.8x LightGBM's speed on one thread, the same numbers) where it
+            applies, else by LightGBM; ``'lightgbm'``: always LightGBM (the reference).
 
         Returns
         -------
@@ -367,12 +377,17 @@ class TitleReranker:
         n, k, f = features.shape
         if f != len(FEATURES):
             raise ValidationError(f"features must have {len(FEATURES)} columns, got {f}")
+        if engine not in ("auto", "lightgbm"):
+            raise ValidationError(f"engine must be 'auto' or 'lightgbm', got {engine!r}")
         x = np.asarray(features, np.float32).reshape(n * k, f)
-        raw = (
-            self.booster_.predict(x, num_threads=n_threads)
-            if n_threads
-            else self.booster_.predict(x)
-        )
+        if not hasattr(self, "forest_"):  # unpickled from a version without it
+            self.forest_ = _forest_of(self.booster_)
+        if engine == "auto" and self.forest_ is not None:
+            raw = self.forest_.predict(x)
+        elif n_threads:
+            raw = self.booster_.predict(x, num_threads=n_threads)
+        else:
+            raw = self.booster_.predict(x)
         return np.asarray(raw, dtype=np.float32).reshape(n, k)
 
     def save(self, path: str | os.PathLike) -> None:
@@ -404,7 +419,18 @@ class TitleReranker:
                 "rebuild it with `python -m models.train_title_reranker`"
             )
         obj.booster_ = lgb.Booster(model_str=model)
+        obj.forest_ = _forest_of(obj.booster_)
         return obj
+
+
+def _forest_of(booster: Any) -> Any:
+    """The booster's trees for QuickScorer, or None (no numba, or a model it does not cover)."""
+    from doorstroom_match._jit import compiled
+    from doorstroom_match.text._forest import QuickScorerForest, _quickscorer_kernel
+
+    if compiled(_quickscorer_kernel) is None:
+        return None
+    return QuickScorerForest.from_lightgbm(booster)
 
 
 def _lightgbm():
