@@ -679,3 +679,18 @@ def test_texts_spelled_alike_are_scored_once_with_the_same_results(model):
     np.testing.assert_array_equal(idx, np.concatenate([i for _, i in alone]))
     assert len(scored[0]) == (4 if model is None else 7)  # first of each group, in order
     assert scored[0][0] == "Kassierster (m/v/x)"
+
+
+def test_fit_loads_what_the_first_prediction_needs():
+    """A fitted normaliser answers at full speed from its first call: fit has loaded the
+    kernels (from numba's cache) that the first prediction would otherwise load."""
+    pytest.importorskip("numba")
+    from doorstroom_match._jit import compiled
+    from doorstroom_match.text.titles import _occupation_maxima_kernel
+
+    compiled.cache_clear()  # fresh dispatchers: nothing loaded yet
+    assert not compiled(_occupation_maxima_kernel).signatures
+    compiled.cache_clear()
+    tn = TitleNormalizer(model=None, reranker=None).fit(corpus())
+    assert compiled(_occupation_maxima_kernel).signatures
+    assert tn.predict_topk(["kok"], k=1)[1].shape == (1, 1)
