@@ -591,7 +591,8 @@ class TitleNormalizer:
         return np.ascontiguousarray(emb[inverse.ravel()], dtype=np.float32)
 
     def fit(self, corpus: TitleCorpus | str | os.PathLike | Sequence[Mapping[str, str]]):
-        """Index the corpus.
+        """Index the corpus, and predict one of its labels (so the first real prediction
+        does not load the kernels, the query encoder's session or the re-ranker's trees).
 
         Parameters
         ----------
