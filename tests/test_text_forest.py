@@ -117,7 +117,7 @@ def test_models_quickscorer_does_not_cover_keep_lightgbm():
 
 def test_predict_checks_its_input():
     rr = TitleReranker.load(reranker_path("int8"))
-    with pytest.raises(ValueError, match="shape"):
+    with pytest.raises(ValidationError, match="shape"):
         rr.forest_.predict(np.zeros((2, 3), dtype=np.float32))
     with pytest.raises(ValidationError, match="engine"):
         rr.predict_scores(np.zeros((1, 2, len(FEATURES)), np.float32), engine="trees")

@@ -202,11 +202,12 @@ class QuickScorerForest:
         -------
         ndarray of shape (n,), float64
         """
+        from doorstroom_match._exceptions import ValidationError
         from doorstroom_match._jit import compiled
 
         x = np.ascontiguousarray(x, dtype=np.float32)
         if x.ndim != 2 or x.shape[1] != self.n_features:
-            raise ValueError(f"x must have shape (n, {self.n_features}), got {x.shape}")
+            raise ValidationError(f"x must have shape (n, {self.n_features}), got {x.shape}")
         out = np.empty(len(x), dtype=np.float64)
         kernel = compiled(_quickscorer_kernel) if jit else None
         args = (x, self.offsets, self.thresholds, self.trees, self.masks, self.nan_right)

@@ -365,7 +365,7 @@ class TitleReranker:
             several predictions on threads of its own (no oversubscription).
         engine : {'auto', 'lightgbm'}, default 'auto'
             ``'auto'``: the trees scored by QuickScorer (:attr:`forest_`, on the calling
-            thread; 1.4-1.8x LightGBM's speed on one thread, the same numbers) where it
+            thread; about twice LightGBM's speed on one thread, the same numbers) where it
             applies, else by LightGBM; ``'lightgbm'``: always LightGBM (the reference).
 
         Returns
