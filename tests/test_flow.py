@@ -50,6 +50,19 @@ def test_occupation_model_recognises_titles_and_affinity_is_a_cosine(occ):
     np.testing.assert_allclose(norms, [1, 1, 1, 0, 0], atol=1e-5)
 
 
+def test_a_job_in_its_setting_is_read_as_the_job(occ):
+    # the setting's words made the title read as a manager of the setting (restaurantmanager,
+    # supermarktmanager); the job without its setting is now scored too
+    cases = {
+        "kok in een restaurant": "kok",
+        "vakkenvuller in de supermarkt": "winkelmedewerker",
+    }
+    idx, _ = occ.guess_targets(list(cases))
+    labels = dict(zip(occ.uris_, occ.normalizer_.labels_, strict=True))
+    for (text, want), row in zip(cases.items(), idx, strict=True):
+        assert labels[occ.uris_[row[0]]] == want, (text, labels[occ.uris_[row[0]]])
+
+
 def test_flemish_job_words_are_read_as_the_catalogues_jobs(occ):
     # words of Flemish postings and coaches that the Dutch catalogue lacks; by spelling alone
     # each was read as another job (kuiper, steenhouwer, buschauffeur, autopoetser, data

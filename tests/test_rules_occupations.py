@@ -439,6 +439,7 @@ def test_the_fingerprint_follows_what_decides_the_guesses(monkeypatch):
     assert base != fp(row_penalty=0.2, weights=None, reranker=None)
     assert base != fp(row_penalty=0.1, weights={"char": 1.0}, reranker=None)
     assert base != fp(row_penalty=0.1, weights=None, reranker="r.json")
+    assert base != fp(row_penalty=0.1, weights=None, reranker=None, setting_words=("in",))
     # the weights as fitted count, not the parameter (None resolves to a module table)
     resolved = fp(row_penalty=0.1, weights=None, weights_={"char": 1.0}, reranker=None)
     assert resolved != base

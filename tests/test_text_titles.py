@@ -694,3 +694,28 @@ def test_fit_loads_what_the_first_prediction_needs():
     tn = TitleNormalizer(model=None, reranker=None).fit(corpus())
     assert compiled(_occupation_maxima_kernel).signatures
     assert tn.predict_topk(["kok"], k=1)[1].shape == (1, 1)
+
+
+def test_a_title_in_its_setting_is_also_scored_without_it():
+    from doorstroom_match.text.titles import _without_setting
+
+    setting = frozenset({"in", "bij"})
+    assert _without_setting("kok in een restaurant", setting) == "kok"
+    assert _without_setting("medewerker bij een bouwbedrijf", setting) == "medewerker"
+    assert _without_setting("verkoper in", setting) is None  # nothing after it
+    assert _without_setting("in de bouw", setting) is None  # nothing before it
+    assert _without_setting("hulpkok", setting) is None
+    rows = [
+        ("1", "u/kok", "kok", ""),
+        ("2", "u/rm", "manager van een restaurant", ""),
+        ("3", "u/ober", "ober", ""),
+    ]
+    query = ["kok in een restaurant"]
+
+    def top(**kw):
+        tn = TitleNormalizer(model=None, reranker=None, **kw).fit(corpus_of(rows))
+        return tn.uris_[tn.predict_topk(query, k=1)[1][0, 0]]
+
+    assert top() == "u/rm"  # the setting's letters outweigh the job's
+    assert top(setting_words=("in", "bij")) == "u/kok"
+    assert top(setting_words=("in",), substitutions=None) == "u/rm"  # a variant: needs them

@@ -225,6 +225,16 @@ class TitleMatch:
     isco_group: str
 
 
+def _without_setting(text: str, setting: frozenset[str]) -> str | None:
+    """The words of a normalised title before its first setting word (not its first word,
+    and not its last), or None: "kok in een restaurant" -> "kok"."""
+    words = text.split()
+    for i in range(1, len(words) - 1):
+        if words[i] in setting:
+            return " ".join(words[:i])
+    return None
+
+
 def _first_sentence(text: str) -> str:
     return _SENTENCE_RE.split(text.strip(), maxsplit=1)[0] if text else ""
 
@@ -454,6 +464,16 @@ class TitleNormalizer:
         their order are the same as scoring against every row, except where an occupation
         ranked lower would have been lifted above them; most of the prediction time was
         spent on the variants (``models/README.md``).
+    setting_words : tuple of str, default ()
+        A title that goes on with one of these words after its first word ("kok in een
+        restaurant", "vakkenvuller in de supermarkt", "medewerker bij ...") gets one more
+        query variant: the words before it, the job without its setting (scored as the
+        substitution variants are, the ``char_sub`` signal; so only with ``substitutions``),
+        so the setting's words no longer outweigh the job's own ("restaurantmanager",
+        "supermarktmanager"). The ranking's fast normaliser uses ``("in", "bij")``
+        (:data:`doorstroom_match.occupations.FAST_SETTING_WORDS`); off here, because the
+        re-ranker of the default normaliser was trained without it (5-fold CV with it:
+        -0.001 to -0.003 acc@1, ``models/README.md``).
     query_encoder : {"auto", "int8", "static", "model"} or encoder, default "auto"
         How queries are embedded for the dense signals (corpus rows and descriptions are always
         embedded by the dense model, once, at fit). ``"model"``: by the dense model itself
@@ -524,6 +544,7 @@ class TitleNormalizer:
         query_encoder: Any = "auto",
         rerank_top: int | None = None,
         n_jobs: int | None = None,
+        setting_words: Sequence[str] = (),
     ) -> None:
         self.model = model
         self.weights = weights
@@ -540,6 +561,7 @@ class TitleNormalizer:
         self.query_encoder = query_encoder
         self.rerank_top = rerank_top
         self.n_jobs = n_jobs
+        self.setting_words = setting_words
 
     # ------------------------------------------------------------------------------ fit
     def _make_dense(self) -> tuple[Any, str]:
@@ -826,8 +848,13 @@ class TitleNormalizer:
             return None
         owners: list[int] = []
         variants: list[str] = []
+        setting = frozenset(self.setting_words)
         for i, text in enumerate(normed):
             v = subs.variants(text)
+            if setting:
+                job = _without_setting(text, setting)
+                if job is not None and job not in v:
+                    v = [*v, job]
             owners += [i] * len(v)
             variants += v
         if not variants:
