@@ -719,3 +719,7 @@ def test_a_title_in_its_setting_is_also_scored_without_it():
     assert top() == "u/rm"  # the setting's letters outweigh the job's
     assert top(setting_words=("in", "bij")) == "u/kok"
     assert top(setting_words=("in",), substitutions=None) == "u/rm"  # a variant: needs them
+    assert top(setting_words=["In"]) == "u/kok"  # words are normalised as the titles are
+    for bad in ("in", ["in", ""], [3]):
+        with pytest.raises(ValidationError, match="setting_words must be a sequence of words"):
+            TitleNormalizer(model=None, reranker=None, setting_words=bad).fit(corpus_of(rows))

@@ -662,6 +662,13 @@ class TitleNormalizer:
         check_number(self.group_penalty, "group_penalty", low=0.0)
         if self.variant_candidates is not None:
             check_int(self.variant_candidates, "variant_candidates", low=1)
+        if isinstance(self.setting_words, str) or not all(
+            isinstance(w, str) and w.strip() for w in self.setting_words
+        ):
+            raise ValidationError(
+                f"setting_words must be a sequence of words, got {self.setting_words!r}"
+            )
+        self._setting = frozenset(normalise_title(w) for w in self.setting_words)
         if self.rerank_top is not None:
             check_int(self.rerank_top, "rerank_top", low=1)
         if self.n_jobs is not None:
@@ -848,7 +855,7 @@ class TitleNormalizer:
             return None
         owners: list[int] = []
         variants: list[str] = []
-        setting = frozenset(self.setting_words)
+        setting = getattr(self, "_setting", frozenset())
         for i, text in enumerate(normed):
             v = subs.variants(text)
             if setting:
