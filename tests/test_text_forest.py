@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -121,3 +123,12 @@ def test_predict_checks_its_input():
         rr.forest_.predict(np.zeros((2, 3), dtype=np.float32))
     with pytest.raises(ValidationError, match="engine"):
         rr.predict_scores(np.zeros((1, 2, len(FEATURES)), np.float32), engine="trees")
+
+
+def test_the_benchmark_compares_both_engines_on_the_same_rows(capsys):
+    from benchmarks.reranker_trees import main
+
+    assert main(["--rows", "500", "--repeat", "1", "--json"]) == 0
+    res = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert res["same_scores"] and res["rows"] == 500
+    assert res["quickscorer_s"] > 0 and res["lightgbm_s"] > 0

@@ -18,8 +18,8 @@ are the same numbers as ``Booster.predict(x)`` (tested bit for bit,
 ``tests/test_text_forest.py``). Models this does not cover (categorical splits, linear trees,
 the *zero* missing type, more than 64 leaves, several trees per iteration, an objective whose
 output is transformed) give ``None`` from :meth:`QuickScorerForest.from_lightgbm`, and their
-callers keep LightGBM. Measured: the shipped re-ranker on 51,200 candidate rows of the
-contract queries, one thread, 0.58 s against LightGBM's 1.2 s (``benchmarks/README.md``).
+callers keep LightGBM. Measured (``python -m benchmarks.reranker_trees``, one thread): 1.85 to
+1.96 times LightGBM's speed on the shipped re-ranker, same scores (``benchmarks/README.md``).
 """
 
 from __future__ import annotations
