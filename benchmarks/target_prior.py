@@ -1,12 +1,16 @@
 """How job targets are read, with and without the prior against ISCO 1-2 guesses.
 
-    python -m benchmarks.target_prior [--penalties 0,0.1,0.2,0.3] [--workers 5000] [--json]
+    python -m benchmarks.target_prior [--penalties 0,0.1,0.2,0.3] [--manager-penalties 0,0.2]
+                                      [--workers 5000] [--json]
 
 The ranking reads a worker's job target with :meth:`OccupationModel.guess_targets`: the shares
 of manager and professional occupations (ISCO 1-2) among its guesses are scaled as if they
-scored ``target_high_skill_penalty`` lower. A target read as ISCO 1-2 opens manager and
-professional vacancies to the worker (the ranking's high-skill rule), so a misread costs a
-coach's trust; a real professional target read lower loses those vacancies. Both sides:
+scored ``target_high_skill_penalty`` lower, and a manager's (ISCO 1) as if it scored
+``target_manager_penalty`` lower still when the target names no managerial role, not lower at
+all when it names one. Every pair of the two lists is measured (keys ``"penalty,manager"``).
+A target read as ISCO 1-2 opens manager and professional vacancies to the worker (the
+ranking's high-skill rule), so a misread costs a coach's trust; a real professional target
+read lower loses those vacancies. Both sides:
 
 * **unseen ESCO labels**: the 9,618 dev alternative labels (``esco_nl/dev_title_queries.csv``
   of the team's reference data, :mod:`benchmarks._refdata`) as job targets, every one of
@@ -37,7 +41,13 @@ import numpy as np
 from benchmarks._common import emit_json, platform_info
 from benchmarks.flow import reduced_catalogue
 
-_GROUPS = (("ISCO 1-2", "12"), ("ISCO 3", "3"), ("ISCO 4-9", "456789"))
+_GROUPS = (
+    ("ISCO 1", "1"),
+    ("ISCO 2", "2"),
+    ("ISCO 3", "3"),
+    ("ISCO 4-9", "456789"),
+    ("all", "0123456789"),
+)
 
 
 def _share(flags: list[bool] | np.ndarray) -> float:
@@ -64,7 +74,13 @@ def _scores(occ: Any, index: np.ndarray, uris: list[str], true: np.ndarray) -> d
     return out
 
 
-def unseen_labels(penalties: list[float]) -> dict:
+def _set_prior(occ: Any, pair: tuple[float, float]) -> str:
+    """Give ``occ`` the prior ``pair`` = (high-skill penalty, manager penalty); its key."""
+    occ.target_high_skill_penalty, occ.target_manager_penalty = pair
+    return f"{pair[0]},{pair[1]}"
+
+
+def unseen_labels(penalties: list[tuple[float, float]]) -> dict:
     """The dev labels as job targets against a catalogue without them (see the docstring)."""
     from benchmarks._refdata import esco_dir
 
@@ -82,34 +98,34 @@ def unseen_labels(penalties: list[float]) -> dict:
         occ = OccupationModel().fit()
         true = np.array([str(occ.isco_group(u) or "") for u in uris], dtype=object)
         out = {}
-        for pen in penalties:
-            occ.target_high_skill_penalty = pen
+        for pair in penalties:
+            key = _set_prior(occ, pair)
             index, _ = occ.guess_targets(texts)
-            out[str(pen)] = _scores(occ, index, uris, true)
+            out[key] = _scores(occ, index, uris, true)
     return out
 
 
-def coach_typed(penalties: list[float], n_workers: int, seeds: list[int]) -> dict:
+def coach_typed(penalties: list[tuple[float, float]], n_workers: int, seeds: list[int]) -> dict:
     """The synthetic generator's job targets (see the docstring), per penalty and seed."""
     from doorstroom_match.ranking import default_occupation_model
     from doorstroom_match.synthetic.generate import generate_workers
 
     # a model of its own: the shipped one is shared by the process (match(), tests)
     occ = copy.copy(default_occupation_model())
-    out: dict[str, list] = {str(p): [] for p in penalties}
+    out: dict[str, list] = {f"{p},{m}": [] for p, m in penalties}
     for seed in seeds:
         truth: dict[str, str] = {}
         ws = generate_workers(n_workers, seed, truth=truth)
         texts = [w.get("job_target") for w in ws]
         uris = [truth[w["id"]] for w in ws]
         true = np.array([str(occ.isco_group(u) or "") for u in uris], dtype=object)
-        for pen in penalties:
-            occ.target_high_skill_penalty = pen
+        for pair in penalties:
+            key = _set_prior(occ, pair)
             index, _ = occ.guess_targets(texts)
             got = occ.isco(index)
             known = np.array([g != "" for g in got])
             pairs = list(zip(got[known], true[known], strict=True))
-            out[str(pen)].append(
+            out[key].append(
                 {
                     "seed": seed,
                     "true_isco12": int(sum(t[:1] in "12" for t in true)),
@@ -129,17 +145,22 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m benchmarks.target_prior", description=__doc__.split("\n")[0]
     )
     p.add_argument("--penalties", default="0,0.1,0.2,0.3")
+    p.add_argument("--manager-penalties", default="0,0.2")
     p.add_argument("--workers", type=int, default=5000)
     p.add_argument("--seeds", default="1,2,3")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
-    pens = [float(x) for x in args.penalties.split(",")]
+    pens = [
+        (float(x), float(m))
+        for x in args.penalties.split(",")
+        for m in args.manager_penalties.split(",")
+    ]
     seeds = [int(x) for x in args.seeds.split(",")]
     # the coach-typed targets first: the unseen-label part points the package at a reduced
     # catalogue for the rest of the process
     res = {
         "benchmark": "target_prior",
-        "penalties": pens,
+        "penalties": [list(p) for p in pens],
         "coach_typed": coach_typed(pens, args.workers, seeds),
         "unseen_labels": unseen_labels(pens),
         "platform": platform_info(),
@@ -147,14 +168,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         emit_json(res)
     else:
-        for pen in pens:
-            print(f"penalty {pen}")
-            for name, r in res["unseen_labels"][str(pen)].items():
+        for pen, mgr in pens:
+            key = f"{pen},{mgr}"
+            print(f"penalty {pen}, manager penalty {mgr}")
+            for name, r in res["unseen_labels"][key].items():
                 print(
                     f"  unseen labels, true {name:8s} n={r['n']:5d} acc@1 {r['acc@1']:.3f} "
                     f"major {r['major']:.3f} read as ISCO 1-2 {r['read_as_isco12']:.3f}"
                 )
-            for r in res["coach_typed"][str(pen)]:
+            for r in res["coach_typed"][key]:
                 print(
                     f"  coach-typed, seed {r['seed']}: read as ISCO 1-2 "
                     f"{r['read_as_isco12']:.4f} major {r['major']:.3f} minor group "

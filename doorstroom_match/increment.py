@@ -116,8 +116,8 @@ def config_digest(matcher: Matcher, *, top: int, margin: int = MARGIN, **extra: 
 
     The library, numpy and scipy versions, every parameter of the fitted ``matcher`` (the
     weights, the dictionary, the competence columns, the distance engine chosen, the text
-    encoder's and the occupation model's fingerprints), ``top`` and ``margin``, and the
-    caller's ``extra`` settings (JSON-able).
+    encoder's and the occupation model's fingerprints, the job targets' prior), ``top`` and
+    ``margin``, and the caller's ``extra`` settings (JSON-able).
 
     Returns
     -------
@@ -162,6 +162,13 @@ def config_digest(matcher: Matcher, *, top: int, margin: int = MARGIN, **extra: 
         if matcher.encoder_ is None
         else getattr(matcher.encoder_, "fingerprint", "?"),
         "occupations": None if occ is None else occ.fingerprint_,
+        # the job targets' prior reorders stored guesses, so it is not in the fingerprint
+        "target_prior": None
+        if occ is None
+        else [
+            getattr(occ, "target_high_skill_penalty", None),
+            getattr(occ, "target_manager_penalty", None),
+        ],
         "top": top,
         "margin": margin,
         "extra": extra,

@@ -37,7 +37,13 @@ import numpy as np
 from ._exceptions import ValidationError
 from ._validation import check_int, check_number
 
-__all__ = ["OccupationModel", "WORK_STYLE_MAP", "HIGH_SKILL_MAJORS", "importance_table"]
+__all__ = [
+    "OccupationModel",
+    "WORK_STYLE_MAP",
+    "HIGH_SKILL_MAJORS",
+    "importance_table",
+    "names_manager",
+]
 
 #: ISCO-08 major groups of managers (1) and professionals (2): not suggested to a worker whose
 #: job target lies elsewhere.
@@ -107,6 +113,28 @@ FAST_SETTING_WORDS = ("in", "bij")
 # the normaliser adds a bonus of 10 to a row equal to the normalised title (an exact label)
 _EXACT_SCORE = 5.0
 
+#: How a job target names a managerial role, on its normalised words (``normalise_title``:
+#: lower case, no accents, most female forms made male, some compounds split): a word ending in
+#: one of these ("winkelmanager", "afdelingshoofd", "bedrijfsleider", "filiaalverantwoordelijke")
+#: or starting with one of :data:`MANAGER_WORD_STARTS` ("hoofdverpleegkundige", "chefkok"),
+#: never one ending in :data:`_NOT_MANAGER_WORDS` ("begeleider" ends in "leider"). Drafted
+#: from the words of the catalogue's ISCO 1 labels (``manager``, ``hoofd``, ``directeur``,
+#: ``verantwoordelijke``, ``bedrijfsleider``, ``coordinator``, ``chef``: each 4-25% of them,
+#: under 1% of the ISCO 3-9 labels) and the Flemish ones (``zaakvoerder``, ``uitbater``,
+#: ``gerant``); not "bestuurder" (a driver in Dutch) nor "beheerder" (a documentbeheerder is a
+#: clerk: the plausibility week read such targets as managers with it). 81% of the dev alternative
+#: labels of ISCO 1 occupations name their role so, 6% of those of ISCO 2, 0-16% of ISCO 3-9.
+MANAGER_WORD_ENDINGS = (
+    "manager", "directeur", "director", "directie", "directrice", "hoofd", "leider", "leidster",
+    "leader", "lead", "head", "leidinggevende", "verantwoordelijke", "coordinator",
+    "coordinatrice", "chef", "baas", "gerant", "gerante",
+    "supervisor", "voorzitter", "voorzitster", "eigenaar", "eigenares", "uitbater",
+    "uitbaatster", "zaakvoerder", "zaakvoerster", "ondernemer", "onderneemster", "winkelier",
+    "winkelierster",
+)  # fmt: skip
+MANAGER_WORD_STARTS = ("hoofd", "chef", "manag", "direct")
+_NOT_MANAGER_WORDS = ("begeleider", "begeleidster")
+
 #: A text that names jobs as alternatives: "bakker of callcentermedewerker".
 _OR = re.compile(r"\s+of\s+", re.IGNORECASE)
 
@@ -134,6 +162,26 @@ def _alternatives(key: str) -> list[str]:
         if part.count("(") != part.count(")"):
             return []
     return parts
+
+
+def names_manager(text: str | None) -> bool:
+    """Whether a job target names a managerial role (see :data:`MANAGER_WORD_ENDINGS`).
+
+    Examples
+    --------
+    >>> names_manager("Verantwoordelijke magazijn"), names_manager("Filiaalleidster")
+    (True, True)
+    >>> names_manager("vakkenvuller supermarkt"), names_manager("begeleider"), names_manager(None)
+    (False, False, False)
+    """
+    from .text.normalise import normalise_title
+
+    for word in re.findall(r"[a-z]+", normalise_title(text or "")):
+        if word.endswith(_NOT_MANAGER_WORDS):
+            continue
+        if word.endswith(MANAGER_WORD_ENDINGS) or word.startswith(MANAGER_WORD_STARTS):
+            return True
+    return False
 
 
 def _package_version() -> str:
@@ -211,6 +259,12 @@ class OccupationModel:
         The prior of :meth:`guess_targets`: a manager's or professional's occupation (ISCO
         1-2) among a job target's guesses counts as if it scored this much lower (its share
         times ``exp(-penalty / temperature)``, then the shares sum to 1 again); 0 turns it off.
+    target_manager_penalty : float, default=0.2
+        The prior's second part, for managers (ISCO 1): a manager's occupation among the
+        guesses of a job target that names no managerial role (:func:`names_manager`) counts
+        as if it scored this much lower on top of ``target_high_skill_penalty``; for a
+        target that names one ("verantwoordelijke magazijn"), it gets no penalty at all.
+        0 turns this part off (ISCO 1 is then treated as ISCO 2).
 
     Examples
     --------
@@ -228,9 +282,11 @@ class OccupationModel:
         min_score: float = 0.25,
         catalogue: Any = None,
         target_high_skill_penalty: float = 0.1,
+        target_manager_penalty: float = 0.2,
     ) -> None:
         self.normalizer = normalizer
         self.target_high_skill_penalty = target_high_skill_penalty
+        self.target_manager_penalty = target_manager_penalty
         self.k = k
         self.temperature = temperature
         self.weights = weights
@@ -261,6 +317,7 @@ class OccupationModel:
         for w in self.weights:
             check_number(w, "weights", low=0.0)
         check_number(self.target_high_skill_penalty, "target_high_skill_penalty", low=0.0)
+        check_number(self.target_manager_penalty, "target_manager_penalty", low=0.0)
         tn = self.normalizer
         if isinstance(tn, str):
             if tn not in ("fast", "full"):
@@ -292,6 +349,7 @@ class OccupationModel:
         ]
         self.isco_ = np.asarray(groups, dtype=object)
         self._high_skill = np.array([g[:1] in HIGH_SKILL_MAJORS for g in groups], dtype=bool)
+        self._manager = np.array([g[:1] == "1" for g in groups], dtype=bool)
         g4 = sorted({g[:4] for g in groups if len(g) >= 4})
         g3 = sorted({g[:3] for g in groups if len(g) >= 3})
         g2 = sorted({g[:2] for g in groups if len(g) >= 2})
@@ -405,12 +463,20 @@ class OccupationModel:
         job (ISCO 1-2), and a job target that only resembles such a label is most often the
         worker's own job ("rayonmedewerker" reads like "rayonmanager detailhandel" before
         "verkoopmedewerker"; "medewerker kringwinkel" like "manager kledingwinkel"). So the
-        share of each ISCO 1-2 guess is multiplied by ``exp(-target_high_skill_penalty /
-        temperature)``, as if it scored that much lower, the guesses are ordered again and
-        their shares sum to 1 again. An exact label stays certain ("manager callcenter"
-        typed as such is a manager's target), and a target whose guesses are all ISCO 1-2
-        keeps them in the same order. Vacancy titles get no prior (:meth:`guess`): feeds
-        hold such jobs as they are.
+        share of each guess is multiplied by ``exp(-penalty / temperature)``, as if it scored
+        ``penalty`` lower, the guesses are ordered again and their shares sum to 1 again,
+        where ``penalty`` is
+
+        - ``target_high_skill_penalty`` for a professional's occupation (ISCO 2);
+        - for a manager's (ISCO 1): ``target_high_skill_penalty + target_manager_penalty``
+          when the target names no managerial role (:func:`names_manager`: "vakkenvuller
+          supermarkt" is not a supermarktmanager), 0 when it names one ("verantwoordelijke
+          magazijn" is a magazijnchef);
+        - 0 for any other.
+
+        An exact label stays certain ("manager callcenter" typed as such is a manager's
+        target), and a target whose guesses all get the same penalty keeps them in the same
+        order. Vacancy titles get no prior (:meth:`guess`): feeds hold such jobs as they are.
 
         Returns
         -------
@@ -419,10 +485,21 @@ class OccupationModel:
         """
         index, share = self.guess(texts, n_jobs=n_jobs)
         pen = float(self.target_high_skill_penalty)
-        if pen == 0.0 or not index.size:
+        mgr = float(self.target_manager_penalty)
+        if (pen == 0.0 and mgr == 0.0) or not index.size:
             return index, share
-        is_high = (index >= 0) & self._high_skill[np.maximum(index, 0)]
-        w = share.astype(np.float64) * np.where(is_high, math.exp(-pen / self.temperature), 1.0)
+        safe = np.maximum(index, 0)
+        is_high = (index >= 0) & self._high_skill[safe]
+        penalty = np.where(is_high, pen, 0.0)
+        if mgr != 0.0:
+            is_manager = (index >= 0) & self._manager[safe]
+            seen: dict[str | None, bool] = {}
+            named = np.array(
+                [seen[t] if t in seen else seen.setdefault(t, names_manager(t)) for t in texts],
+                dtype=bool,
+            )[:, None]
+            penalty = np.where(is_manager, np.where(named, 0.0, pen + mgr), penalty)
+        w = share.astype(np.float64) * np.exp(-penalty / self.temperature)
         order = np.argsort(-w, axis=1, kind="stable")  # ties (and padding) keep their order
         w = np.take_along_axis(w, order, axis=1)
         total = w.sum(axis=1, keepdims=True)

@@ -327,10 +327,12 @@ def test_batch_output_does_not_depend_on_jobs(tmp_path, monkeypatch):
 
 def test_target_prior_benchmark_runs_and_the_prior_lowers_manager_misreads():
     """``benchmarks.target_prior``'s coach-typed part (the unseen-label part needs the team's
-    reference data): with the prior, no more targets read as ISCO 1-2 than without."""
+    reference data): with the prior, no more targets read as ISCO 1-2 than without, and with
+    its manager-word part no more than with the ISCO 1-2 part alone."""
     from benchmarks.target_prior import coach_typed
 
-    res = coach_typed([0.0, 0.1], 300, [1])
-    off, on = res["0.0"][0], res["0.1"][0]
+    res = coach_typed([(0.0, 0.0), (0.1, 0.0), (0.1, 0.2)], 300, [1])
+    off, on, mgr = res["0.0,0.0"][0], res["0.1,0.0"][0], res["0.1,0.2"][0]
     assert off["true_isco12"] == 0 and 0.0 <= on["read_as_isco12"] <= off["read_as_isco12"]
+    assert mgr["read_as_isco12"] < on["read_as_isco12"]  # the manager-word part, on top
     assert 0.0 < on["occupation"] <= on["minor_group"] <= on["major"] <= 1.0

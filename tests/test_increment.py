@@ -251,6 +251,25 @@ def test_new_settings_rank_everyone_in_full(tmp_path):
     assert same.n_merged > 0
 
 
+def test_the_job_targets_prior_is_part_of_the_settings():
+    # the prior reorders stored guesses (its penalties are not in the occupation model's
+    # fingerprint), so last week's lists must not be merged when it changes
+    import copy
+
+    from doorstroom_match.increment import config_digest
+    from doorstroom_match.ranking import default_occupation_model
+
+    vacs = [Vacancy("V1", "kok", requirements={"stiptheid": 2}, postcode="9000")]
+    occ = copy.copy(default_occupation_model())
+    m = Matcher(text=None, occupations=occ).fit(vacs)
+    before = config_digest(m, top=10)
+    assert config_digest(m, top=10) == before
+    occ.target_manager_penalty = 0.0
+    assert config_digest(m, top=10) != before
+    occ.target_manager_penalty, occ.target_high_skill_penalty = 0.2, 0.3
+    assert config_digest(m, top=10) != before
+
+
 def test_forget_removes_the_candidate_rows(tmp_path):
     files = _weeks(tmp_path, 4)
     res = _batch(files, "workers1", "feed1", tmp_path / "out", WEEKS[0], "none")

@@ -11,10 +11,13 @@ docstrings), on a hand-built catalogue so that every value can be worked out by 
   not when the whole text is an exact label, when an alternative scores below
   ``min_score``, nor for an elided compound ("kunststof- of rubber"), an "of" inside
   parentheses or more than three parts.
-- ``guess_targets``: ``guess`` with each ISCO 1-2 guess's share times
-  ``exp(-target_high_skill_penalty / temperature)``, ordered again (stable) and summing to 1
-  again, rounded to 6 decimals; an exact label stays certain, guesses that are all ISCO 1-2
-  keep their order, a penalty of 0 is ``guess``.
+- ``guess_targets``: ``guess`` with each guess's share times ``exp(-penalty / temperature)``,
+  ordered again (stable) and summing to 1 again, rounded to 6 decimals, where ``penalty`` is
+  ``target_high_skill_penalty`` for ISCO 2; for ISCO 1 ``target_high_skill_penalty +
+  target_manager_penalty`` when the text names no managerial role (``names_manager``: a
+  normalised word ending in a manager word or starting with one of its starts, never
+  "begeleider"), 0 when it names one; 0 for any other group. An exact label stays certain,
+  guesses that all get the same penalty keep their order, penalties of 0 are ``guess``.
 - ``known``: a catalogue uri is certain; any other uri gives an empty row.
 - ``features`` / ``affinity``: the cosine of vectors with one block per level of the ISCO-08
   tree (shares per occupation, summed per 4-, 3- and 2-digit group, scaled by the square
@@ -350,7 +353,9 @@ def test_job_targets_get_the_prior_against_manager_and_professional_guesses():
         "far": [("a1", 0.9), ("g", 0.5), ("e", 0.45)],
     }
     for pen in (0.2, 0.05):
-        m = model(answers, k=3, temperature=0.05, target_high_skill_penalty=pen)
+        m = model(
+            answers, k=3, temperature=0.05, target_high_skill_penalty=pen, target_manager_penalty=0
+        )
         raw_i, raw_s = m.guess(list(answers))
         index, share = m.guess_targets(list(answers))
         high = {0, 1, 2, 3, 4}  # a1, b, a2, c, d: ISCO 1-2
@@ -364,14 +369,14 @@ def test_job_targets_get_the_prior_against_manager_and_professional_guesses():
             want_s = [float(np.float32(round(w[n] / sum(w), 6))) for n in order]
             assert index[r].tolist() == want_i and share[r].tolist() == want_s
     # what that means for a coach's job target
-    m = model(answers, k=3, target_high_skill_penalty=0.2)
+    m = model(answers, k=3, target_high_skill_penalty=0.2, target_manager_penalty=0)
     index, share = m.guess_targets(["t", "exact", "high", "far"])
     assert index[0, 0] == 7  # g before a1: 0.85 against 0.9 - 0.2
     assert index[1].tolist()[0] == 4 and share[1].tolist() == [1.0, 0.0, 0.0]  # exact: certain
     assert index[2].tolist() == [1, 0, 4]  # all ISCO 1-2: the same order
     assert index[3, 0] == 0  # a lead of 0.4 survives a penalty of 0.2
     # off, and vacancy titles (guess) never get it
-    off = model(answers, k=3, target_high_skill_penalty=0.0)
+    off = model(answers, k=3, target_high_skill_penalty=0.0, target_manager_penalty=0.0)
     for a, b in zip(off.guess_targets(["t"]), off.guess(["t"]), strict=True):
         np.testing.assert_array_equal(a, b)
     assert m.guess(["t"])[0][0, 0] == 0
@@ -379,6 +384,80 @@ def test_job_targets_get_the_prior_against_manager_and_professional_guesses():
     assert m.guess_targets(["qqq", None])[0].tolist() == [[-1, -1, -1]] * 2
     with pytest.raises(ValidationError, match="target_high_skill_penalty"):
         model(answers, target_high_skill_penalty=-0.1)
+
+
+def _reference_penalty(i: int, named: bool, pen: float, mgr: float) -> float:
+    """The penalty of guess ``i`` of :data:`CATALOGUE`, from the module docstring's rule."""
+    managers, professionals = {0, 1, 2, 3, 6}, {4}  # a1, b, a2, c, f: ISCO 1; d: ISCO 2
+    if i in professionals or (i in managers and mgr == 0):
+        return pen
+    if i in managers:
+        return 0.0 if named else pen + mgr
+    return 0.0
+
+
+def test_a_target_that_names_no_managerial_role_is_read_as_a_manager_last():
+    # a1, b, a2, c, f: ISCO 1 (managers); d: ISCO 2; g: ISCO 7; e: no group
+    row = [("a1", 0.9), ("d", 0.86), ("g", 0.8)]
+    answers = {
+        "vakkenvuller supermarkt": row,
+        "verantwoordelijke magazijn": row,
+        "Filiaalleidster": row,
+        "begeleider": row,
+        "exact": [("c", 11.0), ("g", 0.9), ("e", 0.5)],
+    }
+    texts = list(answers)
+    named = {"verantwoordelijke magazijn", "Filiaalleidster"}
+    for pen, mgr in ((0.1, 0.2), (0.0, 0.15), (0.1, 0.0), (0.3, 0.05)):
+        m = model(
+            answers,
+            k=3,
+            temperature=0.05,
+            target_high_skill_penalty=pen,
+            target_manager_penalty=mgr,
+        )
+        raw_i, raw_s = m.guess(texts)
+        index, share = m.guess_targets(texts)
+        for r, text in enumerate(texts):
+            w = [
+                s * math.exp(-_reference_penalty(i, text in named, pen, mgr) / 0.05)
+                for i, s in zip(raw_i[r].tolist(), raw_s[r].tolist(), strict=True)
+            ]
+            order = sorted(range(3), key=lambda n: -w[n])
+            assert index[r].tolist() == [int(raw_i[r][n]) for n in order]
+            assert share[r].tolist() == [float(np.float32(round(w[n] / sum(w), 6))) for n in order]
+    # the defaults: the worker's own job first, a manager's target a manager's
+    m = model(answers, k=3)
+    assert m.target_manager_penalty == 0.2
+    index, share = m.guess_targets(texts)
+    assert [int(index[r, 0]) for r in range(4)] == [7, 0, 0, 7]  # g, a1, a1, g
+    assert index[4, 0] == 3 and share[4].tolist() == [1.0, 0.0, 0.0]  # exact: certain
+    with pytest.raises(ValidationError, match="target_manager_penalty"):
+        model(answers, target_manager_penalty=-0.1)
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("Verantwoordelijke magazijn", True),
+        ("Filiaalleidster", True),
+        ("Afdelingshoofd (m/v/x)", True),
+        ("Coördinatrice jongerenwerk", True),
+        ("Gérante hobbywinkel", True),
+        ("winkelmanager", True),
+        ("Zaakvoerder", True),
+        ("hoofdkok", True),
+        ("Leidinggevende boekhouding", True),
+        ("vakkenvuller supermarkt", False),
+        ("medewerker kringwinkel", False),
+        ("begeleidster", False),
+        ("kraanbestuurder", False),  # a driver, not a board member
+        ("", False),
+        (None, False),
+    ],
+)
+def test_names_manager(text, named):
+    assert occ_mod.names_manager(text) is named
 
 
 def test_remember_takes_earlier_guesses():
