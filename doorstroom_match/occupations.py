@@ -362,6 +362,7 @@ class OccupationModel:
         self._col2 = np.array([i2.get(g[:2], -1) for g in groups], dtype=np.int64)
         self.n_features_ = n_occ + len(g4) + len(g3) + len(g2)
         self._memo: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._names_manager: dict[str | None, bool] = {}
         self._required: dict[tuple[int, frozenset], dict[str, int]] = {}
         self._importance = None
         fp = hashlib.sha256()
@@ -493,7 +494,7 @@ class OccupationModel:
         penalty = np.where(is_high, pen, 0.0)
         if mgr != 0.0:
             is_manager = (index >= 0) & self._manager[safe]
-            seen: dict[str | None, bool] = {}
+            seen = self._names_manager  # the ranking asks again for every block of workers
             named = np.array(
                 [seen[t] if t in seen else seen.setdefault(t, names_manager(t)) for t in texts],
                 dtype=bool,
