@@ -25,6 +25,10 @@ texts need no new embeddings. Configurations, in one process and on the same cor
 ``lightgbm``
     ``default`` with the re-ranker's trees scored by LightGBM itself (the reference engine)
     instead of QuickScorer (``doorstroom_match.text._forest``): the same rankings;
+``int8_graph``
+    ``default`` with the int8 queries from the graph ``--int8-graph PATH`` (e.g. the previous
+    export, ``python -m models.export_title_int8 --mask --out build/int8/mask.onnx``), the
+    same re-ranker: the A/B of a re-exported graph;
 ``static``
     the same with ``query_encoder="static"``: queries embedded by the static table
     (``models/title-static.npz``) under the same adapter, and the re-ranker trained on
@@ -58,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--corpus", required=True)
     p.add_argument("--queries", required=True)
     p.add_argument("--memo", default="build/titles_cv", help="base embeddings for fitting")
+    p.add_argument("--int8-graph", default=None, help="the int8 graph of the int8_graph config")
     p.add_argument("--pad-to", type=int, default=25000)
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--n-queries", type=int, default=0, help="first N queries (0: all)")
@@ -114,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         "all_variants": {"query_encoder": auto, "variant_candidates": None},
         "minilm": {"query_encoder": "model"},
         "int8": {"query_encoder": "int8"},
+        "int8_graph": {"query_encoder": "int8"},
         "static": {"query_encoder": "static"},
     }
     out: dict = {"n_rows": len(corpus), "n_queries": len(queries), "configs": {}}
@@ -126,7 +132,10 @@ def main(argv: list[str] | None = None) -> int:
         if kind == "static":  # what query_encoder="static" builds for the default adapter
             kw["query_encoder"] = AdaptedEncoder(adapter_path(), StaticTitleEncoder()).fit()
         if kind == "int8":  # what query_encoder="int8" builds for the default adapter
-            kw["query_encoder"] = AdaptedEncoder(adapter_path(), Int8TitleEncoder()).fit()
+            if base == "int8_graph" and not args.int8_graph:
+                p.error("the int8_graph config needs --int8-graph PATH")
+            graph = Int8TitleEncoder(args.int8_graph if base == "int8_graph" else None)
+            kw["query_encoder"] = AdaptedEncoder(adapter_path(), graph).fit()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             tn = TitleNormalizer(
@@ -168,6 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         res = {
             "fit_s": fit_s,
             "query_encoder": kind,
+            "int8_graph": args.int8_graph if base == "int8_graph" else None,
             "reranker": str(reranker_path(kind)),
             "rerank_top": tn.rerank_top,
             "reranker_engine": "none"

