@@ -164,8 +164,9 @@ def _alternatives(key: str) -> list[str]:
     return parts
 
 
-def names_manager(text: str | None) -> bool:
-    """Whether a job target names a managerial role (see :data:`MANAGER_WORD_ENDINGS`).
+def names_manager(text: Any) -> bool:
+    """Whether a job target names a managerial role (see :data:`MANAGER_WORD_ENDINGS`); a
+    text that is not a string is read as :meth:`OccupationModel.guess` reads it (``str``).
 
     Examples
     --------
@@ -176,7 +177,7 @@ def names_manager(text: str | None) -> bool:
     """
     from .text.normalise import normalise_title
 
-    for word in re.findall(r"[a-z]+", normalise_title(text or "")):
+    for word in re.findall(r"[a-z]+", normalise_title("" if text is None else str(text))):
         if word.endswith(_NOT_MANAGER_WORDS):
             continue
         if word.endswith(MANAGER_WORD_ENDINGS) or word.startswith(MANAGER_WORD_STARTS):

@@ -454,10 +454,19 @@ def test_a_target_that_names_no_managerial_role_is_read_as_a_manager_last():
         ("kraanbestuurder", False),  # a driver, not a board member
         ("", False),
         (None, False),
+        (123, False),  # read as guess() reads it: str(123)
     ],
 )
 def test_names_manager(text, named):
     assert occ_mod.names_manager(text) is named
+
+
+def test_job_targets_take_what_guess_takes():
+    m = model({"t": [("a1", 0.9), ("g", 0.85)], "123": [("g", 0.9)]}, k=2)
+    for texts in (["t", None, "", 123], [123]):
+        index, _ = m.guess_targets(texts)
+        assert index.shape == (len(texts), 2)
+    assert m.guess_targets([123])[0][0, 0] == m.guess(["123"])[0][0, 0] == 7
 
 
 def test_remember_takes_earlier_guesses():
