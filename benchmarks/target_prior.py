@@ -74,10 +74,15 @@ def _scores(occ: Any, index: np.ndarray, uris: list[str], true: np.ndarray) -> d
     return out
 
 
+def _key(pair: tuple[float, float]) -> str:
+    """The result key of a prior (high-skill penalty, manager penalty): ``"0.1,0.2"``."""
+    return f"{pair[0]},{pair[1]}"
+
+
 def _set_prior(occ: Any, pair: tuple[float, float]) -> str:
     """Give ``occ`` the prior ``pair`` = (high-skill penalty, manager penalty); its key."""
     occ.target_high_skill_penalty, occ.target_manager_penalty = pair
-    return f"{pair[0]},{pair[1]}"
+    return _key(pair)
 
 
 def unseen_labels(penalties: list[tuple[float, float]]) -> dict:
@@ -112,7 +117,7 @@ def coach_typed(penalties: list[tuple[float, float]], n_workers: int, seeds: lis
 
     # a model of its own: the shipped one is shared by the process (match(), tests)
     occ = copy.copy(default_occupation_model())
-    out: dict[str, list] = {f"{p},{m}": [] for p, m in penalties}
+    out: dict[str, list] = {_key(pair): [] for pair in penalties}
     for seed in seeds:
         truth: dict[str, str] = {}
         ws = generate_workers(n_workers, seed, truth=truth)
@@ -169,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         emit_json(res)
     else:
         for pen, mgr in pens:
-            key = f"{pen},{mgr}"
+            key = _key((pen, mgr))
             print(f"penalty {pen}, manager penalty {mgr}")
             for name, r in res["unseen_labels"][key].items():
                 print(
