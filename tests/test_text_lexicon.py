@@ -73,6 +73,40 @@ def test_a_phrase_is_rewritten_as_a_whole_unless_a_label_holds_it():
     assert lex.rewrite("truck") == "truck"
 
 
+def test_posting_filler_is_dropped_unless_nothing_else_is_left():
+    lex = TitleLexicon(
+        {
+            "ervaren": "-",
+            "voltijds": " - ",
+            "vast contract": "-",
+            "slager": "-",
+            "camion": "vrachtwagen",
+        }
+    ).fit(CATALOGUE + ["vast contract beheerder"])
+    assert lex.table["ervaren"] == "" and lex.table["vast contract"] == ""
+    assert lex.rewrite("ervaren camion chauffeur voltijds") == "vrachtwagen chauffeur"
+    assert lex.rewrite("ervaren voltijds") == "ervaren voltijds"  # nothing else: as it was
+    assert lex.rewrite("slager") == "slager"  # a word of the catalogue is never dropped
+    assert lex.rewrite("vast contract beheerder") == "vast contract beheerder"  # a label's run
+    unfitted = TitleLexicon({"vast contract": "-"}).fit(["kok"])
+    assert unfitted.rewrite("kok vast contract") == "kok"
+    with pytest.raises(ValidationError, match="dropped word"):
+        TitleLexicon({"ervaren": "-"}, inside=["ervaren"])
+    kept = lex.without_filler().fit(CATALOGUE)
+    assert "ervaren" not in kept.table and kept.table["camion"] == "vrachtwagen"
+    assert kept.rewrite("ervaren camion chauffeur") == "ervaren vrachtwagen chauffeur"
+    assert (
+        TitleLexicon({"ervaren": "-"}).fingerprint() != TitleLexicon({"ervaren": "x"}).fingerprint()
+    )
+
+
+def test_the_shipped_filler_is_dropped_from_queries():
+    lex = TitleLexicon.load(lexicon_path()).fit(["lasser", "kassa medewerker", "medewerker"])
+    assert lex.rewrite(normalise_title("Ervaren lasser - voltijds")) == "lasser"
+    assert lex.rewrite(normalise_title("Kassamedewerker gezocht (m/v/x)")) == "kassa medewerker"
+    assert lex.rewrite(normalise_title("allround medewerker")) == "medewerker"
+
+
 def test_entries_are_checked_and_the_fingerprint_follows_the_entries():
     with pytest.raises(ValidationError, match="one to 3 words"):
         TitleLexicon({"een twee drie vier": "x"})
@@ -117,6 +151,11 @@ def test_the_shipped_list_maps_onto_words_of_the_shipped_catalogue():
         for w in value.split():  # a word of the catalogue, or part of one (compounds)
             assert w in words or w in joined, (key, value)
         assert key != value
+        if not value:  # dropped filler: a word the catalogue lacks, a run no label holds
+            if " " in key:
+                assert not any(f" {key} " in f" {normalise_title(lab)} " for lab in labels), key
+            else:
+                assert key not in words, key
 
 
 def test_the_environment_names_another_list(tmp_path, monkeypatch):
@@ -161,8 +200,16 @@ def test_the_normaliser_reads_flemish_words_as_the_catalogues(corpus):
     lex = TitleNormalizer(**kw).fit(corpus)  # "auto": the shipped list
     assert _top(lex, queries) == ["u:cleaner", "u:butcher", "u:truck", "u:truck"]
     # titles without a listed word score exactly as without the lexicon
-    same = ["steenhouwer", "buschauffeur gezocht", "kuiper"]
+    same = ["steenhouwer", "buschauffeur stad", "kuiper"]
     assert (lex.score_occupations(same) == plain.score_occupations(same)).all()
+    # posting filler ("gezocht") is dropped where asked: the title scores as the job alone
+    filler = ["buschauffeur gezocht", "Ervaren buschauffeur - voltijds"]
+    assert (lex.score_occupations(filler) == plain.score_occupations(filler)).all()
+    drops = TitleNormalizer(drop_filler=True, **kw).fit(corpus)
+    alone = plain.score_occupations(["buschauffeur", "buschauffeur"])
+    assert (drops.score_occupations(filler) == alone).all()
+    with pytest.raises(ValidationError, match="drop_filler"):
+        TitleNormalizer(drop_filler="yes", **kw).fit(corpus)
 
 
 def test_the_normaliser_takes_a_lexicon_object_a_path_or_rejects_anything_else(corpus, tmp_path):

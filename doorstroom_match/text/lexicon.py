@@ -16,6 +16,9 @@ Rules, so that a rewrite never hides what the catalogue knows:
 - a listed phrase of two or three words is replaced first (``warehouse worker`` ->
   ``magazijnmedewerker``), unless a label of the catalogue holds those words in a row;
 - a query word that is a word of the catalogue (any normalised label) is kept as it is;
+- a listed word or phrase whose replacement is ``-`` is posting filler (``ervaren``,
+  ``voltijds``, ``gezocht``, ``vast contract``) and dropped, unless nothing else would be
+  left of the query;
 - otherwise a listed word is replaced (``kuiser`` -> ``schoonmaker``), or, inside a longer
   word, a listed word of at least four letters marked ``inside`` at its start or end with at
   least three other letters (``hulpbeenhouwer`` -> ``hulpslager``, ``onderhoudstechnieker``
@@ -52,11 +55,13 @@ from doorstroom_match._exceptions import ValidationError
 from doorstroom_match.resources import resource_path
 from doorstroom_match.text.normalise import normalise_title
 
-__all__ = ["TitleLexicon", "lexicon_path"]
+__all__ = ["DROP", "TitleLexicon", "lexicon_path"]
 
 _MIN_REST = 3  # letters a compound keeps beside a listed word ("hulp" + "beenhouwer")
 _MIN_INSIDE = 4  # letters of a listed word rewritten inside a longer word
 _MAX_PHRASE = 3  # words in a listed phrase
+#: The replacement that drops a listed word or phrase (posting filler: "ervaren", "voltijds").
+DROP = "-"
 
 
 def lexicon_path() -> Path:
@@ -79,7 +84,8 @@ class TitleLexicon:
     table : mapping of str to str
         Word or phrase (up to three words) as written -> the catalogue's word(s); both are
         normalised (:func:`~doorstroom_match.text.normalise.normalise_title`), so female
-        forms and accents need no entries of their own.
+        forms and accents need no entries of their own. :data:`DROP` (``"-"``) as the
+        replacement: the word or phrase is dropped from the query.
     inside : iterable of str, optional
         The words of ``table`` that may also be rewritten inside a longer word (Dutch
         compounds: ``beenhouwer`` in ``hulpbeenhouwer``); default none.
@@ -91,12 +97,13 @@ class TitleLexicon:
         keys: dict[str, str] = {}
         for raw, target in table.items():
             key = normalise_title(str(raw))
-            value = normalise_title(str(target))
+            drop = str(target).strip() == DROP
+            value = "" if drop else normalise_title(str(target))
             n = len(key.split())
-            if not key or not value or n > _MAX_PHRASE:
+            if not key or not (value or drop) or n > _MAX_PHRASE:
                 raise ValidationError(
                     f"a lexicon entry must be one to {_MAX_PHRASE} words and a non-empty "
-                    f"replacement, got {raw!r} -> {target!r}"
+                    f"replacement (or {DROP!r} to drop it), got {raw!r} -> {target!r}"
                 )
             keys[str(raw)] = key
             if n == 1:
@@ -107,6 +114,9 @@ class TitleLexicon:
         unknown = sorted(inner - set(words))
         if unknown:
             raise ValidationError(f"inside names words that are not in the table: {unknown}")
+        dropped = sorted(w for w in inner if not words[w])
+        if dropped:
+            raise ValidationError(f"a dropped word is never rewritten inside another: {dropped}")
         self._set(words, phrases, frozenset(w for w in inner if len(w) >= _MIN_INSIDE))
 
     def _set(self, words: dict, phrases: dict, inside: frozenset[str]) -> None:
@@ -145,6 +155,16 @@ class TitleLexicon:
         """The same entries, not fitted."""
         out = TitleLexicon({})
         out._set(self._words, self._phrases, self.inside)
+        return out
+
+    def without_filler(self) -> TitleLexicon:
+        """The same entries but the dropped filler (:data:`DROP`), not fitted."""
+        out = TitleLexicon({})
+        out._set(
+            {k: v for k, v in self._words.items() if v},
+            {k: v for k, v in self._phrases.items() if v},
+            self.inside,
+        )
         return out
 
     def fingerprint(self) -> str:
@@ -205,4 +225,5 @@ class TitleLexicon:
             else:
                 out.append(self._word(words[i]))
                 i += 1
-        return " ".join(out)
+        kept = [w for w in out if w]  # dropped filler leaves "" behind
+        return " ".join(kept) if kept else normed
