@@ -322,6 +322,7 @@ def run(
     in training, so its figures here are optimistic and serve to compare the two query
     encoders side by side, not as a CV figure."""
     from benchmarks._title_baseline import PlainCharTfidf
+    from doorstroom_match.occupations import FAST_SETTING_WORDS
     from doorstroom_match.text.dense import (
         E5SmallEncoder,
         MultilingualUseEncoder,
@@ -371,8 +372,11 @@ def run(
             "adapted_allvariants": lambda a=adapter: normalizer(a, variant_candidates=None),
             # the occupation model's "fast" normaliser (the batch's and match()'s default):
             # character n-grams and word substitutions, no dense signal, no re-ranker (weights
-            # None: the table of a normaliser without a dense model)
-            "fast": lambda: normalizer(None, None),
+            # None: the table of a normaliser without a dense model), its setting words and
+            # posting filler dropped, as OccupationModel("fast") builds it
+            "fast": lambda: normalizer(
+                None, None, setting_words=FAST_SETTING_WORDS, drop_filler=True
+            ),
         }
         for name, memo in multi.items():
             built[name] = lambda memo=memo: normalizer(memo)

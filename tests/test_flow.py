@@ -89,6 +89,20 @@ def test_flemish_job_words_are_read_as_the_catalogues_jobs(occ):
         assert labels[occ.uris_[row[0]]].startswith(want), (text, labels[occ.uris_[row[0]]])
 
 
+def test_posting_filler_is_dropped_by_the_rankings_normaliser(occ):
+    # seniority, working time and "gezocht" name no job; without them the title is a label
+    assert occ.normalizer_.drop_filler is True
+    cases = {
+        "Ervaren lasser - voltijds": "lasser",
+        "Kassamedewerker gezocht": "kassamedewerker",
+        "Junior kok (m/v/x)": "kok",
+    }
+    idx, share = occ.guess(list(cases))
+    labels = dict(zip(occ.uris_, occ.normalizer_.labels_, strict=True))
+    for (text, want), row, sh in zip(cases.items(), idx, share, strict=True):
+        assert labels[occ.uris_[row[0]]] == want and sh[0] == 1.0, (text, labels[occ.uris_[row[0]]])
+
+
 def test_affinity_levels_follow_the_isco_tree(occ):
     # certain guesses (given uris): same occupation 1, then each shared level of the ISCO tree
     by_group: dict[str, list[str]] = {}
