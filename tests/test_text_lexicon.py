@@ -202,12 +202,13 @@ def test_the_normaliser_reads_flemish_words_as_the_catalogues(corpus):
     # titles without a listed word score exactly as without the lexicon
     same = ["steenhouwer", "buschauffeur stad", "kuiper"]
     assert (lex.score_occupations(same) == plain.score_occupations(same)).all()
-    # posting filler ("gezocht") is dropped where asked: the title scores as the job alone
+    # posting filler ("gezocht") is dropped by default: the title scores as the job alone
     filler = ["buschauffeur gezocht", "Ervaren buschauffeur - voltijds"]
-    assert (lex.score_occupations(filler) == plain.score_occupations(filler)).all()
-    drops = TitleNormalizer(drop_filler=True, **kw).fit(corpus)
     alone = plain.score_occupations(["buschauffeur", "buschauffeur"])
-    assert (drops.score_occupations(filler) == alone).all()
+    assert lex.drop_filler is True
+    assert (lex.score_occupations(filler) == alone).all()
+    keeps = TitleNormalizer(drop_filler=False, **kw).fit(corpus)
+    assert (keeps.score_occupations(filler) == plain.score_occupations(filler)).all()
     with pytest.raises(ValidationError, match="drop_filler"):
         TitleNormalizer(drop_filler="yes", **kw).fit(corpus)
 

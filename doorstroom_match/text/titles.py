@@ -452,13 +452,13 @@ class TitleNormalizer:
         that no corpus row holds, "truck driver"). ``"auto"``: the list shipped in the package
         (:func:`~doorstroom_match.text.lexicon.lexicon_path`). None: queries are scored as
         written.
-    drop_filler : bool, default False
-        Also drop the lexicon's posting filler from queries (its ``-`` entries: ``ervaren``,
+    drop_filler : bool, default True
+        Drop the lexicon's posting filler from queries (its ``-`` entries: ``ervaren``,
         ``voltijds``, ``gezocht``, ``vast contract``), so that "Ervaren lasser - voltijds"
-        is scored as "lasser". The ranking's fast normaliser drops it
-        (:class:`~doorstroom_match.occupations.OccupationModel`); off here, because the
-        re-ranker of the default normaliser was trained on queries that hold it (5-fold CV
-        with it: -0.002 acc@1 on unseen postings in every fold, ``models/README.md``).
+        is scored as "lasser"; a query made of filler alone is kept as written. The shipped
+        re-rankers were trained on queries scored this way (nested 5-fold CV against keeping
+        the filler: unseen postings 0.501 -> 0.505 acc@1, ``models/README.md``,
+        *be_title_words.csv*). False scores queries as written.
     group_penalty : float, default 0.3
         Subtracted from the fused score of an ISCO-08 *group* (a corpus uri of ESCO's
         ``…/esco/isco/C…`` form, or another uri whose label is an ISCO group label): a posting
@@ -552,7 +552,7 @@ class TitleNormalizer:
         rerank_top: int | None = None,
         n_jobs: int | None = None,
         setting_words: Sequence[str] = (),
-        drop_filler: bool = False,
+        drop_filler: bool = True,
     ) -> None:
         self.model = model
         self.weights = weights
