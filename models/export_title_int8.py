@@ -17,7 +17,7 @@ Why 7 bits: onnxruntime multiplies the uint8 activations by the int8 weights wit
 ``VPMADDUBSW`` on x86 CPUs without VNNI (AVX2 only), which adds pairs of products in 16 bits
 and saturates: with full-range weights the same graph gave other vectors there than on a CPU
 with VNNI (up to 0.015 apart in a coordinate; a re-ranker trained on one CPU's vectors then
-met the other's). With weights in [-64, 63] a pair can no longer overflow, so every x86
+met the other's). With weights in [-64, 64] a pair stays within +-32,640, so every x86
 kernel computes the exact integer products; what may still differ between CPUs is the float
 kernels' rounding (layer norms, softmax), thousands of times smaller
 (``tests/test_text_quantized.py``). ``--full-range`` writes the previous graph (8-bit

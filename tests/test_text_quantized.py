@@ -6,6 +6,7 @@ from __future__ import annotations
 import pickle
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -90,6 +91,58 @@ def test_the_vectors_are_those_the_re_ranker_was_trained_on(int8):
     got = int8.encode(list(_TRAINED_ON))[:, :8]
     # 2e-4: another CPU's float kernels (layer norms, softmax) may round otherwise
     np.testing.assert_allclose(got, np.array(list(_TRAINED_ON.values())), atol=2e-4)
+
+
+def _varint(b: bytes, i: int) -> tuple[int, int]:
+    x = shift = 0
+    while True:
+        c = b[i]
+        i += 1
+        x |= (c & 0x7F) << shift
+        shift += 7
+        if c < 0x80:
+            return x, i
+
+
+def _fields(b: bytes):
+    """(field number, value) of one protobuf message, enough of the wire format for ONNX."""
+    i = 0
+    while i < len(b):
+        key, i = _varint(b, i)
+        wire = key & 7
+        if wire == 0:
+            v, i = _varint(b, i)
+        elif wire == 2:
+            n, i = _varint(b, i)
+            v, i = b[i : i + n], i + n
+        else:  # fixed 64 / 32 bits
+            n = 8 if wire == 1 else 4
+            v, i = b[i : i + n], i + n
+        yield key >> 3, v
+
+
+def _int8_initializers(path) -> dict[str, np.ndarray]:
+    """The graph's int8 tensors stored as raw bytes (ModelProto.graph = 7,
+    GraphProto.initializer = 5, TensorProto: data_type 2 (3 = INT8), name 8, raw_data 9)."""
+    graph = next(v for f, v in _fields(Path(path).read_bytes()) if f == 7)
+    out = {}
+    for f, t in _fields(graph):
+        if f == 5:
+            d = {ff: vv for ff, vv in _fields(t) if ff in (2, 8, 9)}
+            if d.get(2) == 3 and 9 in d:
+                out[bytes(d[8]).decode()] = np.frombuffer(d[9], np.int8)
+    return out
+
+
+def test_the_shipped_graph_keeps_its_weights_within_7_bits():
+    # onnxruntime's kernel for CPUs without VNNI adds pairs of uint8 x int8 products in 16
+    # bits: with weights in [-64, 64] (quantize_dynamic's reduce_range) no pair saturates, so
+    # every x86 CPU computes the same integer products (models/export_title_int8.py)
+    weights = _int8_initializers(int8_model_path())
+    assert len(weights) == 36  # the six layers' linear weights
+    assert sum(w.size for w in weights.values()) == 10_616_832
+    assert min(int(w.min()) for w in weights.values()) >= -64
+    assert max(int(w.max()) for w in weights.values()) <= 64
 
 
 def test_the_graph_takes_the_ids_alone_and_an_older_one_a_mask_of_ones(int8):
