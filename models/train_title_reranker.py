@@ -35,7 +35,8 @@ minutes per nested ``labels`` fit and 5-9 per ``labels+posting`` fit (about twic
 rows), about 7.5 for the final fit (20 minutes when the machine is shared with two other
 fits). The kept rows are named by folds, seed, candidates, query styles, the query encoder
 and a hash of the code that makes them (:data:`ROWS_CODE`; ``--rows-hash`` reuses rows across
-a change known not to touch them); the reference data are not hashed.
+a change known not to touch them); the ESCO data they are made from are not hashed, the
+package's word list and int8 graph are.
 
 Queries are embedded as they are served (``--query-encoder``, default the package's default
 query path, MiniLM): ``static`` by the static table
@@ -94,8 +95,9 @@ RECIPES = {
 
 #: The code that makes a fold's rows: the folds and their corpora, the adapter's, the
 #: substitutions' and the static table's training, the posting generator, the normaliser and
-#: its features. Its hash is part of the kept rows' names, so a change to any of them makes
-#: the next run build new rows instead of reading stale ones.
+#: its features, and the package files the normaliser reads while making them (the word list
+#: with its posting filler, the int8 query graph). Its hash is part of the kept rows' names,
+#: so a change to any of them makes the next run build new rows instead of reading stale ones.
 ROWS_CODE = (
     "benchmarks/titles_cv.py",
     "benchmarks/titles_posting.py",
@@ -113,6 +115,9 @@ ROWS_CODE = (
     "doorstroom_match/text/synonyms.py",
     "doorstroom_match/text/corpus.py",
     "doorstroom_match/text/_ngrams.py",
+    "doorstroom_match/text/lexicon.py",
+    "doorstroom_match/data/reference/be_title_words.csv",
+    "doorstroom_match/data/models/title-minilm-int8.onnx",
 )
 
 
@@ -134,7 +139,7 @@ def _code_hash() -> str:
 def _rows_file(args, fold: int) -> Path:
     """Where one fold's candidate rows are kept (``--rows-dir``), named by what made them:
     folds, seed, candidates, query styles, group rows, the query encoder and a hash of the
-    code that builds them (:func:`_code_hash`; the reference data are not hashed)."""
+    code that builds them (:func:`_code_hash`; the ESCO data are not hashed)."""
     key = (
         f"k{args.folds}s{args.seed}c{args.candidates}"
         f"p{int(not args.no_posting)}g{int(not args.no_groups)}"

@@ -4,6 +4,7 @@ the nested CV's resumable results, its summary, and the dense-feature benchmark'
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -77,6 +78,18 @@ def test_fold_rows_round_trip_and_are_named_by_their_recipe(tmp_path):
     assert trt._code_hash() in path.name
     assert trt._rows_file(_args(tmp_path, rows_hash="0123456789"), 1) != path
     assert not list(tmp_path.glob("*.tmp.npz"))
+
+
+def test_the_rows_hash_covers_files_that_exist_including_the_package_data_rows_depend_on():
+    root = Path(trt.__file__).resolve().parents[1]
+    assert all((root / name).is_file() for name in trt.ROWS_CODE)  # a typo would hash "-"
+    # the normaliser's word list (posting filler) and the int8 graph change the rows too
+    for name in (
+        "doorstroom_match/text/lexicon.py",
+        "doorstroom_match/data/reference/be_title_words.csv",
+        "doorstroom_match/data/models/title-minilm-int8.onnx",
+    ):
+        assert name in trt.ROWS_CODE
 
 
 def test_nested_cv_scores_rescoring_only_the_fused_best(tmp_path):
