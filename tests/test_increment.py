@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import random
 import shutil
@@ -239,6 +240,47 @@ def test_incremental_weeks_equal_full_runs(tmp_path, seed):
         )
     inc3, _ = _increment_and_full(files, "workers2", "feed3", out, WEEKS[2], enc, tmp_path)
     assert inc3.n_merged > 0
+
+
+def test_a_store_of_the_previous_digest_format_sees_what_changed(tmp_path, monkeypatch):
+    # week 1 written by a version whose record digests were the plain-JSON ones (32 hex
+    # digits), week 2 by this one: the same merged workers, changed vacancies and rows as
+    # when both weeks wrote this version's digests
+    from doorstroom_match import batch as batch_mod
+
+    files = _weeks(tmp_path, 4)
+    enc = TfidfEncoder(n_components=24).fit(sorted({r["title"] for r in _rows(files["feed1"])}))
+    old, now = tmp_path / "old", tmp_path / "now"
+    with monkeypatch.context() as m:
+        m.setattr(batch_mod, "_record_digest", batch_mod._digest)
+        _batch(files, "workers1", "feed1", old, WEEKS[0], enc)
+    with Store(old / "state.sqlite") as s:
+        assert not any(v.hash.startswith("r2:") for v in s.vacancy_states().values())
+    _batch(files, "workers1", "feed1", now, WEEKS[0], enc)
+    with Store(now / "state.sqlite") as s:
+        assert all(v.hash.startswith("r2:") for v in s.vacancy_states().values())
+    a = _batch(files, "workers2", "feed2", old, WEEKS[1], enc)
+    b = _batch(files, "workers2", "feed2", now, WEEKS[1], enc)
+    assert a.n_merged == b.n_merged > a.n_workers // 2
+    assert (a.n_changed, a.n_new, a.n_gone) == (b.n_changed, b.n_new, b.n_gone)
+    assert b.n_changed < b.n_vacancies // 2
+    assert (old / "matches.jsonl").read_bytes() == (now / "matches.jsonl").read_bytes()
+    seen = {r["id"] for f in ("feed2", "places") for r in _rows(files[f])}
+    with Store(old / "state.sqlite") as s:  # and the store now holds this version's digests
+        states = s.vacancy_states()
+        assert all(states[v].hash.startswith("r2:") for v in seen)
+        assert any(not v.hash.startswith("r2:") for v in states.values())  # the gone ones
+        assert all(c.worker_hash.startswith("r2:") for c in s.candidate_lists().values())
+
+
+def test_record_digests_follow_the_content_not_the_key_order():
+    from doorstroom_match.batch import _record_digest
+
+    a = {"id": "V1", "title": "Kok", "competences": {"samenwerken": 2, "stiptheid": 3}}
+    b = {"competences": {"stiptheid": 3, "samenwerken": 2}, "title": "Kok", "id": "V1"}
+    assert _record_digest(a) == _record_digest(b)
+    assert _record_digest(a) != _record_digest({**a, "title": "Kokkin"})
+    assert _record_digest({"d": datetime.date(2026, 11, 2)}) == _record_digest({"d": "2026-11-02"})
 
 
 def test_new_settings_rank_everyone_in_full(tmp_path):
