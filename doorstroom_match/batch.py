@@ -629,12 +629,14 @@ class _Block:
 
 
 class _WeekMatches(Mapping):
-    """Worker id -> list of :class:`Match` of the week, built when asked for.
+    """Worker id -> list of matches of the week (:class:`Match`, or rows with its
+    attributes), built when asked for.
 
     The blocks ranked here leave their explained rows (``_Ranked``, arrays); a worker's list
     is built from them on access and not kept, so the weekly batch never holds a Python
     object per row of the week, and the bulletin builds each list in the process that renders
-    that worker's page. Blocks from Dask arrive as lists and are kept as they are.
+    that worker's page (``_Ranked.worker_rows``: a row's reasons are built only where a page
+    shows them). Blocks from Dask arrive as :class:`Match` lists and are kept as they are.
     """
 
     def __init__(self) -> None:
@@ -646,12 +648,12 @@ class _WeekMatches(Mapping):
         elif block.matches is not None:
             self._of.update(zip((w.id for w in workers), block.matches, strict=True))
 
-    def __getitem__(self, worker_id: str) -> list[Match]:
+    def __getitem__(self, worker_id: str) -> list[Any]:
         hit = self._of[worker_id]
         if isinstance(hit, list):
             return hit
         ranked, i = hit
-        return ranked.worker_matches(i, portable=True)
+        return ranked.worker_rows(i)  # the attributes of Match; reasons built when read
 
     def __iter__(self) -> Any:
         return iter(self._of)

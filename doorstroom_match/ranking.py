@@ -1584,6 +1584,48 @@ _ROW = (
 _GAP = '{"actual": %s, "assessed": %s, "competence": %s, "required": %d, "shortfall": %d}'
 
 
+class _RowMatch:
+    """One row of a ranked block with the attributes of :class:`Match` (the weekly
+    bulletin's view, :meth:`_Ranked.worker_rows`): ``components`` and ``reasons`` are built
+    from the block's arrays when first read, and are then the same values as the
+    :class:`Match` of that row holds."""
+
+    __slots__ = (
+        "vacancy_id", "score", "passes_cutoff", "distance", "gaps", "rank", "kind", "title",
+        "employer", "worker_id", "commute_km", "within_commute", "requirements_source",
+        "occupation_uri", "_of", "_components", "_reasons",
+    )  # fmt: skip
+
+    @property
+    def components(self) -> Mapping[str, float]:
+        try:
+            return self._components
+        except AttributeError:
+            ranked, n, _, _ = self._of
+            self._components = MappingProxyType(ranked._components(n))
+            return self._components
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        try:
+            return self._reasons
+        except AttributeError:
+            ranked, _, i, j = self._of
+            m = ranked.matcher
+            self._reasons = _reasons(
+                m.vacancies_[j],
+                m._effective[j],
+                self.gaps,
+                self.components,
+                self.commute_km,
+                self.requirements_source,
+                self.within_commute,
+                None if ranked.limit_km is None else ranked.limit_km[i],
+                ranked._targets_known[i],
+            )
+            return self._reasons
+
+
 @dataclass(frozen=True)
 class _Ranked:
     """The explained rows of one :meth:`Matcher._ranked` call, as arrays.
@@ -1647,11 +1689,55 @@ class _Ranked:
         lo, hi = np.searchsorted(self.row, [i, i + 1]).tolist()
         return self._build(lo, hi, portable)
 
-    def _build(self, lo: int, hi: int, portable: bool) -> list[Match]:
-        """The :class:`Match` objects of rows ``lo:hi``, in row order."""
-        m = self.matcher
+    def worker_rows(self, i: int) -> list[_RowMatch]:
+        """The rows of ``workers[i]`` as the weekly bulletin reads them: the attributes of
+        :class:`Match`, with the reasons and components built when first read (the bulletin
+        reads the reasons of a worker's three cards, not of every row)."""
+        lo, hi = np.searchsorted(self.row, [i, i + 1]).tolist()
         if hi <= lo:
             return []
+        m = self.matcher
+        gaps_all, ptr = self._gaps(lo, hi)
+        out: list[_RowMatch] = []
+        for n, (j, rank, score, within, dist, km) in enumerate(
+            zip(
+                self.col[lo:hi].tolist(),
+                self.rank[lo:hi].tolist(),
+                self.score[lo:hi].tolist(),
+                self.within[lo:hi].tolist(),
+                self.distance[lo:hi].tolist(),
+                self.km[lo:hi].tolist(),
+                strict=True,
+            )
+        ):
+            vac = m.vacancies_[j]
+            r = _RowMatch()
+            r.vacancy_id, r.score, r.distance, r.rank = vac.id, score, dist, rank
+            r.gaps = gaps = gaps_all[ptr[n] : ptr[n + 1]]
+            r.passes_cutoff = not gaps
+            r.kind, r.title, r.employer = vac.kind, vac.title, vac.employer
+            r.worker_id = self.workers[i].id
+            r.commute_km = None if km != km else km
+            r.within_commute = within
+            r.requirements_source = m.requirements_source_[j]
+            r.occupation_uri = m.vacancy_occupations_[j]
+            r._of = (self, lo + n, i, j)
+            out.append(r)
+        return out
+
+    def _components(self, n: int) -> dict[str, float]:
+        """The weighted signals of row ``n`` as :class:`Match` holds them."""
+        shown = self._shown
+        return {
+            k: float(self.components[k][n])
+            for k in SIGNALS
+            if k in shown and (shown[k] is None or bool(shown[k][n]))
+        }
+
+    def _gaps(self, lo: int, hi: int) -> tuple[list[Gap], list[int]]:
+        """The :class:`Gap` objects of rows ``lo:hi`` in row order, and where each row's
+        start (``ptr[n]:ptr[n + 1]`` for row ``lo + n``)."""
+        m = self.matcher
         ids = m.competence_ids_
         g0, g1 = int(self.gap_ptr[lo]), int(self.gap_ptr[hi])
         ptr = (self.gap_ptr[lo : hi + 1] - g0).tolist()
@@ -1684,6 +1770,15 @@ class _Ranked:
                     type=m._gap_tables[t][4][c],
                 )
             gaps_all.append(g)
+        return gaps_all, ptr
+
+    def _build(self, lo: int, hi: int, portable: bool) -> list[Match]:
+        """The :class:`Match` objects of rows ``lo:hi``, in row order."""
+        m = self.matcher
+        if hi <= lo:
+            return []
+        col = self.col[lo:hi]
+        gaps_all, ptr = self._gaps(lo, hi)
         # shown per signal over all rows (a flag appears where it applies), then sliced
         shown = self._shown
         known = self._targets_known

@@ -8,6 +8,7 @@ the same Match objects and the same bytes.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import sys
@@ -20,6 +21,7 @@ from hypothesis import strategies as st
 from doorstroom_match import RankingWeights, Vacancy, WorkerProfile
 from doorstroom_match.batch import _dumps
 from doorstroom_match.ranking import (
+    Match,
     Matcher,
     _json_rounded,
     _python_sums,
@@ -57,6 +59,14 @@ def _check_same(matcher, wks, top, exclude=None, seed=0):
     # one worker's list alone (the bulletin builds them one by one) is the same list
     assert [ranked.worker_matches(i) for i in range(len(wks))] == ref
     assert [ranked.worker_matches(i, portable=True) for i in range(len(wks))] == ref
+    # the bulletin's rows (reasons and components built when read) have every value of Match
+    for i, ms in enumerate(ref):
+        rows = ranked.worker_rows(i)
+        assert len(rows) == len(ms)
+        for row, m in zip(rows, ms, strict=True):
+            for f in dataclasses.fields(Match):
+                got, want = getattr(row, f.name), getattr(m, f.name)
+                assert got == want and type(got) is type(want), (f.name, got, want)
     assert matcher.rank(wks, top, exclude=exclude) == ref
     new = np.random.default_rng(seed).random(len(matcher.vacancies_)) < 0.3
     text, store = ranked.jsonl(new)
