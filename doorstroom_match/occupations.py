@@ -712,6 +712,14 @@ def _importance_table(
     return importance_table(uris, isco, competence_ids)[0]
 
 
+def _mean(values: list[float]) -> float:
+    """``np.mean(values)`` of a few floats, without building an array: numpy adds fewer than
+    eight values one after the other, as ``sum`` does (the same bits; tested)."""
+    if len(values) >= 8:
+        return float(np.mean(values))
+    return sum(values) / len(values)
+
+
 def importance_table(
     uris: Sequence[str],
     isco: Sequence[str],
@@ -763,21 +771,24 @@ def importance_table(
     n, c = len(uris), len(competence_ids)
     imp = np.full((n, c), np.nan)
     found = np.zeros(n, dtype=bool)
+    mapped = [
+        (j, names) for j, cid in enumerate(competence_ids) if (names := WORK_STYLE_MAP.get(cid))
+    ]
     for i, u in enumerate(uris):
         hit = best.get(u)
         if hit is None:
             continue
         found[i] = True
-        for j, cid in enumerate(competence_ids):
-            names = WORK_STYLE_MAP.get(cid, ())
-            if names:
-                imp[i, j] = np.mean([styles[code][s] for code in hit[1] for s in names])
+        rows = [styles[code] for code in hit[1]]
+        for j, names in mapped:
+            imp[i, j] = _mean([r[s] for r in rows for s in names])
     # occupations without a crosswalk: the mean profile of those sharing the longest ISCO prefix
     sums: dict[str, list] = {}
+    known = np.nan_to_num(imp)
     for i in np.flatnonzero(found):
         for k in range(0, 5):
             acc = sums.setdefault(isco[i][:k], [np.zeros(c), 0])
-            acc[0] += np.nan_to_num(imp[i])
+            acc[0] += known[i]
             acc[1] += 1
     for i in np.flatnonzero(~found):
         for k in (4, 3, 2, 1, 0):

@@ -41,6 +41,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from doorstroom_match import NotFittedError, ValidationError
 from doorstroom_match import occupations as occ_mod
@@ -927,3 +929,15 @@ def test_guess_checks_n_jobs_also_for_texts_guessed_before():
     for bad in (0, -1, 1.5, True):
         with pytest.raises(ValidationError, match="n_jobs"):
             m.guess(["kok"], n_jobs=bad)
+
+
+@given(
+    st.lists(
+        st.floats(min_value=1.0, max_value=5.0, allow_nan=False, allow_subnormal=False),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_the_mean_of_a_few_importances_has_numpys_bits(values):
+    # importance_table averages a handful of work styles per cell without building arrays
+    assert occ_mod._mean(values) == float(np.mean(values))
