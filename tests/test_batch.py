@@ -124,6 +124,8 @@ def test_every_worker_gets_top_rows_and_rejected_lines_are_counted(tmp_path, sma
     assert sorted(by_worker)[0] in page
     summary = json.loads((tmp_path / "summary.json").read_text("utf-8"))
     assert summary["n_rows"] == len(rows) and summary["n_rejected"] == len(rejected)
+    # the result's time covers the store's commit and the switch too; the file's, its writing
+    assert 0 < summary["seconds"] <= res.seconds
 
 
 def test_fewer_rows_only_when_fewer_valid_vacancies(tmp_path):
