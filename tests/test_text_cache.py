@@ -89,3 +89,15 @@ def test_errors(encoder):
 def test_text_hash():
     assert text_sha256("kok") == text_sha256("kok") != text_sha256("Kok")
     assert len(text_sha256("")) == 64
+
+
+def test_put_keeps_each_keys_vector_whatever_the_order():
+    # rows are written in key order; a key given twice keeps its later vector, as given
+    vecs = np.arange(12, dtype=np.float32).reshape(4, 3)
+    with EmbeddingCache(":memory:") as cache:
+        cache.put("fp", ["k3", "k1", "k2", "k1"], vecs)
+        got = cache.get("fp", ["k1", "k2", "k3"])
+    assert set(got) == {"k1", "k2", "k3"}
+    np.testing.assert_array_equal(got["k3"], vecs[0])
+    np.testing.assert_array_equal(got["k2"], vecs[2])
+    np.testing.assert_array_equal(got["k1"], vecs[3])

