@@ -1611,17 +1611,14 @@ class _RowMatch:
             return self._reasons
         except AttributeError:
             ranked, _, i, j = self._of
-            m = ranked.matcher
-            self._reasons = _reasons(
-                m.vacancies_[j],
-                m._effective[j],
+            self._reasons = ranked._reasons_of(
+                i,
+                j,
                 self.gaps,
                 self.components,
                 self.commute_km,
                 self.requirements_source,
                 self.within_commute,
-                None if ranked.limit_km is None else ranked.limit_km[i],
-                ranked._targets_known[i],
             )
             return self._reasons
 
@@ -1725,6 +1722,30 @@ class _Ranked:
             out.append(r)
         return out
 
+    def _reasons_of(
+        self,
+        i: int,
+        j: int,
+        gaps: list[Gap],
+        comps: Mapping[str, float],
+        km: float | None,
+        source: str,
+        within: bool,
+    ) -> tuple[str, ...]:
+        """The reasons of the row of ``workers[i]`` and the matcher's vacancy ``j``."""
+        m = self.matcher
+        return _reasons(
+            m.vacancies_[j],
+            m._effective[j],
+            gaps,
+            comps,
+            km,
+            source,
+            within,
+            None if self.limit_km is None else self.limit_km[i],
+            self._targets_known[i],
+        )
+
     def _components(self, n: int) -> dict[str, float]:
         """The weighted signals of row ``n`` as :class:`Match` holds them."""
         shown = self._shown
@@ -1781,7 +1802,6 @@ class _Ranked:
         gaps_all, ptr = self._gaps(lo, hi)
         # shown per signal over all rows (a flag appears where it applies), then sliced
         shown = self._shown
-        known = self._targets_known
         values = {k: self.components[k][lo:hi].tolist() for k in SIGNALS if k in shown}
         masks = {k: v[lo:hi].tolist() for k, v in shown.items() if v is not None}
         out: list[Match] = []
@@ -1815,17 +1835,7 @@ class _Ranked:
                     employer=vac.employer,
                     worker_id=self.workers[i].id,
                     components=comps if portable else MappingProxyType(comps),
-                    reasons=_reasons(
-                        vac,
-                        m._effective[j],
-                        gaps,
-                        comps,
-                        km_,
-                        source,
-                        within,
-                        None if self.limit_km is None else self.limit_km[i],
-                        known[i],
-                    ),
+                    reasons=self._reasons_of(i, j, gaps, comps, km_, source, within),
                     commute_km=km_,
                     within_commute=within,
                     requirements_source=source,
