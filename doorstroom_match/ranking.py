@@ -1696,17 +1696,7 @@ class _Ranked:
         m = self.matcher
         gaps_all, ptr = self._gaps(lo, hi)
         out: list[_RowMatch] = []
-        for n, (j, rank, score, within, dist, km) in enumerate(
-            zip(
-                self.col[lo:hi].tolist(),
-                self.rank[lo:hi].tolist(),
-                self.score[lo:hi].tolist(),
-                self.within[lo:hi].tolist(),
-                self.distance[lo:hi].tolist(),
-                self.km[lo:hi].tolist(),
-                strict=True,
-            )
-        ):
+        for n, (j, rank, score, within, dist, km) in enumerate(self._row_values(lo, hi)):
             vac = m.vacancies_[j]
             r = _RowMatch()
             r.vacancy_id, r.score, r.distance, r.rank = vac.id, score, dist, rank
@@ -1721,6 +1711,19 @@ class _Ranked:
             r._of = (self, lo + n, i, j)
             out.append(r)
         return out
+
+    def _row_values(self, lo: int, hi: int) -> Any:
+        """(vacancy column, rank, score, within, distance, km) of each row of ``lo:hi``, as
+        Python values."""
+        return zip(
+            self.col[lo:hi].tolist(),
+            self.rank[lo:hi].tolist(),
+            self.score[lo:hi].tolist(),
+            self.within[lo:hi].tolist(),
+            self.distance[lo:hi].tolist(),
+            self.km[lo:hi].tolist(),
+            strict=True,
+        )
 
     def _reasons_of(
         self,
@@ -1798,24 +1801,14 @@ class _Ranked:
         m = self.matcher
         if hi <= lo:
             return []
-        col = self.col[lo:hi]
         gaps_all, ptr = self._gaps(lo, hi)
         # shown per signal over all rows (a flag appears where it applies), then sliced
         shown = self._shown
         values = {k: self.components[k][lo:hi].tolist() for k in SIGNALS if k in shown}
         masks = {k: v[lo:hi].tolist() for k, v in shown.items() if v is not None}
         out: list[Match] = []
-        for n, (i, j, rank, score, within, dist, km) in enumerate(
-            zip(
-                self.row[lo:hi].tolist(),
-                col.tolist(),
-                self.rank[lo:hi].tolist(),
-                self.score[lo:hi].tolist(),
-                self.within[lo:hi].tolist(),
-                self.distance[lo:hi].tolist(),
-                self.km[lo:hi].tolist(),
-                strict=True,
-            )
+        for n, (i, (j, rank, score, within, dist, km)) in enumerate(
+            zip(self.row[lo:hi].tolist(), self._row_values(lo, hi), strict=True)
         ):
             comps = {k: v[n] for k, v in values.items() if k not in masks or masks[k][n]}
             gaps = gaps_all[ptr[n] : ptr[n + 1]]
