@@ -121,7 +121,7 @@ class BatchResult:
     seconds : float
         The whole run, from reading to the switch of the output folder. ``summary.json``
         holds the time until its own writing, with the week's other files: before the
-        store's commit and the switch (at Flanders scale some 6 s less on 2 cores).
+        store's commit and the switch (a few seconds less at Flanders scale).
     encoder : str
         The encoder's fingerprint (or ``"none"``).
     assignments_path : Path or None
