@@ -108,6 +108,20 @@ def best_wall_cpu(fn: Callable[[], Any], repeat: int = 3) -> tuple[float, float,
     return wall, cpu, result
 
 
+def cpu_user_sys() -> tuple[float, float]:
+    """(user, system) CPU seconds of this process and of its finished children (forked
+    ranking and render processes: counted once they are waited for). System time is mostly
+    the kernel's work on files and memory: on a VM it varies several-fold from run to run, so
+    it is reported on its own."""
+    import resource
+
+    me, kids = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return me.ru_utime + kids.ru_utime, me.ru_stime + kids.ru_stime
+
+
 def _rss() -> int | None:
     try:
         import psutil

@@ -27,7 +27,10 @@ with the default encoder, the bulletin included, and reports the minimum of ``--
 those it ranked against the new and changed vacancies only, merged with last week's candidate
 list (:mod:`doorstroom_match.increment`); ``increment_equals_baseline`` checks (outside the
 timings) that the increment's ``matches.jsonl`` equals the baseline's but for the ``new`` flags,
-which depend on the store's history.
+which depend on the store's history. ``all_cpu_user_s`` and ``all_cpu_sys_s`` give each run's
+user and system CPU seconds, of this process and its forked ranking and render processes: on
+a shared or virtual machine, where the wall time of the same code moves by a fifth, the user
+CPU is the steadier figure for comparing two versions of the code.
 
 The figures go to ``benchmarks/README.md`` (section "Weekly batch").
 """
@@ -44,7 +47,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks._common import emit_json, peak_memory, platform_info, platform_string
+from benchmarks._common import (
+    cpu_user_sys,
+    emit_json,
+    peak_memory,
+    platform_info,
+    platform_string,
+)
 
 GOALS = {"cold_s": 30.0, "increment_s": 10.0}  # issue 17, 25,000 x 100,000 on 2 cores
 
@@ -91,6 +100,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         gen_s = time.perf_counter() - t0
         w1, w2 = "2026-11-02", "2026-11-09"
         times: dict[str, list[float]] = {"cold": [], "increment": [], "baseline": []}
+        cpu: dict[str, list[tuple[float, float]]] = {k: [] for k in times}
         last: dict[str, Any] = {}
         memory: dict[str, Any] = {}
         same: list[bool] = []
@@ -99,12 +109,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         def timed(key: str, out: Path, feed: str, date: str, first: bool) -> Any:
             """One scenario run; its time is recorded, and its peak memory on the first run."""
             run_it = lambda: _batch(data, out, feed, date, args.encoder, args.bulletin)  # noqa: E731
-            t = time.perf_counter()
+            t, (u, k) = time.perf_counter(), cpu_user_sys()
             if args.memory and first:
                 res, memory[key] = peak_memory(run_it, interval=0.05, trace=False)
             else:
                 res = run_it()
             times[key].append(time.perf_counter() - t)
+            u2, k2 = cpu_user_sys()
+            cpu[key].append((u2 - u, k2 - k))
             last[key] = res
             return res
 
@@ -151,6 +163,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "generate_s": round(gen_s, 2),
             "seconds": {k: round(v, 2) for k, v in best.items()},
             "all_seconds": {k: [round(x, 2) for x in v] for k, v in times.items() if v},
+            # user and system CPU seconds of each run (this process and its forked ones): on a
+            # noisy VM steadier than the wall time for comparing code
+            "all_cpu_user_s": {k: [round(x[0], 2) for x in v] for k, v in cpu.items() if v},
+            "all_cpu_sys_s": {k: [round(x[1], 2) for x in v] for k, v in cpu.items() if v},
             "encoded": {k: r.n_encoded for k, r in last.items()},
             "new": {k: r.n_new for k, r in last.items()},
             "rows": {k: r.n_rows for k, r in last.items()},
@@ -217,6 +233,10 @@ def main(argv: list[str] | None = None) -> int:
             f"{res['ratio_baseline_over_increment']:.2f}; same matches but the new flags: "
             f"{res.get('increment_equals_baseline')}"
         )
+    for k, users in res["all_cpu_user_s"].items():
+        sys_s = res["all_cpu_sys_s"][k]
+        runs = ", ".join(f"{u:.1f} + {y:.1f}" for u, y in zip(users, sys_s, strict=True))
+        print(f"  CPU s, user + system, {k:<9} {runs}")
     if "memory_mb" in res:
         for k, v in res["memory_mb"].items():
             print(

@@ -21,7 +21,6 @@ Figures: ``benchmarks/README.md``, section "Bulletin".
 from __future__ import annotations
 
 import argparse
-import resource
 import shutil
 import sys
 import tempfile
@@ -29,7 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks._common import emit_json, platform_info, platform_string
+from benchmarks._common import cpu_user_sys, emit_json, platform_info, platform_string
 
 
 def make_week(n_workers: int, n_vacancies: int, top: int, seed: int) -> tuple[Any, Any, Any]:
@@ -44,17 +43,6 @@ def make_week(n_workers: int, n_vacancies: int, top: int, seed: int) -> tuple[An
     ranked = Matcher().fit(vacs).rank(wks, top)
     matches = {w.id: ms for w, ms in zip(wks, ranked, strict=True)}
     return wks, matches, {v.id: v for v in vacs}
-
-
-def _cpu_s() -> tuple[float, float]:
-    """(user, system) CPU seconds of this process and of its finished children (forked render
-    processes). System time is mostly the kernel creating the page files: on a loaded shared
-    machine it varies several-fold from run to run, so it is reported on its own."""
-    me, kids = (
-        resource.getrusage(resource.RUSAGE_SELF),
-        resource.getrusage(resource.RUSAGE_CHILDREN),
-    )
-    return me.ru_utime + kids.ru_utime, me.ru_stime + kids.ru_stime
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -80,7 +68,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 if key == "durable" and args.no_baseline:
                     continue
                 out = tmp / f"{key}{i}"
-                t, c = time.perf_counter(), _cpu_s()
+                t, c = time.perf_counter(), cpu_user_sys()
                 paths = render_bulletin(
                     out,
                     wks,
@@ -93,7 +81,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     opening=opening,
                 )
                 times[key].append(time.perf_counter() - t)
-                c2 = _cpu_s()
+                c2 = cpu_user_sys()
                 user[key].append(c2[0] - c[0])
                 system[key].append(c2[1] - c[1])
                 cpu[key].append(user[key][-1] + system[key][-1])
